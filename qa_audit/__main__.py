@@ -1,0 +1,3 @@
+from qa_audit.cli import main
+
+raise SystemExit(main())

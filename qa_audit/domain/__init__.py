@@ -1,0 +1,1 @@
+"""Pure domain: frameworks, scoring, workflow and permissions. No Qt, no SQL."""

@@ -1,0 +1,249 @@
+"""The standards framework model: scale, areas, standards, context fields, overall rule."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_ID = "qa-audit/framework@1"
+NOT_APPLICABLE = "N/A"
+"""Grade code stored for a standard judged not applicable (never scored as 0)."""
+
+
+class AssessmentKind(StrEnum):
+    CASE_AUDIT = "case_audit"
+    PRACTICE_OBSERVATION = "practice_observation"
+
+    @property
+    def label(self) -> str:
+        return {"case_audit": "Case audit", "practice_observation": "Practice observation"}[
+            self.value
+        ]
+
+
+class LawType(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    ANY = "any"
+
+
+class OverallMethod(StrEnum):
+    LIMITING = "limiting"
+    MEAN = "mean"
+    WEIGHTED_MEAN = "weighted_mean"
+    LOWEST = "lowest"
+    NONE = "none"
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    DATE = "date"
+    YES_NO = "yes_no"
+    NUMBER = "number"
+
+
+@dataclass(frozen=True)
+class Grade:
+    code: str
+    label: str
+    score: float
+    colour: str | None = None
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    allowed: bool = True
+    label: str = "Not applicable"
+
+
+@dataclass(frozen=True)
+class Scale:
+    grades: tuple[Grade, ...]
+    """Best first; scores strictly decreasing."""
+    not_applicable: NotApplicable = NotApplicable()
+
+    def grade(self, code: str) -> Grade | None:
+        for g in self.grades:
+            if g.code == code:
+                return g
+        return None
+
+    def rank(self, code: str) -> int:
+        """0 for the best grade; raises KeyError for an unknown code."""
+        for i, g in enumerate(self.grades):
+            if g.code == code:
+                return i
+        raise KeyError(code)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(g.code for g in self.grades)
+
+
+@dataclass(frozen=True)
+class OverallRule:
+    method: OverallMethod = OverallMethod.LIMITING
+    limiting: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContextField:
+    id: str
+    label: str
+    type: FieldType = FieldType.TEXT
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Standard:
+    id: str
+    title: str
+    statement: str = ""
+    guidance: str = ""
+    indicators: tuple[str, ...] = ()
+    prompts: tuple[str, ...] = ()
+    weight: float = 1.0
+    required: bool = True
+    evidence_required_below: str | None = None
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    title: str
+    standards: tuple[Standard, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    version: str
+    title: str
+    applies_to: tuple[AssessmentKind, ...]
+    law_type: LawType
+    scale: Scale
+    overall: OverallRule
+    areas: tuple[Area, ...]
+    context_fields: tuple[ContextField, ...] = ()
+    description: str = ""
+    source: str = ""
+    _index: dict[str, Standard] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({s.id: s for a in self.areas for s in a.standards})
+
+    def standards(self) -> Iterator[Standard]:
+        for area in self.areas:
+            yield from area.standards
+
+    def standard(self, standard_id: str) -> Standard:
+        return self._index[standard_id]
+
+    def has_standard(self, standard_id: str) -> bool:
+        return standard_id in self._index
+
+    def area_of(self, standard_id: str) -> Area:
+        for area in self.areas:
+            if any(s.id == standard_id for s in area.standards):
+                return area
+        raise KeyError(standard_id)
+
+    def context_field(self, field_id: str) -> ContextField | None:
+        return next((f for f in self.context_fields if f.id == field_id), None)
+
+    # -- snapshot -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in the YAML's shape (enums as strings), for canonical JSON."""
+        data = asdict(self)
+        data.pop("_index")
+        data["schema"] = SCHEMA_ID
+        return _plain(data)  # type: ignore[no-any-return]
+
+    def canonical_json(self) -> str:
+        return canonical_json(self.to_dict())
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical_json(data: Any) -> str:
+    """Stable JSON: sorted keys, no whitespace, UTF-8 kept, so equal content hashes equal."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def framework_from_dict(data: dict[str, Any]) -> Framework:
+    """Rebuild a framework from its snapshot (``Framework.to_dict``); trusts the data."""
+    scale = data["scale"]
+    na = scale.get("not_applicable") or {}
+    return Framework(
+        id=data["id"],
+        version=data["version"],
+        title=data["title"],
+        applies_to=tuple(AssessmentKind(k) for k in data["applies_to"]),
+        law_type=LawType(data["law_type"]),
+        scale=Scale(
+            grades=tuple(
+                Grade(g["code"], g["label"], float(g["score"]), g.get("colour"))
+                for g in scale["grades"]
+            ),
+            not_applicable=NotApplicable(na.get("allowed", True), na.get("label", "Not applicable")),
+        ),
+        overall=OverallRule(
+            OverallMethod(data["overall"]["method"]), tuple(data["overall"].get("limiting", ()))
+        ),
+        areas=tuple(
+            Area(
+                id=a["id"],
+                title=a["title"],
+                description=a.get("description", ""),
+                standards=tuple(
+                    Standard(
+                        id=s["id"],
+                        title=s["title"],
+                        statement=s.get("statement", ""),
+                        guidance=s.get("guidance", ""),
+                        indicators=tuple(s.get("indicators", ())),
+                        prompts=tuple(s.get("prompts", ())),
+                        weight=float(s.get("weight", 1.0)),
+                        required=bool(s.get("required", True)),
+                        evidence_required_below=s.get("evidence_required_below"),
+                    )
+                    for s in a["standards"]
+                ),
+            )
+            for a in data["areas"]
+        ),
+        context_fields=tuple(
+            ContextField(
+                id=f["id"],
+                label=f["label"],
+                type=FieldType(f.get("type", "text")),
+                choices=tuple(f.get("choices", ())),
+                required=bool(f.get("required", False)),
+                help=f.get("help", ""),
+            )
+            for f in data.get("context_fields", ())
+        ),
+        description=data.get("description", ""),
+        source=data.get("source", ""),
+    )

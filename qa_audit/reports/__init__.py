@@ -1,0 +1,1 @@
+"""Reports: PDFs and CSV/XLSX from plain data handed over by the services."""

@@ -1,0 +1,420 @@
+"""Writing an assessment: create, grade, narrate, act, submit, respond, finalise, addenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, FieldType, Framework
+from qa_audit.domain.permissions import Action, Actor, Role, Target, check
+from qa_audit.domain.scoring import RatingState, missing_for_submit, overall_grade
+from qa_audit.domain.workflow import Status, Step, transition
+from qa_audit.errors import InvalidInput, NotFound, ReadOnly, SubmitBlocked
+from qa_audit.store.tables import (
+    ActionItem,
+    Addendum,
+    Assessment,
+    Case,
+    OrgUnit,
+    Rating,
+    Response,
+    User,
+)
+from qa_audit.store.types import utcnow
+
+from . import audit_log
+from .frameworks import get_framework
+from .store import Store
+from .views import AssessmentDetail, RatingInfo, detail_of
+
+_UNSET: object = object()
+
+
+class Narrative(StrEnum):
+    """The assessment-wide text fields."""
+
+    CHILDS_VOICE = "childs_voice"
+    IMPACT_OF_DELAY = "impact_of_delay"
+    STRENGTHS = "strengths"
+    AREAS_FOR_DEVELOPMENT = "areas_for_development"
+
+    @property
+    def label(self) -> str:
+        return {
+            "childs_voice": "The child's voice",
+            "impact_of_delay": "Impact of delay",
+            "strengths": "Strengths",
+            "areas_for_development": "Areas for development",
+        }[self.value]
+
+
+class Agreement(StrEnum):
+    AGREE = "agree"
+    PARTLY = "partly"
+    DISAGREE = "disagree"
+
+
+def target_of(a: Assessment) -> Target:
+    return Target(team_id=a.team_id, region_id=a.region_id, author_id=a.author_id,
+                  subject_id=a.subject_id, draft=a.status == Status.DRAFT)
+
+
+def _load(session: Session, assessment_id: uuid.UUID) -> Assessment:
+    row = session.get(Assessment, assessment_id)
+    if row is None:
+        raise NotFound("That assessment does not exist.")
+    return row
+
+
+@contextmanager
+def _editing(
+    store: Store, actor: Actor, assessment_id: uuid.UUID, what: str
+) -> Iterator[tuple[Session, Assessment]]:
+    """A unit of work on an assessment the actor may edit, bumping its row_version."""
+    with store.unit_of_work() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.EDIT_ASSESSMENT, target_of(row))
+        status = Status(row.status)
+        if status is Status.FINALISED:
+            raise ReadOnly("This assessment is finalised; add an addendum to correct it.")
+        if not status.editable:
+            raise ReadOnly(f"This assessment is '{status.label}' and cannot be edited now.")
+        yield session, row
+        row.updated_at = utcnow()
+        row.row_version += 1
+        audit_log.record(session, actor, what, "assessment", row.id)
+
+
+def create_assessment(
+    store: Store,
+    actor: Actor,
+    kind: AssessmentKind,
+    framework_version_id: uuid.UUID,
+    subject_id: uuid.UUID,
+    case_id: uuid.UUID | None = None,
+    assessed_on: dt.date | None = None,
+) -> uuid.UUID:
+    """Start a draft case audit (needs a case) or practice observation of an FCA."""
+    framework = get_framework(store, framework_version_id)
+    if kind not in framework.applies_to:
+        raise InvalidInput(f"'{framework.title}' is not for a {kind.label.lower()}.")
+    if kind is AssessmentKind.CASE_AUDIT and case_id is None:
+        raise InvalidInput("Choose the case this audit is about.")
+    with store.unit_of_work() as session:
+        subject = session.get(User, subject_id)
+        if subject is None or subject.role != Role.FCA:
+            raise InvalidInput("Choose the practitioner (FCA) whose work is assessed.")
+        team = session.get(OrgUnit, subject.team_id) if subject.team_id else None
+        target = Target(team_id=subject.team_id, region_id=team.region_id if team else None)
+        check(actor, Action.CREATE_ASSESSMENT, target)
+        if case_id is not None:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound("That case does not exist.")
+            if framework.law_type.value not in ("any", case.law_type):
+                raise InvalidInput(
+                    f"'{framework.title}' is for {framework.law_type.value} law cases; "
+                    f"this case is {case.law_type} law."
+                )
+        row = Assessment(
+            kind=kind.value, framework_version_id=framework_version_id, case_id=case_id,
+            subject_id=subject_id, author_id=actor.user_id, team_id=subject.team_id,
+            region_id=target.region_id, assessed_on=assessed_on or dt.date.today(),
+        )
+        session.add(row)
+        session.flush()
+        for standard in framework.standards():
+            session.add(Rating(assessment_id=row.id, standard_id=standard.id))
+        audit_log.record(session, actor, "create", "assessment", row.id)
+        return row.id
+
+
+def get_assessment(store: Store, actor: Actor, assessment_id: uuid.UUID) -> AssessmentDetail:
+    """Everything about one assessment that this actor may see; the view is audit-logged."""
+    with store.unit_of_work() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.VIEW_ASSESSMENT, target_of(row))
+        audit_log.record(session, actor, "view", "assessment", row.id)
+        return detail_of(session, row)
+
+
+def save_rating(
+    store: Store,
+    actor: Actor,
+    assessment_id: uuid.UUID,
+    standard_id: str,
+    *,
+    grade: str | None | object = _UNSET,
+    evidence: str | None = None,
+    commentary: str | None = None,
+    indicators: Sequence[str] | None = None,
+) -> RatingInfo:
+    """Save any part of one standard's rating; unknown grades or indicators are refused."""
+    with _editing(store, actor, assessment_id, "rate") as (session, row):
+        framework = get_framework(store, row.framework_version_id)
+        if not framework.has_standard(standard_id):
+            raise InvalidInput(f"'{standard_id}' is not a standard of {framework.title}.")
+        rating = session.exec(
+            select(Rating).where(Rating.assessment_id == row.id,
+                                 Rating.standard_id == standard_id)
+        ).first() or Rating(assessment_id=row.id, standard_id=standard_id)
+        if grade is not _UNSET:
+            rating.grade = _valid_grade(framework, grade)
+        if evidence is not None:
+            rating.evidence = evidence
+        if commentary is not None:
+            rating.commentary = commentary
+        if indicators is not None:
+            known = framework.standard(standard_id).indicators
+            unknown = [i for i in indicators if i not in known]
+            if unknown:
+                raise InvalidInput(f"Not an indicator of this standard: {unknown[0]}")
+            rating.indicators = json.dumps([i for i in known if i in indicators])
+        rating.updated_at = utcnow()
+        rating.row_version += 1
+        session.add(rating)
+        session.flush()
+        row.overall_grade = _overall(session, framework, row.id)
+        return RatingInfo.of(rating)
+
+
+def _valid_grade(framework: Framework, grade: object) -> str | None:
+    if grade is None or grade == "":
+        return None
+    if not isinstance(grade, str):
+        raise InvalidInput("A grade is a code from the framework's scale.")
+    if grade == NOT_APPLICABLE:
+        if not framework.scale.not_applicable.allowed:
+            raise InvalidInput(f"{framework.title} does not allow 'not applicable'.")
+        return grade
+    if framework.scale.grade(grade) is None:
+        codes = ", ".join(framework.scale.codes)
+        raise InvalidInput(f"'{grade}' is not a grade of this framework's scale ({codes}).")
+    return grade
+
+
+def _overall(session: Session, framework: Framework, assessment_id: uuid.UUID) -> str | None:
+    grades = dict(session.exec(
+        select(Rating.standard_id, Rating.grade).where(Rating.assessment_id == assessment_id)
+    ).all())
+    result = overall_grade(framework, grades)
+    return result.code if result else None
+
+
+def set_context(
+    store: Store, actor: Actor, assessment_id: uuid.UUID, field_id: str, value: object
+) -> None:
+    """Answer one of the framework's context fields."""
+    with _editing(store, actor, assessment_id, "edit") as (session, row):
+        framework = get_framework(store, row.framework_version_id)
+        field = framework.context_field(field_id)
+        if field is None:
+            raise InvalidInput(f"'{field_id}' is not a context field of {framework.title}.")
+        if field.type is FieldType.CHOICE and value not in ("", None, *field.choices):
+            raise InvalidInput(f"{field.label}: choose one of {', '.join(field.choices)}.")
+        if field.type is FieldType.MULTI_CHOICE and (
+            not isinstance(value, list) or any(v not in field.choices for v in value)
+        ):
+            raise InvalidInput(f"{field.label}: choose from {', '.join(field.choices)}.")
+        if field.type is FieldType.DATE and value not in ("", None):
+            try:
+                dt.date.fromisoformat(str(value))
+            except ValueError as exc:
+                raise InvalidInput(f"{field.label}: give a date as YYYY-MM-DD.") from exc
+        context = json.loads(row.context)
+        context[field_id] = value
+        row.context = json.dumps(context, sort_keys=True, ensure_ascii=False)
+
+
+def set_narrative(
+    store: Store, actor: Actor, assessment_id: uuid.UUID, field: Narrative, text: str
+) -> None:
+    """Save the child's voice, impact of delay, strengths or areas for development."""
+    with _editing(store, actor, assessment_id, "edit") as (_session, row):
+        setattr(row, field.value, text)
+
+
+def add_action(
+    store: Store,
+    actor: Actor,
+    assessment_id: uuid.UUID,
+    text: str,
+    *,
+    owner_id: uuid.UUID | None = None,
+    due_on: dt.date | None = None,
+    standard_id: str | None = None,
+) -> uuid.UUID:
+    if not text.strip():
+        raise InvalidInput("Say what the action is.")
+    with _editing(store, actor, assessment_id, "add_action") as (session, row):
+        if standard_id:
+            framework = get_framework(store, row.framework_version_id)
+            if not framework.has_standard(standard_id):
+                raise InvalidInput(f"'{standard_id}' is not a standard of {framework.title}.")
+        item = ActionItem(assessment_id=row.id, text=text.strip(), owner_id=owner_id or
+                          row.subject_id, due_on=due_on, standard_id=standard_id or None)
+        session.add(item)
+        return item.id
+
+
+def remove_action(store: Store, actor: Actor, assessment_id: uuid.UUID, action_id: uuid.UUID) -> None:
+    with _editing(store, actor, assessment_id, "remove_action") as (session, row):
+        item = session.get(ActionItem, action_id)
+        if item is None or item.assessment_id != row.id:
+            raise NotFound("That action is not part of this assessment.")
+        session.delete(item)
+
+
+def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bool) -> None:
+    """Mark an action done (or open again); its owner or the team's supervisor may."""
+    with store.unit_of_work() as session:
+        item = session.get(ActionItem, action_id)
+        if item is None:
+            raise NotFound("That action does not exist.")
+        if item.assessment_id is not None:
+            target = target_of(_load(session, item.assessment_id))
+        else:
+            target = Target(subject_id=item.owner_id, team_id=actor.team_id)
+        check(actor, Action.COMPLETE_ACTION, target)
+        item.status = "done" if done else "open"
+        item.completed_on = dt.date.today() if done else None
+        item.row_version += 1
+        audit_log.record(session, actor, "complete_action" if done else "reopen_action",
+                         "action", item.id)
+
+
+def _step(session: Session, actor: Actor, row: Assessment, step: Step) -> None:
+    row.status = transition(step, Status(row.status), actor.role).value
+    row.updated_at = utcnow()
+    row.row_version += 1
+    audit_log.record(session, actor, step.value, "assessment", row.id)
+
+
+def submit(store: Store, actor: Actor, assessment_id: uuid.UUID) -> None:
+    """Send to the practitioner; refused (listing what is missing) until complete."""
+    with store.unit_of_work() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.SUBMIT, target_of(row))
+        transition(Step.SUBMIT, Status(row.status), actor.role)
+        framework = get_framework(store, row.framework_version_id)
+        missing = missing_for_submit(framework, _rating_states(session, row.id),
+                                     json.loads(row.context))
+        if missing:
+            raise SubmitBlocked([m.message for m in missing])
+        _step(session, actor, row, Step.SUBMIT)
+        row.submitted_at = utcnow()
+
+
+def _rating_states(session: Session, assessment_id: uuid.UUID) -> dict[str, RatingState]:
+    rows = session.exec(select(Rating).where(Rating.assessment_id == assessment_id)).all()
+    return {r.standard_id: RatingState(r.grade, r.evidence) for r in rows}
+
+
+def save_response(
+    store: Store,
+    actor: Actor,
+    assessment_id: uuid.UUID,
+    reflection: str,
+    agreement: Agreement = Agreement.AGREE,
+    reasons: str = "",
+) -> None:
+    """Save the FCA's reflection as a draft (autosaved; not yet signed)."""
+    with store.unit_of_work() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.RESPOND, target_of(row))
+        if Status(row.status) is not Status.SUBMITTED:
+            raise ReadOnly("The response can only be changed while the assessment is with you.")
+        response = _response(session, row, actor)
+        response.reflection = reflection
+        response.agreement = agreement.value
+        response.reasons = reasons
+        response.updated_at = utcnow()
+        response.row_version += 1
+        audit_log.record(session, actor, "edit", "response", response.id)
+
+
+def respond(
+    store: Store,
+    actor: Actor,
+    assessment_id: uuid.UUID,
+    reflection: str,
+    agreement: Agreement,
+    reasons: str = "",
+) -> None:
+    """The FCA signs their response and agrees the actions; reasons needed to disagree."""
+    if not reflection.strip():
+        raise InvalidInput("Write your reflection before signing.")
+    if agreement is not Agreement.AGREE and not reasons.strip():
+        raise InvalidInput("Say why you do not fully agree.")
+    with store.unit_of_work() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.RESPOND, target_of(row))
+        _step(session, actor, row, Step.RESPOND)
+        response = _response(session, row, actor)
+        response.reflection = reflection
+        response.agreement = agreement.value
+        response.reasons = reasons
+        response.signed_at = response.updated_at = utcnow()
+        response.row_version += 1
+        for item in session.exec(select(ActionItem).where(ActionItem.assessment_id == row.id)):
+            item.agreed = True
+
+
+def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, reason: str) -> None:
+    """The FCA sends the assessment back to its author, saying what should change."""
+    if not reason.strip():
+        raise InvalidInput("Say what you would like changed.")
+    with store.unit_of_work() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.RETURN_FOR_CHANGES, target_of(row))
+        _step(session, actor, row, Step.RETURN)
+        response = _response(session, row, actor)
+        response.reasons = reason
+        response.updated_at = utcnow()
+
+
+def _response(session: Session, row: Assessment, actor: Actor) -> Response:
+    response = session.exec(select(Response).where(Response.assessment_id == row.id)).first()
+    if response is None:
+        response = Response(assessment_id=row.id, fca_id=actor.user_id)
+        session.add(response)
+    return response
+
+
+def finalise(store: Store, actor: Actor, assessment_id: uuid.UUID) -> str:
+    """Make the assessment read-only and record the hash of its content."""
+    with store.unit_of_work() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.FINALISE, target_of(row))
+        _step(session, actor, row, Step.FINALISE)
+        row.finalised_at = utcnow()
+        session.flush()
+        row.content_hash = content_hash(detail_of(session, row))
+        return row.content_hash
+
+
+def content_hash(detail: AssessmentDetail) -> str:
+    return hashlib.sha256(detail.canonical_content().encode("utf-8")).hexdigest()
+
+
+def add_addendum(store: Store, actor: Actor, assessment_id: uuid.UUID, text: str) -> uuid.UUID:
+    """A dated correction or note on a finalised assessment."""
+    if not text.strip():
+        raise InvalidInput("Write the addendum text.")
+    with store.unit_of_work() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.ADD_ADDENDUM, target_of(row))
+        if Status(row.status) is not Status.FINALISED:
+            raise InvalidInput("Addenda are for finalised assessments; edit the draft instead.")
+        item = Addendum(assessment_id=row.id, author_id=actor.user_id, text=text.strip())
+        session.add(item)
+        audit_log.record(session, actor, "add_addendum", "assessment", row.id)
+        return item.id
+

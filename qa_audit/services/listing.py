@@ -1,0 +1,180 @@
+"""Paged, sorted, filtered lists of assessments and actions, done in SQL.
+
+Lists are read a page at a time (the UI's models fetch more as the user scrolls), so a
+list of 100,000 assessments costs one page of rows, not 100,000.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, true
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+
+from qa_audit.domain.framework import AssessmentKind
+from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.workflow import Status
+from qa_audit.store.tables import ActionItem, Assessment, Case, FrameworkVersion, OrgUnit, User
+
+from .store import Store
+from .views import ActionInfo, actions_of
+
+
+class SortKey(StrEnum):
+    ASSESSED_ON = "assessed_on"
+    UPDATED = "updated_at"
+    CASE = "case_reference"
+    PRACTITIONER = "subject_name"
+    AUTHOR = "author_name"
+    KIND = "kind"
+    FRAMEWORK = "framework_title"
+    STATUS = "status"
+    GRADE = "overall_grade"
+    TEAM = "team_name"
+
+
+@dataclass(frozen=True)
+class AssessmentQuery:
+    statuses: tuple[Status, ...] = ()
+    kind: AssessmentKind | None = None
+    subject_id: uuid.UUID | None = None
+    author_id: uuid.UUID | None = None
+    framework_id: str | None = None
+    team_id: uuid.UUID | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    search: str = ""
+    sort: SortKey = SortKey.ASSESSED_ON
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    id: uuid.UUID
+    kind: AssessmentKind
+    case_reference: str
+    subject_name: str
+    author_name: str
+    team_name: str
+    framework_title: str
+    framework_version: str
+    status: Status
+    assessed_on: dt.date
+    overall_grade: str | None
+    updated_at: dt.datetime
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_subject = aliased(User)
+_author = aliased(User)
+
+
+def _scope(actor: Actor) -> ColumnElement[bool]:
+    """Rows this actor may see, as a SQL condition (the same rules as permissions.py)."""
+    if not allowed(actor, Action.VIEW_ASSESSMENT):
+        return false()
+    if actor.role is Role.SUPERVISOR:
+        return col(Assessment.team_id) == actor.team_id
+    not_draft = col(Assessment.status) != Status.DRAFT.value
+    if actor.role is Role.FCA:
+        return and_(col(Assessment.subject_id) == actor.user_id, not_draft)
+    if actor.role is Role.QUALITY_LEAD:
+        return and_(col(Assessment.region_id) == actor.region_id, not_draft)
+    return false()
+
+
+def _filtered(actor: Actor, q: AssessmentQuery) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [_scope(actor)]
+    if q.statuses:
+        conds.append(col(Assessment.status).in_([s.value for s in q.statuses]))
+    if q.kind is not None:
+        conds.append(col(Assessment.kind) == q.kind.value)
+    if q.subject_id is not None:
+        conds.append(col(Assessment.subject_id) == q.subject_id)
+    if q.author_id is not None:
+        conds.append(col(Assessment.author_id) == q.author_id)
+    if q.team_id is not None:
+        conds.append(col(Assessment.team_id) == q.team_id)
+    if q.framework_id:
+        conds.append(col(FrameworkVersion.framework_id) == q.framework_id)
+    if q.date_from is not None:
+        conds.append(col(Assessment.assessed_on) >= q.date_from)
+    if q.date_to is not None:
+        conds.append(col(Assessment.assessed_on) <= q.date_to)
+    if q.search.strip():
+        term = f"%{q.search.strip().upper()}%"
+        conds.append(col(Case.reference).like(term))
+    return conds
+
+
+def _base(columns: Select[Any], actor: Actor, q: AssessmentQuery) -> Select[Any]:
+    query = columns.select_from(Assessment)
+    query = query.join(FrameworkVersion,
+                       col(FrameworkVersion.id) == col(Assessment.framework_version_id))
+    query = query.join(Case, col(Case.id) == col(Assessment.case_id), isouter=True)
+    return query.where(and_(true(), *_filtered(actor, q)))
+
+
+_SORT_COLUMNS: dict[SortKey, Any] = {
+    SortKey.ASSESSED_ON: Assessment.assessed_on,
+    SortKey.UPDATED: Assessment.updated_at,
+    SortKey.CASE: Case.reference,
+    SortKey.PRACTITIONER: _subject.display_name,
+    SortKey.AUTHOR: _author.display_name,
+    SortKey.KIND: Assessment.kind,
+    SortKey.FRAMEWORK: FrameworkVersion.title,
+    SortKey.STATUS: Assessment.status,
+    SortKey.GRADE: Assessment.overall_grade,
+    SortKey.TEAM: OrgUnit.name,
+}
+
+
+def count_assessments(store: Store, actor: Actor, q: AssessmentQuery) -> int:
+    with store.reading() as session:
+        query = _base(select(func.count(col(Assessment.id))), actor, q)
+        return int(session.exec(query).one())
+
+
+def list_assessments(
+    store: Store, actor: Actor, q: AssessmentQuery, offset: int = 0, limit: int = 200
+) -> list[AssessmentRow]:
+    """One page of the assessments this actor may see, filtered and sorted in SQL."""
+    columns = select(
+        Assessment.id, Assessment.kind, Case.reference, _subject.display_name,
+        _author.display_name, OrgUnit.name, FrameworkVersion.title, FrameworkVersion.version,
+        Assessment.status, Assessment.assessed_on, Assessment.overall_grade,
+        Assessment.updated_at,
+    )
+    query = _base(columns, actor, q)
+    query = query.join(_subject, _subject.id == col(Assessment.subject_id))
+    query = query.join(_author, _author.id == col(Assessment.author_id))
+    query = query.join(OrgUnit, col(OrgUnit.id) == col(Assessment.team_id), isouter=True)
+    key = col(_SORT_COLUMNS[q.sort])
+    order = key.desc() if q.descending else key.asc()
+    tiebreak = col(Assessment.id).desc() if q.descending else col(Assessment.id).asc()
+    query = query.order_by(order, tiebreak).offset(offset).limit(limit)
+    with store.reading() as session:
+        return [
+            AssessmentRow(r[0], AssessmentKind(r[1]), r[2] or "", r[3], r[4], r[5] or "", r[6],
+                          r[7], Status(r[8]), r[9], r[10], r[11])
+            for r in session.exec(query).all()
+        ]
+
+
+def open_actions(
+    store: Store, actor: Actor, *, owner_id: uuid.UUID | None = None, team: bool = False
+) -> tuple[ActionInfo, ...]:
+    """Open actions the actor owns, or (team=True) those of the actor's team."""
+    with store.reading() as session:
+        conds: list[ColumnElement[bool]] = [col(ActionItem.status) == "open"]
+        if team and actor.team_id is not None:
+            members = select(User.id).where(User.team_id == actor.team_id)
+            conds.append(col(ActionItem.owner_id).in_(members))
+        else:
+            conds.append(col(ActionItem.owner_id) == (owner_id or actor.user_id))
+        return actions_of(session, *conds)

@@ -1,0 +1,202 @@
+"""Read models: plain frozen dataclasses handed to the UI, CLI and reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from qa_audit.domain.framework import AssessmentKind, canonical_json
+from qa_audit.domain.workflow import Status
+from qa_audit.store.tables import (
+    ActionItem,
+    Addendum,
+    Assessment,
+    Case,
+    FrameworkVersion,
+    OrgUnit,
+    Rating,
+    Response,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class RatingInfo:
+    standard_id: str
+    grade: str | None
+    indicators: tuple[str, ...]
+    evidence: str
+    commentary: str
+
+    @classmethod
+    def of(cls, r: Rating) -> RatingInfo:
+        return cls(r.standard_id, r.grade, tuple(json.loads(r.indicators)), r.evidence,
+                   r.commentary)
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    id: uuid.UUID
+    text: str
+    owner_id: uuid.UUID | None
+    owner_name: str
+    due_on: dt.date | None
+    status: str
+    agreed: bool
+    completed_on: dt.date | None
+    standard_id: str | None
+    assessment_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.status == "open" and self.due_on is not None and self.due_on < today
+
+
+@dataclass(frozen=True)
+class ResponseInfo:
+    fca_id: uuid.UUID
+    reflection: str
+    agreement: str
+    reasons: str
+    signed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class AddendumInfo:
+    id: uuid.UUID
+    author_name: str
+    text: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AssessmentDetail:
+    id: uuid.UUID
+    kind: AssessmentKind
+    status: Status
+    framework_version_id: uuid.UUID
+    framework_title: str
+    framework_version: str
+    framework_sha256: str
+    case_id: uuid.UUID | None
+    case_reference: str
+    case_type: str
+    law_type: str
+    subject_id: uuid.UUID
+    subject_name: str
+    author_id: uuid.UUID
+    author_name: str
+    team_id: uuid.UUID | None
+    team_name: str
+    assessed_on: dt.date
+    context: dict[str, Any]
+    childs_voice: str
+    impact_of_delay: str
+    strengths: str
+    areas_for_development: str
+    overall_grade: str | None
+    ratings: dict[str, RatingInfo]
+    actions: tuple[ActionInfo, ...]
+    response: ResponseInfo | None
+    addenda: tuple[AddendumInfo, ...]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    finalised_at: dt.datetime | None
+    content_hash: str | None
+    row_version: int
+    case_dates: dict[str, dt.date | None] = field(default_factory=dict)
+
+    def canonical_content(self) -> str:
+        """The judged content (not timestamps of saves) as canonical JSON, for hashing."""
+        data = {
+            "id": str(self.id),
+            "framework_sha256": self.framework_sha256,
+            "case_reference": self.case_reference,
+            "subject_id": str(self.subject_id),
+            "author_id": str(self.author_id),
+            "assessed_on": self.assessed_on.isoformat(),
+            "context": self.context,
+            "childs_voice": self.childs_voice,
+            "impact_of_delay": self.impact_of_delay,
+            "strengths": self.strengths,
+            "areas_for_development": self.areas_for_development,
+            "overall_grade": self.overall_grade,
+            "ratings": {k: asdict(v) for k, v in sorted(self.ratings.items())},
+            "actions": sorted(
+                [a.text, a.due_on.isoformat() if a.due_on else None, str(a.owner_id)]
+                for a in self.actions
+            ),
+            "response": (
+                [self.response.reflection, self.response.agreement, self.response.reasons]
+                if self.response else None
+            ),
+        }
+        return canonical_json(data)
+
+
+def _names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = session.exec(select(User.id, User.display_name).where(col(User.id).in_(wanted)))
+    return dict(rows.all())
+
+
+def actions_of(session: Session, *conditions: Any) -> tuple[ActionInfo, ...]:
+    items = session.exec(
+        select(ActionItem).where(*conditions).order_by(col(ActionItem.created_at))
+    ).all()
+    names = _names(session, {i.owner_id for i in items})
+    return tuple(
+        ActionInfo(i.id, i.text, i.owner_id, names.get(i.owner_id, "") if i.owner_id else "",
+                   i.due_on, i.status, i.agreed, i.completed_on, i.standard_id,
+                   i.assessment_id, i.session_id)
+        for i in items
+    )
+
+
+def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
+    fv = session.get(FrameworkVersion, row.framework_version_id)
+    assert fv is not None  # enforced by the foreign key
+    case = session.get(Case, row.case_id) if row.case_id else None
+    team = session.get(OrgUnit, row.team_id) if row.team_id else None
+    ratings = session.exec(select(Rating).where(Rating.assessment_id == row.id)).all()
+    response = session.exec(select(Response).where(Response.assessment_id == row.id)).first()
+    addenda = session.exec(
+        select(Addendum).where(Addendum.assessment_id == row.id)
+        .order_by(col(Addendum.created_at))
+    ).all()
+    names = _names(session, {row.subject_id, row.author_id, *(a.author_id for a in addenda)})
+    return AssessmentDetail(
+        id=row.id, kind=AssessmentKind(row.kind), status=Status(row.status),
+        framework_version_id=fv.id, framework_title=fv.title, framework_version=fv.version,
+        framework_sha256=fv.sha256,
+        case_id=row.case_id, case_reference=case.reference if case else "",
+        case_type=case.case_type if case else "", law_type=case.law_type if case else "",
+        subject_id=row.subject_id, subject_name=names.get(row.subject_id, ""),
+        author_id=row.author_id, author_name=names.get(row.author_id, ""),
+        team_id=row.team_id, team_name=team.name if team else "",
+        assessed_on=row.assessed_on, context=json.loads(row.context),
+        childs_voice=row.childs_voice, impact_of_delay=row.impact_of_delay,
+        strengths=row.strengths, areas_for_development=row.areas_for_development,
+        overall_grade=row.overall_grade,
+        ratings={r.standard_id: RatingInfo.of(r) for r in ratings},
+        actions=actions_of(session, ActionItem.assessment_id == row.id),
+        response=ResponseInfo(response.fca_id, response.reflection, response.agreement,
+                              response.reasons, response.signed_at) if response else None,
+        addenda=tuple(AddendumInfo(a.id, names.get(a.author_id, ""), a.text, a.created_at)
+                      for a in addenda),
+        created_at=row.created_at, updated_at=row.updated_at, submitted_at=row.submitted_at,
+        finalised_at=row.finalised_at, content_hash=row.content_hash,
+        row_version=row.row_version,
+        case_dates={
+            "issued_on": case.issued_on, "allocated_on": case.allocated_on,
+            "first_hearing_on": case.first_hearing_on, "concluded_on": case.concluded_on,
+        } if case else {},
+    )

@@ -1,0 +1,1 @@
+"""Storage: sqlmodel tables, the engine factory, migrations and aggregate queries."""

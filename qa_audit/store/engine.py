@@ -1,0 +1,128 @@
+"""Engine factory and opening a store (migrations run at open, backup first)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from qa_audit.errors import StoreError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def database_url(target: str | Path) -> str:
+    """A SQLAlchemy URL from a URL or a file path (a path means SQLite)."""
+    text = str(target)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def make_engine(target: str | Path) -> Engine:
+    """An engine for a SQLite path or any SQLAlchemy URL, set up for safe writes."""
+    url = database_url(target)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, poolclass=NullPool if url.endswith(":memory:") else None)
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # pysqlite's own transaction handling is off so SQLAlchemy's BEGIN is the only one
+        # (the SQLAlchemy docs' recipe for correct SQLite transactions).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision, backing up an existing SQLite file first."""
+    try:
+        current = current_revision(engine)
+    except (DatabaseError, OperationalError) as exc:
+        raise StoreError(
+            f"The database cannot be read: {_reason(exc)}. It may be damaged or not a "
+            "qa_audit database; restore it from a backup."
+        ) from exc
+    head = head_revision(engine)
+    if current == head:
+        return
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    if current is not None and script.get_revision(current) is None:
+        raise StoreError(
+            "This database was written by a newer version of qa_audit; update the app."
+        )
+    if current is not None:
+        backup_before_migration(engine, current)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    log.info("schema migrated from %s to %s", current, head)
+
+
+def backup_before_migration(engine: Engine, revision: str) -> Path | None:
+    database = engine.url.database
+    if not engine.url.drivername.startswith("sqlite") or not database or database == ":memory:":
+        return None
+    source = Path(database)
+    target = source.with_name(f"{source.name}.before-{revision}.bak")
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    log.info("backup taken before migration")
+    return target
+
+
+def _reason(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc)
+
+
+def open_engine(target: str | Path) -> Engine:
+    """Open (and create or migrate) the database at `target`."""
+    url = database_url(target)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.parent.exists():
+            raise StoreError(f"The folder for the database does not exist: {path.parent}")
+    engine = make_engine(url)
+    migrate(engine)
+    return engine

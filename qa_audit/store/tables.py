@@ -1,0 +1,230 @@
+"""The tables of DESIGN.md section 4.
+
+UUID primary keys (records travel between machines), UTC timestamps and a
+`row_version` on every mutable record for optimistic locking. JSON values (context
+answers, ticked indicators, snapshots) are stored as canonical JSON text so that
+SQLite and PostgreSQL behave the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .types import UTCDateTime, new_id, utcnow
+
+
+def _ts(nullable: bool = False) -> Column[dt.datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class OrgUnit(SQLModel, table=True):
+    __tablename__ = "org_unit"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    name: str
+    kind: str = Field(index=True)  # region | service_area | team
+    parent_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    region_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    row_version: int = 1
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    display_name: str
+    role: str
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    active: bool = True
+    password_hash: str = ""
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1
+
+
+class FrameworkVersion(SQLModel, table=True):
+    __tablename__ = "framework_version"
+    __table_args__ = (UniqueConstraint("framework_id", "version"),)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    framework_id: str = Field(index=True)
+    version: str
+    title: str
+    sha256: str
+    snapshot: str = Field(sa_column=Column(Text, nullable=False))
+    imported_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    imported_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case_file"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    reference: str = Field(unique=True, index=True)  # pseudonymised, never a child's name
+    law_type: str
+    case_type: str
+    issued_on: dt.date | None = None
+    allocated_on: dt.date | None = None
+    first_hearing_on: dt.date | None = None
+    concluded_on: dt.date | None = None
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    fca_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id", index=True)
+    row_version: int = 1
+
+
+class Assessment(SQLModel, table=True):
+    __tablename__ = "assessment"
+    __table_args__ = (
+        Index("ix_assessment_team_status_date", "team_id", "status", "assessed_on"),
+        Index("ix_assessment_subject_status", "subject_id", "status"),
+        Index("ix_assessment_author_status", "author_id", "status"),
+    )
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    kind: str
+    framework_version_id: uuid.UUID = Field(foreign_key="framework_version.id", index=True)
+    case_id: uuid.UUID | None = Field(default=None, foreign_key="case_file.id", index=True)
+    subject_id: uuid.UUID = Field(foreign_key="user_account.id")
+    author_id: uuid.UUID = Field(foreign_key="user_account.id")
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id")
+    region_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    status: str = Field(default="draft", index=True)
+    assessed_on: dt.date = Field(index=True)
+    context: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    childs_voice: str = Field(default="", sa_column=Column(Text, nullable=False))
+    impact_of_delay: str = Field(default="", sa_column=Column(Text, nullable=False))
+    strengths: str = Field(default="", sa_column=Column(Text, nullable=False))
+    areas_for_development: str = Field(default="", sa_column=Column(Text, nullable=False))
+    overall_grade: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    submitted_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    finalised_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    content_hash: str | None = None
+    row_version: int = 1
+
+
+class Rating(SQLModel, table=True):
+    __tablename__ = "rating"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "standard_id"),
+        # Covering index for grade-by-standard aggregates joined to assessment.
+        Index("ix_rating_standard_grade", "standard_id", "grade", "assessment_id"),
+    )
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    assessment_id: uuid.UUID = Field(foreign_key="assessment.id", ondelete="CASCADE")
+    standard_id: str
+    grade: str | None = None  # a grade code, "N/A", or None while unrated
+    indicators: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False))
+    commentary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1
+
+
+class ActionItem(SQLModel, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (Index("ix_action_owner_status_due", "owner_id", "status", "due_on"),)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    assessment_id: uuid.UUID | None = Field(
+        default=None, foreign_key="assessment.id", index=True, ondelete="CASCADE"
+    )
+    session_id: uuid.UUID | None = Field(
+        default=None, foreign_key="supervision_session.id", index=True, ondelete="CASCADE"
+    )
+    standard_id: str | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    due_on: dt.date | None = None
+    status: str = "open"  # open | done | cancelled
+    agreed: bool = False
+    completed_on: dt.date | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1
+
+
+class Response(SQLModel, table=True):
+    __tablename__ = "response"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    assessment_id: uuid.UUID = Field(
+        foreign_key="assessment.id", unique=True, ondelete="CASCADE"
+    )
+    fca_id: uuid.UUID = Field(foreign_key="user_account.id")
+    reflection: str = Field(default="", sa_column=Column(Text, nullable=False))
+    agreement: str = "agree"  # agree | partly | disagree
+    reasons: str = Field(default="", sa_column=Column(Text, nullable=False))
+    signed_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1
+
+
+class Moderation(SQLModel, table=True):
+    __tablename__ = "moderation"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    assessment_id: uuid.UUID = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
+    moderator_id: uuid.UUID = Field(foreign_key="user_account.id")
+    ratings: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    agreement: float | None = None
+    outcome: str = ""
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1
+
+
+class SupervisionSession(SQLModel, table=True):
+    __tablename__ = "supervision_session"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    supervisor_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
+    fca_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id")
+    held_on: dt.date
+    what_happened: str = Field(default="", sa_column=Column(Text, nullable=False))
+    reflection: str = Field(default="", sa_column=Column(Text, nullable=False))
+    analysis: str = Field(default="", sa_column=Column(Text, nullable=False))
+    action_plan: str = Field(default="", sa_column=Column(Text, nullable=False))
+    fca_reflection: str = Field(default="", sa_column=Column(Text, nullable=False))
+    supervisor_signed_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    fca_signed_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1
+
+
+class SessionAssessment(SQLModel, table=True):
+    __tablename__ = "session_assessment"
+    session_id: uuid.UUID = Field(
+        foreign_key="supervision_session.id", primary_key=True, ondelete="CASCADE"
+    )
+    assessment_id: uuid.UUID = Field(
+        foreign_key="assessment.id", primary_key=True, ondelete="CASCADE"
+    )
+
+
+class Addendum(SQLModel, table=True):
+    __tablename__ = "addendum"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    assessment_id: uuid.UUID = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
+    author_id: uuid.UUID = Field(foreign_key="user_account.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only, hash-chained. Never case content: who did what to which record."""
+
+    __tablename__ = "audit_event"
+    seq: int | None = Field(default=None, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, unique=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    actor_id: uuid.UUID | None = None
+    action: str
+    entity: str
+    entity_id: str = ""
+    prev_hash: str
+    hash: str
+
+
+class Setting(SQLModel, table=True):
+    """Per-database settings (protective marking, retention...), as JSON values."""
+
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))

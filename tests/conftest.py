@@ -1,0 +1,93 @@
+"""Shared fixtures: a fresh database per test, an organisation, people and a framework."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from qa_audit.domain.framework import AssessmentKind  # noqa: E402
+from qa_audit.domain.permissions import Actor, Role  # noqa: E402
+from qa_audit.services import accounts, assessments, cases, frameworks  # noqa: E402
+from qa_audit.services.store import Store  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_profile(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own data, config and log dirs: never the developer's real ones."""
+    home = tmp_path_factory.mktemp("profile")
+    monkeypatch.setenv("QA_AUDIT_HOME", str(home))
+    monkeypatch.delenv("QA_AUDIT_DB", raising=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    accounts.use_fast_hashing()
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = Store.open(tmp_path / "qa.db")
+    yield s
+    s.close()
+
+
+@dataclass
+class World:
+    store: Store
+    admin: Actor
+    supervisor: Actor
+    supervisor2: Actor
+    fca: Actor
+    fca2: Actor
+    ql: Actor
+    other_ql: Actor
+    team_id: object
+    team2_id: object
+    framework_version_id: object
+    case_id: object
+
+    def new_audit(self) -> object:
+        return assessments.create_assessment(
+            self.store, self.supervisor, AssessmentKind.CASE_AUDIT, self.framework_version_id,
+            self.fca.user_id, case_id=self.case_id,
+        )
+
+
+def _sign(store: Store, username: str) -> Actor:
+    return accounts.sign_in(store, username, PASSWORD)
+
+
+@pytest.fixture
+def world(store: Store) -> World:
+    admin = accounts.system_actor()
+    north = accounts.add_org_unit(store, admin, "North", "region")
+    south = accounts.add_org_unit(store, admin, "South", "region")
+    area = accounts.add_org_unit(store, admin, "Tyne and Wear", "service_area", north.id)
+    team = accounts.add_org_unit(store, admin, "Newcastle 1", "team", area.id)
+    team2 = accounts.add_org_unit(store, admin, "Newcastle 2", "team", area.id)
+    south_team = accounts.add_org_unit(store, admin, "Brighton", "team", south.id)
+    for username, name, role, team_id in [
+        ("admin", "Ada Admin", Role.ADMIN, None),
+        ("sup", "Sam Supervisor", Role.SUPERVISOR, team.id),
+        ("sup2", "Sol Supervisor", Role.SUPERVISOR, team2.id),
+        ("fca", "Fatima Khan", Role.FCA, team.id),
+        ("fca2", "Gwen Jones", Role.FCA, team2.id),
+        ("ql", "Quinn Lead", Role.QUALITY_LEAD, team.id),
+        ("ql-south", "Sasha Lead", Role.QUALITY_LEAD, south_team.id),
+    ]:
+        accounts.add_user(store, admin, username, name, role, PASSWORD, team_id)
+    sup = _sign(store, "sup")
+    fv = frameworks.import_framework_file(store, admin, FIXTURES / "mini.yaml").version
+    case = cases.create_case(store, sup, "PL-2024-00001", "care_order", fca_id=None)
+    return World(store, _sign(store, "admin"), sup, _sign(store, "sup2"), _sign(store, "fca"),
+                 _sign(store, "fca2"), _sign(store, "ql"), _sign(store, "ql-south"), team.id,
+                 team2.id, fv.id, case.id)
