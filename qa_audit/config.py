@@ -91,8 +91,9 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     except OSError:
         return None
     path = directory / "qa-audit.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5,
-                                                   encoding="utf-8")
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("qa_audit")
     root.setLevel(level)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from qa_audit.domain.framework import AssessmentKind  # noqa: E402
-from qa_audit.domain.permissions import Actor, Role  # noqa: E402
-from qa_audit.services import accounts, assessments, cases, frameworks  # noqa: E402
-from qa_audit.services.store import Store  # noqa: E402
+from qa_audit.domain.framework import AssessmentKind
+from qa_audit.domain.permissions import Actor, Role
+from qa_audit.services import accounts, assessments, cases, frameworks
+from qa_audit.services.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
@@ -57,8 +57,12 @@ class World:
 
     def new_audit(self) -> object:
         return assessments.create_assessment(
-            self.store, self.supervisor, AssessmentKind.CASE_AUDIT, self.framework_version_id,
-            self.fca.user_id, case_id=self.case_id,
+            self.store,
+            self.supervisor,
+            AssessmentKind.CASE_AUDIT,
+            self.framework_version_id,
+            self.fca.user_id,
+            case_id=self.case_id,
         )
 
 
@@ -88,6 +92,17 @@ def world(store: Store) -> World:
     sup = _sign(store, "sup")
     fv = frameworks.import_framework_file(store, admin, FIXTURES / "mini.yaml").version
     case = cases.create_case(store, sup, "PL-2024-00001", "care_order", fca_id=None)
-    return World(store, _sign(store, "admin"), sup, _sign(store, "sup2"), _sign(store, "fca"),
-                 _sign(store, "fca2"), _sign(store, "ql"), _sign(store, "ql-south"), team.id,
-                 team2.id, fv.id, case.id)
+    return World(
+        store,
+        _sign(store, "admin"),
+        sup,
+        _sign(store, "sup2"),
+        _sign(store, "fca"),
+        _sign(store, "fca2"),
+        _sign(store, "ql"),
+        _sign(store, "ql-south"),
+        team.id,
+        team2.id,
+        fv.id,
+        case.id,
+    )

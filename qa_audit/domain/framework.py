@@ -206,7 +206,9 @@ def framework_from_dict(data: dict[str, Any]) -> Framework:
                 Grade(g["code"], g["label"], float(g["score"]), g.get("colour"))
                 for g in scale["grades"]
             ),
-            not_applicable=NotApplicable(na.get("allowed", True), na.get("label", "Not applicable")),
+            not_applicable=NotApplicable(
+                na.get("allowed", True), na.get("label", "Not applicable")
+            ),
         ),
         overall=OverallRule(
             OverallMethod(data["overall"]["method"]), tuple(data["overall"].get("limiting", ()))

@@ -52,7 +52,9 @@ def load_framework(path: str | Path) -> Framework:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise FrameworkError([Problem(str(path), 1, 1, f"cannot read file: {exc.strerror}")]) from exc
+        raise FrameworkError(
+            [Problem(str(path), 1, 1, f"cannot read file: {exc.strerror}")]
+        ) from exc
     return parse_framework(raw, str(path))
 
 
@@ -84,7 +86,7 @@ def parse_framework(raw: bytes | str, filename: str = "<framework>") -> Framewor
     if tab_problems:
         raise FrameworkError(tab_problems)
     try:
-        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - compose builds no objects
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -105,8 +107,12 @@ def _tab_indentation(text: str, filename: str) -> list[Problem]:
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             problems.append(
-                Problem(filename, number, indent.index("\t") + 1,
-                        "tab character in indentation; indent with spaces")
+                Problem(
+                    filename,
+                    number,
+                    indent.index("\t") + 1,
+                    "tab character in indentation; indent with spaces",
+                )
             )
     return problems
 
@@ -243,8 +249,16 @@ class _Checker:
         top = self.mapping(
             root,
             "framework",
-            required=("schema", "id", "version", "title", "applies_to", "law_type", "scale",
-                      "areas"),
+            required=(
+                "schema",
+                "id",
+                "version",
+                "title",
+                "applies_to",
+                "law_type",
+                "scale",
+                "areas",
+            ),
             optional=("overall", "context_fields", "description", "source"),
         )
         if top is None:
@@ -265,8 +279,15 @@ class _Checker:
         if scale is None or self.problems:
             return None
         return Framework(
-            id=fid, version=version, title=title, applies_to=applies_to, law_type=law_type,
-            scale=scale, overall=overall, areas=areas, context_fields=context,
+            id=fid,
+            version=version,
+            title=title,
+            applies_to=applies_to,
+            law_type=law_type,
+            scale=scale,
+            overall=overall,
+            areas=areas,
+            context_fields=context,
             description=self.text(top.get("description"), "description"),
             source=self.text(top.get("source"), "source"),
         )
@@ -290,8 +311,12 @@ class _Checker:
         grades: list[Grade] = []
         codes: list[tuple[str, yaml.Node]] = []
         for gnode in grade_nodes:
-            g = self.mapping(gnode, "grade", required=("code", "label", "score"),
-                             optional=("colour", "description"))
+            g = self.mapping(
+                gnode,
+                "grade",
+                required=("code", "label", "score"),
+                optional=("colour", "description"),
+            )
             if g is None:
                 continue
             code = self.text(g.get("code"), "grade code")
@@ -314,8 +339,12 @@ class _Checker:
         self.unique(codes, "grade code")
         na = NotApplicable()
         if "not_applicable" in body:
-            n = self.mapping(body["not_applicable"], "scale.not_applicable", required=(),
-                             optional=("allowed", "label"))
+            n = self.mapping(
+                body["not_applicable"],
+                "scale.not_applicable",
+                required=(),
+                optional=("allowed", "label"),
+            )
             if n is not None:
                 na = NotApplicable(
                     self.boolean(n.get("allowed"), "not_applicable.allowed", default=True),
@@ -331,29 +360,47 @@ class _Checker:
         area_ids: list[tuple[str, yaml.Node]] = []
         standard_ids: list[tuple[str, yaml.Node]] = []
         for anode in area_nodes:
-            a = self.mapping(anode, "area", required=("id", "title", "standards"),
-                             optional=("description",))
+            a = self.mapping(
+                anode, "area", required=("id", "title", "standards"), optional=("description",)
+            )
             if a is None:
                 continue
             aid = self.identifier(a.get("id"), "area id")
             area_ids.append((aid, a.get("id", anode)))
             standards: list[Standard] = []
-            for snode in self.sequence(a["standards"], f"area '{aid}' standards") if "standards" in a else []:
+            for snode in (
+                self.sequence(a["standards"], f"area '{aid}' standards") if "standards" in a else []
+            ):
                 standard = self.standard(snode, scale)
                 if standard is not None:
                     standards.append(standard)
                     standard_ids.append((standard.id, _value_node(snode, "id")))
-            areas.append(Area(aid, self.text(a.get("title"), "area title"), tuple(standards),
-                              self.text(a.get("description"), "area description")))
+            areas.append(
+                Area(
+                    aid,
+                    self.text(a.get("title"), "area title"),
+                    tuple(standards),
+                    self.text(a.get("description"), "area description"),
+                )
+            )
         self.unique(area_ids, "area id")
         self.unique(standard_ids, "standard id")
         return tuple(areas)
 
     def standard(self, node: yaml.Node, scale: Scale | None) -> Standard | None:
         s = self.mapping(
-            node, "standard", required=("id", "title"),
-            optional=("statement", "guidance", "indicators", "prompts", "weight", "required",
-                      "evidence_required_below"),
+            node,
+            "standard",
+            required=("id", "title"),
+            optional=(
+                "statement",
+                "guidance",
+                "indicators",
+                "prompts",
+                "weight",
+                "required",
+                "evidence_required_below",
+            ),
         )
         if s is None:
             return None
@@ -388,8 +435,12 @@ class _Checker:
         fields: list[ContextField] = []
         ids: list[tuple[str, yaml.Node]] = []
         for fnode in self.sequence(node, "context_fields", non_empty=False):
-            f = self.mapping(fnode, "context field", required=("id", "label"),
-                             optional=("type", "choices", "required", "help"))
+            f = self.mapping(
+                fnode,
+                "context field",
+                required=("id", "label"),
+                optional=("type", "choices", "required", "help"),
+            )
             if f is None:
                 continue
             fid = self.identifier(f.get("id"), "context field id")
@@ -398,21 +449,34 @@ class _Checker:
             choices = self.text_list(f.get("choices"), "choices")
             if ftype in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
                 if not choices:
-                    self.error(f.get("choices", fnode),
-                               f"context field '{fid}' of type {ftype.value} needs a list of choices")
+                    self.error(
+                        f.get("choices", fnode),
+                        f"context field '{fid}' of type {ftype.value} needs a list of choices",
+                    )
                 self.unique(
-                    list(zip(choices, self.sequence(f["choices"], "choices", non_empty=False), strict=False))
-                    if "choices" in f else [],
+                    list(
+                        zip(
+                            choices,
+                            self.sequence(f["choices"], "choices", non_empty=False),
+                            strict=False,
+                        )
+                    )
+                    if "choices" in f
+                    else [],
                     "choice",
                 )
             elif "choices" in f:
                 self.error(f["choices"], f"choices only apply to choice fields, not {ftype.value}")
-            fields.append(ContextField(
-                id=fid, label=self.text(f.get("label"), "context field label"), type=ftype,
-                choices=choices,
-                required=self.boolean(f.get("required"), "required", default=False),
-                help=self.text(f.get("help"), "help"),
-            ))
+            fields.append(
+                ContextField(
+                    id=fid,
+                    label=self.text(f.get("label"), "context field label"),
+                    type=ftype,
+                    choices=choices,
+                    required=self.boolean(f.get("required"), "required", default=False),
+                    help=self.text(f.get("help"), "help"),
+                )
+            )
         self.unique(ids, "context field id")
         return tuple(fields)
 

@@ -59,11 +59,11 @@ class Action(StrEnum):
 class Scope(StrEnum):
     """On which records a permitted action applies."""
 
-    ALL = "all"            # not tied to case content (system administration, frameworks)
-    TEAM = "team"          # assessments of the actor's team
-    AUTHOR = "author"      # assessments the actor wrote, in their team
-    SUBJECT = "subject"    # assessments about the actor, once submitted
-    REGION = "region"      # assessments in the actor's region, once submitted
+    ALL = "all"  # not tied to case content (system administration, frameworks)
+    TEAM = "team"  # assessments of the actor's team
+    AUTHOR = "author"  # assessments the actor wrote, in their team
+    SUBJECT = "subject"  # assessments about the actor, once submitted
+    REGION = "region"  # assessments in the actor's region, once submitted
 
 
 A, R = Action, Role
@@ -155,9 +155,7 @@ def allowed(actor: Actor, action: Action, target: Target | None = None) -> bool:
     if scope is Scope.SUBJECT:
         return target.subject_id == actor.user_id and not target.draft
     # Scope.REGION
-    return (
-        target.region_id is not None and target.region_id == actor.region_id and not target.draft
-    )
+    return target.region_id is not None and target.region_id == actor.region_id and not target.draft
 
 
 def check(actor: Actor, action: Action, target: Target | None = None) -> None:
@@ -167,8 +165,10 @@ def check(actor: Actor, action: Action, target: Target | None = None) -> None:
     what = action.value.replace("_", " ")
     if scope_of(actor.role, action) is None:
         raise PermissionDenied(f"A {actor.role.label} cannot {what}.")
-    raise PermissionDenied(f"You cannot {what} on this record: it is outside your "
-                           f"{_SCOPE_WORDS[scope_of(actor.role, action) or Scope.ALL]}.")
+    raise PermissionDenied(
+        f"You cannot {what} on this record: it is outside your "
+        f"{_SCOPE_WORDS[scope_of(actor.role, action) or Scope.ALL]}."
+    )
 
 
 _SCOPE_WORDS = {

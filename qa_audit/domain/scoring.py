@@ -103,8 +103,11 @@ def missing_for_submit(
     missing: list[Missing] = []
     for cf in framework.context_fields:
         value = context.get(cf.id)
-        empty = value is None or value == "" or value == [] or (
-            cf.type is FieldType.MULTI_CHOICE and not value
+        empty = (
+            value is None
+            or value == ""
+            or value == []
+            or (cf.type is FieldType.MULTI_CHOICE and not value)
         )
         if cf.required and empty:
             missing.append(Missing(MissingKind.CONTEXT, cf.id, f"{cf.label}: required"))
@@ -113,14 +116,25 @@ def missing_for_submit(
         state = ratings.get(standard.id, RatingState(None))
         code = state.grade
         if code == NOT_APPLICABLE and not na_allowed:
-            missing.append(Missing(MissingKind.NOT_APPLICABLE_REFUSED, standard.id,
-                                   f"{standard.title}: this framework does not allow N/A"))
+            missing.append(
+                Missing(
+                    MissingKind.NOT_APPLICABLE_REFUSED,
+                    standard.id,
+                    f"{standard.title}: this framework does not allow N/A",
+                )
+            )
         elif not code and standard.required:
-            missing.append(Missing(MissingKind.UNRATED, standard.id,
-                                   f"{standard.title}: not graded yet"))
+            missing.append(
+                Missing(MissingKind.UNRATED, standard.id, f"{standard.title}: not graded yet")
+            )
         elif needs_evidence(framework, standard, code) and not state.evidence.strip():
             grade = framework.scale.grade(code or "")
             label = grade.label if grade else code
-            missing.append(Missing(MissingKind.EVIDENCE, standard.id,
-                                   f"{standard.title}: graded {label}, so evidence is needed"))
+            missing.append(
+                Missing(
+                    MissingKind.EVIDENCE,
+                    standard.id,
+                    f"{standard.title}: graded {label}, so evidence is needed",
+                )
+            )
     return missing

@@ -60,10 +60,18 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Step.SUBMIT, Status.RETURNED, Status.SUBMITTED, _SUP),
     Transition(Step.RETURN, Status.SUBMITTED, Status.RETURNED, _FCA),
     Transition(Step.RESPOND, Status.SUBMITTED, Status.RESPONDED, _FCA),
-    Transition(Step.SEND_TO_MODERATION, Status.RESPONDED, Status.MODERATION,
-               frozenset({Role.SUPERVISOR, Role.QUALITY_LEAD})),
-    Transition(Step.COMPLETE_MODERATION, Status.MODERATION, Status.RESPONDED,
-               frozenset({Role.QUALITY_LEAD})),
+    Transition(
+        Step.SEND_TO_MODERATION,
+        Status.RESPONDED,
+        Status.MODERATION,
+        frozenset({Role.SUPERVISOR, Role.QUALITY_LEAD}),
+    ),
+    Transition(
+        Step.COMPLETE_MODERATION,
+        Status.MODERATION,
+        Status.RESPONDED,
+        frozenset({Role.QUALITY_LEAD}),
+    ),
     Transition(Step.FINALISE, Status.RESPONDED, Status.FINALISED, _SUP),
 )
 

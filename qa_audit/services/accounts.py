@@ -18,10 +18,21 @@ from .store import Store
 
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()
-_COMMON = frozenset({
-    "password", "password1", "password123", "1234567890", "qwertyuiop", "letmein123",
-    "iloveyou12", "welcome123", "passw0rd12", "administrator", "changeme123",
-})
+_COMMON = frozenset(
+    {
+        "password",
+        "password1",
+        "password123",
+        "1234567890",
+        "qwertyuiop",
+        "letmein123",
+        "iloveyou12",
+        "welcome123",
+        "passw0rd12",
+        "administrator",
+        "changeme123",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -145,8 +156,13 @@ def add_user(
             raise InvalidInput(f"The username '{username}' is taken.")
         if team_id is not None and session.get(OrgUnit, team_id) is None:
             raise NotFound("That team does not exist.")
-        user = User(username=username, display_name=display_name.strip(), role=role.value,
-                    team_id=team_id, password_hash=hash_password(password))
+        user = User(
+            username=username,
+            display_name=display_name.strip(),
+            role=role.value,
+            team_id=team_id,
+            password_hash=hash_password(password),
+        )
         session.add(user)
         audit_log.record(session, actor, "create", "user", user.id)
         return _user_info(session, user)
@@ -178,5 +194,12 @@ def user_count(store: Store) -> int:
 
 def _user_info(session: Session, user: User) -> UserInfo:
     team = session.get(OrgUnit, user.team_id) if user.team_id else None
-    return UserInfo(user.id, user.username, user.display_name, Role(user.role), user.team_id,
-                    team.name if team else "", user.active)
+    return UserInfo(
+        user.id,
+        user.username,
+        user.display_name,
+        Role(user.role),
+        user.team_id,
+        team.name if team else "",
+        user.active,
+    )

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, FieldType, Framework
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
@@ -62,8 +62,13 @@ class Agreement(StrEnum):
 
 
 def target_of(a: Assessment) -> Target:
-    return Target(team_id=a.team_id, region_id=a.region_id, author_id=a.author_id,
-                  subject_id=a.subject_id, draft=a.status == Status.DRAFT)
+    return Target(
+        team_id=a.team_id,
+        region_id=a.region_id,
+        author_id=a.author_id,
+        subject_id=a.subject_id,
+        draft=a.status == Status.DRAFT,
+    )
 
 
 def _load(session: Session, assessment_id: uuid.UUID) -> Assessment:
@@ -124,9 +129,14 @@ def create_assessment(
                     f"this case is {case.law_type} law."
                 )
         row = Assessment(
-            kind=kind.value, framework_version_id=framework_version_id, case_id=case_id,
-            subject_id=subject_id, author_id=actor.user_id, team_id=subject.team_id,
-            region_id=target.region_id, assessed_on=assessed_on or dt.date.today(),
+            kind=kind.value,
+            framework_version_id=framework_version_id,
+            case_id=case_id,
+            subject_id=subject_id,
+            author_id=actor.user_id,
+            team_id=subject.team_id,
+            region_id=target.region_id,
+            assessed_on=assessed_on or dt.date.today(),
         )
         session.add(row)
         session.flush()
@@ -151,7 +161,7 @@ def save_rating(
     assessment_id: uuid.UUID,
     standard_id: str,
     *,
-    grade: str | None | object = _UNSET,
+    grade: str | object | None = _UNSET,
     evidence: str | None = None,
     commentary: str | None = None,
     indicators: Sequence[str] | None = None,
@@ -162,8 +172,7 @@ def save_rating(
         if not framework.has_standard(standard_id):
             raise InvalidInput(f"'{standard_id}' is not a standard of {framework.title}.")
         rating = session.exec(
-            select(Rating).where(Rating.assessment_id == row.id,
-                                 Rating.standard_id == standard_id)
+            select(Rating).where(Rating.assessment_id == row.id, Rating.standard_id == standard_id)
         ).first() or Rating(assessment_id=row.id, standard_id=standard_id)
         if grade is not _UNSET:
             rating.grade = _valid_grade(framework, grade)
@@ -201,9 +210,11 @@ def _valid_grade(framework: Framework, grade: object) -> str | None:
 
 
 def _overall(session: Session, framework: Framework, assessment_id: uuid.UUID) -> str | None:
-    grades = dict(session.exec(
-        select(Rating.standard_id, Rating.grade).where(Rating.assessment_id == assessment_id)
-    ).all())
+    grades = dict(
+        session.exec(
+            select(Rating.standard_id, Rating.grade).where(Rating.assessment_id == assessment_id)
+        ).all()
+    )
     result = overall_grade(framework, grades)
     return result.code if result else None
 
@@ -212,7 +223,7 @@ def set_context(
     store: Store, actor: Actor, assessment_id: uuid.UUID, field_id: str, value: object
 ) -> None:
     """Answer one of the framework's context fields."""
-    with _editing(store, actor, assessment_id, "edit") as (session, row):
+    with _editing(store, actor, assessment_id, "edit") as (_session, row):
         framework = get_framework(store, row.framework_version_id)
         field = framework.context_field(field_id)
         if field is None:
@@ -258,13 +269,20 @@ def add_action(
             framework = get_framework(store, row.framework_version_id)
             if not framework.has_standard(standard_id):
                 raise InvalidInput(f"'{standard_id}' is not a standard of {framework.title}.")
-        item = ActionItem(assessment_id=row.id, text=text.strip(), owner_id=owner_id or
-                          row.subject_id, due_on=due_on, standard_id=standard_id or None)
+        item = ActionItem(
+            assessment_id=row.id,
+            text=text.strip(),
+            owner_id=owner_id or row.subject_id,
+            due_on=due_on,
+            standard_id=standard_id or None,
+        )
         session.add(item)
         return item.id
 
 
-def remove_action(store: Store, actor: Actor, assessment_id: uuid.UUID, action_id: uuid.UUID) -> None:
+def remove_action(
+    store: Store, actor: Actor, assessment_id: uuid.UUID, action_id: uuid.UUID
+) -> None:
     with _editing(store, actor, assessment_id, "remove_action") as (session, row):
         item = session.get(ActionItem, action_id)
         if item is None or item.assessment_id != row.id:
@@ -286,8 +304,9 @@ def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bo
         item.status = "done" if done else "open"
         item.completed_on = dt.date.today() if done else None
         item.row_version += 1
-        audit_log.record(session, actor, "complete_action" if done else "reopen_action",
-                         "action", item.id)
+        audit_log.record(
+            session, actor, "complete_action" if done else "reopen_action", "action", item.id
+        )
 
 
 def _step(session: Session, actor: Actor, row: Assessment, step: Step) -> None:
@@ -304,8 +323,9 @@ def submit(store: Store, actor: Actor, assessment_id: uuid.UUID) -> None:
         check(actor, Action.SUBMIT, target_of(row))
         transition(Step.SUBMIT, Status(row.status), actor.role)
         framework = get_framework(store, row.framework_version_id)
-        missing = missing_for_submit(framework, _rating_states(session, row.id),
-                                     json.loads(row.context))
+        missing = missing_for_submit(
+            framework, _rating_states(session, row.id), json.loads(row.context)
+        )
         if missing:
             raise SubmitBlocked([m.message for m in missing])
         _step(session, actor, row, Step.SUBMIT)
@@ -417,4 +437,3 @@ def add_addendum(store: Store, actor: Actor, assessment_id: uuid.UUID, text: str
         session.add(item)
         audit_log.record(session, actor, "add_addendum", "assessment", row.id)
         return item.id
-

@@ -66,19 +66,24 @@ def create_case(
     with store.unit_of_work() as session:
         if session.exec(select(Case.id).where(Case.reference == reference)).first():
             raise InvalidInput(f"A case with reference {reference} already exists.")
-        case = Case(reference=reference, law_type=CASE_TYPES[case_type].law_type,
-                    case_type=case_type, issued_on=issued_on, allocated_on=allocated_on,
-                    first_hearing_on=first_hearing_on, concluded_on=concluded_on,
-                    team_id=team_id, fca_id=fca_id)
+        case = Case(
+            reference=reference,
+            law_type=CASE_TYPES[case_type].law_type,
+            case_type=case_type,
+            issued_on=issued_on,
+            allocated_on=allocated_on,
+            first_hearing_on=first_hearing_on,
+            concluded_on=concluded_on,
+            team_id=team_id,
+            fca_id=fca_id,
+        )
         session.add(case)
         audit_log.record(session, actor, "create", "case", case.id)
         fca = session.get(User, fca_id) if fca_id else None
         return _info(case, fca.display_name if fca else "")
 
 
-def list_cases(
-    store: Store, actor: Actor, search: str = "", limit: int = 200
-) -> list[CaseInfo]:
+def list_cases(store: Store, actor: Actor, search: str = "", limit: int = 200) -> list[CaseInfo]:
     """Cases of the actor's team (all for an admin), optionally matching a reference."""
     with store.reading() as session:
         query = select(Case, User.display_name).join(
@@ -93,6 +98,16 @@ def list_cases(
 
 
 def _info(case: Case, fca_name: str) -> CaseInfo:
-    return CaseInfo(case.id, case.reference, case.law_type, case.case_type, case.issued_on,
-                    case.allocated_on, case.first_hearing_on, case.concluded_on, case.team_id,
-                    case.fca_id, fca_name)
+    return CaseInfo(
+        case.id,
+        case.reference,
+        case.law_type,
+        case.case_type,
+        case.issued_on,
+        case.allocated_on,
+        case.first_hearing_on,
+        case.concluded_on,
+        case.team_id,
+        case.fca_id,
+        fca_name,
+    )

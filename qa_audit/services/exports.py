@@ -10,24 +10,53 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, true
 from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
 
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.reports.tabular import write_csv
-from qa_audit.store.tables import ActionItem, Assessment, Case, FrameworkVersion, OrgUnit, Rating, User
+from qa_audit.store.tables import (
+    ActionItem,
+    Assessment,
+    Case,
+    FrameworkVersion,
+    OrgUnit,
+    Rating,
+    User,
+)
 
 from . import audit_log
 from .listing import _scope
 from .store import Store
 
 ASSESSMENT_HEADER = (
-    "assessment_id", "kind", "status", "assessed_on", "framework_id", "framework_version",
-    "case_reference", "law_type", "case_type", "team", "practitioner", "author", "overall_grade",
-    "submitted_at", "finalised_at",
+    "assessment_id",
+    "kind",
+    "status",
+    "assessed_on",
+    "framework_id",
+    "framework_version",
+    "case_reference",
+    "law_type",
+    "case_type",
+    "team",
+    "practitioner",
+    "author",
+    "overall_grade",
+    "submitted_at",
+    "finalised_at",
 )
 RATING_HEADER = ("assessment_id", "standard_id", "grade", "evidence", "commentary")
-ACTION_HEADER = ("action_id", "assessment_id", "standard_id", "text", "owner", "due_on",
-                 "status", "completed_on")
+ACTION_HEADER = (
+    "action_id",
+    "assessment_id",
+    "standard_id",
+    "text",
+    "owner",
+    "due_on",
+    "status",
+    "completed_on",
+)
 
 
 @dataclass(frozen=True)
@@ -43,47 +72,72 @@ def _visible(actor: Actor | None) -> ColumnElement[bool]:
 def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
     subject, author = aliased(User), aliased(User)
     query = (
-        select(Assessment.id, Assessment.kind, Assessment.status, Assessment.assessed_on,
-               FrameworkVersion.framework_id, FrameworkVersion.version, Case.reference,
-               Case.law_type, Case.case_type, OrgUnit.name, subject.display_name,
-               author.display_name, Assessment.overall_grade, Assessment.submitted_at,
-               Assessment.finalised_at)
+        select(
+            col(Assessment.id),
+            col(Assessment.kind),
+            col(Assessment.status),
+            col(Assessment.assessed_on),
+            col(FrameworkVersion.framework_id),
+            col(FrameworkVersion.version),
+            col(Case.reference),
+            col(Case.law_type),
+            col(Case.case_type),
+            col(OrgUnit.name),
+            col(subject.display_name),
+            col(author.display_name),
+            col(Assessment.overall_grade),
+            col(Assessment.submitted_at),
+            col(Assessment.finalised_at),
+        )
         .join(FrameworkVersion, col(FrameworkVersion.id) == col(Assessment.framework_version_id))
         .join(Case, col(Case.id) == col(Assessment.case_id), isouter=True)
         .join(OrgUnit, col(OrgUnit.id) == col(Assessment.team_id), isouter=True)
-        .join(subject, subject.id == col(Assessment.subject_id))
-        .join(author, author.id == col(Assessment.author_id))
+        .join(subject, col(subject.id) == col(Assessment.subject_id))
+        .join(author, col(author.id) == col(Assessment.author_id))
         .where(_visible(actor))
         .order_by(col(Assessment.assessed_on), col(Assessment.id))
     )
     with store.reading() as session:
-        yield from session.exec(query).yield_per(2000)
+        yield from session.execute(query).yield_per(2000)
 
 
 def rating_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
     query = (
-        select(Rating.assessment_id, Rating.standard_id, Rating.grade, Rating.evidence,
-               Rating.commentary)
+        select(
+            col(Rating.assessment_id),
+            col(Rating.standard_id),
+            col(Rating.grade),
+            col(Rating.evidence),
+            col(Rating.commentary),
+        )
         .join(Assessment, col(Assessment.id) == col(Rating.assessment_id))
         .where(_visible(actor))
         .order_by(col(Rating.assessment_id), col(Rating.standard_id))
     )
     with store.reading() as session:
-        yield from session.exec(query).yield_per(5000)
+        yield from session.execute(query).yield_per(5000)
 
 
 def action_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
     owner = aliased(User)
     query = (
-        select(ActionItem.id, ActionItem.assessment_id, ActionItem.standard_id, ActionItem.text,
-               owner.display_name, ActionItem.due_on, ActionItem.status, ActionItem.completed_on)
+        select(
+            col(ActionItem.id),
+            col(ActionItem.assessment_id),
+            col(ActionItem.standard_id),
+            col(ActionItem.text),
+            col(owner.display_name),
+            col(ActionItem.due_on),
+            col(ActionItem.status),
+            col(ActionItem.completed_on),
+        )
         .join(Assessment, col(Assessment.id) == col(ActionItem.assessment_id))
-        .join(owner, owner.id == col(ActionItem.owner_id), isouter=True)
+        .join(owner, col(owner.id) == col(ActionItem.owner_id), isouter=True)
         .where(and_(_visible(actor)))
         .order_by(col(ActionItem.assessment_id), col(ActionItem.created_at))
     )
     with store.reading() as session:
-        yield from session.exec(query).yield_per(5000)
+        yield from session.execute(query).yield_per(5000)
 
 
 def export_csv(store: Store, actor: Actor | None, out_dir: Path) -> ExportResult:
@@ -93,8 +147,9 @@ def export_csv(store: Store, actor: Actor | None, out_dir: Path) -> ExportResult
         check(actor, Action.EXPORT_DATA)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = {
-        "assessments": write_csv(out_dir / "assessments.csv", ASSESSMENT_HEADER,
-                                 assessment_rows(store, actor)),
+        "assessments": write_csv(
+            out_dir / "assessments.csv", ASSESSMENT_HEADER, assessment_rows(store, actor)
+        ),
         "ratings": write_csv(out_dir / "ratings.csv", RATING_HEADER, rating_rows(store, actor)),
         "actions": write_csv(out_dir / "actions.csv", ACTION_HEADER, action_rows(store, actor)),
     }

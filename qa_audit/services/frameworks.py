@@ -73,8 +73,11 @@ def import_framework(store: Store, actor: Actor, framework: Framework) -> Import
                 f"{digest[:12]}). Give the changed framework a new version."
             )
         row = FrameworkVersion(
-            framework_id=framework.id, version=framework.version, title=framework.title,
-            sha256=digest, snapshot=framework.canonical_json(),
+            framework_id=framework.id,
+            version=framework.version,
+            title=framework.title,
+            sha256=digest,
+            snapshot=framework.canonical_json(),
             imported_by=actor.user_id if actor.user_id.int else None,
         )
         session.add(row)
@@ -123,5 +126,6 @@ def _parse_snapshot(snapshot: str) -> Framework:
 
 
 def _info(row: FrameworkVersion) -> FrameworkVersionInfo:
-    return FrameworkVersionInfo(row.id, row.framework_id, row.version, row.title, row.sha256,
-                                row.imported_at)
+    return FrameworkVersionInfo(
+        row.id, row.framework_id, row.version, row.title, row.sha256, row.imported_at
+    )

@@ -10,11 +10,12 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, true
 from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
 
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
@@ -112,10 +113,12 @@ def _filtered(actor: Actor, q: AssessmentQuery) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _base(columns: Select[Any], actor: Actor, q: AssessmentQuery) -> Select[Any]:
+def _base(columns: Select[Unpack[tuple[Any, ...]]], actor: Actor, q: AssessmentQuery
+          ) -> Select[Unpack[tuple[Any, ...]]]:
     query = columns.select_from(Assessment)
-    query = query.join(FrameworkVersion,
-                       col(FrameworkVersion.id) == col(Assessment.framework_version_id))
+    query = query.join(
+        FrameworkVersion, col(FrameworkVersion.id) == col(Assessment.framework_version_id)
+    )
     query = query.join(Case, col(Case.id) == col(Assessment.case_id), isouter=True)
     return query.where(and_(true(), *_filtered(actor, q)))
 
@@ -124,8 +127,8 @@ _SORT_COLUMNS: dict[SortKey, Any] = {
     SortKey.ASSESSED_ON: Assessment.assessed_on,
     SortKey.UPDATED: Assessment.updated_at,
     SortKey.CASE: Case.reference,
-    SortKey.PRACTITIONER: _subject.display_name,
-    SortKey.AUTHOR: _author.display_name,
+    SortKey.PRACTITIONER: col(_subject.display_name),
+    SortKey.AUTHOR: col(_author.display_name),
     SortKey.KIND: Assessment.kind,
     SortKey.FRAMEWORK: FrameworkVersion.title,
     SortKey.STATUS: Assessment.status,
@@ -137,7 +140,7 @@ _SORT_COLUMNS: dict[SortKey, Any] = {
 def count_assessments(store: Store, actor: Actor, q: AssessmentQuery) -> int:
     with store.reading() as session:
         query = _base(select(func.count(col(Assessment.id))), actor, q)
-        return int(session.exec(query).one())
+        return int(session.execute(query).scalar_one())
 
 
 def list_assessments(
@@ -145,14 +148,22 @@ def list_assessments(
 ) -> list[AssessmentRow]:
     """One page of the assessments this actor may see, filtered and sorted in SQL."""
     columns = select(
-        Assessment.id, Assessment.kind, Case.reference, _subject.display_name,
-        _author.display_name, OrgUnit.name, FrameworkVersion.title, FrameworkVersion.version,
-        Assessment.status, Assessment.assessed_on, Assessment.overall_grade,
-        Assessment.updated_at,
+        col(Assessment.id),
+        col(Assessment.kind),
+        col(Case.reference),
+        col(_subject.display_name),
+        col(_author.display_name),
+        col(OrgUnit.name),
+        col(FrameworkVersion.title),
+        col(FrameworkVersion.version),
+        col(Assessment.status),
+        col(Assessment.assessed_on),
+        col(Assessment.overall_grade),
+        col(Assessment.updated_at),
     )
     query = _base(columns, actor, q)
-    query = query.join(_subject, _subject.id == col(Assessment.subject_id))
-    query = query.join(_author, _author.id == col(Assessment.author_id))
+    query = query.join(_subject, col(_subject.id) == col(Assessment.subject_id))
+    query = query.join(_author, col(_author.id) == col(Assessment.author_id))
     query = query.join(OrgUnit, col(OrgUnit.id) == col(Assessment.team_id), isouter=True)
     key = col(_SORT_COLUMNS[q.sort])
     order = key.desc() if q.descending else key.asc()
@@ -160,9 +171,21 @@ def list_assessments(
     query = query.order_by(order, tiebreak).offset(offset).limit(limit)
     with store.reading() as session:
         return [
-            AssessmentRow(r[0], AssessmentKind(r[1]), r[2] or "", r[3], r[4], r[5] or "", r[6],
-                          r[7], Status(r[8]), r[9], r[10], r[11])
-            for r in session.exec(query).all()
+            AssessmentRow(
+                r[0],
+                AssessmentKind(r[1]),
+                r[2] or "",
+                r[3],
+                r[4],
+                r[5] or "",
+                r[6],
+                r[7],
+                Status(r[8]),
+                r[9],
+                r[10],
+                r[11],
+            )
+            for r in session.execute(query).all()
         ]
 
 
@@ -173,7 +196,7 @@ def open_actions(
     with store.reading() as session:
         conds: list[ColumnElement[bool]] = [col(ActionItem.status) == "open"]
         if team and actor.team_id is not None:
-            members = select(User.id).where(User.team_id == actor.team_id)
+            members = select(col(User.id)).where(col(User.team_id) == actor.team_id)
             conds.append(col(ActionItem.owner_id).in_(members))
         else:
             conds.append(col(ActionItem.owner_id) == (owner_id or actor.user_id))

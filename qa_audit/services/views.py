@@ -35,8 +35,9 @@ class RatingInfo:
 
     @classmethod
     def of(cls, r: Rating) -> RatingInfo:
-        return cls(r.standard_id, r.grade, tuple(json.loads(r.indicators)), r.evidence,
-                   r.commentary)
+        return cls(
+            r.standard_id, r.grade, tuple(json.loads(r.indicators)), r.evidence, r.commentary
+        )
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ class AssessmentDetail:
             ),
             "response": (
                 [self.response.reflection, self.response.agreement, self.response.reasons]
-                if self.response else None
+                if self.response
+                else None
             ),
         }
         return canonical_json(data)
@@ -154,9 +156,19 @@ def actions_of(session: Session, *conditions: Any) -> tuple[ActionInfo, ...]:
     ).all()
     names = _names(session, {i.owner_id for i in items})
     return tuple(
-        ActionInfo(i.id, i.text, i.owner_id, names.get(i.owner_id, "") if i.owner_id else "",
-                   i.due_on, i.status, i.agreed, i.completed_on, i.standard_id,
-                   i.assessment_id, i.session_id)
+        ActionInfo(
+            i.id,
+            i.text,
+            i.owner_id,
+            names.get(i.owner_id, "") if i.owner_id else "",
+            i.due_on,
+            i.status,
+            i.agreed,
+            i.completed_on,
+            i.standard_id,
+            i.assessment_id,
+            i.session_id,
+        )
         for i in items
     )
 
@@ -169,34 +181,60 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
     ratings = session.exec(select(Rating).where(Rating.assessment_id == row.id)).all()
     response = session.exec(select(Response).where(Response.assessment_id == row.id)).first()
     addenda = session.exec(
-        select(Addendum).where(Addendum.assessment_id == row.id)
-        .order_by(col(Addendum.created_at))
+        select(Addendum).where(Addendum.assessment_id == row.id).order_by(col(Addendum.created_at))
     ).all()
     names = _names(session, {row.subject_id, row.author_id, *(a.author_id for a in addenda)})
     return AssessmentDetail(
-        id=row.id, kind=AssessmentKind(row.kind), status=Status(row.status),
-        framework_version_id=fv.id, framework_title=fv.title, framework_version=fv.version,
+        id=row.id,
+        kind=AssessmentKind(row.kind),
+        status=Status(row.status),
+        framework_version_id=fv.id,
+        framework_title=fv.title,
+        framework_version=fv.version,
         framework_sha256=fv.sha256,
-        case_id=row.case_id, case_reference=case.reference if case else "",
-        case_type=case.case_type if case else "", law_type=case.law_type if case else "",
-        subject_id=row.subject_id, subject_name=names.get(row.subject_id, ""),
-        author_id=row.author_id, author_name=names.get(row.author_id, ""),
-        team_id=row.team_id, team_name=team.name if team else "",
-        assessed_on=row.assessed_on, context=json.loads(row.context),
-        childs_voice=row.childs_voice, impact_of_delay=row.impact_of_delay,
-        strengths=row.strengths, areas_for_development=row.areas_for_development,
+        case_id=row.case_id,
+        case_reference=case.reference if case else "",
+        case_type=case.case_type if case else "",
+        law_type=case.law_type if case else "",
+        subject_id=row.subject_id,
+        subject_name=names.get(row.subject_id, ""),
+        author_id=row.author_id,
+        author_name=names.get(row.author_id, ""),
+        team_id=row.team_id,
+        team_name=team.name if team else "",
+        assessed_on=row.assessed_on,
+        context=json.loads(row.context),
+        childs_voice=row.childs_voice,
+        impact_of_delay=row.impact_of_delay,
+        strengths=row.strengths,
+        areas_for_development=row.areas_for_development,
         overall_grade=row.overall_grade,
         ratings={r.standard_id: RatingInfo.of(r) for r in ratings},
         actions=actions_of(session, ActionItem.assessment_id == row.id),
-        response=ResponseInfo(response.fca_id, response.reflection, response.agreement,
-                              response.reasons, response.signed_at) if response else None,
-        addenda=tuple(AddendumInfo(a.id, names.get(a.author_id, ""), a.text, a.created_at)
-                      for a in addenda),
-        created_at=row.created_at, updated_at=row.updated_at, submitted_at=row.submitted_at,
-        finalised_at=row.finalised_at, content_hash=row.content_hash,
+        response=ResponseInfo(
+            response.fca_id,
+            response.reflection,
+            response.agreement,
+            response.reasons,
+            response.signed_at,
+        )
+        if response
+        else None,
+        addenda=tuple(
+            AddendumInfo(a.id, names.get(a.author_id, ""), a.text, a.created_at) for a in addenda
+        ),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        submitted_at=row.submitted_at,
+        finalised_at=row.finalised_at,
+        content_hash=row.content_hash,
         row_version=row.row_version,
         case_dates={
-            "issued_on": case.issued_on, "allocated_on": case.allocated_on,
-            "first_hearing_on": case.first_hearing_on, "concluded_on": case.concluded_on,
-        } if case else {},
+            "issued_on": case.issued_on,
+            "allocated_on": case.allocated_on,
+            "first_hearing_on": case.first_hearing_on,
+            "concluded_on": case.concluded_on,
+        }
+        if case
+        else {},
     )

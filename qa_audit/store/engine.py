@@ -85,8 +85,7 @@ def migrate(engine: Engine) -> None:
     head = head_revision(engine)
     if current == head:
         return
-    script = ScriptDirectory.from_config(alembic_config(engine))
-    if current is not None and script.get_revision(current) is None:
+    if current is not None and not _known_revision(engine, current):
         raise StoreError(
             "This database was written by a newer version of qa_audit; update the app."
         )
@@ -97,6 +96,11 @@ def migrate(engine: Engine) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     log.info("schema migrated from %s to %s", current, head)
+
+
+def _known_revision(engine: Engine, revision: str) -> bool:
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    return any(r.revision == revision for r in script.walk_revisions())
 
 
 def backup_before_migration(engine: Engine, revision: str) -> Path | None:

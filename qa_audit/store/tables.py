@@ -145,9 +145,7 @@ class ActionItem(SQLModel, table=True):
 class Response(SQLModel, table=True):
     __tablename__ = "response"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    assessment_id: uuid.UUID = Field(
-        foreign_key="assessment.id", unique=True, ondelete="CASCADE"
-    )
+    assessment_id: uuid.UUID = Field(foreign_key="assessment.id", unique=True, ondelete="CASCADE")
     fca_id: uuid.UUID = Field(foreign_key="user_account.id")
     reflection: str = Field(default="", sa_column=Column(Text, nullable=False))
     agreement: str = "agree"  # agree | partly | disagree

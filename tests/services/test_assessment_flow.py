@@ -20,8 +20,14 @@ def complete(world, aid):
     s = world.supervisor
     svc.set_context(world.store, s, aid, "setting", "Home visit")
     svc.save_rating(world.store, s, aid, "seen", grade="G", evidence="Seen alone on 3 May")
-    svc.save_rating(world.store, s, aid, "care-plan", grade="RI",
-                    evidence="Plan not tested against the parenting assessment")
+    svc.save_rating(
+        world.store,
+        s,
+        aid,
+        "care-plan",
+        grade="RI",
+        evidence="Plan not tested against the parenting assessment",
+    )
     svc.save_rating(world.store, s, aid, "sgo", grade=NOT_APPLICABLE)
 
 
@@ -96,7 +102,13 @@ def test_return_for_changes_then_resubmit(world):
 
 
 def test_listing_scopes_and_filters(world):
-    from qa_audit.services.listing import AssessmentQuery, SortKey, count_assessments, list_assessments
+    from qa_audit.services.listing import (
+        AssessmentQuery,
+        SortKey,
+        count_assessments,
+        list_assessments,
+    )
+
     a1 = world.new_audit()
     complete(world, a1)
     svc.submit(world.store, world.supervisor, a1)
@@ -108,8 +120,11 @@ def test_listing_scopes_and_filters(world):
     assert count_assessments(world.store, world.other_ql, q) == 0
     assert count_assessments(world.store, world.supervisor2, q) == 0
     assert count_assessments(world.store, world.admin, q) == 0
-    rows = list_assessments(world.store, world.supervisor,
-                            AssessmentQuery(statuses=(Status.SUBMITTED,), sort=SortKey.CASE))
+    rows = list_assessments(
+        world.store,
+        world.supervisor,
+        AssessmentQuery(statuses=(Status.SUBMITTED,), sort=SortKey.CASE),
+    )
     assert [r.id for r in rows] == [a1]
     assert rows[0].case_reference == "PL-2024-00001" and rows[0].subject_name == "Fatima Khan"
     assert count_assessments(world.store, world.supervisor, AssessmentQuery(search="00001")) == 2
