@@ -77,5 +77,9 @@ class WrongPassword(UserError):
     """Sign-in failed: unknown user or wrong password."""
 
 
+class TooManyAttempts(UserError):
+    """Sign-in is paused after repeated wrong passwords."""
+
+
 class StoreError(UserError):
     """The database cannot be opened or used (damaged, locked, newer schema...)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -10,12 +12,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, Role, check
-from qa_audit.errors import InvalidInput, NotFound, WrongPassword
+from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
+from qa_audit.store.keyring import backoff_seconds, use_fast_kdf
 from qa_audit.store.tables import OrgUnit, User
+from qa_audit.store.types import utcnow
 
 from . import audit_log
 from .store import Store
 
+log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()
 _COMMON = frozenset(
@@ -59,6 +64,7 @@ def use_fast_hashing() -> None:
     """Cheaper argon2 parameters, for test suites and benchmarks only."""
     global _HASHER
     _HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    use_fast_kdf()
 
 
 def check_password_strength(password: str) -> None:
@@ -85,22 +91,144 @@ def system_actor() -> Actor:
     return Actor(uuid.UUID(int=0), Role.ADMIN, None, None, "system")
 
 
-def sign_in(store: Store, username: str, password: str) -> Actor:
-    """The actor for these credentials, or `WrongPassword` (same message for either part)."""
-    with store.unit_of_work() as session:
-        user = session.exec(select(User).where(User.username == username.strip())).first()
-        ok = False
-        if user is not None and user.active and user.password_hash:
-            try:
-                ok = _HASHER.verify(user.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-        if not ok or user is None:
-            audit_log.record(session, None, "sign_in_failed", "user")
+def needs_setup(store: Store) -> bool:
+    """True for a new database: unlocked and without any account yet."""
+    return not store.locked and user_count(store) == 0
+
+
+def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | None = None
+            ) -> Actor:
+    """The actor for these credentials, or `WrongPassword` (same message for either part).
+
+    On an encrypted database the password unwraps the database key (unlocking a locked
+    store); repeated failures make the next attempt wait (`TooManyAttempts`).
+    """
+    username = username.strip().lower()
+    now = now or utcnow()
+    _refuse_while_backing_off(store, username, now)
+    try:
+        if store.keyring is not None and username in store.keyring.usernames:
+            key = store.keyring.unwrap(username, password)
+            store.unlock_with_key(key)
+            password_ok = True
+        elif store.locked:
             raise WrongPassword("The username or password is not right.")
-        actor = actor_for(session, user)
-        audit_log.record(session, actor, "sign_in", "user", user.id)
-        return actor
+        else:
+            password_ok = False
+    except WrongPassword:
+        _note_failure(store, username, now)
+        raise
+    with store.unit_of_work() as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        ok = password_ok or _hash_matches(user, password)
+        if user is None or not user.active or not ok:
+            audit_log.record(session, None, "sign_in_failed", "user")
+            failed = True
+        else:
+            failed = False
+            actor = actor_for(session, user)
+            audit_log.record(session, actor, "sign_in", "user", user.id)
+    if failed:
+        _note_failure(store, username, now)
+        raise WrongPassword("The username or password is not right.")
+    _clear_failures(store, username)
+    return actor
+
+
+def _hash_matches(user: User | None, password: str) -> bool:
+    if user is None or not user.password_hash:
+        _HASHER.hash(password)  # same effort whether or not the user exists
+        return False
+    try:
+        return _HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_memory_failures: dict[str, tuple[int, dt.datetime]] = {}
+
+
+def _failures(store: Store, username: str) -> tuple[int, dt.datetime | None]:
+    if store.keyring is not None:
+        return store.keyring.failures(username)
+    count, last = _memory_failures.get(username, (0, None))
+    return count, last
+
+
+def _refuse_while_backing_off(store: Store, username: str, now: dt.datetime) -> None:
+    count, last = _failures(store, username)
+    wait = backoff_seconds(count)
+    if last is not None and wait and (now - last).total_seconds() < wait:
+        left = int(wait - (now - last).total_seconds()) + 1
+        raise TooManyAttempts(
+            f"Too many wrong passwords for this account. Try again in {left} seconds."
+        )
+
+
+def _note_failure(store: Store, username: str, now: dt.datetime) -> None:
+    if store.keyring is not None:
+        store.keyring.note_failure(username, now)
+        store.keyring.save()
+    else:
+        count, _ = _memory_failures.get(username, (0, now))
+        _memory_failures[username] = (count + 1, now)
+    log.info("sign-in failed")
+
+
+def _clear_failures(store: Store, username: str) -> None:
+    if store.keyring is not None:
+        if store.keyring.failures(username)[0]:
+            store.keyring.clear_failures(username)
+            store.keyring.save()
+    else:
+        _memory_failures.pop(username, None)
+
+
+def _grant_key(store: Store, username: str, password: str) -> None:
+    """Give this account its own wrapped copy of the database key (encrypted stores)."""
+    if store.encrypted:
+        keyring = store.ensure_keyring()
+        keyring.wrap(username, password, store.key)
+        keyring.save()
+
+
+def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
+    """The signed-in user changes their own password: one key entry is rewrapped."""
+    check_password_strength(new)
+    with store.unit_of_work() as session:
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise NotFound("Your account no longer exists.")
+        if store.keyring is not None and user.username in store.keyring.usernames:
+            store.keyring.unwrap(user.username, old)
+        elif not _hash_matches(user, old):
+            raise WrongPassword("Your current password is not right.")
+        user.password_hash = hash_password(new)
+        user.row_version += 1
+        _grant_key(store, user.username, new)
+        audit_log.record(session, actor, "change_password", "user", user.id)
+
+
+def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:
+    """An admin (or the recovery key holder) sets a new password for an account."""
+    check(actor, Action.MANAGE_USERS)
+    check_password_strength(new)
+    with store.unit_of_work() as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"No user '{username}'.")
+        user.password_hash = hash_password(new)
+        user.row_version += 1
+        _grant_key(store, user.username, new)
+        if store.keyring is not None:
+            store.keyring.clear_failures(user.username)
+            store.keyring.save()
+        audit_log.record(session, actor, "reset_password", "user", user.id)
+
+
+def sign_out(store: Store, actor: Actor) -> None:
+    with store.unit_of_work() as session:
+        audit_log.record(session, actor, "sign_out", "user", actor.user_id)
 
 
 def add_org_unit(
@@ -165,6 +293,8 @@ def add_user(
         )
         session.add(user)
         audit_log.record(session, actor, "create", "user", user.id)
+        session.flush()
+        _grant_key(store, username, password)
         return _user_info(session, user)
 
 
@@ -176,6 +306,10 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
             raise NotFound(f"No user '{username}'.")
         user.active = active
         user.row_version += 1
+        if not active and store.keyring is not None:
+            # A disabled account can no longer unwrap the key; re-enabling needs a reset.
+            store.keyring.remove(user.username)
+            store.keyring.save()
         audit_log.record(session, actor, "enable" if active else "disable", "user", user.id)
 
 

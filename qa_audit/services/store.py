@@ -1,33 +1,160 @@
-"""An open database and its units of work."""
+"""An open database, its encryption key and its units of work.
+
+A SQLite database is encrypted at rest by default (SQLCipher). Opening an existing
+encrypted file gives a *locked* store: nothing can be read until a user signs in
+(`accounts.sign_in` unlocks it with that user's wrapped key) or the recovery key is
+given. A new file is created encrypted and unlocked, with a recovery key to show once.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
-from qa_audit.store.engine import open_engine
+from qa_audit.errors import StoreError
+from qa_audit.store.engine import database_url, is_plain_sqlite, open_engine
+from qa_audit.store.keyring import (
+    Keyring,
+    database_key,
+    format_recovery_key,
+    key_file_for,
+    new_recovery_secret,
+    parse_recovery_key,
+)
+from qa_audit.store.tables import Setting
+
+DATABASE_ID = "database_id"
 
 
 class Store:
     """The database the services work on; one `Session` per unit of work."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        engine: Engine | None,
+        *,
+        path: Path | None = None,
+        keyring: Keyring | None = None,
+        key: bytes | None = None,
+    ) -> None:
+        self._engine = engine
+        self.path = path
+        self.keyring = keyring
+        self._key = key
+        self._recovery_key: str | None = None
+
+    # -- opening ----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, target: str | Path, *, encrypt: bool = True) -> Store:
+        """Open the database at a path or URL, creating it if new.
+
+        A new SQLite file is encrypted unless `encrypt` is False; an existing encrypted
+        one comes back locked; an existing clear-text one (made before encryption
+        existed) opens as it is until `migrate_to_encrypted` is run on it.
+        """
+        url = database_url(target)
+        if not url.startswith("sqlite:///"):
+            return cls(open_engine(url))
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.exists() and path.stat().st_size > 0:
+            if is_plain_sqlite(path):
+                return cls(open_engine(path), path=path)
+            keys = key_file_for(path)
+            return cls(None, path=path, keyring=Keyring.load(keys) if keys.exists() else None)
+        if not encrypt:
+            return cls(open_engine(path), path=path)
+        return cls.create_encrypted(path)
 
     @classmethod
-    def open(cls, target: str | Path) -> Store:
-        """Open, creating or migrating as needed, the database at a path or URL."""
-        return cls(open_engine(target))
+    def create_encrypted(cls, path: Path) -> Store:
+        if not path.parent.exists():
+            raise StoreError(f"The folder for the database does not exist: {path.parent}")
+        secret = new_recovery_secret()
+        key = database_key(secret)
+        keyring = Keyring.create(key_file_for(path), uuid.uuid4())
+        engine = open_engine(path, key)
+        with Session(engine) as session:
+            session.add(Setting(key=DATABASE_ID, value=str(keyring.database_id)))
+            session.commit()
+        keyring.save()
+        store = cls(engine, path=path, keyring=keyring, key=key)
+        store._recovery_key = format_recovery_key(secret)
+        return store
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def encrypted(self) -> bool:
+        return self.path is not None and (self._key is not None or self._engine is None)
+
+    @property
+    def locked(self) -> bool:
+        return self._engine is None
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            raise StoreError("This database has no encryption key.")
+        return self._key
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise StoreError("The database is locked; sign in first.")
+        return self._engine
 
     @property
     def location(self) -> str:
-        url = self.engine.url
-        return url.database or "" if url.drivername.startswith("sqlite") else url.render_as_string()
+        if self.path is not None:
+            return str(self.path)
+        return self.engine.url.render_as_string(hide_password=True)
 
+    def take_recovery_key(self) -> str | None:
+        """The recovery key of a database just created; given out once only."""
+        key, self._recovery_key = self._recovery_key, None
+        return key
+
+    # -- unlocking --------------------------------------------------------------------------
+    def unlock_with_key(self, key: bytes) -> None:
+        """Open the encrypted file with `key`; a wrong key changes nothing on disk."""
+        if self._engine is not None:
+            return
+        assert self.path is not None
+        try:
+            engine = open_engine(self.path, key)
+            with Session(engine) as session:
+                stored = session.get(Setting, DATABASE_ID)
+        except (StoreError, DatabaseError) as exc:
+            raise StoreError(
+                "The key does not open this database: the key file may belong to another "
+                "database, or the database file is damaged. Restore both from the same backup."
+            ) from exc
+        if self.keyring is not None and stored is not None and (
+            stored.value != str(self.keyring.database_id)
+        ):
+            engine.dispose()
+            raise StoreError("The key file belongs to another database.")
+        self._engine, self._key = engine, key
+
+    def unlock_with_recovery_key(self, text: str) -> None:
+        self.unlock_with_key(database_key(parse_recovery_key(text)))
+
+    def ensure_keyring(self) -> Keyring:
+        """The key file, recreated from the open database if it was lost."""
+        if self.keyring is None:
+            assert self.path is not None
+            with self.reading() as session:
+                stored = session.get(Setting, DATABASE_ID)
+            db_id = uuid.UUID(stored.value) if stored else uuid.uuid4()
+            self.keyring = Keyring.create(key_file_for(self.path), db_id)
+        return self.keyring
+
+    # -- units of work ----------------------------------------------------------------------
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A session whose work is committed together on success, rolled back on error."""
@@ -46,4 +173,5 @@ class Store:
             yield session
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()

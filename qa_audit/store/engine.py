@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from qa_audit.errors import StoreError
+
+from .keyring import sqlcipher_passphrase
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -29,19 +30,34 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def make_engine(target: str | Path) -> Engine:
-    """An engine for a SQLite path or any SQLAlchemy URL, set up for safe writes."""
+def make_engine(target: str | Path, key: bytes | None = None) -> Engine:
+    """An engine for a SQLite path or any SQLAlchemy URL, set up for safe writes.
+
+    With `key`, the SQLite file is opened with SQLCipher (encrypted at rest).
+    """
     url = database_url(target)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, poolclass=NullPool if url.endswith(":memory:") else None)
+    if key is not None:
+        path = url.removeprefix("sqlite:///")
+        cipher_url = URL.create("sqlite+pysqlcipher", password=sqlcipher_passphrase(key),
+                                database=path)
+        engine = create_engine(cipher_url, poolclass=QueuePool)
+    else:
+        engine = create_engine(url, poolclass=NullPool if url.endswith(":memory:") else None)
     _configure_sqlite(engine)
     return engine
 
 
+def is_plain_sqlite(path: Path) -> bool:
+    """Whether a file starts with SQLite's clear-text header (so it is not encrypted)."""
+    with path.open("rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # pysqlite's own transaction handling is off so SQLAlchemy's BEGIN is the only one
         # (the SQLAlchemy docs' recipe for correct SQLite transactions).
         dbapi_conn.isolation_level = None
@@ -57,10 +73,11 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
+    """Migrations run on a connection passed in `attributes`; the URL (which may carry a
+    key) is never put into the config."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return cfg
 
 
@@ -109,8 +126,16 @@ def backup_before_migration(engine: Engine, revision: str) -> Path | None:
         return None
     source = Path(database)
     target = source.with_name(f"{source.name}.before-{revision}.bak")
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
+    raw = engine.raw_connection()
+    try:
+        # Same driver and key as the database, so an encrypted file's backup stays encrypted.
+        dst = raw.driver_connection.__class__(str(target))  # type: ignore[union-attr]
+        if engine.url.password:
+            dst.execute(f'PRAGMA key="{engine.url.password}"')
+        raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+        dst.close()
+    finally:
+        raw.close()
     log.info("backup taken before migration")
     return target
 
@@ -120,13 +145,17 @@ def _reason(exc: Exception) -> str:
     return str(orig or exc)
 
 
-def open_engine(target: str | Path) -> Engine:
-    """Open (and create or migrate) the database at `target`."""
+def open_engine(target: str | Path, key: bytes | None = None) -> Engine:
+    """Open (and create or migrate) the database at `target`, with SQLCipher if `key`."""
     url = database_url(target)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if not path.parent.exists():
             raise StoreError(f"The folder for the database does not exist: {path.parent}")
-    engine = make_engine(url)
-    migrate(engine)
+    engine = make_engine(url, key)
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine

@@ -29,7 +29,7 @@ def test_sqlite_is_set_up_for_safe_writes(store: Store) -> None:
 
 
 def test_reopen_is_idempotent(tmp_path: Path) -> None:
-    Store.open(tmp_path / "a.db").close()
+    Store.open(tmp_path / "a.db", encrypt=False).close()
     s = Store.open(tmp_path / "a.db")
     assert current_revision(s.engine) == head_revision(s.engine)
     s.close()
@@ -40,14 +40,16 @@ def test_damaged_file_gives_a_clear_error_and_is_left_alone(tmp_path: Path) -> N
     path = tmp_path / "broken.db"
     junk = b"this is not a database" * 100
     path.write_bytes(junk)
-    with pytest.raises(StoreError, match="cannot be read"):
-        Store.open(path)
+    store = Store.open(path)  # not clear-text SQLite: treated as encrypted, so locked
+    assert store.locked
+    with pytest.raises(StoreError, match="does not open this database"):
+        store.unlock_with_key(b"k" * 32)
     assert path.read_bytes() == junk
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    Store.open(path).close()
+    Store.open(path, encrypt=False).close()
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(StoreError, match="newer version"):
