@@ -54,6 +54,7 @@ class Action(StrEnum):
     MANAGE_CASES = "manage_cases"
     VIEW_AUDIT_LOG = "view_audit_log"
     RUN_RETENTION = "run_retention"
+    BACKUP_RESTORE = "backup_restore"
 
 
 class Scope(StrEnum):
@@ -110,6 +111,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         A.MANAGE_CASES: Scope.ALL,
         A.VIEW_AUDIT_LOG: Scope.ALL,
         A.RUN_RETENTION: Scope.ALL,
+        A.BACKUP_RESTORE: Scope.ALL,
     },
 }
 del A, R

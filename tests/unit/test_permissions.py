@@ -53,6 +53,7 @@ EXPECTED: dict[Role, set[Action]] = {
         A.MANAGE_CASES,
         A.VIEW_AUDIT_LOG,
         A.RUN_RETENTION,
+        A.BACKUP_RESTORE,
     },
 }
 

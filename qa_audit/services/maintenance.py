@@ -1,0 +1,296 @@
+"""Backups, restore, retention and moving a clear-text database into an encrypted one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+
+from qa_audit.domain.permissions import Action, Actor, Role, check
+from qa_audit.domain.workflow import Status
+from qa_audit.errors import InvalidInput, StoreError
+from qa_audit.store.engine import is_plain_sqlite
+from qa_audit.store.keyring import key_file_for, sqlcipher_passphrase
+from qa_audit.store.tables import (
+    ActionItem,
+    Addendum,
+    Assessment,
+    Moderation,
+    Rating,
+    Response,
+    SessionAssessment,
+    Setting,
+    User,
+)
+from qa_audit.store.types import utcnow
+
+from . import audit_log
+from .store import Store
+
+RETENTION_SETTING = "retention_months"
+DEFAULT_RETENTION_MONTHS = 72
+ANONYMISED_USERNAME = "anonymised"
+
+
+def _connect(store: Store, path: Path) -> Any:
+    """A DB-API connection to another file with the same driver and key as `store`."""
+    if store.encrypted:
+        import sqlcipher3
+
+        conn = sqlcipher3.connect(str(path))
+        conn.execute(f'PRAGMA key="{sqlcipher_passphrase(store.key)}"')
+        return conn
+    import sqlite3
+
+    return sqlite3.connect(str(path))
+
+
+def _sqlite_only(store: Store) -> None:
+    if store.path is None:
+        raise InvalidInput("Backups here are for the SQLite database; on PostgreSQL use "
+                           "the server's own backups (pg_dump).")
+
+
+def backup(store: Store, actor: Actor, out: Path,
+           progress: Callable[[int, int], None] | None = None) -> Path:
+    """Copy the live database with SQLite's online backup (consistent while the app runs).
+
+    The copy of an encrypted database stays encrypted with the same key, and its key file
+    is copied beside it.
+    """
+    check(actor, Action.BACKUP_RESTORE)
+    _sqlite_only(store)
+    if out.exists():
+        raise InvalidInput(f"{out} exists already; choose a new file name.")
+    raw = store.engine.raw_connection()
+    try:
+        dst = _connect(store, out)
+        try:
+            raw.driver_connection.backup(  # type: ignore[union-attr]
+                dst, pages=256,
+                progress=(lambda _s, left, total: progress(total - left, total))
+                if progress else None,
+            )
+        finally:
+            dst.close()
+    finally:
+        raw.close()
+    if store.keyring is not None:
+        shutil.copyfile(store.keyring.path, key_file_for(out))
+    with store.unit_of_work() as session:
+        audit_log.record(session, actor, "backup", "database")
+    return out
+
+
+def check_backup(store: Store, source: Path) -> None:
+    """Refuse a damaged file or one from another database before anything is touched."""
+    if not source.exists():
+        raise InvalidInput(f"No backup file at {source}.")
+    if store.encrypted == is_plain_sqlite(source):
+        raise StoreError("That backup is not a backup of this database.")
+    try:
+        conn = _connect(store, source)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()
+            row = conn.execute("SELECT value FROM setting WHERE key = 'database_id'").fetchone()
+        finally:
+            conn.close()
+    except Exception as exc:  # noqa: BLE001 - any driver error means: not usable
+        raise StoreError("That backup is damaged or belongs to another database.") from exc
+    if not result or result[0] != "ok":
+        raise StoreError("That backup failed its integrity check; it will not be restored.")
+    with store.reading() as session:
+        ours = session.get(Setting, "database_id")
+    if ours is not None and (row is None or row[0] != ours.value):
+        raise StoreError("That backup belongs to another database.")
+
+
+def restore(store: Store, actor: Actor, source: Path) -> None:
+    """Replace the database's content with a checked backup, in one step."""
+    check(actor, Action.BACKUP_RESTORE)
+    _sqlite_only(store)
+    check_backup(store, source)
+    src = _connect(store, source)
+    raw = store.engine.raw_connection()
+    try:
+        src.backup(raw.driver_connection)
+    finally:
+        raw.close()
+        src.close()
+    store.engine.dispose()
+    with store.unit_of_work() as session:
+        audit_log.record(session, actor, "restore", "database")
+
+
+# -- retention ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetentionPlan:
+    cutoff: dt.date
+    assessment_ids: tuple[uuid.UUID, ...]
+    mode: str
+
+
+def retention_months(store: Store) -> int:
+    with store.reading() as session:
+        row = session.get(Setting, RETENTION_SETTING)
+    return int(json.loads(row.value)) if row else DEFAULT_RETENTION_MONTHS
+
+
+def set_retention_months(store: Store, actor: Actor, months: int) -> None:
+    check(actor, Action.RUN_RETENTION)
+    if months < 12:
+        raise InvalidInput("Keep finalised assessments for at least 12 months.")
+    with store.unit_of_work() as session:
+        row = session.get(Setting, RETENTION_SETTING) or Setting(key=RETENTION_SETTING, value="")
+        row.value = json.dumps(months)
+        session.add(row)
+        audit_log.record(session, actor, "set_retention", "setting")
+
+
+def plan_retention(store: Store, actor: Actor, *, today: dt.date | None = None,
+                   mode: str = "anonymise") -> RetentionPlan:
+    """What the retention run would delete or anonymise (a dry run changes nothing)."""
+    check(actor, Action.RUN_RETENTION)
+    if mode not in ("anonymise", "delete"):
+        raise InvalidInput("Retention mode is 'anonymise' or 'delete'.")
+    today = today or dt.date.today()
+    months = retention_months(store)
+    cutoff = _months_before(today, months)
+    cutoff_ts = dt.datetime.combine(cutoff, dt.time(), tzinfo=dt.UTC)
+    with store.reading() as session:
+        ids = session.exec(
+            select(Assessment.id).where(
+                col(Assessment.status) == Status.FINALISED.value,
+                col(Assessment.finalised_at) < cutoff_ts,
+                col(Assessment.content_hash) != "anonymised",
+            ).order_by(col(Assessment.finalised_at))
+        ).all()
+    return RetentionPlan(cutoff, tuple(ids), mode)
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(day.day, 28))
+
+
+def apply_retention(store: Store, actor: Actor, plan: RetentionPlan) -> int:
+    """Delete, or strip of all text and names (keeping grades for themes), in one unit."""
+    check(actor, Action.RUN_RETENTION)
+    ids = list(plan.assessment_ids)
+    if not ids:
+        return 0
+    with store.unit_of_work() as session:
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            if plan.mode == "delete":
+                for table in (Rating, ActionItem, Response, Addendum, Moderation,
+                              SessionAssessment):
+                    session.execute(delete(table).where(col(table.assessment_id).in_(chunk)))
+                session.execute(delete(Assessment).where(col(Assessment.id).in_(chunk)))
+            else:
+                _anonymise(session, chunk)
+        audit_log.record(session, actor, f"retention_{plan.mode}", "assessment",
+                         f"{len(ids)} records")
+    return len(ids)
+
+
+def _anonymise(session: Any, chunk: list[uuid.UUID]) -> None:
+    placeholder = session.exec(select(User).where(User.username == ANONYMISED_USERNAME)).first()
+    if placeholder is None:
+        placeholder = User(username=ANONYMISED_USERNAME, display_name="Anonymised",
+                           role=Role.FCA.value, active=False)
+        session.add(placeholder)
+        session.flush()
+    session.execute(update(Assessment).where(col(Assessment.id).in_(chunk)).values(
+        case_id=None, subject_id=placeholder.id, author_id=placeholder.id, context="{}",
+        childs_voice="", impact_of_delay="", strengths="", areas_for_development="",
+        content_hash="anonymised", updated_at=utcnow()))
+    session.execute(update(Rating).where(col(Rating.assessment_id).in_(chunk)).values(
+        evidence="", commentary="", indicators="[]"))
+    session.execute(update(ActionItem).where(col(ActionItem.assessment_id).in_(chunk)).values(
+        text="(anonymised)", owner_id=None))
+    for table in (Response, Addendum, Moderation):
+        session.execute(delete(table).where(col(table.assessment_id).in_(chunk)))
+
+
+# -- clear text to encrypted -------------------------------------------------------------
+@dataclass(frozen=True)
+class EncryptionResult:
+    recovery_key: str
+    backup: Path
+    accounts_to_reset: tuple[str, ...]
+    """Accounts whose passwords must be reset by the admin before they can sign in."""
+
+
+def encrypt_database(path: Path, admin_username: str, admin_password: str) -> EncryptionResult:
+    """Move a clear-text database into an encrypted one, after a backup of the original.
+
+    Only an admin can do this. The admin's password gets a key entry straight away; other
+    accounts' passwords are only stored as hashes, so they get new passwords from the admin.
+    """
+    import sqlcipher3
+
+    from qa_audit.store.keyring import (
+        Keyring,
+        database_key,
+        format_recovery_key,
+        new_recovery_secret,
+    )
+
+    from . import accounts
+
+    store = Store.open(path)
+    if store.encrypted:
+        raise InvalidInput("This database is encrypted already.")
+    actor = accounts.sign_in(store, admin_username, admin_password)
+    if actor.role is not Role.ADMIN:
+        raise InvalidInput("Only an administrator can encrypt the database.")
+    backup_path = path.with_name(path.name + ".before-encryption.bak")
+    if backup_path.exists():
+        raise InvalidInput(f"{backup_path} exists; move it away first.")
+    with store.unit_of_work() as session:
+        audit_log.record(session, actor, "encrypt_database", "database")
+        usernames = [u for u in session.exec(select(User.username)).all()]
+    raw = store.engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        import sqlite3
+
+        dst = sqlite3.connect(backup_path)
+        raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+        dst.close()
+    finally:
+        raw.close()
+    store.close()
+
+    secret = new_recovery_secret()
+    key = database_key(secret)
+    db_id = uuid.uuid4()
+    tmp = path.with_name(path.name + ".encrypting")
+    tmp.unlink(missing_ok=True)
+    conn = sqlcipher3.connect(str(backup_path))
+    try:
+        conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"{sqlcipher_passphrase(key)}\"",
+                     (str(tmp),))
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute("INSERT OR REPLACE INTO encrypted.setting(key, value) VALUES (?, ?)",
+                     ("database_id", str(db_id)))
+        conn.commit()
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+    for extra in ("-wal", "-shm"):
+        path.with_name(path.name + extra).unlink(missing_ok=True)
+    tmp.replace(path)
+    keyring = Keyring.create(key_file_for(path), db_id)
+    keyring.wrap(admin_username.strip().lower(), admin_password, key)
+    keyring.save()
+    others = tuple(u for u in usernames if u != admin_username.strip().lower())
+    return EncryptionResult(format_recovery_key(secret), backup_path, others)
