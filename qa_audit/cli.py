@@ -14,11 +14,15 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa_audit import __version__
 from qa_audit.config import default_database, setup_logging
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.errors import FrameworkError, UserError
+
+if TYPE_CHECKING:
+    from qa_audit.services.store import Store
 
 STANDARDS_DIR = Path(__file__).resolve().parent.parent / "standards"
 
@@ -42,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true",
                    help="open the app on a throwaway demo database (credentials are printed)")
     p.add_argument("--demo-assessments", type=int, default=600, help=argparse.SUPPRESS)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--user", help="sign in as this user (password from a prompt, "
+                        "--password-file or QA_AUDIT_PASSWORD)")
+    common.add_argument("--password-file", type=Path, help="file holding the password")
+    common.add_argument("--recovery-key-file", type=Path,
+                        help="unlock an encrypted database with its recovery key instead")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     v = sub.add_parser("validate", help="check framework YAML files")
@@ -49,41 +59,61 @@ def _parser() -> argparse.ArgumentParser:
 
     fw = sub.add_parser("frameworks", help="list or import framework versions")
     fws = fw.add_subparsers(dest="action", required=True)
-    fws.add_parser("list", help="list stored framework versions")
-    imp = fws.add_parser("import", help="import framework YAML files")
+    fws.add_parser("list", help="list stored framework versions", parents=[common])
+    imp = fws.add_parser("import", help="import framework YAML files", parents=[common])
     imp.add_argument("files", nargs="+", type=Path)
 
-    d = sub.add_parser("demo", help="create a demo database")
+    d = sub.add_parser("demo", help="create a demo database (encrypted; prints the accounts)")
     d.add_argument("--assessments", type=int, default=2000)
     d.add_argument("--seed", type=int, default=1)
 
     e = sub.add_parser("export", help="export data")
     es = e.add_subparsers(dest="format", required=True)
-    csv_p = es.add_parser("csv", help="assessments, ratings and actions as CSV")
+    csv_p = es.add_parser("csv", help="assessments, ratings and actions as CSV",
+                          parents=[common])
     csv_p.add_argument("--out", type=Path, required=True, help="folder to write into")
-    csv_p.add_argument("--user", help="export only what this user may see")
-    csv_p.add_argument("--password-file", type=Path)
 
     u = sub.add_parser("users", help="manage accounts")
     us = u.add_subparsers(dest="action", required=True)
-    ua = us.add_parser("add", help="add an account (password from prompt or file)")
+    ua = us.add_parser("add", help="add an account (password from prompt or file)",
+                       parents=[common])
     ua.add_argument("username")
     ua.add_argument("--name", required=True, help="display name")
     ua.add_argument("--role", required=True, choices=[r.value for r in Role])
     ua.add_argument("--team", help="team name")
-    ua.add_argument("--password-file", type=Path)
-    us.add_parser("list", help="list accounts")
-    ud = us.add_parser("disable", help="disable an account")
+    ua.add_argument("--new-password-file", type=Path, help="file holding the new password")
+    us.add_parser("list", help="list accounts", parents=[common])
+    ud = us.add_parser("disable", help="disable an account", parents=[common])
     ud.add_argument("username")
+    ur = us.add_parser("reset", help="set a new password for an account", parents=[common])
+    ur.add_argument("username")
+    ur.add_argument("--new-password-file", type=Path, help="file holding the new password")
+
+    b = sub.add_parser("backup", help="copy the database (stays encrypted)", parents=[common])
+    b.add_argument("--out", type=Path, required=True)
+    r = sub.add_parser("restore", help="replace the database with a checked backup",
+                       parents=[common])
+    r.add_argument("backup", type=Path)
+    rt = sub.add_parser("retention", help="delete or anonymise old finalised assessments",
+                        parents=[common])
+    rt.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
+    rt.add_argument("--mode", choices=["anonymise", "delete"], default="anonymise")
+    rt.add_argument("--months", type=int, help="change the retention period first")
+    al = sub.add_parser("audit-log", help="check the audit log", parents=[common])
+    al.add_argument("action", choices=["verify"])
+    enc = sub.add_parser("encrypt", help="move a clear-text database into an encrypted one",
+                         parents=[common])
+    enc.set_defaults(encrypt=True)
     return p
 
 
-def read_password(password_file: Path | None, prompt: str = "Password: ") -> str:
+def read_password(password_file: Path | None, prompt: str = "Password: ",
+                  env: str | None = "QA_AUDIT_PASSWORD") -> str:
     if password_file is not None:
         return password_file.read_text("utf-8").rstrip("\r\n")
-    env = os.environ.get("QA_AUDIT_PASSWORD")
-    if env:
-        return env
+    value = os.environ.get(env) if env else None
+    if value:
+        return value
     if not sys.stdin.isatty():
         raise UserError("No password: use --password-file or QA_AUDIT_PASSWORD.")
     return getpass.getpass(prompt)
@@ -110,21 +140,42 @@ def _run(args: argparse.Namespace) -> int:
         return _validate(args.files)
     if args.command is None:
         return _gui(args)
+    if args.command == "encrypt":
+        return _encrypt(args)
     from qa_audit.services.store import Store
 
     store = Store.open(args.db or default_database())
     try:
-        if args.command == "frameworks":
-            return _frameworks(store, args)
         if args.command == "demo":
             return _demo(store, args.assessments, args.seed)
-        if args.command == "export":
-            return _export(store, args)
-        if args.command == "users":
-            return _users(store, args)
+        actor = _actor(store, args)
+        handler = {
+            "frameworks": _frameworks, "export": _export, "users": _users,
+            "backup": _backup, "restore": _restore, "retention": _retention,
+            "audit-log": _audit_log,
+        }[args.command]
+        return handler(store, actor, args)
     finally:
         store.close()
-    return 2
+
+
+def _actor(store: Store, args: argparse.Namespace) -> Actor:
+    """Who is acting: the signed-in --user, the recovery key holder, or (on a new or a
+    clear-text database, which anyone holding the file can read) the local system."""
+    from qa_audit.services import accounts
+
+    if args.user:
+        return accounts.sign_in(store, args.user, read_password(args.password_file))
+    if args.recovery_key_file:
+        store.unlock_with_recovery_key(args.recovery_key_file.read_text("utf-8"))
+        return accounts.system_actor()
+    if store.locked:
+        raise UserError("The database is encrypted: give --user NAME (password from a prompt, "
+                        "--password-file or QA_AUDIT_PASSWORD) or --recovery-key-file.")
+    if not store.encrypted and store.path is not None:
+        print("qa-audit: warning: this database is not encrypted; run 'qa-audit encrypt'.",
+              file=sys.stderr)
+    return accounts.system_actor()
 
 
 def _validate(files: list[Path]) -> int:
@@ -140,12 +191,9 @@ def _validate(files: list[Path]) -> int:
     return 0
 
 
-def _frameworks(store: object, args: argparse.Namespace) -> int:
+def _frameworks(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services import frameworks
-    from qa_audit.services.accounts import system_actor
-    from qa_audit.services.store import Store
 
-    assert isinstance(store, Store)
     if args.action == "list":
         for info in frameworks.list_versions(store):
             print(f"{info.framework_id}\t{info.version}\t{info.short_hash}\t{info.title}")
@@ -153,7 +201,7 @@ def _frameworks(store: object, args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            result = frameworks.import_framework_file(store, system_actor(), path)
+            result = frameworks.import_framework_file(store, actor, path)
         except FrameworkError as exc:
             failed += 1
             for problem in exc.problems:
@@ -169,50 +217,34 @@ def _frameworks(store: object, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _demo(store: object, assessments: int, seed: int) -> int:
+def _demo(store: Store, assessments: int, seed: int) -> int:
     from qa_audit.services.demo import generate_demo
-    from qa_audit.services.store import Store
 
-    assert isinstance(store, Store)
     started = time.perf_counter()
     summary = generate_demo(store, assessments=assessments, seed=seed,
                             frameworks=shipped_frameworks())
     elapsed = time.perf_counter() - started
     print(summary.describe())
     print(f"generated in {elapsed:.1f} s")
+    recovery = store.take_recovery_key()
+    if recovery:
+        print(f"Recovery key (keep it safe; shown once): {recovery}")
     return 0
 
 
-def _actor_from_args(store: object, username: str | None, password_file: Path | None
-                     ) -> Actor | None:
-    from qa_audit.services.accounts import sign_in
-    from qa_audit.services.store import Store
-
-    assert isinstance(store, Store)
-    if not username:
-        return None
-    return sign_in(store, username, read_password(password_file))
-
-
-def _export(store: object, args: argparse.Namespace) -> int:
+def _export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services.exports import export_csv
-    from qa_audit.services.store import Store
 
-    assert isinstance(store, Store)
-    actor = _actor_from_args(store, args.user, args.password_file)
-    result = export_csv(store, actor, args.out)
+    result = export_csv(store, None if actor.user_id.int == 0 else actor, args.out)
     for path in result.files:
         print(f"wrote {path}")
     print(", ".join(f"{n} {k}" for k, n in result.counts.items()))
     return 0
 
 
-def _users(store: object, args: argparse.Namespace) -> int:
+def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services import accounts
-    from qa_audit.services.store import Store
 
-    assert isinstance(store, Store)
-    admin = accounts.system_actor()
     if args.action == "list":
         for u in accounts.list_users(store):
             state = "" if u.active else "\t(disabled)"
@@ -222,16 +254,88 @@ def _users(store: object, args: argparse.Namespace) -> int:
         accounts.set_active(store, admin, args.username, False)
         print(f"disabled {args.username}")
         return 0
+    if args.action == "reset":
+        new = read_password(args.new_password_file, "New password: ", env=None)
+        accounts.reset_password(store, admin, args.username, new)
+        print(f"new password set for {args.username}")
+        return 0
     team_id = None
     if args.team:
         teams = [t for t in accounts.list_org_units(store) if t.name == args.team]
         if not teams:
             raise UserError(f"No team called '{args.team}'.")
         team_id = teams[0].id
-    password = read_password(args.password_file, "Password for the new account: ")
+    password = read_password(args.new_password_file, "Password for the new account: ",
+                             env="QA_AUDIT_NEW_PASSWORD")
     user = accounts.add_user(store, admin, args.username, args.name, Role(args.role), password,
                              team_id)
     print(f"added {user.username} ({user.role.value})")
+    recovery = store.take_recovery_key()
+    if recovery:
+        print(f"Recovery key (keep it safe; shown once): {recovery}")
+    return 0
+
+
+def _backup(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    from qa_audit.services.maintenance import backup
+
+    out = backup(store, actor, args.out)
+    print(f"backup written to {out}")
+    return 0
+
+
+def _restore(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    from qa_audit.services.maintenance import restore
+
+    restore(store, actor, args.backup)
+    print(f"restored from {args.backup}")
+    return 0
+
+
+def _retention(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    from qa_audit.services import maintenance
+
+    if args.months is not None:
+        maintenance.set_retention_months(store, actor, args.months)
+    plan = maintenance.plan_retention(store, actor, mode=args.mode)
+    months = maintenance.retention_months(store)
+    print(f"retention: {months} months; finalised before {plan.cutoff.isoformat()}: "
+          f"{len(plan.assessment_ids)} assessment(s) to {plan.mode}")
+    for assessment_id in plan.assessment_ids:
+        print(f"  {assessment_id}")
+    if args.dry_run:
+        print("dry run: nothing changed")
+        return 0
+    done = maintenance.apply_retention(store, actor, plan)
+    print(f"{plan.mode}d {done} assessment(s)")
+    return 0
+
+
+def _audit_log(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    from qa_audit.services.audit_log import verify
+
+    report = verify(store, actor)
+    if report.intact:
+        print(f"audit log intact: {report.events} events")
+        return 0
+    print(f"audit log BROKEN at event {report.broken_at}: an event was edited, inserted or "
+          "deleted", file=sys.stderr)
+    return 1
+
+
+def _encrypt(args: argparse.Namespace) -> int:
+    from qa_audit.services.maintenance import encrypt_database
+
+    if not args.user:
+        raise UserError("Give --user with an administrator's account.")
+    path = Path(args.db or default_database())
+    result = encrypt_database(path, args.user, read_password(args.password_file))
+    print(f"encrypted {path}; the clear-text original is kept at {result.backup} — delete it "
+          "securely once you have checked the encrypted copy")
+    print(f"Recovery key (keep it safe; shown once): {result.recovery_key}")
+    if result.accounts_to_reset:
+        print("These accounts need a new password before they can sign in "
+              "(qa-audit users reset NAME): " + ", ".join(result.accounts_to_reset))
     return 0
 
 

@@ -91,12 +91,25 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     except OSError:
         return None
     path = directory / "qa-audit.log"
+    root = logging.getLogger("qa_audit")
+    root.setLevel(level)
+    for old in list(root.handlers):
+        if isinstance(old, logging.handlers.RotatingFileHandler):
+            if Path(old.baseFilename) == path:
+                return path
+            stop_logging()
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("qa_audit")
-    root.setLevel(level)
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
+    root.addHandler(handler)
     return path
+
+
+def stop_logging() -> None:
+    """Close the log file (tests, and before the app exits)."""
+    root = logging.getLogger("qa_audit")
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.handlers.RotatingFileHandler):
+            root.removeHandler(handler)
+            handler.close()

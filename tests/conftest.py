@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from qa_audit.config import stop_logging
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.services import accounts, assessments, cases, frameworks
@@ -26,6 +27,9 @@ def _isolated_profile(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     home = tmp_path_factory.mktemp("profile")
     monkeypatch.setenv("QA_AUDIT_HOME", str(home))
     monkeypatch.delenv("QA_AUDIT_DB", raising=False)
+    monkeypatch.delenv("QA_AUDIT_PASSWORD", raising=False)
+    yield
+    stop_logging()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -4,6 +4,7 @@ case content."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from qa_audit.store.types import utcnow
 from .store import Store
 
 GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 
 
 def _digest(event: AuditEvent) -> str:
@@ -52,6 +54,8 @@ def record(
     )
     event.hash = _digest(event)
     session.add(event)
+    # Ids and verbs only: never case text, names or passwords.
+    log.info("%s %s %s", action, entity, event.entity_id)
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,8 @@ def backup_before_migration(engine: Engine, revision: str) -> Path | None:
     raw = engine.raw_connection()
     try:
         # Same driver and key as the database, so an encrypted file's backup stays encrypted.
-        dst = raw.driver_connection.__class__(str(target))  # type: ignore[union-attr]
+        dbapi: Any = engine.dialect.dbapi
+        dst = dbapi.connect(str(target))
         if engine.url.password:
             dst.execute(f'PRAGMA key="{engine.url.password}"')
         raw.driver_connection.backup(dst)  # type: ignore[union-attr]
