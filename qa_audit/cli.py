@@ -20,22 +20,10 @@ from qa_audit import __version__
 from qa_audit.config import default_database, setup_logging
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.errors import FrameworkError, UserError
+from qa_audit.resources import shipped_frameworks
 
 if TYPE_CHECKING:
     from qa_audit.services.store import Store
-
-STANDARDS_DIR = Path(__file__).resolve().parent.parent / "standards"
-
-
-def shipped_frameworks() -> list[Path]:
-    """The framework files shipped with the app (the source tree's or the bundle's)."""
-    candidates = [STANDARDS_DIR, Path(getattr(sys, "_MEIPASS", "")) / "standards"]
-    for folder in candidates:
-        files = sorted(folder.glob("*.yaml"))
-        if files:
-            return files
-    return []
-
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa-audit", description=(
@@ -218,7 +206,7 @@ def _frameworks(store: Store, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def _demo(store: Store, assessments: int, seed: int) -> int:
-    from qa_audit.services.demo import generate_demo
+    from qa_audit.services.demo import DEMO_PASSWORD, generate_demo
 
     started = time.perf_counter()
     summary = generate_demo(store, assessments=assessments, seed=seed,
@@ -226,6 +214,8 @@ def _demo(store: Store, assessments: int, seed: int) -> int:
     elapsed = time.perf_counter() - started
     print(summary.describe())
     print(f"generated in {elapsed:.1f} s")
+    print(f"Sign in as any of: {', '.join(summary.sample_usernames)} "
+          f"with password: {DEMO_PASSWORD}")
     recovery = store.take_recovery_key()
     if recovery:
         print(f"Recovery key (keep it safe; shown once): {recovery}")
