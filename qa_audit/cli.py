@@ -133,6 +133,11 @@ def _run(args: argparse.Namespace) -> int:
     from qa_audit.services.store import Store
 
     store = Store.open(args.db or default_database())
+    recovery = store.take_recovery_key()
+    if recovery:
+        print(f"A new encrypted database was created at {store.location}.\n"
+              f"Recovery key (write it down and keep it safe; it is shown only once):\n"
+              f"  {recovery}", file=sys.stderr)
     try:
         if args.command == "demo":
             return _demo(store, args.assessments, args.seed)
@@ -216,9 +221,6 @@ def _demo(store: Store, assessments: int, seed: int) -> int:
     print(f"generated in {elapsed:.1f} s")
     print(f"Sign in as any of: {', '.join(summary.sample_usernames)} "
           f"with password: {DEMO_PASSWORD}")
-    recovery = store.take_recovery_key()
-    if recovery:
-        print(f"Recovery key (keep it safe; shown once): {recovery}")
     return 0
 
 
@@ -260,9 +262,6 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
     user = accounts.add_user(store, admin, args.username, args.name, Role(args.role), password,
                              team_id)
     print(f"added {user.username} ({user.role.value})")
-    recovery = store.take_recovery_key()
-    if recovery:
-        print(f"Recovery key (keep it safe; shown once): {recovery}")
     return 0
 
 

@@ -192,6 +192,14 @@ def _grant_key(store: Store, username: str, password: str) -> None:
         keyring.save()
 
 
+def grant_shared_password(store: Store, usernames: list[str], password: str) -> None:
+    """Key entries for accounts created in bulk with one password (demo data only)."""
+    if store.encrypted and usernames:
+        keyring = store.ensure_keyring()
+        keyring.wrap_many(usernames, password, store.key)
+        keyring.save()
+
+
 def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
     """The signed-in user changes their own password: one key entry is rewrapped."""
     check_password_strength(new)

@@ -150,6 +150,20 @@ class Keyring:
             "salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(sealed),
         }
 
+    def wrap_many(self, usernames: list[str], password: str, key: bytes) -> None:
+        """Wrap the key for many accounts that share one password (demo and test data),
+        spending the costly key derivation once; each entry still has its own nonce and
+        associated data."""
+        salt = os.urandom(16)
+        kek = AESGCM(_kek(password.encode("utf-8"), salt, _kdf))
+        for username in usernames:
+            nonce = os.urandom(12)
+            self._data["entries"][username] = {
+                "kdf": {"t": _kdf.time_cost, "m": _kdf.memory_cost, "p": _kdf.parallelism},
+                "salt": _b64(salt), "nonce": _b64(nonce),
+                "wrapped": _b64(kek.encrypt(nonce, key, self._aad(username))),
+            }
+
     def remove(self, username: str) -> None:
         self._data["entries"].pop(username, None)
 
