@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import figures_app  # noqa: E402,F401  (registers figures)
-import figures_storage  # noqa: E402,F401  (registers figures)
-from harness import FIGURES, Context, Result, table  # noqa: E402
+import figures_app  # noqa: F401  (registers figures)
+import figures_storage  # noqa: F401  (registers figures)
+from harness import FIGURES, Context, Result, table
 
 
 def main() -> int:
@@ -39,7 +39,7 @@ def main() -> int:
             t0 = time.perf_counter()
             try:
                 result = fn(ctx)
-            except Exception as exc:  # noqa: BLE001 - a broken figure is reported, not hidden
+            except Exception as exc:
                 result = Result(name, [float("nan")], None, "—", note=f"error: {exc}")
             results.append(result)
             print(f"  measured {name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr,

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.orm import aliased
-from sqlalchemy import select
 from sqlmodel import col
 
 from qa_audit.domain.permissions import Action, Actor, check

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Unpack
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 from sqlalchemy.orm import aliased
-from sqlalchemy import select
 from sqlmodel import col
 
 from qa_audit.domain.framework import AssessmentKind

@@ -103,7 +103,7 @@ def check_backup(store: Store, source: Path) -> None:
             row = conn.execute("SELECT value FROM setting WHERE key = 'database_id'").fetchone()
         finally:
             conn.close()
-    except Exception as exc:  # noqa: BLE001 - any driver error means: not usable
+    except Exception as exc:
         raise StoreError("That backup is damaged or belongs to another database.") from exc
     if not result or result[0] != "ok":
         raise StoreError("That backup failed its integrity check; it will not be restored.")
