@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 from sqlalchemy.orm import aliased
@@ -112,8 +112,8 @@ def _filtered(actor: Actor, q: AssessmentQuery) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _base(columns: Select[Unpack[tuple[Any, ...]]], actor: Actor, q: AssessmentQuery
-          ) -> Select[Unpack[tuple[Any, ...]]]:
+def _base(columns: Select[*tuple[Any, ...]], actor: Actor, q: AssessmentQuery
+          ) -> Select[*tuple[Any, ...]]:
     query = columns.select_from(Assessment)
     query = query.join(
         FrameworkVersion, col(FrameworkVersion.id) == col(Assessment.framework_version_id)
