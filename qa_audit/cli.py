@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="open the app on a throwaway demo database (credentials are printed)")
     p.add_argument("--demo-assessments", type=int, default=600, help=argparse.SUPPRESS)
     common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="database file or URL (also accepted before the command)")
     common.add_argument("--user", help="sign in as this user (password from a prompt, "
                         "--password-file or QA_AUDIT_PASSWORD)")
     common.add_argument("--password-file", type=Path, help="file holding the password")
@@ -51,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     imp = fws.add_parser("import", help="import framework YAML files", parents=[common])
     imp.add_argument("files", nargs="+", type=Path)
 
-    d = sub.add_parser("demo", help="create a demo database (encrypted; prints the accounts)")
+    d = sub.add_parser("demo", help="create a demo database (encrypted; prints the accounts)",
+                       parents=[common])
     d.add_argument("--assessments", type=int, default=2000)
     d.add_argument("--seed", type=int, default=1)
 
