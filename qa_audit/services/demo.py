@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,13 @@ from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput
 from qa_audit.store import tables
-from qa_audit.store.bulk import insert_many, insert_tuples, storage_value
+from qa_audit.store.bulk import (
+    indexes_deferred,
+    insert_many,
+    insert_records,
+    insert_tuples,
+    storage_value,
+)
 
 from . import accounts, audit_log, demo_text, frameworks
 from .store import Store
@@ -98,15 +105,39 @@ def generate_demo(
                            "database (give a new --db path).")
     fws = _import_frameworks(store, frameworks)
     gen = _Generator(random.Random(seed), fws, assessments)
+    sqlite = store.engine.dialect.name == "sqlite"
+    if sqlite:
+        # One big load into a new file: a rollback journal avoids writing every page twice
+        # (into the WAL and again at checkpoint). WAL comes back right after.
+        _journal_mode(store, "DELETE")
     with store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # A big page cache for the bulk load (B-trees of a million rows), then back.
+            conn.exec_driver_sql("PRAGMA cache_size=-512000")
         gen.organisation(conn)
         gen.people(conn)
         gen.cases(conn)
-        gen.assessments(conn)
+        heavy = [_t(m) for m in (tables.Assessment, tables.Rating, tables.ActionItem,
+                                 tables.Response)]
+        with indexes_deferred(conn, heavy):
+            gen.assessments(conn)
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA cache_size=-2000")
+    if sqlite:
+        _journal_mode(store, "WAL")
     accounts.grant_shared_password(store, gen.usernames, DEMO_PASSWORD)
     with store.unit_of_work() as session:
         audit_log.record(session, accounts.system_actor(), "demo_generated", "database")
     return gen.summary()
+
+
+def _journal_mode(store: Store, mode: str) -> None:
+    store.engine.dispose()  # the mode can only change with no other connection open
+    raw = store.engine.raw_connection()
+    try:
+        raw.driver_connection.execute(f"PRAGMA journal_mode={mode}")  # type: ignore[union-attr]
+    finally:
+        raw.close()
 
 
 def _import_frameworks(
@@ -235,7 +266,7 @@ class _Generator:
                    "row_version": 1}
             rows.append(row)
             self.case_rows.append({**row, "team": team})
-        insert_many(conn, _t(tables.Case), rows)
+        insert_records(conn, _t(tables.Case), rows)
         self.counts["cases"] = len(rows)
 
     # -- assessments ------------------------------------------------------------------------
@@ -249,6 +280,8 @@ class _Generator:
                    if AssessmentKind.PRACTICE_OBSERVATION in f[1].applies_to]
         offsets = {(fid, s.id): self.rng.gauss(0, 0.35)
                    for fid, f in self.fws for s in f.standards()}
+        self.needs = {(fid, s.id, g.code): needs_evidence(f, s, g.code)
+                      for fid, f in self.fws for s in f.standards() for g in f.scale.grades}
         statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
         for _ in range(self.n):
             observe = bool(obs_fws) and (not audit_fws or self.rng.random() < 0.25)
@@ -267,10 +300,10 @@ class _Generator:
                 ).encode()).hexdigest()  # demo: a hash of the generated content
             a_rows.append(row)
             self.status_counts[status.value] += 1
-        insert_many(conn, _t(tables.Assessment), a_rows)
+        insert_records(conn, _t(tables.Assessment), a_rows)
         insert_tuples(conn, _t(tables.Rating), RATING_COLUMNS, r_rows)
-        insert_many(conn, _t(tables.ActionItem), act_rows)
-        insert_many(conn, _t(tables.Response), resp_rows)
+        insert_records(conn, _t(tables.ActionItem), act_rows)
+        insert_records(conn, _t(tables.Response), resp_rows)
         self.counts.update(assessments=len(a_rows), ratings=len(r_rows), actions=len(act_rows),
                            responses=len(resp_rows))
         assert conn.execute(select(func.count()).select_from(_t(tables.Assessment))).scalar()
@@ -361,18 +394,16 @@ class _Generator:
                 code = scale[min(top, max(0, index))].code
             grades[standard.id] = code
             evidence = commentary = ""
-            if code and code != NOT_APPLICABLE and (
-                needs_evidence(framework, standard, code) or rng.random() < 0.3
-            ):
-                weak = needs_evidence(framework, standard, code)
+            weak = self.needs.get((fid, standard.id, code or ""), False)
+            if code and code != NOT_APPLICABLE and (weak or rng.random() < 0.3):
                 what = rng.choice(demo_text.EVIDENCE_WHAT_WEAK if weak
                                   else demo_text.EVIDENCE_WHAT_GOOD)
                 evidence = rng.choice(demo_text.EVIDENCE).format(what=what, n=rng.randint(2, 30))
                 commentary = rng.choice(demo_text.COMMENTARY) if rng.random() < 0.5 else ""
-            ticked = [i for i in standard.indicators if code and rng.random() < 0.6]
+            ticked = tuple(i for i in standard.indicators if code and rng.random() < 0.6)
             # Rows go to the driver as tuples in storage form: millions of them at 100k.
             out.append((f"{rng.getrandbits(128):032x}", assessment_id, standard.id, code,
-                        json.dumps(ticked, ensure_ascii=False) if ticked else "[]",
+                        _json_list(ticked),
                         evidence, commentary, updated, 1))
         return grades
 
@@ -409,6 +440,11 @@ class _Generator:
         return DemoSummary(c["regions"], c["service_areas"], c["teams"], c["users"], c["cases"],
                            c["assessments"], c["ratings"], c["actions"], c["responses"],
                            dict(self.status_counts), tuple(self.samples))
+
+
+@lru_cache(maxsize=4096)
+def _json_list(items: tuple[str, ...]) -> str:
+    return json.dumps(list(items), ensure_ascii=False)
 
 
 def _add_working_days(day: dt.date, days: int) -> dt.date:

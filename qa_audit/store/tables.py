@@ -106,7 +106,8 @@ class Assessment(SQLModel, table=True):
 class Rating(SQLModel, table=True):
     __tablename__ = "rating"
     __table_args__ = (
-        UniqueConstraint("assessment_id", "standard_id"),
+        # An index, not a table constraint, so bulk loads can drop and rebuild it.
+        Index("ux_rating_assessment_standard", "assessment_id", "standard_id", unique=True),
         # Covering index for grade-by-standard aggregates joined to assessment.
         Index("ix_rating_standard_grade", "standard_id", "grade", "assessment_id"),
     )

@@ -323,9 +323,11 @@ def upgrade() -> None:
         sa.Column("row_version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["assessment_id"], ["assessment.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("assessment_id", "standard_id"),
     )
     with op.batch_alter_table("rating", schema=None) as batch_op:
+        batch_op.create_index(
+            "ux_rating_assessment_standard", ["assessment_id", "standard_id"], unique=True
+        )
         batch_op.create_index(
             "ix_rating_standard_grade", ["standard_id", "grade", "assessment_id"], unique=False
         )
@@ -366,6 +368,7 @@ def downgrade() -> None:
     op.drop_table("response")
     with op.batch_alter_table("rating", schema=None) as batch_op:
         batch_op.drop_index("ix_rating_standard_grade")
+        batch_op.drop_index("ux_rating_assessment_standard")
 
     op.drop_table("rating")
     with op.batch_alter_table("moderation", schema=None) as batch_op:
