@@ -34,13 +34,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true",
                    help="open the app on a throwaway demo database (credentials are printed)")
     p.add_argument("--demo-assessments", type=int, default=600, help=argparse.SUPPRESS)
+    p.add_argument("--user", help="user to sign in as (pre-fills the sign-in dialog)")
+    p.add_argument("--password-file", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--recovery-key-file", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS,
                         help="database file or URL (also accepted before the command)")
-    common.add_argument("--user", help="sign in as this user (password from a prompt, "
+    common.add_argument("--user", default=argparse.SUPPRESS, help="sign in as this user (password from a prompt, "
                         "--password-file or QA_AUDIT_PASSWORD)")
-    common.add_argument("--password-file", type=Path, help="file holding the password")
-    common.add_argument("--recovery-key-file", type=Path,
+    common.add_argument("--password-file", type=Path, default=argparse.SUPPRESS,
+                        help="file holding the password")
+    common.add_argument("--recovery-key-file", type=Path, default=argparse.SUPPRESS,
                         help="unlock an encrypted database with its recovery key instead")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -352,4 +357,16 @@ def _gui(args: argparse.Namespace) -> int:
         Path(target).parent.mkdir(parents=True, exist_ok=True) if "://" not in target else None
     from qa_audit.ui.app import run_app
 
-    return run_app(target, demo=args.demo)
+    if args.self_test:
+        if not args.user:
+            raise UserError("--self-test needs --user (and QA_AUDIT_PASSWORD).")
+        return run_app(target, username=args.user,
+                       self_test_password=read_password(args.password_file))
+    username = args.user or ""
+    if args.demo:
+        from qa_audit.services.demo import DEMO_PASSWORD
+
+        username = username or summary.sample_usernames[0]
+        print(f"(The sign-in dialog is filled in with {username}; the password is "
+              f"{DEMO_PASSWORD}.)")
+    return int(run_app(target, demo=args.demo, username=username))

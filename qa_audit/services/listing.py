@@ -67,6 +67,7 @@ class AssessmentRow:
     assessed_on: dt.date
     overall_grade: str | None
     updated_at: dt.datetime
+    framework_version_id: uuid.UUID | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -159,6 +160,7 @@ def list_assessments(
         col(Assessment.assessed_on),
         col(Assessment.overall_grade),
         col(Assessment.updated_at),
+        col(Assessment.framework_version_id),
     )
     query = _base(columns, actor, q)
     query = query.join(_subject, col(_subject.id) == col(Assessment.subject_id))
@@ -183,6 +185,7 @@ def list_assessments(
                 r[9],
                 r[10],
                 r[11],
+                r[12],
             )
             for r in session.execute(query).all()
         ]

@@ -1,0 +1,239 @@
+"""Sign-in, first-run setup, and starting a new assessment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qa_audit.domain.framework import AssessmentKind
+from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.timescales import CASE_TYPES
+from qa_audit.errors import InvalidInput, UserError
+from qa_audit.resources import shipped_frameworks
+from qa_audit.services import accounts, assessments, cases, frameworks
+from qa_audit.services.store import Store
+
+from .errors import show_error
+
+NEW_CASE = "new"
+
+
+def _line(name: str, tip: str, *, secret: bool = False) -> QLineEdit:
+    line = QLineEdit()
+    line.setAccessibleName(name)
+    line.setToolTip(tip)
+    if secret:
+        line.setEchoMode(QLineEdit.EchoMode.Password)
+    return line
+
+
+class SignInDialog(QDialog):
+    """Username and password; a wrong password keeps the dialog open with a message."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None, *,
+                 username: str = "", title: str = "Sign in to qa_audit") -> None:
+        super().__init__(parent)
+        self.store = store
+        self.actor: Actor | None = None
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"Database: {store.location}")
+        intro.setObjectName("subheading")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.username = _line("Username", "Your username")
+        self.username.setText(username)
+        self.password = _line("Password", "Your password", secret=True)
+        form.addRow("&Username", self.username)
+        form.addRow("&Password", self.password)
+        layout.addLayout(form)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Sign-in message")
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Sign in")
+        buttons.accepted.connect(self.try_sign_in)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        (self.password if username else self.username).setFocus()
+
+    def try_sign_in(self) -> None:
+        try:
+            self.actor = accounts.sign_in(self.store, self.username.text(),
+                                          self.password.text())
+        except UserError as exc:
+            self.message.setText(f"⚠ {exc}")
+            self.password.clear()
+            self.password.setFocus()
+            return
+        self.accept()
+
+
+class SetupDialog(QDialog):
+    """First run: the administrator's account, the first team, the shipped frameworks."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.actor: Actor | None = None
+        self.recovery_key: str | None = None
+        self.setWindowTitle("Set up qa_audit")
+        layout = QVBoxLayout(self)
+        intro = QLabel("Welcome. Create the administrator's account and the first team. The "
+                       "database on this computer is encrypted; your password unlocks it.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.name = _line("Administrator's name", "Your full name")
+        self.username = _line("Administrator's username", "Letters and digits, e.g. ajones")
+        self.password = _line("Password", "At least 10 characters", secret=True)
+        self.repeat = _line("Repeat password", "The same password again", secret=True)
+        self.region = _line("Region", "e.g. North")
+        self.region.setText("North")
+        self.team = _line("First team", "e.g. Leeds 1")
+        for label, widget in (("Your &name", self.name), ("&Username", self.username),
+                              ("&Password", self.password), ("&Repeat password", self.repeat),
+                              ("Re&gion", self.region), ("First &team", self.team)):
+            form.addRow(label, widget)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Create")
+        buttons.accepted.connect(self.create_database)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def create_database(self) -> None:
+        try:
+            self._create()
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.accept()
+
+    def _create(self) -> None:
+        if self.password.text() != self.repeat.text():
+            raise InvalidInput("The two passwords are not the same.")
+        accounts.check_password_strength(self.password.text())
+        if not self.team.text().strip():
+            raise InvalidInput("Name the first team.")
+        system = accounts.system_actor()
+        region = accounts.add_org_unit(self.store, system, self.region.text() or "Region",
+                                       "region")
+        accounts.add_org_unit(self.store, system, self.team.text(), "team", region.id)
+        accounts.add_user(self.store, system, self.username.text(), self.name.text(),
+                          Role.ADMIN, self.password.text())
+        for path in shipped_frameworks():
+            frameworks.import_framework_file(self.store, system, path)
+        self.actor = accounts.sign_in(self.store, self.username.text(), self.password.text())
+        self.recovery_key = self.store.take_recovery_key()
+        if self.recovery_key:
+            QMessageBox.information(
+                self, "Recovery key",
+                "Write this recovery key down and keep it somewhere safe, away from this "
+                "laptop. It is shown only once; with it an administrator can open the "
+                f"database if passwords are lost.\n\n{self.recovery_key}")
+
+
+class NewAssessmentDialog(QDialog):
+    """Choose the practitioner, the case (audits) and the framework; then start a draft."""
+
+    def __init__(self, store: Store, actor: Actor, kind: AssessmentKind,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.actor, self.kind = store, actor, kind
+        self.assessment_id: uuid.UUID | None = None
+        self.setWindowTitle(f"New {kind.label.lower()}")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.fca = QComboBox()
+        for user in accounts.list_users(store, Role.FCA):
+            if user.team_id == actor.team_id and user.active:
+                self.fca.addItem(user.display_name, user.id)
+        self.framework = QComboBox()
+        self.versions = [v for v in frameworks.latest_versions(store)
+                         if kind in frameworks.get_framework(store, v.id).applies_to]
+        for v in self.versions:
+            self.framework.addItem(f"{v.title} ({v.version})", v.id)
+        self.date = QDateEdit(QDate.currentDate())
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("dd MMM yyyy")
+        form.addRow("&Practitioner", self.fca)
+        if kind is AssessmentKind.CASE_AUDIT:
+            self.case = QComboBox()
+            self.case.setEditable(False)
+            self.case.addItem("New case reference…", NEW_CASE)
+            for c in cases.list_cases(store, actor, limit=500):
+                self.case.addItem(f"{c.reference} — {CASE_TYPES[c.case_type].label}", c.id)
+            self.case.setCurrentIndex(1 if self.case.count() > 1 else 0)
+            self.new_reference = _line("New case reference", "e.g. PL-2025-00123; never a "
+                                       "child's name")
+            self.case_type = QComboBox()
+            for code, ct in CASE_TYPES.items():
+                self.case_type.addItem(ct.label, code)
+            form.addRow("&Case", self.case)
+            form.addRow("New case &reference", self.new_reference)
+            form.addRow("Case &type", self.case_type)
+            self.case.currentIndexChanged.connect(lambda _i: self._case_mode())
+            self._case_mode()
+        form.addRow("&Framework", self.framework)
+        form.addRow("&Date", self.date)
+        for label, w in (("Practitioner", self.fca), ("Framework", self.framework),
+                         ("Date", self.date)):
+            w.setAccessibleName(label)
+            w.setToolTip(label)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Start")
+        buttons.accepted.connect(self.start)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _case_mode(self) -> None:
+        new = self.case.currentData() == NEW_CASE
+        self.new_reference.setEnabled(new)
+        self.case_type.setEnabled(new)
+
+    def start(self) -> None:
+        try:
+            self.assessment_id = self._start()
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.accept()
+
+    def _start(self) -> uuid.UUID:
+        if self.fca.currentData() is None:
+            raise InvalidInput("Your team has no practitioners yet; an admin adds them.")
+        if self.framework.currentData() is None:
+            raise InvalidInput("No framework is available for this kind of assessment.")
+        case_id = None
+        if self.kind is AssessmentKind.CASE_AUDIT:
+            case_id = self.case.currentData()
+            if case_id == NEW_CASE:
+                case_id = cases.create_case(self.store, self.actor, self.new_reference.text(),
+                                            self.case_type.currentData(),
+                                            fca_id=self.fca.currentData()).id
+        day: dt.date = self.date.date().toPython()  # type: ignore[assignment]
+        return assessments.create_assessment(self.store, self.actor, self.kind,
+                                             self.framework.currentData(),
+                                             self.fca.currentData(), case_id=case_id,
+                                             assessed_on=day)

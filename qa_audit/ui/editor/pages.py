@@ -1,0 +1,376 @@
+"""The editor's other pages: context answers, overall judgement, actions, response, addenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qa_audit.domain.framework import ContextField, FieldType
+from qa_audit.services.assessments import Agreement, Narrative
+from qa_audit.services.views import ActionInfo
+
+from .state import EditorState
+
+NO_ANSWER = "— not answered —"
+
+
+def text_edit(name: str, tip: str, placeholder: str = "") -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setAccessibleName(name)
+    edit.setToolTip(tip)
+    edit.setPlaceholderText(placeholder or tip)
+    edit.setTabChangesFocus(True)
+    return edit
+
+
+class ContextPage(QWidget):
+    """One input per context field, made from the field's type."""
+
+    answered = Signal(str, object)
+
+    def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self.inputs: dict[str, QWidget] = {}
+        form = QFormLayout(self)
+        if not state.framework.context_fields:
+            form.addRow(QLabel("This framework asks no context questions."))
+        for field in state.framework.context_fields:
+            widget = self._input(field, state.context.get(field.id))
+            widget.setAccessibleName(field.label)
+            widget.setToolTip(field.help or field.label + (" (required)" if field.required else ""))
+            label = QLabel(field.label + (" *" if field.required else ""))
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+            self.inputs[field.id] = widget
+        form.addRow(QLabel("* required before submission"))
+
+    def _input(self, field: ContextField, value: Any) -> QWidget:
+        def emit(value: Any, field_id: str = field.id) -> None:
+            self.answered.emit(field_id, value)
+
+        if field.type in (FieldType.CHOICE, FieldType.YES_NO):
+            combo = QComboBox()
+            options = list(field.choices) if field.type is FieldType.CHOICE else ["Yes", "No"]
+            combo.addItems([NO_ANSWER, *options])
+            combo.setCurrentIndex(options.index(value) + 1 if value in options else 0)
+            combo.currentIndexChanged.connect(
+                lambda i, c=combo: emit("" if i == 0 else c.currentText()))
+            return combo
+        if field.type is FieldType.MULTI_CHOICE:
+            listing = QListWidget()
+            chosen = set(value or [])
+            for choice in field.choices:
+                item = QListWidgetItem(choice)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if choice in chosen
+                                   else Qt.CheckState.Unchecked)
+                listing.addItem(item)
+            listing.itemChanged.connect(lambda _i, w=listing: emit([
+                w.item(r).text() for r in range(w.count())
+                if w.item(r).checkState() == Qt.CheckState.Checked]))
+            return listing
+        if field.type is FieldType.DATE:
+            edit = QDateEdit()
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd MMM yyyy")
+            edit.setSpecialValueText(NO_ANSWER)
+            edit.setMinimumDate(QDate(1999, 12, 31))
+            edit.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else edit.minimumDate())
+            edit.dateChanged.connect(lambda d, e=edit: emit(
+                "" if d == e.minimumDate() else d.toString("yyyy-MM-dd")))
+            return edit
+        if field.type is FieldType.NUMBER:
+            spin = QSpinBox()
+            spin.setRange(0, 100000)
+            spin.setValue(int(value or 0))
+            spin.valueChanged.connect(emit)
+            return spin
+        if field.type is FieldType.LONG_TEXT:
+            area = text_edit(field.label, field.help or field.label)
+            area.setPlainText(str(value or ""))
+            area.textChanged.connect(lambda a=area: emit(a.toPlainText()))
+            return area
+        line = QLineEdit(str(value or ""))
+        line.textEdited.connect(emit)
+        return line
+
+    def set_editable(self, editable: bool) -> None:
+        for widget in self.inputs.values():
+            if isinstance(widget, QLineEdit | QPlainTextEdit):
+                widget.setReadOnly(not editable)
+            else:
+                widget.setEnabled(editable)
+
+
+class OverallPage(QWidget):
+    """The child's voice, impact of delay, strengths, areas for development, overall grade."""
+
+    edited = Signal(object, str)  # Narrative, text
+
+    def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.overall = QLabel()
+        self.overall.setObjectName("standardTitle")
+        self.overall.setAccessibleName("Overall judgement")
+        layout.addWidget(self.overall)
+        method = state.framework.overall.method.value.replace("_", " ")
+        layout.addWidget(QLabel(f"Worked out by the framework's rule ({method}); not applicable "
+                                "standards are left out."))
+        self.edits: dict[Narrative, QPlainTextEdit] = {}
+        tips = {
+            Narrative.CHILDS_VOICE: "Is the child's voice clear, in their own words?",
+            Narrative.IMPACT_OF_DELAY: "Delay in this case and what it meant for the child",
+            Narrative.STRENGTHS: "What was done well",
+            Narrative.AREAS_FOR_DEVELOPMENT: "What would make the practice better",
+        }
+        for narrative in Narrative:
+            edit = text_edit(narrative.label, tips[narrative])
+            edit.setPlainText(state.narratives.get(narrative, ""))
+            self.edits[narrative] = edit
+            edit.textChanged.connect(lambda n=narrative, e=edit: self.edited.emit(
+                n, e.toPlainText()))
+            label = QLabel(narrative.label)
+            label.setBuddy(edit)
+            layout.addWidget(label)
+            layout.addWidget(edit)
+        self.show_overall(state)
+
+    def show_overall(self, state: EditorState) -> None:
+        from qa_audit.domain.scoring import overall_grade
+
+        grade = overall_grade(state.framework, state.grades)
+        self.overall.setText(f"Overall: {grade.label} ({grade.code})" if grade
+                             else "Overall: not enough grades yet")
+
+    def set_editable(self, editable: bool) -> None:
+        for edit in self.edits.values():
+            edit.setReadOnly(not editable)
+
+
+class ActionsPage(QWidget):
+    """Actions agreed from the assessment: what, which standard, who, by when."""
+
+    addRequested = Signal(str, object, object)  # text, standard id or None, due date or None
+    removeRequested = Signal(object)
+    doneRequested = Signal(object, bool)
+
+    def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        layout = QVBoxLayout(self)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Action", "Standard", "Owner", "Due", "Status"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAccessibleName("Actions")
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 380)
+        layout.addWidget(self.table)
+        form = QHBoxLayout()
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("New action: what will be done")
+        self.text.setAccessibleName("New action text")
+        self.text.setToolTip("Describe the action; press Enter to add it")
+        self.standard = QComboBox()
+        self.standard.setAccessibleName("Standard the action relates to")
+        self.standard.setToolTip("Standard the action relates to (optional)")
+        self.standard.addItem("Any standard", None)
+        for s in state.standards:
+            self.standard.addItem(s.title, s.id)
+        self.due = QDateEdit(QDate.currentDate().addDays(30))
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("dd MMM yyyy")
+        self.due.setAccessibleName("Due date")
+        self.due.setToolTip("When the action is due")
+        self.add = QPushButton("&Add action")
+        self.add.setToolTip("Add the action (Enter)")
+        self.add.clicked.connect(self._add)
+        self.text.returnPressed.connect(self._add)
+        self.remove = QPushButton("&Remove selected")
+        self.remove.setToolTip("Remove the selected action")
+        self.remove.clicked.connect(self._remove)
+        self.done = QPushButton("Mark &done")
+        self.done.setToolTip("Mark the selected action done (or open again)")
+        self.done.clicked.connect(self._toggle_done)
+        for w in (self.text, self.standard, self.due, self.add, self.remove, self.done):
+            form.addWidget(w)
+        form.setStretch(0, 3)
+        layout.addLayout(form)
+        self.show_actions(state.detail.actions)
+
+    def show_actions(self, actions: tuple[ActionInfo, ...]) -> None:
+        self._actions = actions
+        self.table.setRowCount(len(actions))
+        titles = {s.id: s.title for s in self._state.standards}
+        today = dt.date.today()
+        for row, a in enumerate(actions):
+            status = "Done" if a.status == "done" else ("Overdue" if a.overdue(today) else "Open")
+            cells = [a.text, titles.get(a.standard_id or "", "—"), a.owner_name,
+                     a.due_on.strftime("%d %b %Y") if a.due_on else "—", status]
+            for col, text in enumerate(cells):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+
+    def set_modes(self, can_edit: bool, can_complete: bool) -> None:
+        for w in (self.text, self.standard, self.due, self.add, self.remove):
+            w.setEnabled(can_edit)
+        self.done.setEnabled(can_complete)
+
+    def _selected(self) -> ActionInfo | None:
+        row = self.table.currentRow()
+        return self._actions[row] if 0 <= row < len(self._actions) else None
+
+    def _add(self) -> None:
+        text = self.text.text().strip()
+        if text:
+            due = self.due.date().toPython()
+            self.addRequested.emit(text, self.standard.currentData(), due)
+            self.text.clear()
+
+    def _remove(self) -> None:
+        action = self._selected()
+        if action is not None:
+            self.removeRequested.emit(action.id)
+
+    def _toggle_done(self) -> None:
+        action = self._selected()
+        if action is not None:
+            self.doneRequested.emit(action.id, action.status != "done")
+
+
+class ResponsePage(QWidget):
+    """The FCA's reflection and agreement; read-only for everyone else."""
+
+    draftEdited = Signal()
+    signRequested = Signal()
+    returnRequested = Signal()
+
+    def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        self.reflection = text_edit("Your reflection", "What you take from this feedback")
+        label = QLabel("&Reflection")
+        label.setBuddy(self.reflection)
+        layout.addWidget(label)
+        layout.addWidget(self.reflection)
+        row = QHBoxLayout()
+        self.agreement = QButtonGroup(self)
+        self.radios: dict[Agreement, QRadioButton] = {}
+        for value, text in ((Agreement.AGREE, "I &agree"), (Agreement.PARTLY, "I &partly agree"),
+                            (Agreement.DISAGREE, "I d&isagree")):
+            radio = QRadioButton(text)
+            radio.setAccessibleName(text.replace("&", ""))
+            radio.setToolTip("Your view of the feedback")
+            self.agreement.addButton(radio)
+            self.radios[value] = radio
+            row.addWidget(radio)
+            radio.toggled.connect(lambda _c: self.draftEdited.emit())
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.reasons = text_edit("Reasons", "Why you do not fully agree (needed to partly agree "
+                                 "or disagree)")
+        layout.addWidget(self.reasons)
+        buttons = QHBoxLayout()
+        self.sign = QPushButton("&Sign and send response")
+        self.sign.setToolTip("Co-sign your reflection and agree the actions")
+        self.sign.clicked.connect(self.signRequested.emit)
+        self.send_back = QPushButton("Ask for &changes…")
+        self.send_back.setToolTip("Return the assessment to your supervisor with a reason")
+        self.send_back.clicked.connect(self.returnRequested.emit)
+        buttons.addWidget(self.sign)
+        buttons.addWidget(self.send_back)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.reflection.textChanged.connect(self.draftEdited.emit)
+        self.reasons.textChanged.connect(self.draftEdited.emit)
+        self.show_response(state)
+
+    def values(self) -> tuple[str, Agreement, str]:
+        chosen = next((a for a, r in self.radios.items() if r.isChecked()), Agreement.AGREE)
+        return self.reflection.toPlainText(), chosen, self.reasons.toPlainText()
+
+    def show_response(self, state: EditorState) -> None:
+        response = state.detail.response
+        blockers = [self.reflection, self.reasons, *self.radios.values()]
+        for w in blockers:
+            w.blockSignals(True)
+        self.reflection.setPlainText(response.reflection if response else "")
+        self.reasons.setPlainText(response.reasons if response else "")
+        agreement = Agreement(response.agreement) if response else Agreement.AGREE
+        self.radios[agreement].setChecked(True)
+        for w in blockers:
+            w.blockSignals(False)
+        can = state.can_respond
+        for w in (self.reflection, self.reasons):
+            w.setReadOnly(not can)
+        for w in (*self.radios.values(), self.sign, self.send_back):
+            w.setEnabled(can)
+        if can:
+            self.intro.setText("Read the feedback, then write your reflection. It is saved as "
+                               "you type; sign when you are ready.")
+        elif response and response.signed_at:
+            self.intro.setText(f"Signed by the practitioner on "
+                               f"{response.signed_at:%d %b %Y at %H:%M} (UTC).")
+        else:
+            self.intro.setText("The practitioner has not responded yet.")
+
+
+class AddendaPage(QWidget):
+    addRequested = Signal(str)
+
+    def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("A finalised assessment is read-only. Corrections and later "
+                                "notes are added here, dated and signed."))
+        self.listing = QListWidget()
+        self.listing.setAccessibleName("Addenda")
+        layout.addWidget(self.listing)
+        self.text = text_edit("New addendum", "The correction or note to add")
+        layout.addWidget(self.text)
+        self.add = QPushButton("Add a&ddendum")
+        self.add.setToolTip("Add the dated addendum")
+        self.add.clicked.connect(self._add)
+        layout.addWidget(self.add, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.show_addenda(state)
+
+    def show_addenda(self, state: EditorState) -> None:
+        self.listing.clear()
+        for a in state.detail.addenda:
+            self.listing.addItem(f"{a.created_at:%d %b %Y %H:%M} — {a.author_name}: {a.text}")
+        if not state.detail.addenda:
+            self.listing.addItem("None recorded.")
+        self.text.setEnabled(state.can_add_addendum)
+        self.add.setEnabled(state.can_add_addendum)
+
+    def _add(self) -> None:
+        text = self.text.toPlainText().strip()
+        if text:
+            self.addRequested.emit(text)
+            self.text.clear()

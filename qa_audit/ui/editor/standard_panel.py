@@ -1,0 +1,194 @@
+"""The panel for one standard: statement, guidance, indicators, prompts, grade, evidence."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qa_audit.domain.framework import Standard
+
+from .state import EditorState
+
+
+def _label(text: str, name: str = "", wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(wrap)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+class StandardPanel(QScrollArea):
+    """Shows the current standard and reports edits as signals."""
+
+    gradeChosen = Signal(str, object)  # standard id, code or None
+    evidenceEdited = Signal(str, str)
+    commentaryEdited = Signal(str, str)
+    indicatorsEdited = Signal(str, list)
+
+    def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._loading = False
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        self.setWidget(body)
+        layout = QVBoxLayout(body)
+        self.area_label = _label("", "subheading")
+        self.title = _label("", "standardTitle")
+        self.statement = _label("")
+        self.guidance_box = QGroupBox("What good looks like")
+        self.guidance = _label("")
+        QVBoxLayout(self.guidance_box).addWidget(self.guidance)
+        self.indicators_box = QGroupBox("Indicators seen in the evidence")
+        self.indicators_layout = QVBoxLayout(self.indicators_box)
+        self.prompts_box = QGroupBox("Reflective prompts for supervision")
+        self.prompts = _label("")
+        self.prompts.setTextFormat(Qt.TextFormat.RichText)
+        QVBoxLayout(self.prompts_box).addWidget(self.prompts)
+
+        self.grade_box = QGroupBox("Grade")
+        grade_row = QGridLayout(self.grade_box)
+        self.grade_group = QButtonGroup(self)
+        self.grade_group.setExclusive(False)  # so a grade can be cleared by clicking it again
+        self.grade_buttons: dict[str, QPushButton] = {}
+        for position, (key, code, label) in enumerate(state.key_grades()):
+            button = QPushButton(f"{label.replace('&', '&&')}  [{key}]")
+            button.setCheckable(True)
+            button.setProperty("grade", True)
+            button.setAccessibleName(f"Grade {label}")
+            button.setToolTip(f"Grade this standard {label} (key {key}, or Alt+{key})")
+            button.clicked.connect(lambda checked, c=code: self._grade_clicked(c, checked))
+            self.grade_group.addButton(button)
+            self.grade_buttons[code] = button
+            grade_row.addWidget(button, position // 3, position % 3)
+
+        self.evidence = QPlainTextEdit()
+        self.evidence.setMinimumHeight(120)
+        self.evidence.setAccessibleName("Evidence")
+        self.evidence.setToolTip("What you saw in the file and where (section, page, date)")
+        self.evidence.setPlaceholderText("Evidence: what you saw and where in the file")
+        self.evidence.setTabChangesFocus(True)
+        self.evidence.textChanged.connect(self._evidence_changed)
+        self.commentary = QPlainTextEdit()
+        self.commentary.setAccessibleName("Commentary")
+        self.commentary.setToolTip("Your analysis: what this means for the child")
+        self.commentary.setPlaceholderText("Commentary and analysis")
+        self.commentary.setTabChangesFocus(True)
+        self.commentary.textChanged.connect(self._commentary_changed)
+        self.evidence_hint = _label("", "subheading")
+
+        for widget in (self.area_label, self.title, self.statement, self.guidance_box,
+                       self.indicators_box, self.prompts_box, self.grade_box,
+                       _label("Evidence"), self.evidence, self.evidence_hint,
+                       _label("Commentary"), self.commentary):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self._checkboxes: list[QCheckBox] = []
+
+    # -- showing ---------------------------------------------------------------------------
+    def show_standard(self, standard: Standard) -> None:
+        state = self._state
+        self._loading = True
+        try:
+            area = state.framework.area_of(standard.id)
+            self.area_label.setText(area.title)
+            position = state.standards.index(standard) + 1
+            self.title.setText(f"{position}. {standard.title}")
+            self.statement.setText(standard.statement)
+            self.guidance.setText(standard.guidance or "No guidance given.")
+            self.guidance_box.setVisible(bool(standard.guidance))
+            self._show_indicators(standard)
+            items = "".join(f"<li>{html.escape(p)}</li>" for p in standard.prompts)
+            self.prompts.setText(f"<ul>{items}</ul>" if items else "None given.")
+            self.prompts_box.setVisible(bool(standard.prompts))
+            code = state.grades.get(standard.id)
+            for grade_code, button in self.grade_buttons.items():
+                button.setChecked(grade_code == code)
+            self.evidence.setPlainText(state.evidence.get(standard.id, ""))
+            self.commentary.setPlainText(state.commentary.get(standard.id, ""))
+            self.update_hint(standard)
+            self.set_editable(state.can_edit)
+        finally:
+            self._loading = False
+
+    def _show_indicators(self, standard: Standard) -> None:
+        for box in self._checkboxes:
+            self.indicators_layout.removeWidget(box)
+            box.deleteLater()
+        self._checkboxes = []
+        ticked = self._state.indicators.get(standard.id, set())
+        for text in standard.indicators:
+            box = QCheckBox(text.replace("&", "&&"))  # '&' would be read as a shortcut mark
+            box.setProperty("indicator", text)
+            box.setChecked(text in ticked)
+            box.setAccessibleName(f"Indicator: {text}")
+            box.setToolTip("Tick if the evidence shows this")
+            box.toggled.connect(self._indicators_changed)
+            self.indicators_layout.addWidget(box)
+            self._checkboxes.append(box)
+        self.indicators_box.setVisible(bool(standard.indicators))
+
+    def update_hint(self, standard: Standard) -> None:
+        from qa_audit.domain.scoring import needs_evidence
+
+        code = self._state.grades.get(standard.id)
+        threshold = standard.evidence_required_below
+        if needs_evidence(self._state.framework, standard, code):
+            self.evidence_hint.setText("Evidence is required for this grade.")
+        elif threshold:
+            label = self._state.grade_label(threshold)
+            self.evidence_hint.setText(f"Evidence is required for grades below {label}.")
+        else:
+            self.evidence_hint.setText("")
+
+    def set_editable(self, editable: bool) -> None:
+        for button in self.grade_buttons.values():
+            button.setEnabled(editable)
+        for box in self._checkboxes:
+            box.setEnabled(editable)
+        self.evidence.setReadOnly(not editable)
+        self.commentary.setReadOnly(not editable)
+
+    # -- edits -----------------------------------------------------------------------------
+    def choose_grade(self, code: str | None) -> None:
+        """Select a grade (from a key press) as if its button were clicked."""
+        if not self._state.can_edit:
+            return
+        standard = self._state.standard
+        for grade_code, button in self.grade_buttons.items():
+            button.setChecked(grade_code == code)
+        self.gradeChosen.emit(standard.id, code)
+        self.update_hint(standard)
+
+    def _grade_clicked(self, code: str, checked: bool) -> None:
+        self.choose_grade(code if checked else None)
+
+    def _evidence_changed(self) -> None:
+        if not self._loading:
+            self.evidenceEdited.emit(self._state.standard.id, self.evidence.toPlainText())
+
+    def _commentary_changed(self) -> None:
+        if not self._loading:
+            self.commentaryEdited.emit(self._state.standard.id, self.commentary.toPlainText())
+
+    def _indicators_changed(self) -> None:
+        if not self._loading:
+            ticked = [str(b.property("indicator")) for b in self._checkboxes if b.isChecked()]
+            self.indicatorsEdited.emit(self._state.standard.id, ticked)

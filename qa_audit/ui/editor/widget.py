@@ -1,0 +1,407 @@
+"""The assessment editor widget: binds `EditorState` to the pages and saves through services.
+
+Edits are saved by a debounced autosave, and at once on flush (navigation, Ctrl+S,
+closing the window). A failed save keeps the text in the widgets and the change pending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qa_audit.config import Settings
+from qa_audit.domain.permissions import Actor
+from qa_audit.errors import UserError
+from qa_audit.services import assessments, frameworks
+from qa_audit.services.assessments import Narrative
+from qa_audit.services.store import Store
+
+from ..errors import show_error
+from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
+from .standard_panel import StandardPanel
+from .state import EditorState, Pending, StandardState
+from .submit_dialog import MissingDialog
+
+STANDARD_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class AssessmentEditor(QWidget):
+    closed = Signal()
+    changed = Signal(object)  # uuid.UUID
+    saveStateChanged = Signal(str)
+
+    def __init__(self, store: Store, actor: Actor, assessment_id: uuid.UUID,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.actor = store, actor
+        detail = assessments.get_assessment(store, actor, assessment_id)
+        framework = frameworks.get_framework(store, detail.framework_version_id)
+        self.state = EditorState(detail, framework, actor)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(int(Settings.load().autosave_seconds * 1000))
+        self._timer.timeout.connect(self._autosave)
+        self._build()
+        self._bind_keys()
+        self.show_standard(0)
+        self._refresh_modes()
+
+    @property
+    def assessment_id(self) -> uuid.UUID:
+        return self.state.detail.id
+
+    # -- building --------------------------------------------------------------------------
+    def _build(self) -> None:
+        state = self.state
+        layout = QVBoxLayout(self)
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        self.heading = QLabel()
+        self.heading.setObjectName("heading")
+        self.subheading = QLabel()
+        self.subheading.setObjectName("subheading")
+        self.subheading.setWordWrap(True)
+        titles.addWidget(self.heading)
+        titles.addWidget(self.subheading)
+        header.addLayout(titles, 1)
+        self.back = self._button("← &Back", "Back to the list (Esc)", self._close)
+        self.submit = self._button("Submit to &practitioner", "Check and submit (Ctrl+Enter)",
+                                   self.request_submit)
+        self.finalise_button = self._button("&Finalise", "Make the assessment final and "
+                                            "read-only", self.request_finalise)
+        for b in (self.submit, self.finalise_button, self.back):
+            header.addWidget(b)
+        layout.addLayout(header)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Assessment sections")
+        standards_page = QSplitter()
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Standard", "State"])
+        self.tree.setAccessibleName("Standards")
+        self.tree.setToolTip("Standards by area. Ctrl+Down / Ctrl+Up: next / previous. "
+                             "1–9 or N: grade.")
+        self.tree.setColumnWidth(0, 290)
+        self.tree.installEventFilter(self)
+        self._fill_tree()
+        self.tree.currentItemChanged.connect(self._tree_moved)
+        self.panel = StandardPanel(state)
+        self.panel.gradeChosen.connect(self._grade_chosen)
+        self.panel.evidenceEdited.connect(
+            lambda sid, text: self._edit(lambda: state.set_rating(sid, "evidence", text)))
+        self.panel.commentaryEdited.connect(
+            lambda sid, text: self._edit(lambda: state.set_rating(sid, "commentary", text)))
+        self.panel.indicatorsEdited.connect(
+            lambda sid, ticked: self._edit(lambda: state.set_rating(sid, "indicators", ticked)))
+        standards_page.addWidget(self.tree)
+        standards_page.addWidget(self.panel)
+        standards_page.setSizes([460, 660])
+        self.tabs.addTab(standards_page, "&Standards")
+        self.context_page = ContextPage(state)
+        self.context_page.answered.connect(
+            lambda fid, v: self._edit(lambda: state.set_context(fid, v)))
+        self.tabs.addTab(self.context_page, "C&ontext")
+        self.overall_page = OverallPage(state)
+        self.overall_page.edited.connect(
+            lambda n, text: self._edit(lambda: state.set_narrative(n, text)))
+        self.tabs.addTab(self.overall_page, "O&verall")
+        self.actions_page = ActionsPage(state)
+        self.actions_page.addRequested.connect(self._add_action)
+        self.actions_page.removeRequested.connect(self._remove_action)
+        self.actions_page.doneRequested.connect(self._action_done)
+        self.tabs.addTab(self.actions_page, "Ac&tions")
+        self.response_page = ResponsePage(state)
+        self.response_page.draftEdited.connect(self._response_edited)
+        self.response_page.signRequested.connect(self.request_respond)
+        self.response_page.returnRequested.connect(self.request_return)
+        self.tabs.addTab(self.response_page, "&Response")
+        self.addenda_page = AddendaPage(state)
+        self.addenda_page.addRequested.connect(self._add_addendum)
+        self.tabs.addTab(self.addenda_page, "A&ddenda")
+        layout.addWidget(self.tabs, 1)
+        self.progress = QLabel()
+        self.progress.setObjectName("subheading")
+        layout.addWidget(self.progress)
+        self._update_tree()
+
+    def _button(self, text: str, tip: str, slot: Any) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(text.replace("&", "").replace("← ", ""))
+        button.clicked.connect(slot)
+        return button
+
+    def _fill_tree(self) -> None:
+        self.tree.clear()
+        self._items: dict[str, QTreeWidgetItem] = {}
+        for area in self.state.framework.areas:
+            top = QTreeWidgetItem([area.title, ""])
+            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+            self.tree.addTopLevelItem(top)
+            for standard in area.standards:
+                item = QTreeWidgetItem([standard.title, ""])
+                item.setData(0, STANDARD_ROLE, standard.id)
+                top.addChild(item)
+                self._items[standard.id] = item
+            top.setExpanded(True)
+
+    def _update_tree(self) -> None:
+        for standard in self.state.standards:
+            item = self._items[standard.id]
+            text = self.state.state_text(standard)
+            item.setText(1, text)
+            item.setToolTip(1, text)
+            item.setData(1, Qt.ItemDataRole.AccessibleTextRole, text)
+        self.progress.setText(self.state.progress_text())
+        self.overall_page.show_overall(self.state)
+
+    def _bind_keys(self) -> None:
+        def shortcut(keys: str, slot: Any) -> None:
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+
+        shortcut("Ctrl+Down", lambda: self.show_standard(self.state.current + 1))
+        shortcut("Ctrl+Up", lambda: self.show_standard(self.state.current - 1))
+        shortcut("Ctrl+S", self.flush)
+        shortcut("Ctrl+Return", self.request_submit)
+        shortcut("Ctrl+Enter", self.request_submit)
+        shortcut("Escape", self._close)
+        for key, code, _label in self.state.key_grades():
+            shortcut(f"Alt+{key}", lambda c=code: self._grade_key(c))
+
+    # -- keys ------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.tree and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if self._grade_from_key(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._grade_from_key(event):
+            super().keyPressEvent(event)
+
+    def _grade_from_key(self, event: QKeyEvent) -> bool:
+        if event.modifiers() not in (Qt.KeyboardModifier.NoModifier,
+                                     Qt.KeyboardModifier.KeypadModifier):
+            return False
+        code = self.state.grade_for_key(event.text())
+        if code is None or self.tabs.currentIndex() != 0:
+            return False
+        self._grade_key(code)
+        return True
+
+    def _grade_key(self, code: str) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.panel.choose_grade(code)
+
+    # -- showing ---------------------------------------------------------------------------
+    def show_standard(self, index: int) -> None:
+        index = max(0, min(index, len(self.state.standards) - 1))
+        self.state.current = index
+        standard = self.state.standard
+        self.tabs.setCurrentIndex(0)
+        self.panel.show_standard(standard)
+        item = self._items[standard.id]
+        if self.tree.currentItem() is not item:
+            self.tree.blockSignals(True)
+            self.tree.setCurrentItem(item)
+            self.tree.blockSignals(False)
+
+    def select_target(self, target: str) -> None:
+        """Jump to a standard id or a context field id (from the pre-submit check)."""
+        if target in self._items:
+            self.show_standard(next(i for i, s in enumerate(self.state.standards)
+                                    if s.id == target))
+            self.panel.evidence.setFocus()
+            return
+        widget = self.context_page.inputs.get(target)
+        if widget is not None:
+            self.tabs.setCurrentWidget(self.context_page)
+            widget.setFocus()
+
+    def _tree_moved(self, item: QTreeWidgetItem | None, _previous: Any) -> None:
+        standard_id = item.data(0, STANDARD_ROLE) if item else None
+        if standard_id:
+            self.show_standard(next(i for i, s in enumerate(self.state.standards)
+                                    if s.id == standard_id))
+            self.tree.setFocus()
+
+    def _refresh_modes(self) -> None:
+        s, d = self.state, self.state.detail
+        self.heading.setText(f"{d.kind.label}: {d.case_reference or d.subject_name}")
+        self.subheading.setText(
+            f"Practitioner: {d.subject_name} · Supervisor: {d.author_name} · "
+            f"{d.framework_title} {d.framework_version} (#{d.framework_sha256[:8]}) · "
+            f"Status: {d.status.label} · Date: {d.assessed_on:%d %b %Y}")
+        self.panel.set_editable(s.can_edit)
+        self.context_page.set_editable(s.can_edit)
+        self.overall_page.set_editable(s.can_edit)
+        can_complete = s.actor.user_id in (d.author_id, d.subject_id)
+        self.actions_page.set_modes(s.can_edit, can_complete)
+        self.actions_page.show_actions(d.actions)
+        self.response_page.show_response(s)
+        self.addenda_page.show_addenda(s)
+        self.submit.setVisible(s.can_edit)
+        self.finalise_button.setVisible(s.can_finalise)
+        self._update_tree()
+
+    def _reload(self) -> None:
+        self.state.load(assessments.get_assessment(self.store, self.actor, self.assessment_id))
+        self._refresh_modes()
+        self.panel.show_standard(self.state.standard)
+
+    # -- editing and saving ----------------------------------------------------------------
+    def _edit(self, change: Any) -> None:
+        change()
+        self._update_tree()
+        self.saveStateChanged.emit("Unsaved changes")
+        self._timer.start()
+
+    def _grade_chosen(self, standard_id: str, code: str | None) -> None:
+        self._edit(lambda: self.state.set_rating(standard_id, "grade", code))
+
+    def _response_edited(self) -> None:
+        if self.state.can_respond:
+            self.saveStateChanged.emit("Unsaved changes")
+            self._response_dirty = True
+            self._timer.start()
+
+    def _autosave(self) -> None:
+        self.flush(show_errors=False)
+
+    def flush(self, show_errors: bool = True) -> bool:
+        """Save every pending change now. False (with the text kept) if saving failed."""
+        self._timer.stop()
+        pending = self.state.take_pending()
+        response_dirty = getattr(self, "_response_dirty", False)
+        if not pending and not response_dirty:
+            return True
+        self.saveStateChanged.emit("Saving…")
+        try:
+            self._save(pending)
+            if response_dirty:
+                reflection, agreement, reasons = self.response_page.values()
+                assessments.save_response(self.store, self.actor, self.assessment_id,
+                                          reflection, agreement, reasons)
+                self._response_dirty = False
+        except UserError as exc:
+            self.state.restore_pending(pending)
+            self.saveStateChanged.emit(f"Could not save: {exc}")
+            if show_errors:
+                show_error(self, exc)
+            return False
+        self.saveStateChanged.emit(f"Saved {dt.datetime.now():%H:%M}")
+        self.changed.emit(self.assessment_id)
+        return True
+
+    def _save(self, pending: dict[Pending, Any]) -> None:
+        ratings: dict[str, dict[str, Any]] = {}
+        for change, value in pending.items():
+            if change.kind == "rating":
+                ratings.setdefault(change.key, {})[change.field] = value
+        for standard_id, fields in ratings.items():
+            assessments.save_rating(self.store, self.actor, self.assessment_id, standard_id,
+                                    **fields)
+        for change, value in pending.items():
+            if change.kind == "context":
+                assessments.set_context(self.store, self.actor, self.assessment_id,
+                                        change.key, value)
+            elif change.kind == "narrative":
+                assessments.set_narrative(self.store, self.actor, self.assessment_id,
+                                          Narrative(change.key), value)
+
+    # -- workflow --------------------------------------------------------------------------
+    def _run(self, call: Any, success: str = "") -> bool:
+        if not self.flush():
+            return False
+        try:
+            call()
+        except UserError as exc:
+            show_error(self, exc)
+            return False
+        self._reload()
+        self.changed.emit(self.assessment_id)
+        if success:
+            self.saveStateChanged.emit(success)
+        return True
+
+    def request_submit(self) -> None:
+        if not self.state.can_edit:
+            return
+        missing = self.state.missing()
+        if missing:
+            dialog = MissingDialog(missing, self)
+            if dialog.exec() and dialog.target:
+                self.select_target(dialog.target)
+            return
+        answer = QMessageBox.question(
+            self, "Submit to practitioner",
+            f"Send this assessment to {self.state.detail.subject_name}? You cannot edit it "
+            "while it is with them.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._run(lambda: assessments.submit(self.store, self.actor, self.assessment_id),
+                      "Submitted to the practitioner")
+
+    def request_finalise(self) -> None:
+        answer = QMessageBox.question(
+            self, "Finalise", "Finalise this assessment? It becomes read-only; later "
+            "corrections are added as addenda.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self._run(lambda: assessments.finalise(self.store, self.actor, self.assessment_id),
+                      "Finalised")
+
+    def request_respond(self) -> None:
+        reflection, agreement, reasons = self.response_page.values()
+        self._response_dirty = False
+        self._run(lambda: assessments.respond(self.store, self.actor, self.assessment_id,
+                                              reflection, agreement, reasons),
+                  "Response signed and sent")
+
+    def request_return(self) -> None:
+        reason, ok = QInputDialog.getMultiLineText(
+            self, "Ask for changes", "What would you like your supervisor to change?")
+        if ok and reason.strip():
+            self._run(lambda: assessments.return_for_changes(
+                self.store, self.actor, self.assessment_id, reason), "Returned for changes")
+
+    def _add_action(self, text: str, standard_id: str | None, due: dt.date | None) -> None:
+        self._run(lambda: assessments.add_action(self.store, self.actor, self.assessment_id,
+                                                 text, due_on=due, standard_id=standard_id))
+
+    def _remove_action(self, action_id: uuid.UUID) -> None:
+        self._run(lambda: assessments.remove_action(self.store, self.actor, self.assessment_id,
+                                                    action_id))
+
+    def _action_done(self, action_id: uuid.UUID, done: bool) -> None:
+        self._run(lambda: assessments.set_action_status(self.store, self.actor, action_id, done))
+
+    def _add_addendum(self, text: str) -> None:
+        self._run(lambda: assessments.add_addendum(self.store, self.actor, self.assessment_id,
+                                                   text), "Addendum added")
+
+    def _close(self) -> None:
+        if self.flush():
+            self.closed.emit()
+
+    def is_graded(self, standard_id: str) -> bool:
+        return self.state.state_of(self.state.framework.standard(standard_id)) in (
+            StandardState.GRADED, StandardState.NOT_APPLICABLE)

@@ -1,0 +1,381 @@
+"""The main window: navigation by role, the pages, menus, status bar, idle lock."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qa_audit import __version__
+from qa_audit.config import Settings, config_dir
+from qa_audit.domain.framework import AssessmentKind
+from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.workflow import Status
+from qa_audit.errors import UserError
+from qa_audit.services import accounts
+from qa_audit.services.listing import AssessmentQuery
+from qa_audit.services.store import Store
+
+from .dialogs import NewAssessmentDialog
+from .editor import AssessmentEditor
+from .errors import show_error
+from .views.actions import ActionsView
+from .views.admin import AdminView
+from .views.assessments import AssessmentListView
+from .views.frameworks import FrameworksView
+
+SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
+                Status.FINALISED)
+
+
+def ui_settings() -> QSettings:
+    """Window state in an ini file in our config dir (tests get a temporary one)."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class LockScreen(QFrame):
+    """Hides everything until the signed-in user's password is given again."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window_ = window
+        self.setObjectName("lockScreen")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        title = QLabel("qa_audit is locked")
+        title.setObjectName("heading")
+        layout.addWidget(title, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.info = QLabel("Locked after a period without use. Unsaved text is kept.")
+        layout.addWidget(self.info, alignment=Qt.AlignmentFlag.AlignHCenter)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password to unlock")
+        self.password.setToolTip("Your password")
+        self.password.setPlaceholderText("Password")
+        self.password.returnPressed.connect(self.unlock)
+        button = QPushButton("&Unlock")
+        button.setToolTip("Unlock with your password")
+        button.clicked.connect(self.unlock)
+        row.addWidget(self.password)
+        row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.message = QLabel()
+        layout.addWidget(self.message, alignment=Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+
+    def unlock(self) -> None:
+        w = self.window_
+        try:
+            accounts.sign_in(w.store, w.username, self.password.text())
+        except UserError as exc:
+            self.message.setText(f"⚠ {exc}")
+            self.password.clear()
+            return
+        self.password.clear()
+        self.message.clear()
+        w.unlock()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store, actor: Actor, username: str) -> None:
+        super().__init__()
+        self.store, self.actor, self.username = store, actor, username
+        self.settings = Settings.load()
+        self.editor: AssessmentEditor | None = None
+        self.setWindowTitle(f"qa_audit — {actor.display_name} ({actor.role.label})")
+        self.setWindowIcon(QIcon(str(_icon())))
+        central = QWidget()
+        self.setCentralWidget(central)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Navigation")
+        self.nav.setToolTip("Pages (Ctrl+1…Ctrl+6)")
+        self.nav.setFixedWidth(220)
+        self.stack = QStackedWidget()
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.pages: dict[str, QWidget] = {}
+        self._build_pages()
+        self.nav.currentRowChanged.connect(self._navigate)
+        self.lock_screen = LockScreen(self)
+        self.stack.addWidget(self.lock_screen)
+        self._build_menus()
+        self._build_status()
+        self._restore()
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(max(1, self.settings.idle_lock_minutes) * 60_000)
+        self._idle.timeout.connect(self.lock)
+        self._idle.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    # -- pages -----------------------------------------------------------------------------
+    def _add_page(self, key: str, title: str, widget: QWidget) -> None:
+        self.pages[key] = widget
+        self.stack.addWidget(widget)
+        item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        self.nav.addItem(item)
+
+    def _build_pages(self) -> None:
+        a = self.actor
+        if a.role is Role.SUPERVISOR:
+            mine = AssessmentListView(self.store, a, "My assessments",
+                                      AssessmentQuery(author_id=a.user_id), show_new=True)
+            mine.newRequested.connect(self.new_assessment)
+            self._add_page("mine", "My assessments", mine)
+        if a.role is Role.FCA:
+            self._add_page("feedback", "Feedback for me", AssessmentListView(
+                self.store, a, "Feedback for me", AssessmentQuery(statuses=SUBMITTED_ON)))
+            self._add_page("my-actions", "My actions",
+                           ActionsView(self.store, a, "My open actions", team=False))
+        if a.role in (Role.SUPERVISOR, Role.QUALITY_LEAD):
+            title = "Team" if a.role is Role.SUPERVISOR else "Region"
+            self._add_page("team", title, AssessmentListView(
+                self.store, a, f"{title} assessments", AssessmentQuery()))
+        if a.role is Role.SUPERVISOR:
+            self._add_page("team-actions", "Team actions",
+                           ActionsView(self.store, a, "Team's open and overdue actions",
+                                       team=True))
+        if allowed(a, Action.VIEW_FRAMEWORKS):
+            self._add_page("frameworks", "Frameworks", FrameworksView(self.store, a))
+        if allowed(a, Action.MANAGE_USERS):
+            self._add_page("admin", "Admin", AdminView(self.store, a))
+        for page in self.pages.values():
+            if isinstance(page, AssessmentListView):
+                page.openRequested.connect(self.open_assessment)
+
+    def _navigate(self, row: int) -> None:
+        if row < 0 or not self._leave_editor():
+            return
+        key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
+        self.stack.setCurrentWidget(self.pages[key])
+        self.last_page = key
+
+    def show_page(self, key: str) -> None:
+        keys = [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())]
+        if key in keys:
+            self.nav.setCurrentRow(keys.index(key))
+
+    # -- assessments -----------------------------------------------------------------------
+    def new_assessment(self, kind: AssessmentKind = AssessmentKind.CASE_AUDIT) -> None:
+        if not allowed(self.actor, Action.CREATE_ASSESSMENT):
+            return
+        dialog = NewAssessmentDialog(self.store, self.actor, kind, self)
+        if dialog.exec() and dialog.assessment_id is not None:
+            self.open_assessment(dialog.assessment_id)
+
+    def open_assessment(self, assessment_id: uuid.UUID) -> None:
+        if not self._leave_editor():
+            return
+        try:
+            editor = AssessmentEditor(self.store, self.actor, assessment_id)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        editor.closed.connect(self._editor_closed)
+        editor.changed.connect(lambda _id: self._refresh_lists())
+        editor.saveStateChanged.connect(self.save_state.setText)
+        self.editor = editor
+        self.stack.addWidget(editor)
+        self.stack.setCurrentWidget(editor)
+        editor.tree.setFocus()
+
+    def _leave_editor(self) -> bool:
+        """Save and close the open editor; False keeps it open if saving failed."""
+        editor = self.editor
+        if editor is None:
+            return True
+        if not editor.flush():
+            return False
+        self.editor = None
+        self.stack.removeWidget(editor)
+        editor.deleteLater()
+        return True
+
+    def _editor_closed(self) -> None:
+        page = self.pages.get(getattr(self, "last_page", ""), None)
+        self._leave_editor()
+        self._refresh_lists()
+        if page is not None:
+            self.stack.setCurrentWidget(page)
+
+    def _refresh_lists(self) -> None:
+        for page in self.pages.values():
+            if isinstance(page, AssessmentListView | ActionsView):
+                page.refresh()
+
+    # -- menus and status ------------------------------------------------------------------
+    def _action(self, menu: Any, text: str, slot: Any, keys: Any = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            action.setShortcut(QKeySequence(keys))
+        action.setToolTip(tip or text.replace("&", ""))
+        action.setStatusTip(tip or text.replace("&", ""))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        if allowed(self.actor, Action.CREATE_ASSESSMENT):
+            new_audit = self._action(file_menu, "New case &audit…", lambda: self.new_assessment(
+                AssessmentKind.CASE_AUDIT), QKeySequence.StandardKey.New)
+            self._action(file_menu, "New practice &observation…", lambda: self.new_assessment(
+                AssessmentKind.PRACTICE_OBSERVATION), "Ctrl+Shift+N")
+            toolbar.addAction(new_audit)
+        save = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save,
+                            "Save the open assessment now")
+        toolbar.addAction(save)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
+        self._action(file_menu, "Sign &out", self.sign_out, tip="Sign out and close")
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        view = bar.addMenu("&View")
+        for i in range(self.nav.count()):
+            item = self.nav.item(i)
+            self._action(view, item.text(), lambda _c=False, r=i: self.nav.setCurrentRow(r),
+                         f"Ctrl+{i + 1}" if i < 9 else None)
+        self._action(view, "&Find case reference", self._focus_search, "Ctrl+F")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self._show_keys, "F1")
+        self._action(help_menu, "&About qa_audit", self._about)
+
+    def _build_status(self) -> None:
+        status = self.statusBar()
+        self.user_label = QLabel(f"{self.actor.display_name} · {self.actor.role.label}")
+        self.db_label = QLabel(f"{'Encrypted' if self.store.encrypted else 'Not encrypted'}: "
+                               f"{self.store.location}")
+        self.db_label.setObjectName("subheading")
+        self.save_state = QLabel("No unsaved changes")
+        self.save_state.setAccessibleName("Save state")
+        status.addWidget(self.user_label)
+        status.addWidget(self.db_label, 1)
+        status.addPermanentWidget(self.save_state)
+
+    def save(self) -> None:
+        if self.editor is not None:
+            self.editor.flush()
+
+    def _focus_search(self) -> None:
+        page = self.stack.currentWidget()
+        if isinstance(page, AssessmentListView):
+            page.search.setFocus()
+
+    def _show_keys(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", "\n".join([
+            "Ctrl+1…Ctrl+6  go to a page", "Ctrl+N  new case audit",
+            "Ctrl+Shift+N  new practice observation", "Ctrl+F  find a case reference",
+            "Enter  open the selected assessment", "In an assessment:",
+            "  1–9  grade the standard (in the scale's order), N  not applicable",
+            "  Alt+1–9  grade even while typing", "  Ctrl+Down / Ctrl+Up  next / previous "
+            "standard", "  Ctrl+S  save now", "  Ctrl+Enter  submit to the practitioner",
+            "  Esc  back to the list", "Ctrl+L  lock", "Ctrl+Q  quit"]))
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About qa_audit",
+                          f"qa_audit {__version__}\nPractice quality audits, observations and "
+                          "reflective supervision.")
+
+    # -- lock, sign-out, close -------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
+                            QEvent.Type.Wheel, QEvent.Type.MouseMove):
+            self._idle.start()
+        return super().eventFilter(watched, event)
+
+    @property
+    def locked(self) -> bool:
+        return self.stack.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        if self.locked:
+            return
+        if self.editor is not None:
+            self.editor.flush(show_errors=False)
+        self._before_lock = self.stack.currentWidget()
+        self.nav.setEnabled(False)
+        self.menuBar().setEnabled(False)
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.lock_screen.password.setFocus()
+
+    def unlock(self) -> None:
+        self.nav.setEnabled(True)
+        self.menuBar().setEnabled(True)
+        self.stack.setCurrentWidget(getattr(self, "_before_lock", self.pages_first()))
+        self._idle.start()
+
+    def pages_first(self) -> QWidget:
+        return next(iter(self.pages.values()))
+
+    def sign_out(self) -> None:
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.editor is not None and not self.editor.flush():
+            answer = QMessageBox.question(
+                self, "Unsaved changes", "Some changes could not be saved. Close anyway and "
+                "lose them?", QMessageBox.StandardButton.No | QMessageBox.StandardButton.Yes)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        settings = ui_settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("state", self.saveState())
+        settings.setValue("last_page", getattr(self, "last_page", ""))
+        settings.sync()
+        with contextlib.suppress(UserError):
+            accounts.sign_out(self.store, self.actor)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        event.accept()
+
+    def _restore(self) -> None:
+        settings = ui_settings()
+        geometry = settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        state = settings.value("state")
+        if state is not None:
+            self.restoreState(state)
+        last = str(settings.value("last_page", "") or "")
+        self.nav.setCurrentRow(0)
+        if last:
+            self.show_page(last)
+
+
+def _icon() -> Any:
+    from qa_audit.resources import icon_path
+
+    return icon_path()

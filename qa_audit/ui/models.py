@@ -1,0 +1,208 @@
+"""Table models over paged service queries: rows are fetched as the user scrolls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from qa_audit.domain.framework import Framework
+from qa_audit.domain.permissions import Actor
+from qa_audit.services import frameworks
+from qa_audit.services.listing import (
+    AssessmentQuery,
+    AssessmentRow,
+    SortKey,
+    count_assessments,
+    list_assessments,
+)
+from qa_audit.services.store import Store
+
+from .palette import BAD, STATUS_COLOURS
+
+_Index = QModelIndex | QPersistentModelIndex
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+PAGE = 200
+
+
+class AssessmentTableModel(QAbstractTableModel):
+    """Assessments the actor may see, filtered and sorted in SQL, fetched a page at a time."""
+
+    COLUMNS: tuple[tuple[str, SortKey], ...] = (
+        ("Case", SortKey.CASE),
+        ("Kind", SortKey.KIND),
+        ("Practitioner", SortKey.PRACTITIONER),
+        ("Framework", SortKey.FRAMEWORK),
+        ("Status", SortKey.STATUS),
+        ("Date", SortKey.ASSESSED_ON),
+        ("Overall", SortKey.GRADE),
+        ("Team", SortKey.TEAM),
+    )
+
+    def __init__(self, store: Store, actor: Actor, query: AssessmentQuery | None = None) -> None:
+        super().__init__()
+        self._store, self._actor = store, actor
+        self._query = query or AssessmentQuery()
+        self._rows: list[AssessmentRow] = []
+        self._total = 0
+        self._frameworks: dict[uuid.UUID, Framework] = {}
+        self.refresh()
+
+    # -- loading ---------------------------------------------------------------------------
+    @property
+    def query(self) -> AssessmentQuery:
+        return self._query
+
+    def set_query(self, query: AssessmentQuery) -> None:
+        self._query = query
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self._total = count_assessments(self._store, self._actor, self._query)
+        self._rows = list_assessments(self._store, self._actor, self._query, 0, PAGE)
+        self.endResetModel()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        page = list_assessments(self._store, self._actor, self._query, len(self._rows), PAGE)
+        if not page:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(page)
+        self.endInsertRows()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.COLUMNS):
+            return
+        key = self.COLUMNS[column][1]
+        descending = order == Qt.SortOrder.DescendingOrder
+        if key is self._query.sort and descending == self._query.descending:
+            return
+        self.set_query(_replace(self._query, sort=key, descending=descending))
+
+    # -- reading ---------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.COLUMNS)):
+            return self.COLUMNS[section][0]
+        return None
+
+    def row(self, index: int) -> AssessmentRow:
+        return self._rows[index]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 6:
+            return self._grade_label(row) or "Not graded yet"
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 4:
+            return QColor(STATUS_COLOURS.get(row.status, BAD))
+        if role == ROW_ROLE:
+            return row
+        return None
+
+    def _text(self, row: AssessmentRow, column: int) -> str:
+        if column == 0:
+            return row.case_reference or "—"
+        if column == 1:
+            return row.kind.label
+        if column == 2:
+            return row.subject_name
+        if column == 3:
+            return f"{row.framework_title} ({row.framework_version})"
+        if column == 4:
+            return row.status.label
+        if column == 5:
+            return row.assessed_on.strftime("%d %b %Y")
+        if column == 6:
+            label = self._grade_label(row)
+            return f"{row.overall_grade} – {label}" if label else "—"
+        return row.team_name
+
+    def _grade_label(self, row: AssessmentRow) -> str:
+        if not row.overall_grade or row.framework_version_id is None:
+            return ""
+        framework = self._frameworks.get(row.framework_version_id)
+        if framework is None:
+            framework = frameworks.get_framework(self._store, row.framework_version_id)
+            self._frameworks[row.framework_version_id] = framework
+        grade = framework.scale.grade(row.overall_grade)
+        return grade.label if grade else row.overall_grade
+
+
+def _replace(query: AssessmentQuery, **changes: Any) -> AssessmentQuery:
+    from dataclasses import replace
+
+    return replace(query, **changes)
+
+
+class ListModel(QAbstractTableModel):
+    """A small, fully loaded table (actions, framework versions, users) from a loader."""
+
+    def __init__(self, headers: Sequence[str], loader: Callable[[], Sequence[Any]],
+                 cells: Callable[[Any], Sequence[str]]) -> None:
+        super().__init__()
+        self._headers, self._loader, self._cells = list(headers), loader, cells
+        self._items: list[Any] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self._items = list(self._loader())
+        self.endResetModel()
+
+    def item(self, row: int) -> Any:
+        return self._items[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self._headers)):
+            return self._headers[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                    Qt.ItemDataRole.AccessibleTextRole):
+            cells = self._cells(self._items[index.row()])
+            return cells[index.column()] if index.column() < len(cells) else None
+        if role == ROW_ROLE:
+            return self._items[index.row()]
+        return None
+
+
+def format_date(day: dt.date | None) -> str:
+    return day.strftime("%d %b %Y") if day else "—"

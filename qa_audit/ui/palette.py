@@ -1,0 +1,48 @@
+"""One palette for the app: text and status colours with contrast of at least 4.5:1 on
+white, and status always shown as words too (colour is never the only signal)."""
+
+from __future__ import annotations
+
+from qa_audit.domain.workflow import Status
+
+TEXT = "#1f2328"
+MUTED = "#57606a"  # 6.4:1 on white
+ACCENT = "#1d4e89"  # 8.6:1 on white
+OK = "#1a7f37"  # 5.1:1
+WARN = "#9a6700"  # 4.9:1
+BAD = "#b42318"  # 6.1:1
+SURFACE = "#f6f8fa"
+
+STATUS_COLOURS = {
+    Status.DRAFT: MUTED,
+    Status.SUBMITTED: ACCENT,
+    Status.RETURNED: WARN,
+    Status.RESPONDED: ACCENT,
+    Status.MODERATION: WARN,
+    Status.FINALISED: OK,
+}
+
+STYLE_SHEET = f"""
+QWidget {{ color: {TEXT}; }}
+QListWidget#navigation {{ background: {SURFACE}; border: none; font-size: 11pt; }}
+QListWidget#navigation::item {{ padding: 8px 12px; }}
+QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}
+QLabel#heading {{ font-size: 15pt; font-weight: 600; }}
+QLabel#subheading {{ color: {MUTED}; }}
+QLabel#standardTitle {{ font-size: 13pt; font-weight: 600; }}
+QPushButton[grade="true"] {{ padding: 6px 10px; }}
+QPushButton[grade="true"]:checked {{ background: {ACCENT}; color: white; font-weight: 600; }}
+QFrame#lockScreen {{ background: {SURFACE}; }}
+"""
+
+
+def contrast_ratio(foreground: str, background: str = "#ffffff") -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    hi, lo = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)

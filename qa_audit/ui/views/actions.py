@@ -1,0 +1,74 @@
+"""Open and overdue actions: the practitioner's own, or the team's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qa_audit.domain.permissions import Actor
+from qa_audit.errors import UserError
+from qa_audit.services import assessments
+from qa_audit.services.listing import open_actions
+from qa_audit.services.store import Store
+from qa_audit.services.views import ActionInfo
+
+from ..errors import show_error
+from ..models import ListModel, format_date
+
+
+def _cells(a: ActionInfo) -> list[str]:
+    state = "Overdue" if a.overdue(dt.date.today()) else "Open"
+    return [a.text, a.owner_name, format_date(a.due_on), state]
+
+
+class ActionsView(QWidget):
+    def __init__(self, store: Store, actor: Actor, title: str, *, team: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.actor = store, actor
+        layout = QVBoxLayout(self)
+        heading = QLabel(title)
+        heading.setObjectName("heading")
+        layout.addWidget(heading)
+        self.model = ListModel(["Action", "Owner", "Due", "State"],
+                               lambda: open_actions(store, actor, team=team), _cells)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(title)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 420)
+        self.table.setColumnWidth(1, 180)
+        self.table.verticalHeader().hide()
+        layout.addWidget(self.table)
+        row = QHBoxLayout()
+        self.done = QPushButton("Mark selected action &done")
+        self.done.setToolTip("Record the selected action as completed today")
+        self.done.clicked.connect(self._mark_done)
+        row.addWidget(self.done)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def _mark_done(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        action: ActionInfo = self.model.item(index.row())
+        try:
+            assessments.set_action_status(self.store, self.actor, action.id, True)
+        except UserError as exc:
+            show_error(self, exc)
+        self.refresh()

@@ -1,0 +1,183 @@
+"""Assessment lists with a filter bar (status, practitioner, framework, dates, case search)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import replace
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qa_audit.domain.framework import AssessmentKind
+from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.workflow import Status
+from qa_audit.services import accounts, frameworks
+from qa_audit.services.listing import AssessmentQuery
+from qa_audit.services.store import Store
+
+from ..models import AssessmentTableModel
+
+ANY = "Any"
+
+
+def _combo(name: str, tip: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName(name)
+    combo.setToolTip(tip)
+    return combo
+
+
+class AssessmentListView(QWidget):
+    """A titled, filterable, sortable list; Enter or double-click opens an assessment."""
+
+    openRequested = Signal(object)  # uuid.UUID
+    newRequested = Signal(object)  # AssessmentKind
+
+    def __init__(self, store: Store, actor: Actor, title: str, base: AssessmentQuery,
+                 parent: QWidget | None = None, *, show_new: bool = False) -> None:
+        super().__init__(parent)
+        self.store, self.actor, self.base = store, actor, base
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        heading = QLabel(title)
+        heading.setObjectName("heading")
+        top.addWidget(heading)
+        top.addStretch(1)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("subheading")
+        top.addWidget(self.count_label)
+        if show_new:
+            for kind, text in ((AssessmentKind.CASE_AUDIT, "New case &audit…"),
+                               (AssessmentKind.PRACTICE_OBSERVATION, "New &observation…")):
+                button = QPushButton(text)
+                button.setToolTip(f"Start a {kind.label.lower()}"
+                                  + (" (Ctrl+N)" if kind is AssessmentKind.CASE_AUDIT else ""))
+                button.setAccessibleName(text.replace("&", "").rstrip("…"))
+                button.clicked.connect(lambda _c=False, k=kind: self.newRequested.emit(k))
+                top.addWidget(button)
+        layout.addLayout(top)
+        layout.addLayout(self._filters())
+        self.model = AssessmentTableModel(store, actor, base)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(title)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((150, 150, 170, 280, 170, 100, 190)):
+            self.table.setColumnWidth(column, width)
+        self.table.activated.connect(self._open)
+        self.table.doubleClicked.connect(self._open)
+        layout.addWidget(self.table, 1)
+        self._update_count()
+
+    def _filters(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.status = _combo("Status filter", "Show only assessments in this state")
+        self.status.addItem(ANY, None)
+        for status in Status:
+            self.status.addItem(status.label, status)
+        self.practitioner = _combo("Practitioner filter", "Show one practitioner's assessments")
+        self.practitioner.addItem(ANY, None)
+        if self.actor.role is not Role.FCA:
+            for user in accounts.list_users(self.store, Role.FCA):
+                if self.actor.role is not Role.SUPERVISOR or user.team_id == self.actor.team_id:
+                    self.practitioner.addItem(user.display_name, user.id)
+        self.framework = _combo("Framework filter", "Show assessments against one framework")
+        self.framework.addItem(ANY, None)
+        for info in frameworks.latest_versions(self.store):
+            self.framework.addItem(info.title, info.framework_id)
+        self.date_from = self._date("From date", "Assessments on or after this date")
+        self.date_to = self._date("To date", "Assessments on or before this date")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search case reference")
+        self.search.setAccessibleName("Search case reference")
+        self.search.setToolTip("Type part of a case reference (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for label, widget in (("&Status", self.status), ("&Practitioner", self.practitioner),
+                              ("&Framework", self.framework), ("From", self.date_from),
+                              ("To", self.date_to)):
+            text = QLabel(label)
+            text.setBuddy(widget)
+            row.addWidget(text)
+            row.addWidget(widget)
+        row.addWidget(self.search, 1)
+        for combo in (self.status, self.practitioner, self.framework):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        for date in (self.date_from, self.date_to):
+            date.dateChanged.connect(lambda _d: self.apply_filters())
+        self.practitioner.setVisible(self.actor.role is not Role.FCA)
+        return row
+
+    def _date(self, name: str, tip: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("dd MMM yyyy")
+        edit.setMinimumDate(QDate(1999, 12, 31))
+        edit.setSpecialValueText(ANY)
+        edit.setDate(edit.minimumDate())
+        edit.setAccessibleName(name)
+        edit.setToolTip(tip)
+        return edit
+
+    def current_query(self) -> AssessmentQuery:
+        def day(edit: QDateEdit) -> dt.date | None:
+            if edit.date() == edit.minimumDate():
+                return None
+            value: dt.date = edit.date().toPython()  # type: ignore[assignment]
+            return value
+
+        status = self.status.currentData()
+        return replace(
+            self.model.query,
+            statuses=(status,) if status else self.base.statuses,
+            subject_id=self.practitioner.currentData() or self.base.subject_id,
+            framework_id=self.framework.currentData(),
+            date_from=day(self.date_from), date_to=day(self.date_to),
+            search=self.search.text().strip(),
+        )
+
+    def apply_filters(self) -> None:
+        self.model.set_query(self.current_query())
+        self._update_count()
+
+    def refresh(self) -> None:
+        self.model.refresh()
+        self._update_count()
+
+    def _update_count(self) -> None:
+        n = self.model.total
+        self.count_label.setText(f"{n:,} assessment{'s' if n != 1 else ''}")
+
+    def _open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.openRequested.emit(self.model.row(index.row()).id)
+
+    def selected_id(self) -> uuid.UUID | None:
+        index = self.table.currentIndex()
+        return self.model.row(index.row()).id if index.isValid() else None

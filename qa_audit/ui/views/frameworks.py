@@ -1,0 +1,143 @@
+"""Framework versions: list, read as a document, import a YAML file (checked first)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qa_audit.domain.framework import Framework
+from qa_audit.domain.permissions import Action, Actor, allowed
+from qa_audit.errors import FrameworkError
+from qa_audit.services import frameworks
+from qa_audit.services.frameworks import FrameworkVersionInfo, ImportResult
+from qa_audit.services.store import Store
+
+from ..errors import show_error
+from ..models import ListModel
+from ..workers import Progress, run_in_background
+
+
+def framework_html(framework: Framework, info: FrameworkVersionInfo) -> str:
+    """The framework as a readable document; every text from the file is escaped."""
+    e = html.escape
+    scale = ", ".join(f"{e(g.label)} ({e(g.code)})" for g in framework.scale.grades)
+    parts = [f"<h2>{e(framework.title)}</h2>",
+             f"<p>Version {e(framework.version)} · id {e(framework.id)} · "
+             f"hash {e(info.short_hash)}</p>",
+             f"<p>{e(framework.description)}</p>" if framework.description else "",
+             f"<p><b>Scale:</b> {scale}. <b>Overall:</b> "
+             f"{e(framework.overall.method.value.replace('_', ' '))}</p>"]
+    for area in framework.areas:
+        parts.append(f"<h3>{e(area.title)}</h3>")
+        for s in area.standards:
+            parts.append(f"<h4>{e(s.title)}{'' if s.required else ' (optional)'}</h4>")
+            parts.append(f"<p>{e(s.statement)}</p>")
+            if s.guidance:
+                parts.append(f"<p><i>What good looks like:</i> {e(s.guidance)}</p>")
+            if s.indicators:
+                items = "".join(f"<li>{e(i)}</li>" for i in s.indicators)
+                parts.append(f"<p>Indicators:</p><ul>{items}</ul>")
+            if s.prompts:
+                items = "".join(f"<li>{e(p)}</li>" for p in s.prompts)
+                parts.append(f"<p>Reflective prompts:</p><ul>{items}</ul>")
+    return "".join(parts)
+
+
+def _cells(v: FrameworkVersionInfo) -> list[str]:
+    return [v.title, v.version, v.framework_id, v.short_hash, f"{v.imported_at:%d %b %Y}"]
+
+
+class FrameworksView(QWidget):
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.actor = store, actor
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        heading = QLabel("Frameworks")
+        heading.setObjectName("heading")
+        top.addWidget(heading)
+        top.addStretch(1)
+        self.import_button = QPushButton("&Import framework…")
+        self.import_button.setToolTip("Check a framework YAML file and store it as a new version")
+        self.import_button.setAccessibleName("Import framework")
+        self.import_button.clicked.connect(self.choose_file)
+        self.import_button.setVisible(allowed(actor, Action.IMPORT_FRAMEWORK))
+        top.addWidget(self.import_button)
+        layout.addLayout(top)
+        splitter = QSplitter()
+        self.model = ListModel(["Title", "Version", "Id", "Hash", "Imported"],
+                               lambda: frameworks.list_versions(store), _cells)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Framework versions")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setColumnWidth(0, 260)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._show(cur.row()))
+        self.document = QTextBrowser()
+        self.document.setAccessibleName("Framework document")
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.document)
+        splitter.setSizes([520, 620])
+        layout.addWidget(splitter, 1)
+        if self.model.rowCount():
+            self.table.selectRow(0)
+        self.last_error: str = ""
+
+    def _show(self, row: int) -> None:
+        if 0 <= row < self.model.rowCount():
+            info: FrameworkVersionInfo = self.model.item(row)
+            fw = frameworks.get_framework(self.store, info.id)
+            self.document.setHtml(framework_html(fw, info))
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import framework", "",
+                                              "Framework YAML (*.yaml *.yml)")
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path) -> None:
+        """Check and import in the background; problems are listed, nothing is stored."""
+        self.import_button.setEnabled(False)
+
+        def job(_progress: Progress) -> ImportResult:
+            return frameworks.import_framework_file(self.store, self.actor, path)
+
+        run_in_background(job, self._imported, self._failed)
+
+    def _imported(self, result: Any) -> None:
+        self.import_button.setEnabled(True)
+        self.model.refresh()
+        v = result.version
+        word = "Imported" if result.created else "Already stored:"
+        QMessageBox.information(self, "Framework", f"{word} {v.title} version {v.version}.")
+
+    def _failed(self, exc: BaseException, tb: str) -> None:
+        self.import_button.setEnabled(True)
+        if isinstance(exc, FrameworkError):
+            self.last_error = str(exc)
+            box = QMessageBox(QMessageBox.Icon.Warning, "Framework not imported",
+                              f"The file has {len(exc.problems)} problem(s); nothing was "
+                              "imported.", parent=self)
+            box.setDetailedText(self.last_error)
+            box.setInformativeText("\n".join(str(p) for p in exc.problems[:8]))
+            box.open()
+            return
+        self.last_error = str(exc)
+        show_error(self, exc, tb)

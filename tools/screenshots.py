@@ -1,0 +1,104 @@
+"""Screenshots of every main screen with demo data, for people to look at.
+
+    QT_QPA_PLATFORM=offscreen python tools/screenshots.py shots/            # normal scale
+    QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 python tools/screenshots.py shots/x2
+
+Builds a demo database in a temporary folder, signs in as each role and saves
+PNGs of the window (sign-in, lists, editor pages, response, frameworks, admin).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+def main(out: Path) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    home = Path(tempfile.mkdtemp(prefix="qa-audit-shots-"))
+    os.environ["QA_AUDIT_HOME"] = str(home)
+    from qa_audit.domain.permissions import Role
+    from qa_audit.domain.workflow import Status
+    from qa_audit.resources import shipped_frameworks
+    from qa_audit.services import accounts
+    from qa_audit.services.demo import DEMO_PASSWORD, generate_demo
+    from qa_audit.services.listing import AssessmentQuery, list_assessments
+    from qa_audit.services.store import Store
+    from qa_audit.ui.app import application
+    from qa_audit.ui.dialogs import SignInDialog
+    from qa_audit.ui.main_window import MainWindow
+
+    out.mkdir(parents=True, exist_ok=True)
+    app = application()
+    store = Store.open(home / "demo.db")
+    summary = generate_demo(store, assessments=2000, seed=4, frameworks=shipped_frameworks())
+    sup_name, fca_name, lead_name, admin_name = summary.sample_usernames
+
+    def shot(widget: QWidget, name: str) -> None:
+        widget.resize(1360, 860) if widget.isWindow() else None
+        for _ in range(5):
+            app.processEvents()
+        widget.grab().save(str(out / f"{name}.png"))
+        print("saved", out / f"{name}.png")
+
+    dialog = SignInDialog(store, username=sup_name)
+    dialog.show()
+    shot(dialog, "01-sign-in")
+    dialog.close()
+
+    sup = accounts.sign_in(store, sup_name, DEMO_PASSWORD)
+    window = MainWindow(store, sup, sup_name)
+    window.show()
+    window.show_page("mine")
+    shot(window, "02-my-assessments")
+    window.show_page("team-actions")
+    shot(window, "03-team-actions")
+    window.show_page("frameworks")
+    shot(window, "04-frameworks")
+    drafts = list_assessments(store, sup, AssessmentQuery(statuses=(Status.DRAFT,),
+                                                          author_id=sup.user_id), limit=1)
+    if drafts:
+        window.open_assessment(drafts[0].id)
+        shot(window, "05-editor-standards")
+        assert window.editor is not None
+        window.editor.tabs.setCurrentIndex(1)
+        shot(window, "06-editor-context")
+        window.editor.tabs.setCurrentIndex(2)
+        shot(window, "07-editor-overall")
+        window.editor.tabs.setCurrentIndex(3)
+        shot(window, "08-editor-actions")
+    window.close()
+
+    fca = accounts.sign_in(store, fca_name, DEMO_PASSWORD)
+    window = MainWindow(store, fca, fca_name)
+    window.show()
+    window.show_page("feedback")
+    shot(window, "09-feedback-for-me")
+    submitted = list_assessments(store, fca, AssessmentQuery(statuses=(Status.SUBMITTED,)),
+                                 limit=1)
+    if submitted:
+        window.open_assessment(submitted[0].id)
+        assert window.editor is not None
+        window.editor.tabs.setCurrentIndex(4)
+        shot(window, "10-fca-response")
+    window.close()
+
+    for username, key, name in ((lead_name, "team", "11-region"),
+                                (admin_name, "admin", "12-admin")):
+        actor = accounts.sign_in(store, username, DEMO_PASSWORD)
+        window = MainWindow(store, actor, username)
+        window.show()
+        window.show_page(key)
+        shot(window, name)
+        window.close()
+    store.close()
+    del Role
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "shots")))
