@@ -306,9 +306,8 @@ def encryption_list(ctx: Context) -> Result:
 @figure
 def sign_in_time(ctx: Context) -> Result:
     """Opening a locked encrypted database with a password (argon2id at full strength)."""
-    from qa_audit.services.demo import DEMO_PASSWORD
-
     from qa_audit.services import accounts
+    from qa_audit.services.demo import DEMO_PASSWORD
     from qa_audit.store import keyring
 
     path, info = demo(ctx, True)

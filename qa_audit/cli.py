@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS,
                         help="database file or URL (also accepted before the command)")
-    common.add_argument("--user", default=argparse.SUPPRESS, help="sign in as this user (password from a prompt, "
+    common.add_argument("--user", default=argparse.SUPPRESS,
+                        help="sign in as this user (password from a prompt, "
                         "--password-file or QA_AUDIT_PASSWORD)")
     common.add_argument("--password-file", type=Path, default=argparse.SUPPRESS,
                         help="file holding the password")

@@ -137,7 +137,7 @@ def test_key_file_from_another_database_is_refused(encrypted, tmp_path: Path) ->
     s.close()
     shutil.copy(key_file_for(other), key_file_for(path))
     store = Store.open(path)
-    with pytest.raises(StoreError, match="another database|does not open"):
+    with pytest.raises(StoreError, match=r"another database|does not open"):
         accounts.sign_in(store, "sup", PASSWORD)
     assert store.locked
 
