@@ -50,6 +50,7 @@ class AssessmentTableModel(QAbstractTableModel):
         self._rows: list[AssessmentRow] = []
         self._total = 0
         self._frameworks: dict[uuid.UUID, Framework] = {}
+        self._resetting = False
         self.refresh()
 
     # -- loading ---------------------------------------------------------------------------
@@ -62,20 +63,25 @@ class AssessmentTableModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
-        self.beginResetModel()
-        self._total = count_assessments(self._store, self._actor, self._query)
-        self._rows = list_assessments(self._store, self._actor, self._query, 0, PAGE)
-        self.endResetModel()
+        self._resetting = True  # views may ask for more rows while the reset is announced
+        try:
+            self.beginResetModel()
+            self._total = count_assessments(self._store, self._actor, self._query)
+            self._rows = list_assessments(self._store, self._actor, self._query, 0, PAGE)
+            self.endResetModel()
+        finally:
+            self._resetting = False
 
     @property
     def total(self) -> int:
         return self._total
 
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._total
+        return (not parent.isValid() and not self._resetting
+                and len(self._rows) < self._total)
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
+        if parent.isValid() or self._resetting:
             return
         page = list_assessments(self._store, self._actor, self._query, len(self._rows), PAGE)
         if not page:

@@ -103,6 +103,8 @@ class AssessmentEditor(QWidget):
         self._fill_tree()
         self.tree.currentItemChanged.connect(self._tree_moved)
         self.panel = StandardPanel(state)
+        self.panel.evidence.installEventFilter(self)
+        self.panel.commentary.installEventFilter(self)
         self.panel.gradeChosen.connect(self._grade_chosen)
         self.panel.evidenceEdited.connect(
             lambda sid, text: self._edit(lambda: state.set_rating(sid, "evidence", text)))
@@ -140,6 +142,10 @@ class AssessmentEditor(QWidget):
         self.progress.setObjectName("subheading")
         layout.addWidget(self.progress)
         self._update_tree()
+        self._keyed: list[QObject] = [self.tree, self.panel.evidence, self.panel.commentary,
+                                      *self.context_page.inputs.values()]
+        for widget in self._keyed[3:]:
+            widget.installEventFilter(self)
 
     def _button(self, text: str, tip: str, slot: Any) -> QPushButton:
         button = QPushButton(text)
@@ -189,15 +195,57 @@ class AssessmentEditor(QWidget):
 
     # -- keys ------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.tree and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if self._grade_from_key(event):
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if watched is self.tree and self._grade_from_key(event):
+                return True
+            if watched in self._keyed and self._alt_grade_from_key(event):
+                return True
+            if watched in self._keyed and self._submit_from_key(event):
+                return True
+            if watched in (self.tree, self.panel.evidence, self.panel.commentary) and (
+                self._step_from_key(event)
+            ):
+                if watched is not self.tree:
+                    self.panel.evidence.setFocus()
                 return True
         return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if not self._grade_from_key(event):
             super().keyPressEvent(event)
+
+    def _alt_grade_from_key(self, event: QKeyEvent) -> bool:
+        """Alt+1..9 / Alt+N grade even while typing in a text box."""
+        if event.modifiers() != Qt.KeyboardModifier.AltModifier:
+            return False
+        key = Qt.Key(event.key())
+        text = "N" if key == Qt.Key.Key_N else (
+            chr(key.value) if Qt.Key.Key_1.value <= key.value <= Qt.Key.Key_9.value else "")
+        code = self.state.grade_for_key(text) if text else None
+        if code is None:
+            return False
+        self._grade_key(code)
+        return True
+
+    def _submit_from_key(self, event: QKeyEvent) -> bool:
+        """Ctrl+Enter submits from anywhere in the editor (views would take Enter)."""
+        if not event.modifiers() & Qt.KeyboardModifier.ControlModifier or event.key() not in (
+            Qt.Key.Key_Return, Qt.Key.Key_Enter
+        ):
+            return False
+        self.request_submit()
+        return True
+
+    def _step_from_key(self, event: QKeyEvent) -> bool:
+        """Ctrl+Down / Ctrl+Up move by standard (the tree would move by row, areas too)."""
+        if event.modifiers() != Qt.KeyboardModifier.ControlModifier:
+            return False
+        step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}.get(Qt.Key(event.key()))
+        if step is None:
+            return False
+        self.show_standard(self.state.current + step)
+        self.tree.setFocus()
+        return True
 
     def _grade_from_key(self, event: QKeyEvent) -> bool:
         if event.modifiers() not in (Qt.KeyboardModifier.NoModifier,

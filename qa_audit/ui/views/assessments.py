@@ -96,7 +96,7 @@ class AssessmentListView(QWidget):
         self.status = _combo("Status filter", "Show only assessments in this state")
         self.status.addItem(ANY, None)
         for status in Status:
-            self.status.addItem(status.label, status)
+            self.status.addItem(status.label, status.value)
         self.practitioner = _combo("Practitioner filter", "Show one practitioner's assessments")
         self.practitioner.addItem(ANY, None)
         if self.actor.role is not Role.FCA:
@@ -155,7 +155,7 @@ class AssessmentListView(QWidget):
         status = self.status.currentData()
         return replace(
             self.model.query,
-            statuses=(status,) if status else self.base.statuses,
+            statuses=(Status(status),) if status else self.base.statuses,
             subject_id=self.practitioner.currentData() or self.base.subject_id,
             framework_id=self.framework.currentData(),
             date_from=day(self.date_from), date_to=day(self.date_to),

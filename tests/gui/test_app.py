@@ -1,0 +1,172 @@
+"""The main window, dialogs and models against a real (temporary, encrypted) database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from qa_audit.domain.framework import AssessmentKind
+from qa_audit.domain.workflow import Status
+from qa_audit.resources import shipped_frameworks
+from qa_audit.services import accounts, assessments, frameworks
+from qa_audit.services.listing import AssessmentQuery, SortKey
+from qa_audit.services.store import Store
+from qa_audit.ui.dialogs import NewAssessmentDialog, SetupDialog, SignInDialog
+from qa_audit.ui.main_window import MainWindow
+from qa_audit.ui.models import PAGE, AssessmentTableModel, ListModel
+from qa_audit.ui.views.assessments import AssessmentListView
+from qa_audit.ui.views.frameworks import FrameworksView
+
+PASSWORD = "correct horse battery"
+
+
+def _many(world, n: int) -> list:
+    return [world.new_audit() for _ in range(n)]
+
+
+def test_assessment_model_pages_sorts_and_passes_the_model_tester(qtbot, qtmodeltester,
+                                                                  world) -> None:
+    _many(world, PAGE + 15)
+    model = AssessmentTableModel(world.store, world.supervisor)
+    assert model.total == PAGE + 15 and model.rowCount() == PAGE
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == PAGE + 15 and not model.canFetchMore()
+    qtmodeltester.check(model)
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert model.query.sort is SortKey.CASE and not model.query.descending
+    qtmodeltester.check(model)
+    assert model.data(model.index(0, 4)) == "Draft"
+
+
+def test_list_model_passes_the_model_tester(qtmodeltester, world) -> None:
+    model = ListModel(["Title", "Version"], lambda: frameworks.list_versions(world.store),
+                      lambda v: [v.title, v.version])
+    assert model.rowCount() == 1
+    qtmodeltester.check(model)
+
+
+def test_filters_change_the_rows(qtbot, world) -> None:
+    a = world.new_audit()
+    world.complete(a)
+    assessments.submit(world.store, world.supervisor, a)
+    world.new_audit()
+    view = AssessmentListView(world.store, world.supervisor, "Team", AssessmentQuery())
+    qtbot.addWidget(view)
+    assert view.model.rowCount() == 2
+    view.status.setCurrentIndex(view.status.findData(Status.SUBMITTED.value))
+    assert view.model.rowCount() == 1 and "1 assessment" in view.count_label.text()
+    view.status.setCurrentIndex(0)
+    view.search.setText("NO-SUCH-REF")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+
+
+def test_fca_sees_only_their_submitted_assessments(qtbot, world) -> None:
+    draft = world.new_audit()
+    sent = world.new_audit()
+    world.complete(sent)
+    assessments.submit(world.store, world.supervisor, sent)
+    window = MainWindow(world.store, world.fca, "fca")
+    qtbot.addWidget(window)
+    page = window.pages["feedback"]
+    assert isinstance(page, AssessmentListView)
+    ids = {page.model.row(i).id for i in range(page.model.rowCount())}
+    assert ids == {sent} and draft not in ids
+    assert "admin" not in window.pages and "mine" not in window.pages
+
+
+def test_sign_in_dialog_wrong_then_right(qtbot, world) -> None:
+    dialog = SignInDialog(world.store, username="sup")
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.password, "wrong password!")
+    dialog.try_sign_in()
+    assert dialog.actor is None and "not right" in dialog.message.text()
+    assert dialog.password.text() == ""
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    dialog.try_sign_in()
+    assert dialog.actor is not None and dialog.actor.user_id == world.supervisor.user_id
+
+
+def test_first_run_setup_creates_admin_team_and_frameworks(qtbot, tmp_path: Path,
+                                                           on_modal) -> None:
+    store = Store.open(tmp_path / "new.db")
+    assert accounts.needs_setup(store)
+    dialog = SetupDialog(store)
+    qtbot.addWidget(dialog)
+    for widget, text in ((dialog.name, "Ada Admin"), (dialog.username, "ada"),
+                         (dialog.password, PASSWORD), (dialog.repeat, PASSWORD),
+                         (dialog.team, "Leeds 1")):
+        qtbot.keyClicks(widget, text)
+    shown: list[str] = []
+    on_modal(lambda box: (shown.append(box.text()), box.accept()))
+    dialog.create_database()
+    assert dialog.actor is not None and dialog.recovery_key
+    assert any(dialog.recovery_key in text for text in shown)
+    assert not accounts.needs_setup(store)
+    assert {u.name for u in accounts.list_org_units(store)} == {"North", "Leeds 1"}
+    assert len(frameworks.list_versions(store)) == len(shipped_frameworks())
+    store.close()
+    reopened = Store.open(tmp_path / "new.db")
+    assert reopened.locked
+    assert accounts.sign_in(reopened, "ada", PASSWORD).display_name == "Ada Admin"
+    reopened.close()
+
+
+def test_invalid_framework_import_shows_problems_and_imports_nothing(qtbot, world,
+                                                                     tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema: qa-audit/framework@1\nid: Bad Id\nversion: '1'\n")
+    view = FrameworksView(world.store, world.admin)
+    qtbot.addWidget(view)
+    before = frameworks.list_versions(world.store)
+    view.import_file(bad)
+    qtbot.waitUntil(lambda: bool(view.last_error), timeout=5000)
+    assert f"{bad}:2:5:" in view.last_error
+    assert "missing required key 'title'" in view.last_error
+    assert frameworks.list_versions(world.store) == before
+    assert view.model.rowCount() == len(before)
+
+
+def test_new_case_audit_dialog_starts_a_draft(qtbot, world) -> None:
+    dialog = NewAssessmentDialog(world.store, world.supervisor, AssessmentKind.CASE_AUDIT)
+    qtbot.addWidget(dialog)
+    dialog.case.setCurrentIndex(0)  # a new case reference
+    qtbot.keyClicks(dialog.new_reference, "PL-2025-04242")
+    dialog.start()
+    assert dialog.assessment_id is not None
+    detail = assessments.get_assessment(world.store, world.supervisor, dialog.assessment_id)
+    assert detail.case_reference == "PL-2025-04242" and detail.status is Status.DRAFT
+
+
+def test_window_remembers_last_page_and_locks(qtbot, world) -> None:
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("frameworks")
+    window.close()
+    again = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(again)
+    assert again.stack.currentWidget() is again.pages["frameworks"]
+    again.lock()
+    assert again.locked and not again.nav.isEnabled()
+    again.lock_screen.password.setText("nope nope nope")
+    again.lock_screen.unlock()
+    assert again.locked and "not right" in again.lock_screen.message.text()
+    again.lock_screen.password.setText(PASSWORD)
+    again.lock_screen.unlock()
+    assert not again.locked and again.stack.currentWidget() is again.pages["frameworks"]
+
+
+def test_opening_an_assessment_and_going_back_keeps_text(qtbot, world) -> None:
+    aid = world.new_audit()
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.show()
+    window.open_assessment(aid)
+    assert window.editor is not None
+    window.editor.panel.evidence.setPlainText("Typed then navigated away")
+    window.show_page("team")
+    assert window.editor is None
+    detail = assessments.get_assessment(world.store, world.supervisor, aid)
+    assert detail.ratings["seen"].evidence == "Typed then navigated away"
