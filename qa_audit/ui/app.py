@@ -41,14 +41,15 @@ def open_store(target: str) -> Store | None:
         return None
 
 
-def sign_in_or_setup(store: Store, username: str = "") -> tuple[Actor, str] | None:
+def sign_in_or_setup(store: Store, username: str = "", hint: str = ""
+                     ) -> tuple[Actor, str] | None:
     """The signed-in actor and username, after first-run setup if the database is new."""
     if accounts.needs_setup(store):
         setup = SetupDialog(store)
         if setup.exec() != QDialog.DialogCode.Accepted or setup.actor is None:
             return None
         return setup.actor, setup.username.text().strip().lower()
-    dialog = SignInDialog(store, username=username)
+    dialog = SignInDialog(store, username=username, hint=hint)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.actor is None:
         return None
     return dialog.actor, dialog.username.text().strip().lower()
@@ -73,7 +74,13 @@ def run_app(target: str, demo: bool = False, *, username: str = "",
         store.close()
         print("self-test: main window opened and closed")
         return 0
-    signed = sign_in_or_setup(store, username)
+    hint = ""
+    if demo:
+        from qa_audit.services.demo import DEMO_PASSWORD
+
+        hint = (f"Demo data (a throwaway database). Every demo account's password is "
+                f"{DEMO_PASSWORD}.")
+    signed = sign_in_or_setup(store, username, hint)
     if signed is None:
         store.close()
         return 0

@@ -45,8 +45,9 @@ class SignInDialog(QDialog):
     """Username and password; a wrong password keeps the dialog open with a message."""
 
     def __init__(self, store: Store, parent: QWidget | None = None, *,
-                 username: str = "", title: str = "Sign in to qa_audit") -> None:
+                 username: str = "", title: str = "Sign in to qa_audit", hint: str = "") -> None:
         super().__init__(parent)
+        self.setMinimumWidth(460)
         self.store = store
         self.actor: Actor | None = None
         self.setWindowTitle(title)
@@ -55,6 +56,10 @@ class SignInDialog(QDialog):
         intro.setObjectName("subheading")
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        if hint:
+            note = QLabel(hint)
+            note.setWordWrap(True)
+            layout.addWidget(note)
         form = QFormLayout()
         self.username = _line("Username", "Your username")
         self.username.setText(username)

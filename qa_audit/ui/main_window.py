@@ -204,6 +204,10 @@ class MainWindow(QMainWindow):
         self.editor = editor
         self.stack.addWidget(editor)
         self.stack.setCurrentWidget(editor)
+        self.nav.blockSignals(True)
+        self.nav.clearSelection()
+        self.nav.setCurrentRow(-1)
+        self.nav.blockSignals(False)
         editor.tree.setFocus()
 
     def _leave_editor(self) -> bool:
@@ -219,11 +223,10 @@ class MainWindow(QMainWindow):
         return True
 
     def _editor_closed(self) -> None:
-        page = self.pages.get(getattr(self, "last_page", ""), None)
+        last = getattr(self, "last_page", "")
         self._leave_editor()
         self._refresh_lists()
-        if page is not None:
-            self.stack.setCurrentWidget(page)
+        self.show_page(last or next(iter(self.pages)))
 
     def _refresh_lists(self) -> None:
         for page in self.pages.values():
