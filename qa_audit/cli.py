@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     csv_p = es.add_parser("csv", help="assessments, ratings and actions as CSV",
                           parents=[common])
     csv_p.add_argument("--out", type=Path, required=True, help="folder to write into")
+    pdf_p = es.add_parser("pdf", help="reflective-supervision summary of one assessment",
+                          parents=[common])
+    pdf_p.add_argument("--assessment", required=True, help="the assessment's id")
+    pdf_p.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    pdf_p.add_argument("--profile", choices=["practitioner", "manager", "pseudonymised"],
+                       default="manager", help="whom the copy is for")
+    pdf_p.add_argument("--marking", default="OFFICIAL-SENSITIVE",
+                       help="protective marking printed in the header and footer")
 
     u = sub.add_parser("users", help="manage accounts")
     us = u.add_subparsers(dest="action", required=True)
@@ -234,12 +242,32 @@ def _demo(store: Store, assessments: int, seed: int) -> int:
 
 
 def _export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    if args.format == "pdf":
+        return _export_pdf(store, actor, args)
     from qa_audit.services.exports import export_csv
 
     result = export_csv(store, None if actor.user_id.int == 0 else actor, args.out)
     for path in result.files:
         print(f"wrote {path}")
     print(", ".join(f"{n} {k}" for k, n in result.counts.items()))
+    return 0
+
+
+def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    import uuid
+
+    from qa_audit.reports.model import Profile
+    from qa_audit.services.report_data import export_assessment_pdf
+
+    if actor.user_id.int == 0:
+        raise UserError("Give --user: a PDF is exported by, and for, a named person.")
+    try:
+        assessment_id = uuid.UUID(args.assessment)
+    except ValueError as exc:
+        raise UserError(f"'{args.assessment}' is not an assessment id.") from exc
+    out = export_assessment_pdf(store, actor, assessment_id, args.out, Profile(args.profile),
+                                args.marking)
+    print(f"wrote {out}")
     return 0
 
 

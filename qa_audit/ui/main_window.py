@@ -258,6 +258,10 @@ class MainWindow(QMainWindow):
         save = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save,
                             "Save the open assessment now")
         toolbar.addAction(save)
+        export = self._action(file_menu, "Export &PDF…", self.export_pdf,
+                              QKeySequence.StandardKey.Print,
+                              "Export the open assessment as a reflective-supervision summary")
+        toolbar.addAction(export)
         file_menu.addSeparator()
         self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
         self._action(file_menu, "Sign &out", self.sign_out, tip="Sign out and close")
@@ -288,6 +292,43 @@ class MainWindow(QMainWindow):
         if self.editor is not None:
             self.editor.flush()
 
+    def export_pdf(self) -> None:
+        """Save the open assessment as a PDF, for a chosen audience, off the GUI thread."""
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        from qa_audit.reports.model import Profile
+        from qa_audit.services.report_data import export_assessment_pdf
+
+        editor = self.editor
+        if editor is None:
+            self.statusBar().showMessage("Open an assessment to export it as a PDF.", 5000)
+            return
+        if not editor.flush():
+            return
+        labels = [p.label for p in Profile]
+        default = 0 if self.actor.role is Role.FCA else 1
+        choice, ok = QInputDialog.getItem(self, "Export PDF", "Who is this copy for?", labels,
+                                          default, False)
+        if not ok:
+            return
+        profile = list(Profile)[labels.index(choice)]
+        detail = editor.state.detail
+        name = f"summary-{(detail.case_reference or 'observation')}-{profile.value}.pdf"
+        path, _ = QFileDialog.getSaveFileName(self, "Save PDF", name, "PDF (*.pdf)")
+        if not path:
+            return
+        from pathlib import Path
+
+        from .workers import run_in_background
+
+        marking = self.settings.protective_marking
+        self.save_state.setText("Exporting PDF…")
+        run_in_background(
+            lambda _p: export_assessment_pdf(self.store, self.actor, detail.id, Path(path),
+                                             profile, marking),
+            lambda out: self.save_state.setText(f"PDF saved: {out}"),
+            lambda exc, tb: show_error(self, exc, tb))
+
     def _focus_search(self) -> None:
         page = self.stack.currentWidget()
         if isinstance(page, AssessmentListView):
@@ -301,7 +342,8 @@ class MainWindow(QMainWindow):
             "  1–9  grade the standard (in the scale's order), N  not applicable",
             "  Alt+1–9  grade even while typing", "  Ctrl+Down / Ctrl+Up  next / previous "
             "standard", "  Ctrl+S  save now", "  Ctrl+Enter  submit to the practitioner",
-            "  Esc  back to the list", "Ctrl+L  lock", "Ctrl+Q  quit"]))
+            "  Esc  back to the list", "  Ctrl+P  export the assessment as a PDF",
+            "Ctrl+L  lock", "Ctrl+Q  quit"]))
 
     def _about(self) -> None:
         QMessageBox.about(self, "About qa_audit",

@@ -1,0 +1,113 @@
+"""Shared PDF parts: the embedded Unicode font, styles, safe text, and the page frame
+(protective marking in header and footer, audience line, DRAFT watermark, Page x of y)."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+_FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> None:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont(FONT, str(_FONTS / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONTS / "DejaVuSans-Bold.ttf")))
+    addMapping(FONT, 0, 0, FONT)
+    addMapping(FONT, 1, 0, FONT_BOLD)
+    addMapping(FONT, 0, 1, FONT)
+    addMapping(FONT, 1, 1, FONT_BOLD)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def text(value: str | None) -> str:
+    """User text made safe for a reportlab Paragraph: markup printed as typed, line breaks
+    kept. Paragraph reads `<`, `>` and `&` as markup, so they are escaped here."""
+    if not value:
+        return ""
+    clean = _CONTROL.sub("", value)
+    return html.escape(clean, quote=False).replace("\n", "<br/>")
+
+
+def or_none(value: str | None) -> str:
+    return text(value) if value and value.strip() else "<i>None recorded</i>"
+
+
+@lru_cache(maxsize=1)
+def styles() -> dict[str, Any]:
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+
+    register_fonts()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13,
+                          splitLongWords=True, textColor=colors.HexColor("#1f2328"))
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10,
+                                textColor=colors.HexColor("#57606a")),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20,
+                             spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=12, leading=16,
+                             spaceBefore=10, spaceAfter=4,
+                             textColor=colors.HexColor("#1d4e89")),
+        "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=10, leading=13,
+                             spaceBefore=6, spaceAfter=2),
+        "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD),
+    }
+
+
+def page_frame(marking: str, audience: str, draft: bool, title: str) -> Any:
+    """A canvas class drawing the frame on every page, with 'Page x of y' (two passes)."""
+    from reportlab.lib import colors
+    from reportlab.pdfgen.canvas import Canvas
+
+    class FramedCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._frame(total)
+                super().showPage()
+            super().save()
+
+        def _frame(self, total: int) -> None:
+            width, height = self._pagesize
+            self.saveState()
+            if draft:
+                self.setFillColor(colors.Color(0.8, 0.1, 0.1, alpha=0.12))
+                self.setFont(FONT_BOLD, 110)
+                self.translate(width / 2, height / 2)
+                self.rotate(45)
+                self.drawCentredString(0, -40, "DRAFT")
+                self.rotate(-45)
+                self.translate(-width / 2, -height / 2)
+            self.setFillColor(colors.HexColor("#b42318"))
+            self.setFont(FONT_BOLD, 9)
+            self.drawCentredString(width / 2, height - 28, marking)
+            self.drawCentredString(width / 2, 22, marking)
+            self.setFillColor(colors.HexColor("#57606a"))
+            self.setFont(FONT, 7.5)
+            self.drawString(40, height - 40, f"{title} · {audience}")
+            self.drawRightString(width - 40, 22, f"Page {self._pageNumber} of {total}")
+            self.restoreState()
+
+    return FramedCanvas

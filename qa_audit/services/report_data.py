@@ -1,0 +1,118 @@
+"""Plain report data from the database, with permission checks and the export recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from qa_audit.domain.framework import NOT_APPLICABLE
+from qa_audit.domain.permissions import Action, Actor, check
+from qa_audit.domain.timescales import CASE_TYPES
+from qa_audit.domain.workflow import Status
+from qa_audit.reports.model import (
+    ActionEntry,
+    AssessmentReport,
+    GradeBand,
+    Profile,
+    StandardEntry,
+)
+
+from . import audit_log
+from .assessments import get_assessment, target_of
+from .frameworks import get_framework
+from .store import Store
+
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
+
+def pseudonym(reference: str) -> str:
+    """A stable stand-in for a case reference that does not reveal it."""
+    if not reference:
+        return ""
+    return "REF-" + hashlib.sha256(reference.encode("utf-8")).hexdigest()[:10].upper()
+
+
+def assessment_report(
+    store: Store, actor: Actor, assessment_id: uuid.UUID, profile: Profile,
+    marking: str = DEFAULT_MARKING,
+) -> AssessmentReport:
+    d = get_assessment(store, actor, assessment_id)
+    with store.unit_of_work() as session:
+        from qa_audit.store.tables import Assessment
+
+        row = session.get(Assessment, assessment_id)
+        assert row is not None
+        check(actor, Action.EXPORT_ASSESSMENT, target_of(row))
+        audit_log.record(session, actor, f"export_pdf_{profile.value}", "assessment",
+                         assessment_id)
+    fw = get_framework(store, d.framework_version_id)
+    hide = profile is Profile.PSEUDONYMISED
+    practitioner = "The practitioner" if hide else d.subject_name
+    supervisor = "The supervisor" if hide else d.author_name
+
+    def label(code: str | None) -> str:
+        if code is None:
+            return "Not graded"
+        if code == NOT_APPLICABLE:
+            return fw.scale.not_applicable.label
+        grade = fw.scale.grade(code)
+        return f"{grade.label} ({grade.code})" if grade else code
+
+    standards = []
+    for area in fw.areas:
+        for s in area.standards:
+            r = d.ratings.get(s.id)
+            code = r.grade if r else None
+            grade = fw.scale.grade(code) if code and code != NOT_APPLICABLE else None
+            standards.append(StandardEntry(
+                area.title, s.title, code, label(code), grade.score if grade else None,
+                r.indicators if r else (), r.evidence if r else "", r.commentary if r else ""))
+    titles = {s.id: s.title for s in fw.standards()}
+    actions = tuple(
+        ActionEntry(a.text, titles.get(a.standard_id or "", "—"),
+                    "The practitioner" if hide and a.owner_id == d.subject_id else
+                    ("—" if hide else a.owner_name), a.due_on,
+                    "Done" if a.status == "done" else "Open")
+        for a in d.actions)
+    context = tuple((f.label, _answer(d.context.get(f.id))) for f in fw.context_fields)
+    response = d.response
+    return AssessmentReport(
+        title="Reflective supervision summary", profile=profile, marking=marking,
+        draft=d.status is not Status.FINALISED, kind=d.kind.label, status=d.status.label,
+        practitioner=practitioner, supervisor=supervisor, assessed_on=d.assessed_on,
+        case_reference=pseudonym(d.case_reference) if hide else d.case_reference,
+        case_type=CASE_TYPES[d.case_type].label if d.case_type in CASE_TYPES else "",
+        law_type=d.law_type, framework=f"{fw.title} {fw.version}",
+        framework_hash=d.framework_sha256[:12],
+        scale=tuple(GradeBand(g.code, g.label, g.score, g.colour) for g in fw.scale.grades),
+        overall=label(d.overall_grade) if d.overall_grade else "Not enough grades",
+        standards=tuple(standards), context=context, childs_voice=d.childs_voice,
+        impact_of_delay=d.impact_of_delay, strengths=d.strengths,
+        areas_for_development=d.areas_for_development, actions=actions,
+        reflection=response.reflection if response else "",
+        agreement={"agree": "Agrees", "partly": "Partly agrees", "disagree": "Disagrees"}.get(
+            response.agreement, "") if response and response.signed_at else "",
+        reasons=response.reasons if response else "",
+        practitioner_signed=response.signed_at if response else None,
+        supervisor_signed=d.finalised_at,
+        addenda=tuple(f"{a.created_at:%d %b %Y}: {a.text}" for a in d.addenda),
+    )
+
+
+def _answer(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def export_assessment_pdf(
+    store: Store, actor: Actor, assessment_id: uuid.UUID, out: Path,
+    profile: Profile = Profile.MANAGER, marking: str = DEFAULT_MARKING,
+) -> Path:
+    from qa_audit.reports.pdf_assessment import render_assessment, write_pdf
+
+    report = assessment_report(store, actor, assessment_id, profile, marking)
+    return write_pdf(render_assessment(report), out)
