@@ -50,7 +50,8 @@ def executable(onefile: bool) -> Path:
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    # Symbolic links (the Qt libraries have some) point into the bundle: count files once.
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def _run(program: Path, *args: str, env: dict[str, str]) -> str:
