@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
+from sqlalchemy import ColumnElement, and_, false, func, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -102,25 +102,20 @@ def _filtered(actor: Actor, q: AssessmentQuery) -> list[ColumnElement[bool]]:
     if q.team_id is not None:
         conds.append(col(Assessment.team_id) == q.team_id)
     if q.framework_id:
-        conds.append(col(FrameworkVersion.framework_id) == q.framework_id)
+        versions = select(col(FrameworkVersion.id)).where(
+            col(FrameworkVersion.framework_id) == q.framework_id)
+        conds.append(col(Assessment.framework_version_id).in_(versions))
     if q.date_from is not None:
         conds.append(col(Assessment.assessed_on) >= q.date_from)
     if q.date_to is not None:
         conds.append(col(Assessment.assessed_on) <= q.date_to)
     if q.search.strip():
         term = f"%{q.search.strip().upper()}%"
-        conds.append(col(Case.reference).like(term))
+        # Matching case references first (one pass over cases) beats joining every
+        # assessment in scope to its case and testing the pattern row by row.
+        matching = select(col(Case.id)).where(col(Case.reference).like(term))
+        conds.append(col(Assessment.case_id).in_(matching))
     return conds
-
-
-def _base(columns: Select[*tuple[Any, ...]], actor: Actor, q: AssessmentQuery
-          ) -> Select[*tuple[Any, ...]]:
-    query = columns.select_from(Assessment)
-    query = query.join(
-        FrameworkVersion, col(FrameworkVersion.id) == col(Assessment.framework_version_id)
-    )
-    query = query.join(Case, col(Case.id) == col(Assessment.case_id), isouter=True)
-    return query.where(and_(true(), *_filtered(actor, q)))
 
 
 _SORT_COLUMNS: dict[SortKey, Any] = {
@@ -138,57 +133,69 @@ _SORT_COLUMNS: dict[SortKey, Any] = {
 
 
 def count_assessments(store: Store, actor: Actor, q: AssessmentQuery) -> int:
+    query = select(func.count()).select_from(Assessment).where(and_(true(), *_filtered(actor, q)))
     with store.reading() as session:
-        query = _base(select(func.count(col(Assessment.id))), actor, q)
         return int(session.execute(query).scalar_one())
+
+
+# The table each sort key lives in, joined only when sorting by it.
+_SORT_JOINS: dict[SortKey, tuple[Any, Any]] = {
+    SortKey.CASE: (Case, col(Case.id) == col(Assessment.case_id)),
+    SortKey.PRACTITIONER: (_subject, col(_subject.id) == col(Assessment.subject_id)),
+    SortKey.AUTHOR: (_author, col(_author.id) == col(Assessment.author_id)),
+    SortKey.FRAMEWORK: (FrameworkVersion,
+                        col(FrameworkVersion.id) == col(Assessment.framework_version_id)),
+    SortKey.TEAM: (OrgUnit, col(OrgUnit.id) == col(Assessment.team_id)),
+}
+
+
+def page_ids(store: Store, actor: Actor, q: AssessmentQuery, offset: int, limit: int
+             ) -> list[uuid.UUID]:
+    """Step one: the ids of one page, from the assessment table (plus the sort key's table
+    only), so SQLite walks the scope's index in order and stops after the page."""
+    key = col(_SORT_COLUMNS[q.sort])
+    query = select(col(Assessment.id)).select_from(Assessment)
+    if q.sort in _SORT_JOINS:
+        table, on = _SORT_JOINS[q.sort]
+        query = query.join(table, on, isouter=True)
+    order = key.desc() if q.descending else key.asc()
+    tiebreak = col(Assessment.id).desc() if q.descending else col(Assessment.id).asc()
+    query = (query.where(and_(true(), *_filtered(actor, q))).order_by(order, tiebreak)
+             .offset(offset).limit(limit))
+    with store.reading() as session:
+        return list(session.execute(query).scalars())
 
 
 def list_assessments(
     store: Store, actor: Actor, q: AssessmentQuery, offset: int = 0, limit: int = 200
 ) -> list[AssessmentRow]:
     """One page of the assessments this actor may see, filtered and sorted in SQL."""
-    columns = select(
-        col(Assessment.id),
-        col(Assessment.kind),
-        col(Case.reference),
-        col(_subject.display_name),
-        col(_author.display_name),
-        col(OrgUnit.name),
-        col(FrameworkVersion.title),
-        col(FrameworkVersion.version),
-        col(Assessment.status),
-        col(Assessment.assessed_on),
-        col(Assessment.overall_grade),
-        col(Assessment.updated_at),
-        col(Assessment.framework_version_id),
+    ids = page_ids(store, actor, q, offset, limit)
+    if not ids:
+        return []
+    query = (
+        select(
+            col(Assessment.id), col(Assessment.kind), col(Case.reference),
+            col(_subject.display_name), col(_author.display_name), col(OrgUnit.name),
+            col(FrameworkVersion.title), col(FrameworkVersion.version), col(Assessment.status),
+            col(Assessment.assessed_on), col(Assessment.overall_grade),
+            col(Assessment.updated_at), col(Assessment.framework_version_id),
+        )
+        .select_from(Assessment)
+        .join(FrameworkVersion, col(FrameworkVersion.id) == col(Assessment.framework_version_id))
+        .join(Case, col(Case.id) == col(Assessment.case_id), isouter=True)
+        .join(_subject, col(_subject.id) == col(Assessment.subject_id))
+        .join(_author, col(_author.id) == col(Assessment.author_id))
+        .join(OrgUnit, col(OrgUnit.id) == col(Assessment.team_id), isouter=True)
+        .where(col(Assessment.id).in_(ids))
     )
-    query = _base(columns, actor, q)
-    query = query.join(_subject, col(_subject.id) == col(Assessment.subject_id))
-    query = query.join(_author, col(_author.id) == col(Assessment.author_id))
-    query = query.join(OrgUnit, col(OrgUnit.id) == col(Assessment.team_id), isouter=True)
-    key = col(_SORT_COLUMNS[q.sort])
-    order = key.desc() if q.descending else key.asc()
-    tiebreak = col(Assessment.id).desc() if q.descending else col(Assessment.id).asc()
-    query = query.order_by(order, tiebreak).offset(offset).limit(limit)
     with store.reading() as session:
-        return [
-            AssessmentRow(
-                r[0],
-                AssessmentKind(r[1]),
-                r[2] or "",
-                r[3],
-                r[4],
-                r[5] or "",
-                r[6],
-                r[7],
-                Status(r[8]),
-                r[9],
-                r[10],
-                r[11],
-                r[12],
-            )
+        rows = {
+            r[0]: AssessmentRow(r[0], AssessmentKind(r[1]), r[2] or "", r[3], r[4], r[5] or "",
+                                r[6], r[7], Status(r[8]), r[9], r[10], r[11], r[12])
             for r in session.execute(query).all()
-        ]
+        }
+    return [rows[i] for i in ids if i in rows]
 
 
 def open_actions(
