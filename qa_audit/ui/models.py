@@ -212,3 +212,21 @@ class ListModel(QAbstractTableModel):
 
 def format_date(day: dt.date | None) -> str:
     return day.strftime("%d %b %Y") if day else "—"
+
+
+def read_only_table(model: QAbstractTableModel, name: str, first_width: int = 0) -> Any:
+    """A row-selecting, read-only table view over `model`, sized to its contents."""
+    from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+    table = QTableView()
+    table.setModel(model)
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.setWordWrap(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.resizeColumnsToContents()
+    if first_width:
+        table.setColumnWidth(0, first_width)
+    return table

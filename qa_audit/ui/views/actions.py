@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +20,7 @@ from qa_audit.services.store import Store
 from qa_audit.services.views import ActionInfo
 
 from ..errors import show_error
-from ..models import ListModel, format_date
+from ..models import ListModel, format_date, read_only_table
 
 
 def _cells(a: ActionInfo) -> list[str]:
@@ -41,18 +39,7 @@ class ActionsView(QWidget):
         layout.addWidget(heading)
         self.model = ListModel(["Action", "Owner", "Due", "State"],
                                lambda: open_actions(store, actor, team=team), _cells)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName(title)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 420)
-        self.table.setColumnWidth(1, 180)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.resizeColumnsToContents()
+        self.table = read_only_table(self.model, title, 420)
         layout.addWidget(self.table)
         row = QHBoxLayout()
         self.done = QPushButton("Mark selected action &done")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +22,7 @@ from qa_audit.services.accounts import UserInfo
 from qa_audit.services.store import Store
 
 from ..errors import show_error
-from ..models import ListModel
+from ..models import ListModel, read_only_table
 
 
 def _user_cells(u: UserInfo) -> list[str]:
@@ -42,16 +40,7 @@ class AdminView(QWidget):
         layout.addWidget(heading)
         self.users = ListModel(["Name", "Username", "Role", "Team", "State"],
                                lambda: accounts.list_users(store), _user_cells)
-        self.table = QTableView()
-        self.table.setModel(self.users)
-        self.table.setAccessibleName("Accounts")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(0, 220)
+        self.table = read_only_table(self.users, "Accounts", 220)
         layout.addWidget(self.table, 1)
         disable = QPushButton("&Disable selected account")
         disable.setToolTip("Stop the selected person signing in")

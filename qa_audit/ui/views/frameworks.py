@@ -7,14 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -28,7 +26,7 @@ from qa_audit.services.frameworks import FrameworkVersionInfo, ImportResult
 from qa_audit.services.store import Store
 
 from ..errors import show_error
-from ..models import ListModel
+from ..models import ListModel, read_only_table
 from ..workers import Progress, run_in_background
 
 
@@ -82,16 +80,7 @@ class FrameworksView(QWidget):
         splitter = QSplitter()
         self.model = ListModel(["Title", "Version", "Id", "Hash", "Imported"],
                                lambda: frameworks.list_versions(store), _cells)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Framework versions")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(0, 260)
+        self.table = read_only_table(self.model, "Framework versions", 260)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._show(cur.row()))
         self.document = QTextBrowser()
         self.document.setAccessibleName("Framework document")
