@@ -170,7 +170,12 @@ def list_assessments(
     store: Store, actor: Actor, q: AssessmentQuery, offset: int = 0, limit: int = 200
 ) -> list[AssessmentRow]:
     """One page of the assessments this actor may see, filtered and sorted in SQL."""
-    ids = page_ids(store, actor, q, offset, limit)
+    return page_details(store, page_ids(store, actor, q, offset, limit))
+
+
+def page_details(store: Store, ids: list[uuid.UUID]) -> list[AssessmentRow]:
+    """Step two: the listed columns for these ids, in the same order (the caller has
+    already decided the actor may see them)."""
     if not ids:
         return []
     query = (

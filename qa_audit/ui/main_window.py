@@ -41,6 +41,7 @@ from .views.actions import ActionsView
 from .views.admin import AdminView
 from .views.assessments import AssessmentListView
 from .views.frameworks import FrameworksView
+from .views.supervision import SupervisionView
 
 SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
                 Status.FINALISED)
@@ -162,6 +163,8 @@ class MainWindow(QMainWindow):
             self._add_page("team-actions", "Team actions",
                            ActionsView(self.store, a, "Team's open and overdue actions",
                                        team=True))
+        if a.role in (Role.SUPERVISOR, Role.FCA):
+            self._add_page("supervision", "Supervision", SupervisionView(self.store, a))
         if allowed(a, Action.VIEW_FRAMEWORKS):
             self._add_page("frameworks", "Frameworks", FrameworksView(self.store, a))
         if allowed(a, Action.MANAGE_USERS):

@@ -170,3 +170,34 @@ def test_opening_an_assessment_and_going_back_keeps_text(qtbot, world) -> None:
     assert window.editor is None
     detail = assessments.get_assessment(world.store, world.supervisor, aid)
     assert detail.ratings["seen"].evidence == "Typed then navigated away"
+
+
+def test_supervision_session_in_the_app(qtbot, world) -> None:
+    from qa_audit.services import supervision as sv
+    from qa_audit.ui.views.supervision import SupervisionView
+
+    aid = world.finalised_audit()
+    sid = sv.create_session(world.store, world.supervisor, world.fca.user_id)
+    view = SupervisionView(world.store, world.supervisor)
+    qtbot.addWidget(view)
+    view.table.selectRow(0)
+    panel = view.panel
+    assert panel.session_id == sid and panel.discussed.count() == 1
+    panel.discussed.item(0).setCheckState(Qt.CheckState.Checked)
+    qtbot.keyClicks(panel.stages["what_happened"], "We read the audit together")
+    qtbot.keyClicks(panel.action_text, "Shadow a final analysis")
+    qtbot.keyClick(panel.action_text, Qt.Key.Key_Return)
+    panel.sign()
+    detail = sv.get_session(world.store, world.supervisor, sid)
+    assert [a.id for a in detail.assessments] == [aid]
+    assert detail.notes["what_happened"] == "We read the audit together"
+    assert detail.supervisor_signed_at is not None and detail.actions
+    fca_view = SupervisionView(world.store, world.fca)
+    qtbot.addWidget(fca_view)
+    fca_view.table.selectRow(0)
+    assert fca_view.panel.stages["analysis"].isReadOnly()
+    assert not fca_view.panel.reflection.isReadOnly()
+    qtbot.keyClicks(fca_view.panel.reflection, "Agreed")
+    fca_view.panel.sign()
+    assert sv.get_session(world.store, world.fca, sid).signed
+    assert not fca_view.panel.sign_button.isEnabled()

@@ -1,0 +1,259 @@
+"""Reflective supervision sessions: the four stages of the reflective cycle, the
+assessments discussed, the prompts they raise, actions agreed, and both signatures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from qa_audit.domain.framework import NOT_APPLICABLE
+from qa_audit.domain.permissions import Action, Actor, Role, Target, check
+from qa_audit.domain.workflow import Status
+from qa_audit.errors import InvalidInput, NotFound, ReadOnly
+from qa_audit.store.tables import (
+    ActionItem,
+    Assessment,
+    Rating,
+    SessionAssessment,
+    SupervisionSession,
+    User,
+)
+from qa_audit.store.types import utcnow
+
+from . import audit_log
+from .frameworks import get_framework
+from .listing import AssessmentQuery, AssessmentRow, list_assessments, page_details
+from .store import Store
+from .views import ActionInfo, actions_of
+
+STAGES = ("what_happened", "reflection", "analysis", "action_plan")
+STAGE_LABELS = {
+    "what_happened": "What happened (experience)",
+    "reflection": "Reflection",
+    "analysis": "Analysis",
+    "action_plan": "Action plan",
+}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    standard: str
+    grade: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: uuid.UUID
+    held_on: dt.date
+    supervisor_name: str
+    fca_name: str
+    signed: bool
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    id: uuid.UUID
+    held_on: dt.date
+    supervisor_id: uuid.UUID
+    supervisor_name: str
+    fca_id: uuid.UUID
+    fca_name: str
+    notes: dict[str, str]
+    fca_reflection: str
+    assessments: tuple[AssessmentRow, ...]
+    prompts: tuple[Prompt, ...]
+    actions: tuple[ActionInfo, ...]
+    supervisor_signed_at: dt.datetime | None
+    fca_signed_at: dt.datetime | None
+
+    @property
+    def signed(self) -> bool:
+        return self.supervisor_signed_at is not None and self.fca_signed_at is not None
+
+
+def _target(row: SupervisionSession) -> Target:
+    return Target(team_id=row.team_id, author_id=row.supervisor_id, subject_id=row.fca_id)
+
+
+def _load(session: Session, actor: Actor, session_id: uuid.UUID) -> SupervisionSession:
+    row = session.get(SupervisionSession, session_id)
+    if row is None:
+        raise NotFound("That supervision session does not exist.")
+    check(actor, Action.SIGN_SUPERVISION, _target(row))
+    return row
+
+
+def create_session(store: Store, actor: Actor, fca_id: uuid.UUID,
+                   held_on: dt.date | None = None) -> uuid.UUID:
+    """A supervisor starts a session record with one of their team's FCAs."""
+    with store.unit_of_work() as session:
+        fca = session.get(User, fca_id)
+        if fca is None or fca.role != Role.FCA:
+            raise InvalidInput("Choose the practitioner (FCA) you are supervising.")
+        check(actor, Action.RECORD_SUPERVISION, Target(team_id=fca.team_id))
+        row = SupervisionSession(supervisor_id=actor.user_id, fca_id=fca_id,
+                                 team_id=fca.team_id, held_on=held_on or dt.date.today())
+        session.add(row)
+        audit_log.record(session, actor, "create", "supervision_session", row.id)
+        return row.id
+
+
+def suggest(store: Store, actor: Actor, fca_id: uuid.UUID, months: int = 6
+            ) -> tuple[list[AssessmentRow], tuple[ActionInfo, ...]]:
+    """Recent submitted-or-later assessments about the FCA, and their open actions."""
+    since = dt.date.today() - dt.timedelta(days=31 * months)
+    rows = list_assessments(store, actor, AssessmentQuery(
+        subject_id=fca_id, date_from=since,
+        statuses=(Status.SUBMITTED, Status.RESPONDED, Status.MODERATION, Status.FINALISED)),
+        limit=20)
+    with store.reading() as session:
+        actions = actions_of(session, col(ActionItem.owner_id) == fca_id,
+                             col(ActionItem.status) == "open")
+    return rows, actions
+
+
+def _editable(row: SupervisionSession) -> None:
+    if row.supervisor_signed_at and row.fca_signed_at:
+        raise ReadOnly("This session record is signed by both and cannot be changed.")
+
+
+def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[str, str]
+               ) -> None:
+    """The supervisor's notes under the four stages of the reflective cycle."""
+    unknown = set(notes) - set(STAGES)
+    if unknown:
+        raise InvalidInput(f"Unknown stage: {sorted(unknown)[0]}")
+    with store.unit_of_work() as session:
+        row = _load(session, actor, session_id)
+        if actor.user_id != row.supervisor_id:
+            raise ReadOnly("Only the supervisor writes the session notes.")
+        _editable(row)
+        for stage, text in notes.items():
+            setattr(row, stage, text)
+        row.supervisor_signed_at = None  # a change needs signing again
+        row.row_version += 1
+        audit_log.record(session, actor, "edit", "supervision_session", row.id)
+
+
+def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text: str) -> None:
+    with store.unit_of_work() as session:
+        row = _load(session, actor, session_id)
+        if actor.user_id != row.fca_id:
+            raise ReadOnly("Only the practitioner writes their reflection.")
+        _editable(row)
+        row.fca_reflection = text
+        row.fca_signed_at = None
+        row.row_version += 1
+        audit_log.record(session, actor, "edit", "supervision_session", row.id)
+
+
+def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
+                    assessment_ids: list[uuid.UUID]) -> None:
+    """The assessments discussed (only ones about this FCA)."""
+    with store.unit_of_work() as session:
+        row = _load(session, actor, session_id)
+        if actor.user_id != row.supervisor_id:
+            raise ReadOnly("Only the supervisor chooses the assessments discussed.")
+        _editable(row)
+        for aid in assessment_ids:
+            a = session.get(Assessment, aid)
+            if a is None or a.subject_id != row.fca_id or a.status == Status.DRAFT:
+                raise InvalidInput("Only this practitioner's submitted assessments can be "
+                                   "discussed.")
+        for link in session.exec(select(SessionAssessment).where(
+                SessionAssessment.session_id == row.id)):
+            session.delete(link)
+        session.flush()
+        for aid in dict.fromkeys(assessment_ids):
+            session.add(SessionAssessment(session_id=row.id, assessment_id=aid))
+        audit_log.record(session, actor, "edit", "supervision_session", row.id)
+
+
+def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
+               due_on: dt.date | None = None) -> uuid.UUID:
+    if not text.strip():
+        raise InvalidInput("Say what the action is.")
+    with store.unit_of_work() as session:
+        row = _load(session, actor, session_id)
+        _editable(row)
+        item = ActionItem(session_id=row.id, text=text.strip(), owner_id=row.fca_id,
+                          due_on=due_on, agreed=True)
+        session.add(item)
+        audit_log.record(session, actor, "add_action", "supervision_session", row.id)
+        return item.id
+
+
+def sign(store: Store, actor: Actor, session_id: uuid.UUID) -> None:
+    """The supervisor or the FCA signs the record as agreed."""
+    with store.unit_of_work() as session:
+        row = _load(session, actor, session_id)
+        if actor.user_id == row.supervisor_id:
+            if not any(getattr(row, s).strip() for s in STAGES):
+                raise InvalidInput("Write the session notes before signing.")
+            row.supervisor_signed_at = utcnow()
+        elif actor.user_id == row.fca_id:
+            row.fca_signed_at = utcnow()
+        else:
+            raise ReadOnly("Only the supervisor and the practitioner sign the record.")
+        audit_log.record(session, actor, "sign", "supervision_session", row.id)
+
+
+def list_sessions(store: Store, actor: Actor) -> list[SessionSummary]:
+    with store.reading() as session:
+        query = select(SupervisionSession).order_by(col(SupervisionSession.held_on).desc())
+        if actor.role is Role.FCA:
+            query = query.where(SupervisionSession.fca_id == actor.user_id)
+        elif actor.role is Role.SUPERVISOR:
+            query = query.where(SupervisionSession.team_id == actor.team_id)
+        else:
+            return []
+        rows = session.exec(query.limit(500)).all()
+        names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(
+            {r.supervisor_id for r in rows} | {r.fca_id for r in rows}))).all())
+        return [SessionSummary(r.id, r.held_on, names.get(r.supervisor_id, ""),
+                               names.get(r.fca_id, ""),
+                               bool(r.supervisor_signed_at and r.fca_signed_at)) for r in rows]
+
+
+def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDetail:
+    with store.reading() as session:
+        row = _load(session, actor, session_id)
+        ids = list(session.exec(select(SessionAssessment.assessment_id).where(
+            SessionAssessment.session_id == row.id)).all())
+        names = dict(session.exec(select(User.id, User.display_name).where(
+            col(User.id).in_([row.supervisor_id, row.fca_id]))).all())
+        actions = actions_of(session, col(ActionItem.session_id) == row.id)
+        prompts = _prompts(store, session, ids)
+    rows = tuple(page_details(store, ids))
+    return SessionDetail(
+        row.id, row.held_on, row.supervisor_id, names.get(row.supervisor_id, ""), row.fca_id,
+        names.get(row.fca_id, ""), {s: getattr(row, s) for s in STAGES}, row.fca_reflection,
+        rows, prompts, actions, row.supervisor_signed_at, row.fca_signed_at)
+
+
+def _prompts(store: Store, session: Session, ids: list[uuid.UUID]) -> tuple[Prompt, ...]:
+    """Reflective prompts of standards graded below the framework's second-best grade."""
+    out: list[Prompt] = []
+    seen: set[tuple[str, str]] = set()
+    for aid in ids:
+        a = session.get(Assessment, aid)
+        if a is None:
+            continue
+        fw = get_framework(store, a.framework_version_id)
+        if len(fw.scale.grades) < 2:
+            continue
+        second = fw.scale.grades[1].score
+        for r in session.exec(select(Rating).where(Rating.assessment_id == aid)):
+            grade = fw.scale.grade(r.grade) if r.grade and r.grade != NOT_APPLICABLE else None
+            if grade is None or grade.score >= second or not fw.has_standard(r.standard_id):
+                continue
+            standard = fw.standard(r.standard_id)
+            for text in standard.prompts:
+                if (standard.id, text) not in seen:
+                    seen.add((standard.id, text))
+                    out.append(Prompt(standard.title, grade.label, text))
+    return tuple(out)
