@@ -382,8 +382,18 @@ def _gui(args: argparse.Namespace) -> int:
         print(f"Demo database: {target}")
         print(f"Sign in as any of: {', '.join(summary.sample_usernames)} "
               f"with password: {DEMO_PASSWORD}")
-    else:
-        Path(target).parent.mkdir(parents=True, exist_ok=True) if "://" not in target else None
+    elif "://" not in target:
+        folder = Path(target).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".qa-audit-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise UserError(
+                f"The data folder {folder} cannot be written to ({exc.strerror}). Choose "
+                "another place with --db PATH or QA_AUDIT_DB, or ask IT to fix its "
+                "permissions.") from exc
     from qa_audit.ui.app import run_app
 
     if args.self_test:

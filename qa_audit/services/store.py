@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from qa_audit.errors import StoreError
@@ -162,6 +162,14 @@ class Store:
             try:
                 yield session
                 session.commit()
+            except OperationalError as exc:
+                session.rollback()
+                if "full" in str(exc.orig).lower():
+                    raise StoreError(
+                        "The disk is full, so this change was not saved (what was saved "
+                        "before is safe, and your text stays on screen). Free some space "
+                        "and save again.") from exc
+                raise
             except BaseException:
                 session.rollback()
                 raise

@@ -48,3 +48,14 @@ def test_invalid_file_imports_nothing(store, tmp_path) -> None:
 def test_fca_cannot_import(world) -> None:
     with pytest.raises(PermissionDenied):
         frameworks.import_framework_file(world.store, world.fca, MINI)
+
+
+@pytest.mark.parametrize("weak", ["short", "password123", "Qwertyuiop", "aaaaaaaaaaaa",
+                                  "1234567890", "ababababab"])
+def test_weak_passwords_are_refused(weak) -> None:
+    from qa_audit.errors import InvalidInput
+    from qa_audit.services.accounts import check_password_strength
+
+    with pytest.raises(InvalidInput):
+        check_password_strength(weak)
+    check_password_strength("river lantern parcel")

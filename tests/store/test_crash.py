@@ -62,3 +62,49 @@ def test_kill_minus_nine_loop(world, tmp_path: Path) -> None:
         acknowledged = saved
         store.close()
     assert acknowledged > 6
+
+
+def test_disk_full_is_a_clear_error_and_keeps_the_last_save(world) -> None:
+    import pytest
+    from sqlalchemy import event
+
+    from qa_audit.errors import StoreError
+
+    aid = world.new_audit()
+    assessments.save_rating(world.store, world.supervisor, aid, "seen", evidence="kept")
+
+    # Simulate a full disk: cap the database at its current size for every connection.
+    @event.listens_for(world.store.engine, "connect")
+    def _cap(dbapi_conn, _record) -> None:
+        pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA max_page_count={pages}")
+
+    world.store.engine.dispose()
+    with pytest.raises(StoreError, match="disk is full"):
+        assessments.save_rating(world.store, world.supervisor, aid, "seen",
+                                evidence="x" * 200_000)
+    event.remove(world.store.engine, "connect", _cap)
+    world.store.engine.dispose()
+    assert assessments.get_assessment(world.store, world.supervisor, aid).ratings[
+        "seen"].evidence == "kept"
+
+
+def test_unwritable_data_folder_is_a_clear_message(tmp_path, capsys) -> None:
+    import os
+
+    from qa_audit.cli import main
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):  # running as root: permissions do not bind
+            blocker = tmp_path / "file-not-folder"
+            blocker.write_text("x")
+            target = blocker / "sub" / "qa.db"
+        else:
+            target = folder / "qa.db"
+        assert main(["--db", str(target)]) == 1
+    finally:
+        folder.chmod(0o700)
+    assert "cannot be written to" in capsys.readouterr().err
