@@ -23,21 +23,20 @@ from .store import Store
 log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()
-_COMMON = frozenset(
-    {
-        "password",
-        "password1",
-        "password123",
-        "1234567890",
-        "qwertyuiop",
-        "letmein123",
-        "iloveyou12",
-        "welcome123",
-        "passw0rd12",
-        "administrator",
-        "changeme123",
-    }
-)
+_COMMON = frozenset({
+    "password", "password1", "password12", "password123", "password1234", "password1!",
+    "passw0rd12", "passw0rd123", "1234567890", "0987654321", "12345678910", "123456789a",
+    "a123456789", "1234567890a", "qwertyuiop", "qwertyuiop1", "qwerty12345", "qwerty123456",
+    "1q2w3e4r5t", "1q2w3e4r5t6y", "1qaz2wsx3edc", "zaq12wsxcde", "asdfghjkl1", "zxcvbnm123",
+    "abcdefghij", "abc1234567", "letmein123", "iloveyou12", "iloveyou123", "welcome123",
+    "welcome1234", "administrator", "changeme123", "trustno1234", "football123",
+    "liverpool1", "liverpool123", "chelsea123", "arsenal123", "manchester", "manchester1",
+    "sunshine123", "princess123", "superman123", "monkey1234", "dragon1234", "baseball123",
+    "starwars123", "computer123", "internet123", "samsung123", "michael123", "jennifer123",
+    "qa-audit123", "qaaudit123", "cafcass123", "cafcass2024", "cafcass2025", "cafcass2026",
+    "summer2024", "summer2025", "summer2026", "winter2024", "winter2025", "winter2026",
+    "spring2025", "autumn2025", "january2025", "december2025", "correcthorse",
+})
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,10 @@ def use_fast_hashing() -> None:
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
-    if password.lower() in _COMMON:
-        raise InvalidInput("That password is too common; choose another.")
+    lowered = password.lower()
+    if lowered in _COMMON or len(set(lowered)) <= 2 or lowered in "01234567890123456789":
+        raise InvalidInput("That password is too common or too simple; choose another, "
+                           "for example three unrelated words.")
 
 
 def hash_password(password: str) -> str:
