@@ -60,11 +60,11 @@ BARE_CHILD = textwrap.dedent("""
     table.resize(1360, 860)
     class Painted(QObject):
         def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint and obj is table:
+            if event.type() == QEvent.Type.Paint and obj is table.viewport():
                 print("painted", flush=True)
                 app.quit()
             return False
-    table.installEventFilter(Painted(table))
+    table.viewport().installEventFilter(Painted(table))
     table.show()
     app.exec()
 """)
@@ -72,6 +72,7 @@ BARE_CHILD = textwrap.dedent("""
 
 def _child(code: str, *args: str) -> tuple[float, list[str]]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "QA_AUDIT_HOME": str(Path(os.environ.get("TMPDIR", "/tmp")) / "qa-audit-bench-home"),
            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
@@ -161,6 +162,12 @@ def pdf_ten_pages(ctx: Context) -> Result:
     style = getSampleStyleSheet()["BodyText"]
     texts = [s.title for s in report.standards] + [s.evidence for s in report.standards] + [
         s.commentary for s in report.standards]
+
+    # The same embedded Unicode font as ours: the content has names only it can print.
+    from qa_audit.reports.pdf_common import FONT, register_fonts
+
+    register_fonts()
+    style.fontName = FONT
 
     def plain() -> None:
         buffer = io.BytesIO()

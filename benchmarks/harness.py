@@ -39,6 +39,8 @@ class Result:
 
     @property
     def passed(self) -> bool:
+        if self.note.startswith("error") or any(x != x for x in self.ours):  # NaN: failed
+            return False
         ok = True
         if self.limit_ratio is not None and self.ratio is not None:
             ok = ok and self.ratio <= self.limit_ratio
