@@ -91,6 +91,10 @@ def parse_framework(raw: bytes | str, filename: str = "<framework>") -> Framewor
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark and exc.problem:
+            start = exc.context_mark
+            what += (f" ({exc.context} that starts at line {start.line + 1}, "
+                     f"column {start.column + 1})")
         raise FrameworkError([Problem(filename, line, col, f"YAML syntax error: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise FrameworkError([Problem(filename, 1, 1, f"YAML error: {exc}")]) from exc
@@ -310,6 +314,7 @@ class _Checker:
         grade_nodes = self.sequence(body["grades"], "scale.grades")
         grades: list[Grade] = []
         codes: list[tuple[str, yaml.Node]] = []
+        valid_scores = True  # after a bad score, ordering is not judged (it would mislead)
         for gnode in grade_nodes:
             g = self.mapping(
                 gnode,
@@ -327,8 +332,13 @@ class _Checker:
             colour = self.text(g.get("colour"), "colour") if "colour" in g else None
             if colour and not _COLOUR.match(colour):
                 self.error(g["colour"], f"colour '{colour}' must look like \"#1a7f37\"")
+            before = len(self.problems)
             score = self.number(g.get("score"), "grade score", default=0.0)
-            if "score" in g and grades and "code" in g and score >= grades[-1].score:
+            score_ok = len(self.problems) == before
+            if not score_ok:
+                valid_scores = False
+            if ("score" in g and grades and "code" in g and score_ok and valid_scores
+                    and score >= grades[-1].score):
                 self.error(
                     g["score"],
                     f"grade scores must strictly decrease (best grade first): {score:g} is not "
