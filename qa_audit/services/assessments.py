@@ -8,9 +8,10 @@ import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, FieldType, Framework
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
@@ -269,6 +270,8 @@ def add_action(
             framework = get_framework(store, row.framework_version_id)
             if not framework.has_standard(standard_id):
                 raise InvalidInput(f"'{standard_id}' is not a standard of {framework.title}.")
+        if owner_id is not None:
+            _check_owner(session, row, owner_id)
         item = ActionItem(
             assessment_id=row.id,
             text=text.strip(),
@@ -278,6 +281,70 @@ def add_action(
         )
         session.add(item)
         return item.id
+
+
+def update_action(
+    store: Store,
+    actor: Actor,
+    assessment_id: uuid.UUID,
+    action_id: uuid.UUID,
+    *,
+    text: str,
+    owner_id: uuid.UUID,
+    due_on: dt.date | None,
+    standard_id: str | None = None,
+) -> None:
+    """Change an action's text, owner, due date or standard while the author may edit."""
+    if not text.strip():
+        raise InvalidInput("Say what the action is.")
+    with _editing(store, actor, assessment_id, "edit_action") as (session, row):
+        item = session.get(ActionItem, action_id)
+        if item is None or item.assessment_id != row.id:
+            raise NotFound("That action is not part of this assessment.")
+        if standard_id:
+            framework = get_framework(store, row.framework_version_id)
+            if not framework.has_standard(standard_id):
+                raise InvalidInput(f"'{standard_id}' is not a standard of {framework.title}.")
+        _check_owner(session, row, owner_id)
+        item.text = text.strip()
+        item.owner_id = owner_id
+        item.due_on = due_on
+        item.standard_id = standard_id or None
+        item.row_version += 1
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who can own an action."""
+
+    id: uuid.UUID
+    name: str
+
+
+def action_owners(store: Store, actor: Actor, assessment_id: uuid.UUID) -> list[Person]:
+    """Who may own this assessment's actions: the practitioner first, then the author,
+    then the other active practitioners of the assessment's team."""
+    with store.reading() as session:
+        row = _load(session, assessment_id)
+        check(actor, Action.VIEW_ASSESSMENT, target_of(row))
+        subject, author = session.get(User, row.subject_id), session.get(User, row.author_id)
+        people = [Person(u.id, u.display_name) for u in (subject, author) if u is not None]
+        team = session.exec(
+            select(User)
+            .where(User.team_id == row.team_id, User.role == Role.FCA.value, col(User.active))
+            .order_by(col(User.display_name))
+        ).all() if row.team_id else []
+        known = {p.id for p in people}
+        return people + [Person(u.id, u.display_name) for u in team if u.id not in known]
+
+
+def _check_owner(session: Session, row: Assessment, owner_id: uuid.UUID) -> None:
+    owner = session.get(User, owner_id)
+    if owner is None or not owner.active or (
+        owner.id not in (row.subject_id, row.author_id) and owner.team_id != row.team_id
+    ):
+        raise InvalidInput("An action's owner is the practitioner, the author or someone "
+                           "in the assessment's team.")
 
 
 def remove_action(
