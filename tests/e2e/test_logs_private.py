@@ -26,7 +26,6 @@ def test_logs_hold_no_personal_or_case_data(tmp_path: Path, monkeypatch, capsys)
         rows = list(csv.DictReader(fh))
     names = {r["practitioner"] for r in rows} | {r["author"] for r in rows}
     references = {r["case_reference"] for r in rows if r["case_reference"]}
-    draft = next(r["assessment_id"] for r in rows if r["status"] == "draft")
     assert main(["--db", str(db), "export", "pdf", "--assessment", rows[0]["assessment_id"],
                  "--out", str(tmp_path / "a.pdf"), "--user", supervisor]) == 0
     assert main(["--db", str(db), "users", "list", "--user", "wrong.user"]) == 1
@@ -34,12 +33,18 @@ def test_logs_hold_no_personal_or_case_data(tmp_path: Path, monkeypatch, capsys)
     assert main(["--db", str(db), "users", "list", "--user", supervisor]) == 1
     store = Store.open(db)
     actor = accounts.sign_in(store, supervisor, DEMO_PASSWORD)
-    import uuid
+    from qa_audit.domain.framework import AssessmentKind
+    from qa_audit.domain.permissions import Role
+    from qa_audit.services import frameworks
 
-    detail = assessments.get_assessment(store, actor, uuid.UUID(draft))
-    if detail.author_id == actor.user_id:
-        standard = next(iter(detail.ratings))
-        assessments.save_rating(store, actor, detail.id, standard, evidence=SECRET_TEXT)
+    fca = next(u for u in accounts.list_users(store, Role.FCA) if u.team_id == actor.team_id)
+    version = next(v for v in frameworks.latest_versions(store)
+                   if AssessmentKind.PRACTICE_OBSERVATION in
+                   frameworks.get_framework(store, v.id).applies_to)
+    aid = assessments.create_assessment(store, actor, AssessmentKind.PRACTICE_OBSERVATION,
+                                        version.id, fca.id)
+    standard = next(iter(assessments.get_assessment(store, actor, aid).ratings))
+    assessments.save_rating(store, actor, aid, standard, evidence=SECRET_TEXT)
     store.close()
     logs = "".join(p.read_text("utf-8") for p in log_dir().glob("*"))
     assert "sign_in" in logs  # the log is written at all
