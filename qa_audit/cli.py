@@ -7,11 +7,13 @@ or QA_AUDIT_PASSWORD, never from an argument.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,17 +68,41 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="export data")
     es = e.add_subparsers(dest="format", required=True)
+    profiles = ["practitioner", "manager", "pseudonymised"]
+
+    def copy_options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--profile", choices=profiles, default="manager",
+                            help="whom the copy is for (pseudonymised: no names, case "
+                            "references hashed)")
+        parser.add_argument("--marking", default="OFFICIAL-SENSITIVE",
+                            help="protective marking printed on the export")
+
     csv_p = es.add_parser("csv", help="assessments, ratings and actions as CSV",
                           parents=[common])
     csv_p.add_argument("--out", type=Path, required=True, help="folder to write into")
-    pdf_p = es.add_parser("pdf", help="reflective-supervision summary of one assessment",
-                          parents=[common])
-    pdf_p.add_argument("--assessment", required=True, help="the assessment's id")
+    copy_options(csv_p)
+    xlsx_p = es.add_parser("xlsx", help="assessments, ratings and actions as one workbook",
+                           parents=[common])
+    xlsx_p.add_argument("--out", type=Path, required=True, help="workbook (.xlsx) to write")
+    copy_options(xlsx_p)
+    pdf_p = es.add_parser(
+        "pdf", parents=[common],
+        help="a reflective-supervision summary, session record, or period/team summary",
+        description="One of --assessment, --session, --practitioner or --team. Period and "
+        "team summaries cover --from to --to (default: the last three months).")
+    what = pdf_p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--assessment", help="an assessment's id: its reflective-supervision "
+                      "summary")
+    what.add_argument("--session", help="a supervision session's id: its record")
+    what.add_argument("--practitioner", metavar="USER",
+                      help="a practitioner's username: their period summary")
+    what.add_argument("--team", help="a team's name: its team summary")
+    pdf_p.add_argument("--from", dest="date_from", type=_date, metavar="DATE",
+                       help="first day (YYYY-MM-DD)")
+    pdf_p.add_argument("--to", dest="date_to", type=_date, metavar="DATE",
+                       help="last day (YYYY-MM-DD)")
     pdf_p.add_argument("--out", type=Path, required=True, help="PDF file to write")
-    pdf_p.add_argument("--profile", choices=["practitioner", "manager", "pseudonymised"],
-                       default="manager", help="whom the copy is for")
-    pdf_p.add_argument("--marking", default="OFFICIAL-SENSITIVE",
-                       help="protective marking printed in the header and footer")
+    copy_options(pdf_p)
 
     u = sub.add_parser("users", help="manage accounts")
     us = u.add_subparsers(dest="action", required=True)
@@ -241,32 +267,70 @@ def _demo(store: Store, assessments: int, seed: int) -> int:
     return 0
 
 
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from exc
+
+
 def _export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    from qa_audit.reports.model import Profile
+
     if args.format == "pdf":
         return _export_pdf(store, actor, args)
-    from qa_audit.services.exports import export_csv
+    from qa_audit.services.exports import export_csv, export_xlsx
 
-    result = export_csv(store, None if actor.user_id.int == 0 else actor, args.out)
+    who = None if actor.user_id.int == 0 else actor
+    profile = Profile(args.profile)
+    if args.format == "xlsx":
+        result = export_xlsx(store, who, args.out, profile, args.marking)
+    else:
+        result = export_csv(store, who, args.out, profile, args.marking)
     for path in result.files:
         print(f"wrote {path}")
     print(", ".join(f"{n} {k}" for k, n in result.counts.items()))
     return 0
 
 
-def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
-    import uuid
+def _id(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise UserError(f"'{value}' is not {what} id.") from exc
 
+
+def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.reports.model import Profile
+    from qa_audit.services import accounts, summaries
     from qa_audit.services.report_data import export_assessment_pdf
 
     if actor.user_id.int == 0:
         raise UserError("Give --user: a PDF is exported by, and for, a named person.")
-    try:
-        assessment_id = uuid.UUID(args.assessment)
-    except ValueError as exc:
-        raise UserError(f"'{args.assessment}' is not an assessment id.") from exc
-    out = export_assessment_pdf(store, actor, assessment_id, args.out, Profile(args.profile),
-                                args.marking)
+    profile, marking = Profile(args.profile), args.marking
+    date_to = args.date_to or dt.date.today()
+    date_from = args.date_from or date_to - dt.timedelta(days=91)
+    if args.assessment:
+        out = export_assessment_pdf(store, actor, _id(args.assessment, "an assessment"),
+                                    args.out, profile, marking)
+    elif args.session:
+        out = summaries.export_session_pdf(store, actor, _id(args.session, "a session"),
+                                           args.out, profile, marking)
+    elif args.practitioner:
+        user = next((u for u in accounts.list_users(store)
+                     if u.username == args.practitioner), None)
+        if user is None:
+            raise UserError(f"No account is called '{args.practitioner}'.")
+        out = summaries.export_period_pdf(store, actor, user.id, date_from, date_to, args.out,
+                                          profile, marking)
+    else:
+        teams = [u for u in accounts.list_org_units(store)
+                 if u.kind == "team" and u.name.casefold() == args.team.casefold()]
+        if len(teams) != 1:
+            raise UserError(f"No team is called '{args.team}'." if not teams else
+                            f"More than one team is called '{args.team}'.")
+        out = summaries.export_team_pdf(store, actor, teams[0].id, date_from, date_to,
+                                        args.out, profile, marking)
     print(f"wrote {out}")
     return 0
 

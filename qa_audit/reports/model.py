@@ -84,3 +84,129 @@ class AssessmentReport:
     supervisor_signed: dt.datetime | None
     addenda: tuple[str, ...] = field(default_factory=tuple)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+@dataclass(frozen=True)
+class DiscussedAssessment:
+    """One assessment as it appears in a session record or a period summary."""
+
+    assessed_on: dt.date
+    case_reference: str
+    kind: str
+    framework: str
+    status: str
+    overall: str
+    grades: tuple[tuple[str, str], ...] = ()  # (standard title, grade in words)
+
+
+@dataclass(frozen=True)
+class PromptEntry:
+    standard: str
+    grade: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    profile: Profile
+    marking: str
+    draft: bool
+    held_on: dt.date
+    supervisor: str
+    practitioner: str
+    notes: tuple[tuple[str, str], ...]  # (stage label, notes) in reflective-cycle order
+    practitioner_reflection: str
+    assessments: tuple[DiscussedAssessment, ...]
+    prompts: tuple[PromptEntry, ...]
+    actions: tuple[ActionEntry, ...]
+    supervisor_signed: dt.datetime | None
+    practitioner_signed: dt.datetime | None
+    prepared_by: str
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+@dataclass(frozen=True)
+class StandardTally:
+    """How often each grade was given to one standard (codes of the framework's scale)."""
+
+    area: str
+    title: str
+    counts: tuple[tuple[str, int], ...]  # (grade code, count), in scale order
+    not_applicable: int = 0
+
+    @property
+    def graded(self) -> int:
+        return sum(n for _, n in self.counts)
+
+
+@dataclass(frozen=True)
+class TimePoint:
+    when: dt.date
+    grade_code: str
+    score: float
+
+
+@dataclass(frozen=True)
+class FrameworkSection:
+    """Everything a summary says about the assessments made against one framework."""
+
+    framework: str
+    scale: tuple[GradeBand, ...]
+    standards: tuple[StandardTally, ...]
+    overall: tuple[TimePoint, ...] = ()  # overall grades over time (period summary)
+    quarters: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # quarter -> counts
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    total: int
+    done: int
+    done_on_time: int
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class ReflectionEntry:
+    assessed_on: dt.date
+    case_reference: str
+    agreement: str
+    reflection: str
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    """One practitioner's period, as a reflective cycle."""
+
+    profile: Profile
+    marking: str
+    practitioner: str
+    team: str
+    date_from: dt.date
+    date_to: dt.date
+    assessments: tuple[DiscussedAssessment, ...]
+    sections: tuple[FrameworkSection, ...]
+    reflections: tuple[ReflectionEntry, ...]
+    strengths: tuple[tuple[str, int, int], ...]  # (standard, times at best grade, times graded)
+    development: tuple[tuple[str, int, int], ...]  # (standard, times below second-best, graded)
+    actions: tuple[ActionEntry, ...]
+    action_counts: ActionCounts
+    prepared_by: str
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+@dataclass(frozen=True)
+class TeamReport:
+    """A team's practice over a period: distributions and trends, never individuals."""
+
+    profile: Profile
+    marking: str
+    team: str
+    region: str
+    date_from: dt.date
+    date_to: dt.date
+    status_counts: tuple[tuple[str, int], ...]
+    sections: tuple[FrameworkSection, ...]
+    action_counts: ActionCounts
+    prepared_by: str
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))

@@ -111,3 +111,89 @@ def page_frame(marking: str, audience: str, draft: bool, title: str) -> Any:
             self.restoreState()
 
     return FramedCanvas
+
+
+MARGIN = 48
+
+
+def para(value: str, style: str = "body") -> Any:
+    """A Paragraph of already-escaped markup (use `text()` on anything a user typed)."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(value, styles()[style])
+
+
+def table(rows: list[list[Any]], widths: list[float], header: bool = False) -> Any:
+    """A gridded table; with `header`, the first row repeats on every page it spans."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    grid = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    style = [("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
+             ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eaeef2")))
+    grid.setStyle(TableStyle(style))
+    return grid
+
+
+def header_row(*labels: str) -> list[Any]:
+    return [para(text(label), "label") for label in labels]
+
+
+def details_table(details: list[tuple[str, str]], width: float) -> Any:
+    """Label/value pairs (both user text, escaped here)."""
+    return table([[para(text(a), "label"), para(text(b) or "—")] for a, b in details],
+                 [width * 0.3, width * 0.7])
+
+
+def when(value: Any, fmt: str = "%d %b %Y") -> str:
+    return value.strftime(fmt) if value else "—"
+
+
+def signed(value: Any) -> str:
+    return value.strftime("%d %b %Y %H:%M UTC") if value else "Not signed"
+
+
+def sign_off(rows: list[tuple[str, str, Any]], width: float) -> Any:
+    """The sign-off block: role, name, signed date (or 'Not signed')."""
+    return table([[para(text(role), "label"), para(text(name)), para(signed(at))]
+                  for role, name, at in rows], [width * 0.25, width * 0.4, width * 0.35])
+
+
+def footnote(marking: str, generated_at: Any, prepared_by: str = "") -> Any:
+    by = f" for {text(prepared_by)}" if prepared_by else ""
+    return para(f"Produced {generated_at:%d %b %Y %H:%M} UTC by qa_audit{by}. "
+                f"{text(marking)}: handle and store according to your service's rules.",
+                "small")
+
+
+def build_pdf(flowables: list[Any], *, header_title: str, marking: str, audience: str,
+              draft: bool, title: str, author: str, subject: str) -> bytes:
+    """Lay out `flowables` on A4 inside the marked page frame; the PDF as bytes."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=56,
+        bottomMargin=48, title=title, author=author, subject=subject, creator="qa_audit")
+    doc.build(flowables, canvasmaker=page_frame(marking, audience, draft, header_title))
+    return buffer.getvalue()
+
+
+def content_width() -> float:
+    from reportlab.lib.pagesizes import A4
+
+    return float(A4[0] - 2 * MARGIN)
+
+
+def write_pdf(data: bytes, out: Path) -> Path:
+    """Write atomically so a crash never leaves half a PDF under the final name."""
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    return out

@@ -1,30 +1,124 @@
-"""CSV writing for analysts: plain rows in, files out (written whole or not at all)."""
+"""CSV and XLSX writing for analysts: plain rows in, files out (written whole or not at all).
+
+Spreadsheets run a cell starting with = + - @ as a formula; such text is written so that it
+stays text (CSV: a leading apostrophe; XLSX: a string cell).
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
+import re
+import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Write rows to `path` atomically (temp file then rename); returns the row count."""
     tmp = path.with_name(path.name + ".part")
     count = 0
-    with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
-            count += 1
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow([_cell(v) for v in row])
+                count += 1
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return count
+
+
+def write_text(path: Path, content: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _cell(value: Any) -> Any:
     # A leading = + - @ would run as a formula in a spreadsheet (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in _FORMULA_START:
         return "'" + value
     return "" if value is None else value
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones
+    if isinstance(value, str):
+        return _ILLEGAL_XML.sub("", value)
+    return value
+
+
+def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
+               sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+               ) -> dict[str, int]:
+    """A workbook with an 'About' sheet, then one sheet per (name, header, rows); a sheet
+    longer than Excel allows continues on 'Name 2', 'Name 3'… Returns rows per name."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    info = book.create_sheet("About")
+    info.column_dimensions["A"].width = 22
+    info.column_dimensions["B"].width = 90
+    for key, value in about:
+        label = WriteOnlyCell(info, value=key)
+        label.font = bold
+        info.append([label, _as_text(info, value, WriteOnlyCell)])
+
+    counts: dict[str, int] = {}
+    for name, header, rows in sheets:
+        part, count = 1, 0
+        sheet = _data_sheet(book, name, header, bold, WriteOnlyCell)
+        used = 1
+        for row in rows:
+            if used >= XLSX_MAX_ROWS:
+                part += 1
+                sheet = _data_sheet(book, f"{name} {part}", header, bold, WriteOnlyCell)
+                used = 1
+            sheet.append([_as_text(sheet, v, WriteOnlyCell) if isinstance(v, str)
+                          else _xlsx_value(v) for v in row])
+            used += 1
+            count += 1
+        counts[name] = count
+    tmp = path.with_name(path.name + ".part")
+    try:
+        book.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return counts
+
+
+def _as_text(sheet: Any, value: str, cell_type: Any) -> Any:
+    """A string cell that never becomes a formula, whatever it starts with."""
+    cell = cell_type(sheet, value=_xlsx_value(value))
+    cell.data_type = "s"
+    return cell
+
+
+def _data_sheet(book: Any, name: str, header: Sequence[str], bold: Any, cell_type: Any) -> Any:
+    sheet = book.create_sheet(name)
+    sheet.freeze_panes = "A2"
+    cells = []
+    for h in header:
+        cell = cell_type(sheet, value=h)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    return sheet

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from qa_audit.domain.permissions import Action, Actor, check
-from qa_audit.reports.tabular import write_csv
+from qa_audit.reports.model import Profile
+from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -26,6 +28,7 @@ from qa_audit.store.tables import (
 
 from . import audit_log
 from .listing import _scope
+from .report_data import DEFAULT_MARKING, pseudonym
 from .store import Store
 
 ASSESSMENT_HEADER = (
@@ -139,20 +142,93 @@ def action_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
         yield from session.execute(query).yield_per(5000)
 
 
-def export_csv(store: Store, actor: Actor | None, out_dir: Path) -> ExportResult:
-    """Write assessments.csv, ratings.csv and actions.csv. `actor` None: the whole database
-    (command-line use by whoever holds the database file)."""
+# Dropped from pseudonymised copies: names, and free text (which may hold names).
+NAME_COLUMNS = frozenset({"practitioner", "author", "owner"})
+FREE_TEXT_COLUMNS = frozenset({"evidence", "commentary", "text"})
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    header: tuple[str, ...]
+    rows: Iterable[Sequence[Any]]
+
+
+def shaped(sheet: Sheet, profile: Profile) -> Sheet:
+    """The sheet as `profile` may see it: a pseudonymised copy drops names and free text
+    and replaces case references with a stable hash."""
+    if profile is not Profile.PSEUDONYMISED:
+        return sheet
+    keep = [i for i, h in enumerate(sheet.header)
+            if h not in NAME_COLUMNS and h not in FREE_TEXT_COLUMNS]
+    ref = sheet.header.index("case_reference") if "case_reference" in sheet.header else -1
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for row in sheet.rows:
+            yield tuple(pseudonym(row[i] or "") if i == ref else row[i] for i in keep)
+
+    return Sheet(sheet.name, tuple(sheet.header[i] for i in keep), rows())
+
+
+def _sheets(store: Store, actor: Actor | None, profile: Profile) -> list[Sheet]:
+    return [shaped(s, profile) for s in (
+        Sheet("assessments", ASSESSMENT_HEADER, assessment_rows(store, actor)),
+        Sheet("ratings", RATING_HEADER, rating_rows(store, actor)),
+        Sheet("actions", ACTION_HEADER, action_rows(store, actor)),
+    )]
+
+
+def about(actor: Actor | None, profile: Profile, marking: str, fmt: str) -> list[tuple[str, str]]:
+    """Who the export is for and what it holds; written with every data export."""
+    scope = "the whole database (command line, recovery key)" if actor is None else (
+        f"what a {actor.role.label} may see")
+    rows = [("Export", f"qa_audit {fmt} export of assessments, ratings and actions"),
+            ("Protective marking", marking), ("Copy", profile.label),
+            ("Scope", scope),
+            ("Produced", f"{dt.datetime.now(dt.UTC):%d %b %Y %H:%M} UTC")]
+    if actor is not None and profile is not Profile.PSEUDONYMISED:
+        rows.append(("Produced for", actor.display_name))
+    if profile is Profile.PSEUDONYMISED:
+        rows.append(("Left out", "names of people, and free text (evidence, commentary, "
+                                 "action text); case references replaced by REF- hashes"))
+    rows.append(("Handling", f"{marking}: handle and store according to your service's rules"))
+    return rows
+
+
+def _may_export(actor: Actor | None) -> None:
     if actor is not None:
         check(actor, Action.EXPORT_DATA)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    counts = {
-        "assessments": write_csv(
-            out_dir / "assessments.csv", ASSESSMENT_HEADER, assessment_rows(store, actor)
-        ),
-        "ratings": write_csv(out_dir / "ratings.csv", RATING_HEADER, rating_rows(store, actor)),
-        "actions": write_csv(out_dir / "actions.csv", ACTION_HEADER, action_rows(store, actor)),
-    }
+
+
+def _record(store: Store, actor: Actor | None, action: str) -> None:
     with store.unit_of_work() as session:
-        audit_log.record(session, actor, "export_csv", "database", uuid.UUID(int=0))
-    files = tuple(out_dir / f"{name}.csv" for name in counts)
+        audit_log.record(session, actor, action, "database", uuid.UUID(int=0))
+
+
+def export_csv(store: Store, actor: Actor | None, out_dir: Path,
+               profile: Profile = Profile.MANAGER, marking: str = DEFAULT_MARKING
+               ) -> ExportResult:
+    """Write assessments.csv, ratings.csv, actions.csv and about.txt (who the export is for).
+    `actor` None: the whole database (command-line use by whoever holds the recovery key)."""
+    _may_export(actor)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = {s.name: write_csv(out_dir / f"{s.name}.csv", s.header, s.rows)
+              for s in _sheets(store, actor, profile)}
+    info = out_dir / "about.txt"
+    write_text(info, "".join(f"{k}: {v}\n" for k, v in about(actor, profile, marking, "CSV")))
+    _record(store, actor, f"export_csv_{profile.value}")
+    files = (*(out_dir / f"{name}.csv" for name in counts), info)
     return ExportResult(files, counts)
+
+
+def export_xlsx(store: Store, actor: Actor | None, out: Path,
+                profile: Profile = Profile.MANAGER, marking: str = DEFAULT_MARKING
+                ) -> ExportResult:
+    """One workbook: an About sheet (marking, who it is for), then assessments, ratings and
+    actions."""
+    _may_export(actor)
+    about_rows = about(actor, profile, marking, "XLSX")
+    counts = write_xlsx(out, about_rows, [(s.name.capitalize(), s.header, s.rows)
+                                          for s in _sheets(store, actor, profile)])
+    _record(store, actor, f"export_xlsx_{profile.value}")
+    return ExportResult((out,), {k.lower(): v for k, v in counts.items()})

@@ -112,7 +112,8 @@ def export_assessment_pdf(
     store: Store, actor: Actor, assessment_id: uuid.UUID, out: Path,
     profile: Profile = Profile.MANAGER, marking: str = DEFAULT_MARKING,
 ) -> Path:
-    from qa_audit.reports.pdf_assessment import render_assessment, write_pdf
+    from qa_audit.reports.pdf_assessment import render_assessment
+    from qa_audit.reports.pdf_common import write_pdf
 
     report = assessment_report(store, actor, assessment_id, profile, marking)
     return write_pdf(render_assessment(report), out)

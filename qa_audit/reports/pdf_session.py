@@ -1,0 +1,91 @@
+"""The record of one reflective supervision session, as a PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .model import DiscussedAssessment, SessionReport
+from .pdf_assessment import actions_table
+from .pdf_common import (
+    build_pdf,
+    content_width,
+    details_table,
+    footnote,
+    header_row,
+    or_none,
+    para,
+    sign_off,
+    table,
+    text,
+)
+
+TITLE = "Supervision session record"
+
+
+def assessments_table(items: Sequence[DiscussedAssessment], width: float,
+                      with_grades: bool = True) -> Any:
+    """Date, case, framework, overall and status; with `with_grades`, each standard's
+    grade under the row."""
+    rows: list[list[Any]] = [header_row("Date", "Case reference", "Kind / framework",
+                                        "Overall", "Status")]
+    for a in items:
+        rows.append([para(a.assessed_on.strftime("%d %b %Y")), para(text(a.case_reference)
+                     or "—"), para(f"{text(a.kind)}<br/>{text(a.framework)}", "small"),
+                     para(text(a.overall)), para(text(a.status))])
+        if with_grades and a.grades:
+            grades = "; ".join(f"{text(title)}: <b>{text(grade)}</b>"
+                               for title, grade in a.grades)
+            rows.append([para("", "small"), para(grades, "small"), "", "", ""])
+    grid = table(rows, [width * 0.15, width * 0.2, width * 0.28, width * 0.22, width * 0.15],
+                 header=True)
+    from reportlab.platypus import TableStyle
+
+    spans = [("SPAN", (1, r), (-1, r)) for r, row in enumerate(rows) if row[2] == ""]
+    grid.setStyle(TableStyle(spans))
+    return grid
+
+
+def story(report: SessionReport, width: float) -> list[Any]:
+    from reportlab.platypus import Spacer
+
+    p = para
+    out: list[Any] = [p(TITLE, "h1"), p(text(report.profile.label), "small"), Spacer(1, 6),
+                      details_table([("Date", report.held_on.strftime("%d %B %Y")),
+                                     ("Supervisor", report.supervisor),
+                                     ("Practitioner", report.practitioner)], width)]
+    for label, notes in report.notes:
+        out += [p(text(label), "h2"), p(or_none(notes))]
+    out += [p("The practitioner's reflection", "h2"), p(or_none(report.practitioner_reflection))]
+    out.append(p("Assessments discussed", "h2"))
+    if report.assessments:
+        out.append(assessments_table(report.assessments, width))
+    else:
+        out.append(p("<i>None recorded</i>"))
+    out.append(p("Reflective prompts used", "h2"))
+    if report.prompts:
+        out.append(p("From the standards graded below the framework's second-best grade.",
+                     "small"))
+        rows: list[list[Any]] = [header_row("Standard", "Grade", "Prompt")]
+        rows += [[p(text(x.standard)), p(text(x.grade)), p(text(x.text))]
+                 for x in report.prompts]
+        out.append(table(rows, [width * 0.3, width * 0.18, width * 0.52], header=True))
+    else:
+        out.append(p("<i>None recorded</i>"))
+    out.append(p("Actions agreed", "h2"))
+    out.append(actions_table(report.actions, width) if report.actions
+               else p("<i>None recorded</i>"))
+    out.append(p("Sign-off", "h2"))
+    out.append(sign_off([("Supervisor", report.supervisor, report.supervisor_signed),
+                         ("Practitioner", report.practitioner, report.practitioner_signed)],
+                        width))
+    out += [Spacer(1, 8), footnote(report.marking, report.generated_at, report.prepared_by)]
+    return out
+
+
+def render_session(report: SessionReport) -> bytes:
+    return build_pdf(
+        story(report, content_width()), header_title=TITLE, marking=report.marking,
+        audience=report.profile.label, draft=report.draft,
+        title=f"{TITLE} — {report.held_on:%d %b %Y}", author=report.supervisor,
+        subject=f"{TITLE} · {report.profile.label}")

@@ -1,0 +1,209 @@
+"""Session records, period and team summaries: generated from a real database, opened back
+with pypdf, checked for what must be there and (pseudonymised, team) what must not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from qa_audit.errors import InvalidInput, PermissionDenied
+from qa_audit.reports.model import Profile
+from qa_audit.services import assessments, summaries, supervision
+from qa_audit.services.report_data import pseudonym
+
+NASTY = "<b>bold</b> &amp; <font size=80>big</font> </para>"
+TODAY = dt.date.today()
+MONTH_AGO = TODAY - dt.timedelta(days=30)
+
+
+def _pages(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+def _flat(path: Path) -> str:
+    """All text with whitespace removed: line wrapping may split a phrase anywhere."""
+    return _squash("".join(_pages(path)))
+
+
+def _squash(value: str) -> str:
+    return re.sub(r"\s+", "", value)
+
+
+def _has(flat: str, *needles: str) -> None:
+    for needle in needles:
+        assert _squash(needle) in flat, needle
+
+
+def _framed(path: Path, marking: str = "OFFICIAL-SENSITIVE") -> None:
+    pages = _pages(path)
+    for number, page in enumerate(pages, start=1):
+        assert page.count(marking) >= 2, f"marking missing on page {number}"
+        assert f"Page {number} of {len(pages)}" in page
+
+
+def _low_seen_audit(world, actions: tuple[tuple[str, dt.date], ...] = ()) -> object:
+    """A submitted audit with the 'seen' standard below the second-best grade, and these
+    actions for the practitioner."""
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.save_rating(world.store, world.supervisor, aid, "seen", grade="RI",
+                            evidence="Not seen alone")
+    for text, due in actions:
+        assessments.add_action(world.store, world.supervisor, aid, text,
+                               owner_id=world.fca.user_id, due_on=due, standard_id="seen")
+    assessments.submit(world.store, world.supervisor, aid)
+    return aid
+
+
+def _signed_session(world, aid) -> object:
+    sid = supervision.create_session(world.store, world.supervisor, world.fca.user_id)
+    supervision.set_assessments(world.store, world.supervisor, sid, [aid])
+    supervision.save_notes(world.store, world.supervisor, sid, {
+        "what_happened": "We read the audit together. " + NASTY,
+        "analysis": "Direct work tools were not used."})
+    supervision.add_action(world.store, world.supervisor, sid, "Use the three houses tool",
+                           TODAY + dt.timedelta(days=14))
+    supervision.save_fca_reflection(world.store, world.fca, sid, "I will see children alone.")
+    supervision.sign(world.store, world.supervisor, sid)
+    supervision.sign(world.store, world.fca, sid)
+    return sid
+
+
+def test_session_record_has_notes_grades_prompts_actions_and_signatures(world, tmp_path):
+    sid = _signed_session(world, _low_seen_audit(world))
+    out = summaries.export_session_pdf(world.store, world.supervisor, sid, tmp_path / "s.pdf")
+    flat = _flat(out)
+    _has(flat, "Supervision session record", "Manager copy", "What happened (experience)",
+                   "We read the audit together.", NASTY, "Direct work tools were not used.",
+                   "Reflection", "Action plan", "I will see children alone.",
+                   "PL-2024-00001", "Mini standards for tests 1",
+                   "The child is seen and heard: Requires improvement to be good (RI)",
+                   "What did the child want the court to know?",  # the prompt used
+         "Use the three houses tool", "Fatima Khan", "Sam Supervisor")
+    assert "Notsigned" not in flat and "DRAFT" not in flat  # both signed
+    _framed(out)
+    _has(flat, "Analysis", "None recorded")  # empty 'reflection' stage says so
+
+
+def test_session_record_is_a_draft_until_both_sign_and_pseudonymised_hides_names(world,
+                                                                                 tmp_path):
+    aid = _low_seen_audit(world)
+    sid = supervision.create_session(world.store, world.supervisor, world.fca.user_id)
+    supervision.set_assessments(world.store, world.supervisor, sid, [aid])
+    out = summaries.export_session_pdf(world.store, world.supervisor, sid, tmp_path / "p.pdf",
+                                       Profile.PSEUDONYMISED, marking="OFFICIAL")
+    flat = _flat(out)
+    _has(flat, "DRAFT", "Not signed")
+    assert "FatimaKhan" not in flat and "SamSupervisor" not in flat
+    assert "PL-2024-00001" not in flat and pseudonym("PL-2024-00001") in flat
+    _framed(out, "OFFICIAL")
+    meta = PdfReader(out).metadata
+    assert meta is not None and meta.author != "Sam Supervisor"
+
+
+def test_session_record_refused_outside_the_team(world, tmp_path):
+    sid = supervision.create_session(world.store, world.supervisor, world.fca.user_id)
+    with pytest.raises(PermissionDenied):
+        summaries.export_session_pdf(world.store, world.supervisor2, sid, tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_period_summary_is_a_reflective_cycle_with_trends_themes_and_actions(world, tmp_path):
+    first = _low_seen_audit(world)
+    assessments.respond(world.store, world.fca, first, "Reflection " + NASTY,
+                        assessments.Agreement.PARTLY, reasons="Partly")
+    _low_seen_audit(world, (("Overdue action", MONTH_AGO),))
+    world.new_audit()  # a draft: never in the practitioner's summary
+    out = summaries.export_period_pdf(world.store, world.fca, world.fca.user_id, MONTH_AGO,
+                                      TODAY, tmp_path / "period.pdf", Profile.PRACTITIONER)
+    flat = _flat(out)
+    order = [flat.index(_squash(h)) for h in ("1. What happened", "2. Reflection", "3. Analysis",
+                                     "4. Action plan")]
+    assert order == sorted(order)
+    _has(flat, *("Practitioner period summary", "Practitioner copy", "Fatima Khan",
+                   "Newcastle 1", "Overall grades over time", "Reflection " + NASTY,
+                   "Partly agrees", "Recurring areas for development",
+                   "Overdue action", "Overdue", "Counts and shares"))
+    # 'seen' was below the second-best grade in both audits: a recurring development area.
+    dev = flat[flat.index("Recurringareasfordevelopment"):flat.index("4.Actionplan")]
+    assert "Thechildisseenandheard22" in dev  # below second-best twice, graded twice
+    assert "Assessments2" in flat  # the draft is not counted
+    _framed(out)
+
+
+def test_period_summary_pseudonymised_and_permissions(world, tmp_path):
+    _low_seen_audit(world)
+    out = summaries.export_period_pdf(world.store, world.supervisor, world.fca.user_id,
+                                      MONTH_AGO, TODAY, tmp_path / "p.pdf",
+                                      Profile.PSEUDONYMISED)
+    flat = _flat(out)
+    assert "FatimaKhan" not in flat and "PL-2024-00001" not in flat
+    assert pseudonym("PL-2024-00001") in flat and "SamSupervisor" not in flat
+    with pytest.raises(PermissionDenied):  # another FCA's summary
+        summaries.export_period_pdf(world.store, world.fca2, world.fca.user_id, MONTH_AGO,
+                                    TODAY, tmp_path / "x.pdf")
+    with pytest.raises(PermissionDenied):  # another team's supervisor
+        summaries.export_period_pdf(world.store, world.supervisor2, world.fca.user_id,
+                                    MONTH_AGO, TODAY, tmp_path / "x.pdf")
+    with pytest.raises(InvalidInput):
+        summaries.export_period_pdf(world.store, world.supervisor, world.fca.user_id, TODAY,
+                                    MONTH_AGO, tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_empty_period_says_so(world, tmp_path):
+    long_ago = dt.date(2001, 1, 1)
+    out = summaries.export_period_pdf(world.store, world.fca, world.fca.user_id, long_ago,
+                                      long_ago, tmp_path / "e.pdf")
+    flat = _flat(out)
+    _has(flat, "No assessments in this period", "None recorded")
+
+
+def test_team_summary_shows_distributions_and_names_no_one(world, tmp_path):
+    for _ in range(3):
+        _low_seen_audit(world)
+    finalised = world.finalised_audit()
+    assert finalised
+    out = summaries.export_team_pdf(world.store, world.supervisor, world.team_id, MONTH_AGO,
+                                    TODAY, tmp_path / "team.pdf")
+    flat = _flat(out)
+    _has(flat, *("Team practice summary", "Newcastle 1", "North", "Grades by standard",
+                   "Counts and shares", "Trend by quarter", "Action completion",
+                   "No practitioner is named or ranked", "Mini standards for tests 1"))
+    for name in ("FatimaKhan", "GwenJones", "PL-2024-00001"):
+        assert name not in flat, name  # no individual and no case, even in a manager copy
+    # 'seen': three RI and one G -> 75% RI of 4 graded.
+    table = flat[flat.index("Countsandshares"):]
+    # O 0, G 1 (25%), RI 3 (75%), I 0, N/A 0, graded 4
+    assert "Thechildisseenandheard00%125%375%00%04" in table
+    _framed(out)
+
+
+def test_team_summary_permissions_and_empty_period(world, tmp_path):
+    with pytest.raises(PermissionDenied):
+        summaries.export_team_pdf(world.store, world.fca, world.team_id, MONTH_AGO, TODAY,
+                                  tmp_path / "x.pdf")
+    with pytest.raises(PermissionDenied):
+        summaries.export_team_pdf(world.store, world.other_ql, world.team_id, MONTH_AGO, TODAY,
+                                  tmp_path / "x.pdf")
+    out = summaries.export_team_pdf(world.store, world.ql, world.team2_id, MONTH_AGO, TODAY,
+                                    tmp_path / "t2.pdf")  # a quality lead, another team
+    _has(_flat(out), "No submitted assessments in this period")
+
+
+def test_long_action_table_repeats_its_header_on_every_page(world, tmp_path):
+    _low_seen_audit(world, tuple(
+        (f"Action number {n} " + "with a longer description " * 3,
+         TODAY + dt.timedelta(days=n)) for n in range(70)))
+    out = summaries.export_period_pdf(world.store, world.supervisor, world.fca.user_id,
+                                      MONTH_AGO, TODAY, tmp_path / "long.pdf")
+    pages = _pages(out)
+    with_actions = [p for p in pages if "Action number" in p]
+    assert len(with_actions) >= 2
+    for page in with_actions:
+        assert "Action" in page and "Owner" in page and "Due" in page and "Status" in page
+    assert all(f"Action number {n} " in "".join(pages) for n in range(70))
