@@ -12,9 +12,15 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from qa_audit.domain.permissions import Actor
+    from qa_audit.services.store import Store
 
 
 def main(out: Path) -> int:
@@ -72,6 +78,7 @@ def main(out: Path) -> int:
         window.editor.tabs.setCurrentIndex(3)
         shot(window, "08-editor-actions")
     window.close()
+    export_shots(store, sup, shot, out)
 
     fca = accounts.sign_in(store, fca_name, DEMO_PASSWORD)
     window = MainWindow(store, fca, fca_name)
@@ -98,6 +105,47 @@ def main(out: Path) -> int:
     store.close()
     del Role
     return 0
+
+
+def wait(condition: Callable[[], bool], seconds: float = 60) -> None:
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + seconds
+    while not condition() and time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def export_shots(store: Store, sup: Actor, shot: Callable[[QWidget, str], None],
+                 out: Path) -> None:
+    """The export dialogs with their previews and a finished batch."""
+    from qa_audit.domain.workflow import Status
+    from qa_audit.services.documents import DocumentKind
+    from qa_audit.services.listing import AssessmentQuery, list_assessments
+    from qa_audit.ui.export_dialogs import BatchExportDialog, ExportPdfDialog
+
+    done = list_assessments(store, sup, AssessmentQuery(statuses=(Status.FINALISED,)), limit=1)
+    dialogs = [(ExportPdfDialog(store, sup, DocumentKind.ASSESSMENT, target=done[0].id),
+                "13-export-assessment-preview")] if done else []
+    dialogs += [(ExportPdfDialog(store, sup, DocumentKind.TEAM), "14-export-team-preview"),
+                (ExportPdfDialog(store, sup, DocumentKind.PERIOD), "15-export-period-preview")]
+    for dialog, name in dialogs:
+        dialog.period.quick.activated.emit(2)  # last quarter
+        dialog.show()
+        dialog.make_preview()
+        wait(lambda d=dialog: d.preview.page_count > 0)  # type: ignore[misc]
+        shot(dialog, name)
+        dialog.close()
+    batch = BatchExportDialog(store, sup)
+    batch.period.quick.activated.emit(2)
+    batch.folder.setText(str(out / "batch"))
+    batch.show()
+    batch.start()
+    wait(lambda: batch.result_ is not None)
+    shot(batch, "16-batch-export-done")
+    batch.close()
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ def grade_bars(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
                            fontSize=7.5))
         length = max(1.0, bar_w * (entry.score or 0) / top)
         fill = colors.HexColor(colour_of(scale, entry.grade_code))
-        drawing.add(Rect(label_w, y + 1, length, row_h - 4, fillColor=fill, strokeWidth=0))
+        drawing.add(Rect(label_w, y + 1, length, row_h - 4, fillColor=fill, strokeColor=None,
+                         strokeWidth=0))
         drawing.add(String(label_w + length + 4, y + 3, entry.grade_label, fontName=FONT,
                            fontSize=7.5))
     if not rows:

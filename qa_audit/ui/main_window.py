@@ -31,6 +31,7 @@ from qa_audit.domain.permissions import Action, Actor, Role, allowed
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import UserError
 from qa_audit.services import accounts
+from qa_audit.services.documents import DocumentKind
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
@@ -121,6 +122,11 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self._build_pages()
         self.nav.currentRowChanged.connect(self._navigate)
+        # With an assessment open the nav keeps its current row (unselected), so focusing the
+        # list does not pick a row and close the editor; choosing that row is a click or
+        # Enter on it.
+        self.nav.itemClicked.connect(self._nav_item_chosen)
+        self.nav.itemActivated.connect(self._nav_item_chosen)
         self.lock_screen = LockScreen(self)
         self.stack.addWidget(self.lock_screen)
         self._build_menus()
@@ -173,9 +179,17 @@ class MainWindow(QMainWindow):
             if isinstance(page, AssessmentListView):
                 page.openRequested.connect(self.open_assessment)
 
+    def _nav_item_chosen(self, item: QListWidgetItem) -> None:
+        if self.editor is not None:
+            self._navigate(self.nav.row(item))
+
     def _navigate(self, row: int) -> None:
         if row < 0 or not self._leave_editor():
             return
+        if not self.nav.item(row).isSelected():
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(row)
+            self.nav.blockSignals(False)
         key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
         self.stack.setCurrentWidget(self.pages[key])
         self.last_page = key
@@ -208,8 +222,9 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(editor)
         self.stack.setCurrentWidget(editor)
         self.nav.blockSignals(True)
-        self.nav.clearSelection()
-        self.nav.setCurrentRow(-1)
+        if self.nav.currentRow() < 0 and self.nav.count():
+            self.nav.setCurrentRow(0)
+        self.nav.clearSelection()  # no page is highlighted while the editor is shown
         self.nav.blockSignals(False)
         editor.tree.setFocus()
 
@@ -265,6 +280,7 @@ class MainWindow(QMainWindow):
                               QKeySequence.StandardKey.Print,
                               "Export the open assessment as a reflective-supervision summary")
         toolbar.addAction(export)
+        self._build_reports_menu(bar)
         file_menu.addSeparator()
         self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
         self._action(file_menu, "Sign &out", self.sign_out, tip="Sign out and close")
@@ -278,6 +294,25 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self._show_keys, "F1")
         self._action(help_menu, "&About qa_audit", self._about)
+
+    def _build_reports_menu(self, bar: Any) -> None:
+        reports = bar.addMenu("&Reports")
+        actor = self.actor
+        if allowed(actor, Action.EXPORT_ASSESSMENT):
+            self._action(reports, "&Practitioner period summary…",
+                         lambda: self.export_summary(DocumentKind.PERIOD), "Ctrl+Shift+P",
+                         "A practitioner's assessments over a period, as a reflective cycle")
+        if allowed(actor, Action.VIEW_THEMES):
+            self._action(reports, "&Team summary…",
+                         lambda: self.export_summary(DocumentKind.TEAM), "Ctrl+Shift+T",
+                         "A team's grade distributions, trends and action completion")
+            self._action(reports, "&Batch export assessment PDFs…", self.export_batch,
+                         "Ctrl+Shift+B", "One summary PDF per assessment of a team and period")
+        if allowed(actor, Action.EXPORT_DATA):
+            reports.addSeparator()
+            self._action(reports, "Export &data (CSV or XLSX)…", self.export_data,
+                         "Ctrl+Shift+E", "Assessments, ratings and actions for analysis")
+        reports.menuAction().setVisible(not reports.isEmpty())
 
     def _build_status(self) -> None:
         status = self.statusBar()
@@ -296,11 +331,9 @@ class MainWindow(QMainWindow):
             self.editor.flush()
 
     def export_pdf(self) -> None:
-        """Save the open assessment as a PDF, for a chosen audience, off the GUI thread."""
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
-
-        from qa_audit.reports.model import Profile
-        from qa_audit.services.report_data import export_assessment_pdf
+        """The open assessment as a reflective-supervision summary: audience, marking,
+        preview, then save (rendering and writing off the GUI thread)."""
+        from .export_dialogs import ExportPdfDialog
 
         editor = self.editor
         if editor is None:
@@ -308,29 +341,31 @@ class MainWindow(QMainWindow):
             return
         if not editor.flush():
             return
-        labels = [p.label for p in Profile]
-        default = 0 if self.actor.role is Role.FCA else 1
-        choice, ok = QInputDialog.getItem(self, "Export PDF", "Who is this copy for?", labels,
-                                          default, False)
-        if not ok:
-            return
-        profile = list(Profile)[labels.index(choice)]
         detail = editor.state.detail
-        name = f"summary-{(detail.case_reference or 'observation')}-{profile.value}.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, "Save PDF", name, "PDF (*.pdf)")
-        if not path:
-            return
-        from pathlib import Path
+        name = f"summary-{(detail.case_reference or 'observation')}.pdf"
+        dialog = ExportPdfDialog(self.store, self.actor, DocumentKind.ASSESSMENT,
+                                 target=detail.id, default_name=name,
+                                 marking=self.settings.protective_marking, parent=self)
+        dialog.exec()
 
-        from .workers import run_in_background
+    def export_summary(self, kind: DocumentKind) -> None:
+        from .export_dialogs import ExportPdfDialog
 
-        marking = self.settings.protective_marking
-        self.save_state.setText("Exporting PDF…")
-        run_in_background(
-            lambda _p: export_assessment_pdf(self.store, self.actor, detail.id, Path(path),
-                                             profile, marking),
-            lambda out: self.save_state.setText(f"PDF saved: {out}"),
-            lambda exc, tb: show_error(self, exc, tb))
+        name = "period-summary.pdf" if kind is DocumentKind.PERIOD else "team-summary.pdf"
+        ExportPdfDialog(self.store, self.actor, kind, default_name=name,
+                        marking=self.settings.protective_marking, parent=self).exec()
+
+    def export_batch(self) -> None:
+        from .export_dialogs import BatchExportDialog
+
+        BatchExportDialog(self.store, self.actor, self.settings.protective_marking,
+                          self).exec()
+
+    def export_data(self) -> None:
+        from .export_dialogs import DataExportDialog
+
+        DataExportDialog(self.store, self.actor, self.settings.protective_marking,
+                         self).exec()
 
     def _focus_search(self) -> None:
         page = self.stack.currentWidget()
@@ -341,6 +376,8 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", "\n".join([
             "Ctrl+1…Ctrl+6  go to a page", "Ctrl+N  new case audit",
             "Ctrl+Shift+N  new practice observation", "Ctrl+F  find a case reference",
+            "Ctrl+Shift+P  practitioner period summary", "Ctrl+Shift+T  team summary",
+            "Ctrl+Shift+B  batch export PDFs", "Ctrl+Shift+E  export data (CSV/XLSX)",
             "Enter  open the selected assessment", "In an assessment:",
             "  1–9  grade the standard (in the scale's order), N  not applicable",
             "  Alt+1–9  grade even while typing", "  Ctrl+Down / Ctrl+Up  next / previous "

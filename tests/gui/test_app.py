@@ -172,6 +172,32 @@ def test_opening_an_assessment_and_going_back_keeps_text(qtbot, world) -> None:
     assert detail.ratings["seen"].evidence == "Typed then navigated away"
 
 
+def test_focusing_the_navigation_or_switching_tabs_keeps_the_editor_open(qtbot, world) -> None:
+    """Focusing the page list used to pick its first row and close the open assessment."""
+    from PySide6.QtCore import Qt
+
+    aid = world.new_audit()
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("team")
+    window.open_assessment(aid)
+    editor = window.editor
+    assert editor is not None and not window.nav.selectedItems()
+    for index in range(editor.tabs.count()):
+        editor.tabs.setCurrentIndex(index)
+        qtbot.wait(10)
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_Tab)
+    qtbot.wait(10)
+    assert window.editor is editor and window.stack.currentWidget() is editor
+    # Choosing the page it came from (Enter on it) goes back to that page.
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_Return)
+    assert window.editor is None and window.stack.currentWidget() is window.pages["team"]
+    assert window.nav.currentItem().isSelected()
+
+
 def test_supervision_session_in_the_app(qtbot, world) -> None:
     from qa_audit.services import supervision as sv
     from qa_audit.ui.views.supervision import SupervisionView

@@ -141,8 +141,13 @@ class SessionPanel(QScrollArea):
         self.sign_button.setToolTip("Save, then sign the record as agreed")
         self.sign_button.clicked.connect(self.sign)
         self.signatures = QLabel()
+        self.export_button = QPushButton("E&xport record…")
+        self.export_button.setToolTip("The session record as last saved, as a PDF: "
+                                      "preview, then save")
+        self.export_button.clicked.connect(self.export_record)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.sign_button)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.signatures, 1)
         layout.addLayout(buttons)
         self.setEnabled(False)
@@ -227,6 +232,18 @@ class SessionPanel(QScrollArea):
             show_error(self, exc)
         self.show_session(self.session_id)  # type: ignore[arg-type]
         self.view.sessions.refresh()
+
+    def export_record(self) -> None:
+        from qa_audit.services.documents import DocumentKind
+
+        from ..export_dialogs import ExportPdfDialog
+
+        if self.session_id is None:
+            return
+        # The record as last saved: saving here would withdraw a signature.
+        ExportPdfDialog(self.view.store, self.view.actor, DocumentKind.SESSION,
+                        target=self.session_id, default_name="supervision-record.pdf",
+                        parent=self).exec()
 
     def add_action(self) -> None:
         text = self.action_text.text().strip()
