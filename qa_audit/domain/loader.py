@@ -7,12 +7,16 @@ problems at once instead of stopping at the first.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.reader import ReaderError
 
 from qa_audit.errors import FrameworkError, Problem
 
@@ -42,8 +46,15 @@ _NULL = "tag:yaml.org,2002:null"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
+_BOM = b"\xef\xbb\xbf"
+# Line breaks as PyYAML and libyaml count them for their marks (YAML 1.1): \r\n, \r, \n and
+# also NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR -- but not \f, \v or \x1c-\x1e, which
+# str.splitlines() would also split on.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# Builds int/float values exactly as yaml.safe_load would (0x10, 0b11, 017, 1_000, 1:30).
+_SCALARS = SafeConstructor()
 
-T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 
 def load_framework(path: str | Path) -> Framework:
@@ -72,11 +83,14 @@ def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
 def parse_framework(raw: bytes | str, filename: str = "<framework>") -> Framework:
     """Parse framework YAML text; raise `FrameworkError` listing every problem."""
     if isinstance(raw, bytes):
+        body = raw[len(_BOM):] if raw.startswith(_BOM) else raw
         try:
-            text = raw.decode("utf-8-sig")
+            text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            # exc.start is a byte offset into `body`; report line and column in characters
+            # (the BOM is not part of line 1, as in the YAML marks).
+            before = body[: exc.start].decode("utf-8")
+            line, col = _position(before, len(before))
             raise FrameworkError(
                 [Problem(filename, line, col, "file is not UTF-8 text; save it as UTF-8")]
             ) from exc
@@ -96,6 +110,15 @@ def parse_framework(raw: bytes | str, filename: str = "<framework>") -> Framewor
             what += (f" ({exc.context} that starts at line {start.line + 1}, "
                      f"column {start.column + 1})")
         raise FrameworkError([Problem(filename, line, col, f"YAML syntax error: {what}")]) from exc
+    except ReaderError as exc:
+        # Its `position` is a byte offset with libyaml but a character index with PyYAML, so
+        # locate the first occurrence of the refused character instead.
+        index = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        if index < 0:
+            raise FrameworkError([Problem(filename, 1, 1, f"YAML error: {exc}")]) from exc
+        line, col = _position(text, index)
+        what = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        raise FrameworkError([Problem(filename, line, col, f"YAML error: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise FrameworkError([Problem(filename, 1, 1, f"YAML error: {exc}")]) from exc
     checker = _Checker(filename)
@@ -105,9 +128,17 @@ def parse_framework(raw: bytes | str, filename: str = "<framework>") -> Framewor
     return framework
 
 
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of `text[index]`, numbered like YAML marks."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    return line, index - start + 1
+
+
 def _tab_indentation(text: str, filename: str) -> list[Problem]:
     problems = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             problems.append(
@@ -204,10 +235,19 @@ class _Checker:
             self.error(node, f"{where} must be a number")
             return default
         try:
-            return float(node.value.replace("_", ""))
-        except ValueError:
+            # The value yaml.safe_load gives: 0x10, 0b11, 017, 1_000 and 1:30 are ints too.
+            built = (
+                _SCALARS.construct_yaml_int(node)
+                if node.tag == _INT
+                else _SCALARS.construct_yaml_float(node)
+            )
+            value = float(built)
+        except (ValueError, IndexError, OverflowError):  # e.g. an explicit `!!int abc`
+            value = math.nan
+        if not math.isfinite(value):
             self.error(node, f"{where} must be a number")
             return default
+        return value
 
     def boolean(self, node: yaml.Node | None, where: str, *, default: bool) -> bool:
         if node is None:
@@ -223,16 +263,23 @@ class _Checker:
         items = self.sequence(node, where, non_empty=False)
         return tuple(self.text(item, f"{where} item") for item in items)
 
-    def choice(self, node: yaml.Node | None, where: str, enum: type[T], default: T) -> T:
-        if node is None:
-            return default
+    def choice(self, node: yaml.Node | None, where: str, enum: type[E], default: E) -> E:
+        """The enum member named by `node`; `default` if it is absent or invalid."""
+        value = None if node is None else self.member(node, where, enum)
+        return default if value is None else value
+
+    def member(self, node: yaml.Node, where: str, enum: type[E]) -> E | None:
+        """The enum member named by `node`, or None (with one problem reported) if invalid."""
+        before = len(self.problems)
         value = self.text(node, where)
+        if len(self.problems) != before:  # not text, or empty: already reported
+            return None
         try:
-            return enum(value)  # type: ignore[call-arg]
+            return enum(value)
         except ValueError:
-            allowed = ", ".join(str(getattr(e, "value", e)) for e in enum)  # type: ignore[attr-defined]
+            allowed = ", ".join(e.value for e in enum)
             self.error(node, f"{where} '{value}' is not one of: {allowed}")
-            return default
+            return None
 
     def unique(self, items: list[tuple[str, yaml.Node]], what: str) -> None:
         seen: dict[str, yaml.Node] = {}
@@ -300,12 +347,12 @@ class _Checker:
         if node is None:
             return ()
         items = self.sequence(node, "applies_to")
-        kinds = [
-            self.choice(item, "applies_to", AssessmentKind, AssessmentKind.CASE_AUDIT)
-            for item in items
-        ]
-        self.unique([(k.value, n) for k, n in zip(kinds, items, strict=True)], "applies_to value")
-        return tuple(dict.fromkeys(kinds))
+        # An invalid value is reported once, where it is; it is not replaced by a default
+        # (which would then be reported again as a duplicate of a real value).
+        kinds = [(self.member(item, "applies_to", AssessmentKind), item) for item in items]
+        valid = [(kind, item) for kind, item in kinds if kind is not None]
+        self.unique([(kind.value, item) for kind, item in valid], "applies_to value")
+        return tuple(dict.fromkeys(kind for kind, _ in valid))
 
     def scale(self, node: yaml.Node) -> Scale | None:
         body = self.mapping(node, "scale", required=("grades",), optional=("not_applicable",))
@@ -334,11 +381,11 @@ class _Checker:
                 self.error(g["colour"], f"colour '{colour}' must look like \"#1a7f37\"")
             before = len(self.problems)
             score = self.number(g.get("score"), "grade score", default=0.0)
-            score_ok = len(self.problems) == before
-            if not score_ok:
+            # A missing score (already reported by mapping()) is as unknown as a bad one: the
+            # default 0 must not be compared with the neighbouring grades.
+            if "score" not in g or len(self.problems) != before:
                 valid_scores = False
-            if ("score" in g and grades and "code" in g and score_ok and valid_scores
-                    and score >= grades[-1].score):
+            if valid_scores and grades and "code" in g and score >= grades[-1].score:
                 self.error(
                     g["score"],
                     f"grade scores must strictly decrease (best grade first): {score:g} is not "
@@ -455,33 +502,35 @@ class _Checker:
                 continue
             fid = self.identifier(f.get("id"), "context field id")
             ids.append((fid, f.get("id", fnode)))
-            ftype = self.choice(f.get("type"), "context field type", FieldType, FieldType.TEXT)
-            choices = self.text_list(f.get("choices"), "choices")
-            if ftype in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
-                if not choices:
+            ftype = (
+                self.member(f["type"], "context field type", FieldType)
+                if "type" in f
+                else FieldType.TEXT
+            )
+            choices: tuple[str, ...] = ()
+            if ftype is None:
+                pass  # the bad type is the problem; choices cannot be judged against it
+            elif ftype not in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+                if "choices" in f:
                     self.error(
-                        f.get("choices", fnode),
-                        f"context field '{fid}' of type {ftype.value} needs a list of choices",
+                        f["choices"], f"choices only apply to choice fields, not {ftype.value}"
                     )
-                self.unique(
-                    list(
-                        zip(
-                            choices,
-                            self.sequence(f["choices"], "choices", non_empty=False),
-                            strict=False,
-                        )
-                    )
-                    if "choices" in f
-                    else [],
-                    "choice",
+            elif "choices" not in f or (
+                isinstance(f["choices"], yaml.SequenceNode) and not f["choices"].value
+            ):
+                self.error(
+                    f.get("choices", fnode),
+                    f"context field '{fid}' of type {ftype.value} needs a list of choices",
                 )
-            elif "choices" in f:
-                self.error(f["choices"], f"choices only apply to choice fields, not {ftype.value}")
+            else:
+                items = self.sequence(f["choices"], "choices", non_empty=False)  # a non-list: once
+                choices = tuple(self.text(item, "choices item") for item in items)
+                self.unique(list(zip(choices, items, strict=True)), "choice")
             fields.append(
                 ContextField(
                     id=fid,
                     label=self.text(f.get("label"), "context field label"),
-                    type=ftype,
+                    type=ftype or FieldType.TEXT,
                     choices=choices,
                     required=self.boolean(f.get("required"), "required", default=False),
                     help=self.text(f.get("help"), "help"),
@@ -498,7 +547,10 @@ class _Checker:
         o = self.mapping(node, "overall", required=("method",), optional=("limiting",))
         if o is None:
             return OverallRule()
-        method = self.choice(o.get("method"), "overall.method", OverallMethod, OverallMethod.MEAN)
+        # None if missing or invalid (reported once); then how `limiting` fits is not judged.
+        method = (
+            self.member(o["method"], "overall.method", OverallMethod) if "method" in o else None
+        )
         known = {s.id for a in areas for s in a.standards}
         limiting: list[str] = []
         if "limiting" in o:
@@ -507,8 +559,8 @@ class _Checker:
                 if sid and areas and sid not in known:
                     self.error(item, f"overall.limiting names unknown standard '{sid}'")
                 limiting.append(sid)
-            if method is not OverallMethod.LIMITING:
+            if method is not None and method is not OverallMethod.LIMITING:
                 self.error(o["limiting"], "overall.limiting is only used with method: limiting")
-        elif method is OverallMethod.LIMITING and "method" in o:
+        elif method is OverallMethod.LIMITING:
             self.error(o["method"], "method: limiting needs a 'limiting' list of standard ids")
-        return OverallRule(method, tuple(limiting))
+        return OverallRule(method or OverallMethod.MEAN, tuple(limiting))
