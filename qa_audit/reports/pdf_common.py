@@ -11,6 +11,7 @@ from typing import Any
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
+FONT_ARABIC = "NotoSansArabic"  # Arabic script incl. Urdu letters DejaVu lacks (ہ ے ۓ ۂ)
 _FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 
 
@@ -20,24 +21,59 @@ def register_fonts() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    pdfmetrics.registerFont(TTFont(FONT, str(_FONTS / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONTS / "DejaVuSans-Bold.ttf")))
-    addMapping(FONT, 0, 0, FONT)
-    addMapping(FONT, 1, 0, FONT_BOLD)
-    addMapping(FONT, 0, 1, FONT)
-    addMapping(FONT, 1, 1, FONT_BOLD)
+    for family, regular, bold in ((FONT, "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+                                  (FONT_ARABIC, "NotoSansArabic-Regular.ttf",
+                                   "NotoSansArabic-Bold.ttf")):
+        pdfmetrics.registerFont(TTFont(family, str(_FONTS / regular)))
+        pdfmetrics.registerFont(TTFont(family + "-Bold", str(_FONTS / bold)))
+        addMapping(family, 0, 0, family)
+        addMapping(family, 1, 0, family + "-Bold")
+        addMapping(family, 0, 1, family)
+        addMapping(family, 1, 1, family + "-Bold")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+# A run of Arabic-script words on one line (words joined by spaces or tabs).
+_ARABIC_RUN = re.compile(f"[{_ARABIC}]+(?:[ \t]+[{_ARABIC}]+)*")
+# What the Arabic font can draw besides Arabic; other characters touching an Arabic word
+# are set apart by a space, because reportlab shapes each word in its first font.
+_ARABIC_FONT_ALSO = frozenset(" !,-.0123456789:\u00a0")
+
+
+def _arabic_runs(escaped: str) -> str:
+    """Arabic-script runs in the Arabic font, words in right-to-left order (each word is
+    shaped and set right to left by HarfBuzz when the paragraph is drawn)."""
+    out: list[str] = []
+    last = 0
+    for match in _ARABIC_RUN.finditer(escaped):
+        start, end = match.span()
+        before = escaped[start - 1] if start else " "
+        after = escaped[end] if end < len(escaped) else " "
+        out.append(escaped[last:start])
+        if not before.isspace() and before not in _ARABIC_FONT_ALSO and before != ">":
+            out.append(" ")
+        words = match.group(0).split()
+        out.append(f'<font face="{FONT_ARABIC}">{" ".join(reversed(words))}</font>')
+        if not after.isspace() and after not in _ARABIC_FONT_ALSO and after != "<":
+            out.append(" ")
+        last = end
+    out.append(escaped[last:])
+    return "".join(out)
+
+
 def text(value: str | None) -> str:
     """User text made safe for a reportlab Paragraph: markup printed as typed, line breaks
-    kept. Paragraph reads `<`, `>` and `&` as markup, so they are escaped here."""
+    kept, Arabic and Urdu in a font that has them. Paragraph reads `<`, `>` and `&` as
+    markup, so they are escaped here."""
     if not value:
         return ""
-    clean = _CONTROL.sub("", value)
-    return html.escape(clean, quote=False).replace("\n", "<br/>")
+    clean = html.escape(_CONTROL.sub("", value), quote=False)
+    if _ARABIC_RUN.search(clean):
+        clean = "\n".join(_arabic_runs(line) for line in clean.split("\n"))
+    return clean.replace("\n", "<br/>")
 
 
 def or_none(value: str | None) -> str:
@@ -117,10 +153,20 @@ MARGIN = 48
 
 
 def para(value: str, style: str = "body") -> Any:
-    """A Paragraph of already-escaped markup (use `text()` on anything a user typed)."""
+    """A Paragraph of already-escaped markup (use `text()` on anything a user typed).
+    Paragraphs holding Arabic script are shaped (HarfBuzz); the rest skip that cost."""
     from reportlab.platypus import Paragraph
 
+    if FONT_ARABIC in value:
+        return Paragraph(value, _shaped(style))
     return Paragraph(value, styles()[style])
+
+
+@lru_cache(maxsize=16)
+def _shaped(style: str) -> Any:
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle(f"{style}-shaped", parent=styles()[style], shaping=1)
 
 
 def table(rows: list[list[Any]], widths: list[float], header: bool = False) -> Any:

@@ -1,0 +1,86 @@
+"""Names and text in any script print: Polish, Welsh, Turkish, Arabic and Urdu, with Arabic
+script in a font that has every letter, shaped, and its words set right to left."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from qa_audit.reports.pdf_common import FONT, FONT_ARABIC, register_fonts, text
+from qa_audit.services import accounts, assessments
+from qa_audit.services.report_data import export_assessment_pdf
+
+URDU = "نگہت چودھری"  # Nighat Chaudhry: ہ (heh goal) is not in DejaVu Sans
+ARABIC = "عمران خان"
+LATIN = "Zofia Wiśniewska, Siân Llewelyn, Çağla Yılmaz, Ørjan Ødegård"
+
+
+def test_arabic_runs_use_the_arabic_font_in_right_to_left_word_order() -> None:
+    assert text(URDU) == f'<font face="{FONT_ARABIC}">چودھری نگہت</font>'
+    # punctuation the Arabic font lacks is kept out of the shaped word
+    assert text(f"({ARABIC});") == f'( <font face="{FONT_ARABIC}">خان عمران</font> );'
+    # markup is still printed as typed, and Latin text is untouched
+    assert text(f"<b>{ARABIC}</b>").startswith("&lt;b&gt; <font")
+    assert text(LATIN) == LATIN
+    assert text(f"a\n{ARABIC}\nb").count("<br/>") == 2
+
+
+def test_every_letter_has_a_glyph_in_the_font_that_draws_it() -> None:
+    from reportlab.pdfbase import pdfmetrics
+
+    register_fonts()
+    arabic = pdfmetrics.getFont(FONT_ARABIC).face.charToGlyph
+    latin = pdfmetrics.getFont(FONT).face.charToGlyph
+    urdu_letters = "ٹڈڑںےۓہھپچژکگی"
+    for ch in URDU + ARABIC + urdu_letters:
+        assert ch.isspace() or ord(ch) in arabic, f"U+{ord(ch):04X}"
+    for ch in LATIN:
+        assert ord(ch) in latin, f"U+{ord(ch):04X}"
+
+
+def _words(pdf: Path) -> list[tuple[float, str]]:
+    """Words as drawn: (x, text in logical order), read back with poppler."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    words = []
+    for line in out.splitlines():
+        if "<word " in line:
+            x = float(line.split('xMin="')[1].split('"')[0])
+            word = line.split(">")[1].split("<")[0]
+            if any("\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff" for c in word):
+                word = word[::-1]  # drawn right to left: read back in visual order
+            word = unicodedata.normalize("NFKC", word)  # presentation forms and ligatures
+            words.append((x, word))
+    return words
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_urdu_practitioner_name_prints_shaped_and_right_to_left(world, tmp_path) -> None:
+    admin = world.admin
+    accounts.add_user(world.store, admin, "nighat", URDU, world.fca.role, "correct horse battery",
+                      world.team_id)
+    nighat = next(u for u in accounts.list_users(world.store) if u.username == "nighat")
+    from qa_audit.domain.framework import AssessmentKind
+
+    aid = assessments.create_assessment(world.store, world.supervisor,
+                                        AssessmentKind.CASE_AUDIT, world.framework_version_id,
+                                        nighat.id, case_id=world.case_id)
+    assessments.save_rating(world.store, world.supervisor, aid, "seen", grade="G",
+                            evidence=f"{ARABIC} and {LATIN}")
+    out = export_assessment_pdf(world.store, world.supervisor, aid, tmp_path / "u.pdf")
+    fonts = {str(f["/BaseFont"]) for page in PdfReader(out).pages
+             for f in page["/Resources"]["/Font"].values()}
+    assert any(FONT_ARABIC in f for f in fonts) and any(FONT in f for f in fonts)
+    words = _words(out)
+    x = {w: pos for pos, w in words}
+    # Right to left: the first word of each name is drawn to the right of the second.
+    assert x["نگہت"] > x["چودھری"]
+    assert x["عمران"] > x["خان"]
+    flat = " ".join(w for _, w in words)
+    for name in ("Wiśniewska,", "Siân", "Çağla", "Yılmaz,", "Ødegård"):
+        assert name in flat, name
