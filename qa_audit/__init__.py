@@ -1,8 +1,5 @@
 """qa_audit: practice quality audits for family-court social work."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("qa-audit")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
+# The one place the version is written (pyproject reads it): no package-metadata lookup at
+# every start.
+__version__ = "0.1.0"

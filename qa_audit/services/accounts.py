@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, Role, check
@@ -327,12 +328,17 @@ def list_users(store: Store, role: Role | None = None) -> list[UserInfo]:
         query = select(User).order_by(col(User.display_name))
         if role is not None:
             query = query.where(User.role == role.value)
-        return [_user_info(session, u) for u in session.exec(query)]
+        users = session.exec(query).all()
+        teams = dict(session.exec(select(OrgUnit.id, OrgUnit.name).where(
+            OrgUnit.kind == "team")).all())
+        return [UserInfo(u.id, u.username, u.display_name, Role(u.role), u.team_id,
+                         teams.get(u.team_id, "") if u.team_id else "", u.active)
+                for u in users]
 
 
 def user_count(store: Store) -> int:
     with store.reading() as session:
-        return len(session.exec(select(User.id)).all())
+        return int(session.exec(select(func.count()).select_from(User)).one())
 
 
 def _user_info(session: Session, user: User) -> UserInfo:

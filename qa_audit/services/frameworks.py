@@ -12,7 +12,6 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from qa_audit.domain.framework import Framework, framework_from_dict
-from qa_audit.domain.loader import load_framework, parse_framework
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.errors import FrameworkConflict, NotFound
 from qa_audit.store.tables import FrameworkVersion
@@ -44,12 +43,16 @@ class ImportResult:
 
 def import_framework_file(store: Store, actor: Actor, path: str | Path) -> ImportResult:
     """Validate a YAML file and store it; raises `FrameworkError` with every problem."""
+    from qa_audit.domain.loader import load_framework  # YAML only when importing
+
     return import_framework(store, actor, load_framework(path))
 
 
 def import_framework_text(
     store: Store, actor: Actor, text: bytes | str, filename: str
 ) -> ImportResult:
+    from qa_audit.domain.loader import parse_framework
+
     return import_framework(store, actor, parse_framework(text, filename))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -31,11 +31,13 @@ from qa_audit.domain.permissions import Action, Actor, Role, allowed
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import UserError
 from qa_audit.services import accounts
-from qa_audit.services.documents import DocumentKind
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
 from .dialogs import NewAssessmentDialog
+
+if TYPE_CHECKING:
+    from qa_audit.services.documents import DocumentKind
 from .editor import AssessmentEditor
 from .errors import show_error
 from .views.actions import ActionsView
@@ -296,6 +298,8 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About qa_audit", self._about)
 
     def _build_reports_menu(self, bar: Any) -> None:
+        from qa_audit.services.documents import DocumentKind  # reports load on first use
+
         reports = bar.addMenu("&Reports")
         actor = self.actor
         if allowed(actor, Action.EXPORT_ASSESSMENT):
@@ -333,6 +337,8 @@ class MainWindow(QMainWindow):
     def export_pdf(self) -> None:
         """The open assessment as a reflective-supervision summary: audience, marking,
         preview, then save (rendering and writing off the GUI thread)."""
+        from qa_audit.services.documents import DocumentKind
+
         from .export_dialogs import ExportPdfDialog
 
         editor = self.editor
@@ -351,7 +357,7 @@ class MainWindow(QMainWindow):
     def export_summary(self, kind: DocumentKind) -> None:
         from .export_dialogs import ExportPdfDialog
 
-        name = "period-summary.pdf" if kind is DocumentKind.PERIOD else "team-summary.pdf"
+        name = "period-summary.pdf" if kind.value == "period" else "team-summary.pdf"
         ExportPdfDialog(self.store, self.actor, kind, default_name=name,
                         marking=self.settings.protective_marking, parent=self).exec()
 

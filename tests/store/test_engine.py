@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 from qa_audit.errors import StoreError
 from qa_audit.services.store import Store
-from qa_audit.store.engine import current_revision, head_revision
+from qa_audit.store.engine import HEAD_REVISION, current_revision, head_revision
 
 
 def test_migrations_match_the_tables(store: Store) -> None:
@@ -75,3 +75,9 @@ def test_failed_unit_of_work_leaves_the_last_committed_state(world) -> None:
 def _count(store: Store, table: str) -> int:
     with store.engine.connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_head_revision_constant_matches_the_migration_scripts(store) -> None:
+    """Start-up compares with HEAD_REVISION instead of importing alembic: keep them equal
+    (a new migration must update it)."""
+    assert head_revision(store.engine) == HEAD_REVISION

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.domain.workflow import Status
-from qa_audit.services import accounts, frameworks
+from qa_audit.services import frameworks, summaries
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
@@ -74,8 +74,10 @@ class AssessmentListView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(title)
+        # The indicator first: enabling sorting then asks for the order the model already
+        # has (newest first), so the list is queried once, not three times.
+        self.table.horizontalHeader().setSortIndicator(5, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -99,10 +101,9 @@ class AssessmentListView(QWidget):
             self.status.addItem(status.label, status.value)
         self.practitioner = _combo("Practitioner filter", "Show one practitioner's assessments")
         self.practitioner.addItem(ANY, None)
-        if self.actor.role is not Role.FCA:
-            for user in accounts.list_users(self.store, Role.FCA):
-                if self.actor.role is not Role.SUPERVISOR or user.team_id == self.actor.team_id:
-                    self.practitioner.addItem(user.display_name, user.id)
+        if self.actor.role is not Role.FCA:  # the team's (supervisor) or region's (lead)
+            for user_id, name in summaries.practitioners_visible(self.store, self.actor):
+                self.practitioner.addItem(name, user_id)
         self.framework = _combo("Framework filter", "Show assessments against one framework")
         self.framework.addItem(ANY, None)
         for info in frameworks.latest_versions(self.store):
