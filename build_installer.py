@@ -89,7 +89,14 @@ def smoke_test(program: Path) -> None:
              "--out", str(pdf), "--user", user, env=env)
         text = "".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
         assert "OFFICIAL-SENSITIVE" in text, "PDF has no protective marking"
-        _run(program, "--db", str(db), "--self-test", "--user", user, env=env)
+        out = _run(program, "--db", str(db), "--self-test", "--user", user, env=env)
+        assert "main window opened and closed" in out, out
+        assert "PDF preview rendered 1 page(s)" in out, out
+        period_pdf = home / "period.pdf"
+        _run(program, "--db", str(db), "export", "pdf", "--practitioner", user,
+             "--from", "2000-01-01", "--to", "2100-01-01", "--out", str(period_pdf),
+             "--user", user, env=env)
+        assert PdfReader(period_pdf).pages, "no period summary"
     print("smoke test passed")
 
 

@@ -41,9 +41,19 @@ APP_CHILD = textwrap.dedent("""
         for _ in range(10):
             if model is not None and model.canFetchMore():
                 model.fetchMore()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"rss {rss:.1f}", flush=True)
+        print(f"rss {peak_mb():.1f}", flush=True)
         app.quit()
+    def peak_mb():
+        # VmHWM: this program's own peak. ru_maxrss would include the parent's peak,
+        # which Linux carries into a child started by vfork/exec.
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.installEventFilter(Painted(window))
     window.show()
     app.exec()

@@ -33,6 +33,22 @@ def application() -> QApplication:
     return app
 
 
+def _preview_self_test() -> str:
+    """A PDF with Urdu text made and rendered as the preview would: proves the fonts, the
+    shaping engine and the page renderer are in the installed app."""
+    import uharfbuzz  # noqa: F401  (reportlab shapes Arabic script with it)
+
+    from qa_audit.reports.pdf_common import build_pdf, para, text
+
+    from .export_dialogs import rasterise
+
+    data = build_pdf([para(text("Self-test: Zofia Wiśniewska, نگہت چودھری"))],
+                     header_title="Self-test", marking="OFFICIAL", audience="test",
+                     draft=False, title="Self-test", author="qa_audit", subject="self-test")
+    pages = rasterise(data, 200)
+    return f"PDF preview rendered {len(pages)} page(s) of {pages[0].width()} px"
+
+
 def open_store(target: str) -> Store | None:
     try:
         return Store.open(target)
@@ -73,6 +89,7 @@ def run_app(target: str, demo: bool = False, *, username: str = "",
         app.exec()
         store.close()
         print("self-test: main window opened and closed")
+        print(f"self-test: {_preview_self_test()}")
         return 0
     hint = ""
     if demo:
