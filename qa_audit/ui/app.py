@@ -36,7 +36,7 @@ def application() -> QApplication:
 def _preview_self_test() -> str:
     """A PDF with Urdu text made and rendered as the preview would: proves the fonts, the
     shaping engine and the page renderer are in the installed app."""
-    import uharfbuzz  # noqa: F401  (reportlab shapes Arabic script with it)
+    import uharfbuzz  # type: ignore[import-untyped]  # noqa: F401  (reportlab shapes with it)
 
     from qa_audit.reports.pdf_common import build_pdf, para, text
 
