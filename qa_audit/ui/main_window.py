@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
@@ -38,13 +39,9 @@ from .dialogs import NewAssessmentDialog
 
 if TYPE_CHECKING:
     from qa_audit.services.documents import DocumentKind
-from .editor import AssessmentEditor
+
+    from .editor import AssessmentEditor
 from .errors import show_error
-from .views.actions import ActionsView
-from .views.admin import AdminView
-from .views.assessments import AssessmentListView
-from .views.frameworks import FrameworksView
-from .views.supervision import SupervisionView
 
 SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
                 Status.FINALISED)
@@ -101,6 +98,39 @@ class LockScreen(QFrame):
         w.unlock()
 
 
+class Pages:
+    """The main window's pages by key, each built (and its module imported) the first time
+    it is shown, so start-up pays only for the page the user lands on."""
+
+    def __init__(self, stack: QStackedWidget, on_built: Callable[[QWidget], None]) -> None:
+        self._stack, self._on_built = stack, on_built
+        self._factories: dict[str, Callable[[], QWidget]] = {}
+        self._widgets: dict[str, QWidget] = {}
+
+    def add(self, key: str, factory: Callable[[], QWidget]) -> None:
+        self._factories[key] = factory
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._factories
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._factories)
+
+    def __getitem__(self, key: str) -> QWidget:
+        if key not in self._widgets:
+            widget = self._factories[key]()
+            self._stack.addWidget(widget)
+            self._widgets[key] = widget
+            self._on_built(widget)
+        return self._widgets[key]
+
+    def built(self) -> list[QWidget]:
+        return list(self._widgets.values())
+
+    def first(self) -> QWidget:
+        return self[next(iter(self._factories))]
+
+
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, actor: Actor, username: str) -> None:
         super().__init__()
@@ -121,8 +151,9 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
-        self.pages: dict[str, QWidget] = {}
+        self.pages = Pages(self.stack, self._page_built)
         self._build_pages()
+        self.stack.setCurrentWidget(self.pages.first())
         self.nav.currentRowChanged.connect(self._navigate)
         # With an assessment open the nav keeps its current row (unselected), so focusing the
         # list does not pick a row and close the editor; choosing that row is a click or
@@ -144,42 +175,67 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self)
 
     # -- pages -----------------------------------------------------------------------------
-    def _add_page(self, key: str, title: str, widget: QWidget) -> None:
-        self.pages[key] = widget
-        self.stack.addWidget(widget)
+    def _add_page(self, key: str, title: str, factory: Callable[[], QWidget]) -> None:
+        self.pages.add(key, factory)
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.nav.addItem(item)
 
+    def _page_built(self, page: QWidget) -> None:
+        from .views.assessments import AssessmentListView
+
+        if isinstance(page, AssessmentListView):
+            page.openRequested.connect(self.open_assessment)
+            page.newRequested.connect(self.new_assessment)
+
     def _build_pages(self) -> None:
-        a = self.actor
+        from .views.assessments import AssessmentListView
+
+        a, store = self.actor, self.store
+
+        def actions(title: str, team: bool) -> Callable[[], QWidget]:
+            def make() -> QWidget:
+                from .views.actions import ActionsView
+
+                return ActionsView(store, a, title, team=team)
+            return make
+
+        def supervision() -> QWidget:
+            from .views.supervision import SupervisionView
+
+            return SupervisionView(store, a)
+
+        def framework_list() -> QWidget:
+            from .views.frameworks import FrameworksView
+
+            return FrameworksView(store, a)
+
+        def admin() -> QWidget:
+            from .views.admin import AdminView
+
+            return AdminView(store, a)
+
         if a.role is Role.SUPERVISOR:
-            mine = AssessmentListView(self.store, a, "My assessments",
-                                      AssessmentQuery(author_id=a.user_id), show_new=True)
-            mine.newRequested.connect(self.new_assessment)
-            self._add_page("mine", "My assessments", mine)
+            self._add_page("mine", "My assessments", lambda: AssessmentListView(
+                store, a, "My assessments", AssessmentQuery(author_id=a.user_id),
+                show_new=True))
         if a.role is Role.FCA:
-            self._add_page("feedback", "Feedback for me", AssessmentListView(
-                self.store, a, "Feedback for me", AssessmentQuery(statuses=SUBMITTED_ON)))
-            self._add_page("my-actions", "My actions",
-                           ActionsView(self.store, a, "My open actions", team=False))
+            self._add_page("feedback", "Feedback for me", lambda: AssessmentListView(
+                store, a, "Feedback for me", AssessmentQuery(statuses=SUBMITTED_ON)))
+            self._add_page("my-actions", "My actions", actions("My open actions", False))
         if a.role in (Role.SUPERVISOR, Role.QUALITY_LEAD):
             title = "Team" if a.role is Role.SUPERVISOR else "Region"
-            self._add_page("team", title, AssessmentListView(
-                self.store, a, f"{title} assessments", AssessmentQuery()))
+            self._add_page("team", title, lambda: AssessmentListView(
+                store, a, f"{title} assessments", AssessmentQuery()))
         if a.role is Role.SUPERVISOR:
             self._add_page("team-actions", "Team actions",
-                           ActionsView(self.store, a, "Team's open and overdue actions",
-                                       team=True))
+                           actions("Team's open and overdue actions", True))
         if a.role in (Role.SUPERVISOR, Role.FCA):
-            self._add_page("supervision", "Supervision", SupervisionView(self.store, a))
+            self._add_page("supervision", "Supervision", supervision)
         if allowed(a, Action.VIEW_FRAMEWORKS):
-            self._add_page("frameworks", "Frameworks", FrameworksView(self.store, a))
+            self._add_page("frameworks", "Frameworks", framework_list)
         if allowed(a, Action.MANAGE_USERS):
-            self._add_page("admin", "Admin", AdminView(self.store, a))
-        for page in self.pages.values():
-            if isinstance(page, AssessmentListView):
-                page.openRequested.connect(self.open_assessment)
+            self._add_page("admin", "Admin", admin)
 
     def _nav_item_chosen(self, item: QListWidgetItem) -> None:
         if self.editor is not None:
@@ -212,6 +268,8 @@ class MainWindow(QMainWindow):
     def open_assessment(self, assessment_id: uuid.UUID) -> None:
         if not self._leave_editor():
             return
+        from .editor import AssessmentEditor
+
         try:
             editor = AssessmentEditor(self.store, self.actor, assessment_id)
         except UserError as exc:
@@ -249,7 +307,10 @@ class MainWindow(QMainWindow):
         self.show_page(last or next(iter(self.pages)))
 
     def _refresh_lists(self) -> None:
-        for page in self.pages.values():
+        from .views.actions import ActionsView
+        from .views.assessments import AssessmentListView
+
+        for page in self.pages.built():
             if isinstance(page, AssessmentListView | ActionsView):
                 page.refresh()
 
@@ -374,6 +435,8 @@ class MainWindow(QMainWindow):
                          self).exec()
 
     def _focus_search(self) -> None:
+        from .views.assessments import AssessmentListView
+
         page = self.stack.currentWidget()
         if isinstance(page, AssessmentListView):
             page.search.setFocus()
@@ -425,7 +488,7 @@ class MainWindow(QMainWindow):
         self._idle.start()
 
     def pages_first(self) -> QWidget:
-        return next(iter(self.pages.values()))
+        return self.pages.first()
 
     def sign_out(self) -> None:
         self.close()
