@@ -77,15 +77,18 @@ class Assessment(SQLModel, table=True):
     __table_args__ = (
         # Lists are read newest first within a scope: these let SQLite walk the index in
         # order and stop after one page instead of sorting the whole scope. They also carry
-        # the id (and, for team and region, what the themes aggregate groups and joins by),
-        # so a page of ids and the aggregate never read the wide assessment rows, whose
-        # pages an encrypted database must decrypt one by one.
+        # the case (for case-reference search), the id and, for team and region, what the
+        # themes aggregate groups and joins by: a filtered count, a page of ids and the
+        # aggregate never read the wide assessment rows, whose pages an encrypted database
+        # must decrypt one by one.
         Index("ix_assessment_team_date", "team_id", "assessed_on", "status",
-              "framework_version_id", "id"),
+              "framework_version_id", "case_id", "id"),
         Index("ix_assessment_region_date", "region_id", "assessed_on", "status", "team_id",
-              "framework_version_id", "id"),
-        Index("ix_assessment_author_date", "author_id", "assessed_on", "status", "id"),
-        Index("ix_assessment_subject_date", "subject_id", "assessed_on", "status", "id"),
+              "framework_version_id", "case_id", "id"),
+        Index("ix_assessment_author_date", "author_id", "assessed_on", "status", "case_id",
+              "id"),
+        Index("ix_assessment_subject_date", "subject_id", "assessed_on", "status", "case_id",
+              "id"),
     )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     kind: str

@@ -1,4 +1,4 @@
-"""Scope indexes of assessments also cover ids and the themes aggregate's columns
+"""Scope indexes of assessments also cover case, id and the themes aggregate's columns
 
 Revision ID: 0004
 Revises: 0003
@@ -12,11 +12,12 @@ branch_labels = None
 depends_on = None
 
 NEW = {
-    "ix_assessment_team_date": ["team_id", "assessed_on", "status", "framework_version_id", "id"],
+    "ix_assessment_team_date": ["team_id", "assessed_on", "status", "framework_version_id",
+                                "case_id", "id"],
     "ix_assessment_region_date": ["region_id", "assessed_on", "status", "team_id",
-                                  "framework_version_id", "id"],
-    "ix_assessment_author_date": ["author_id", "assessed_on", "status", "id"],
-    "ix_assessment_subject_date": ["subject_id", "assessed_on", "status", "id"],
+                                  "framework_version_id", "case_id", "id"],
+    "ix_assessment_author_date": ["author_id", "assessed_on", "status", "case_id", "id"],
+    "ix_assessment_subject_date": ["subject_id", "assessed_on", "status", "case_id", "id"],
 }
 OLD = {
     "ix_assessment_team_date": ["team_id", "assessed_on", "status"],
