@@ -12,6 +12,7 @@ OK = "#1a7f37"  # 5.1:1
 WARN = "#9a6700"  # 4.9:1
 BAD = "#b42318"  # 6.1:1
 SURFACE = "#f6f8fa"
+DISABLED = "#8c959f"  # 3:1, for controls that cannot be used (WCAG exempts them)
 
 STATUS_COLOURS = {
     Status.DRAFT: MUTED,
@@ -24,6 +25,7 @@ STATUS_COLOURS = {
 
 STYLE_SHEET = f"""
 QWidget {{ color: {TEXT}; }}
+QWidget:disabled {{ color: {DISABLED}; }}
 QListWidget#navigation {{ background: {SURFACE}; border: none; font-size: 11pt; }}
 QListWidget#navigation::item {{ padding: 8px 12px; }}
 QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}
