@@ -429,9 +429,10 @@ class _Generator:
             agreement = rng.choices(["agree", "partly", "disagree"], [8, 3, 1])[0]
             responses.append({
                 "id": _uid(rng), "assessment_id": row["id"], "fca_id": row["subject_id"],
-                "reflection": rng.choice(demo_text.REFLECTIONS) if responded else "",
+                "reflection": (rng.choice(demo_text.REFLECTIONS[agreement]) if responded
+                               else ""),
                 "agreement": agreement,
-                "reasons": "" if agreement == "agree" else "The timescale was set by the court.",
+                "reasons": demo_text.REASONS[agreement],
                 "signed_at": row["updated_at"] if responded else None,
                 "updated_at": row["updated_at"], "row_version": 1})
 

@@ -82,10 +82,28 @@ ACTIONS = [
     "Review the pre-proceedings checklist before the next allocation.",
     "Attend the learning session on working with IROs.",
 ]
-REFLECTIONS = [
-    "I agree that the child's own words should have featured more; I will use direct work tools.",
-    "Useful feedback. Time pressure around the hearing affected the analysis.",
-    "I recognise the strengths identified and will build on the partnership approach.",
-    "I partly agree: the delay was outside my control, but I could have named its impact.",
-]
+# The practitioner's reflection and reasons, by how far they agree with the assessment.
+REFLECTIONS = {
+    "agree": [
+        "I agree that the child's own words should have featured more; I will use direct "
+        "work tools.",
+        "I recognise the strengths identified and will build on the partnership approach.",
+        "Useful feedback. I will add a chronology-based delay analysis next time.",
+    ],
+    "partly": [
+        "I partly agree: the delay was outside my control, but I could have named its impact.",
+        "I partly agree. Time pressure around the hearing affected the analysis, though the "
+        "plan could have been tested further.",
+    ],
+    "disagree": [
+        "I do not agree with the grade for the care plan: the plan was tested at the IRH, "
+        "which the file records.",
+        "I disagree: the child was seen alone twice; the visit notes are in the second bundle.",
+    ],
+}
+REASONS = {
+    "agree": "",
+    "partly": "The timescale was set by the court.",
+    "disagree": "The evidence is in the file but was not looked at.",
+}
 SHORT_TEXT = ["Supervisor and FCA", "FCA, child and carer", "FCA and parent", "Team meeting"]
