@@ -34,7 +34,8 @@ def story(report: AssessmentReport, width: float) -> list[Any]:
         ("Practitioner", report.practitioner), ("Supervisor", report.supervisor),
         ("Date", report.assessed_on.strftime("%d %B %Y")),
         ("Case reference", report.case_reference or "—"),
-        ("Case type", f"{report.case_type or '—'} ({report.law_type or '—'} law)"),
+        ("Case type", f"{report.case_type or '—'}"
+                      + (f" ({report.law_type} law)" if report.law_type else "")),
         ("Framework", f"{report.framework} · #{report.framework_hash}"),
         ("Status", report.status), ("Overall judgement", report.overall),
     ]

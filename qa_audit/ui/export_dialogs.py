@@ -96,13 +96,16 @@ class PdfPreview(QScrollArea):
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._pages.addWidget(label)
 
-    def show_pages(self, images: list[QImage]) -> None:
+    def show_pages(self, images: list[QImage], ratio: float = 1.0) -> None:
+        """Show page images rendered at `ratio` device pixels per point (sharp at 200%)."""
         self._clear()
         for number, image in enumerate(images, start=1):
             label = QLabel()
             pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(ratio)
             label.setPixmap(pixmap)
-            label.setFixedSize(pixmap.width() + 2, pixmap.height() + 2)
+            label.setFixedSize(round(pixmap.width() / ratio) + 2,
+                               round(pixmap.height() / ratio) + 2)
             label.setAccessibleName(f"Page {number} of {len(images)}")
             label.setStyleSheet("border: 1px solid #8c959f; background: white;")
             self._pages.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -197,8 +200,12 @@ class ExportPdfDialog(QDialog):
             form.addRow("&Practitioner:" if kind is DocumentKind.PERIOD else "&Team:",
                         self.target)
             form.addRow("Pe&riod:", self.period)
-        elif target is not None:
-            self.target.addItem(kind.label, target)
+        else:
+            for unasked in (self.period, self.target):  # one assessment or session
+                unasked.setParent(self)
+                unasked.hide()
+            if target is not None:
+                self.target.addItem(kind.label, target)
         self.profile = _profile_combo(actor)
         form.addRow("&Copy for:", self.profile)
         self.marking = QLineEdit(marking)
@@ -255,15 +262,16 @@ class ExportPdfDialog(QDialog):
     def make_preview(self) -> None:
         request = self.request()
         store, actor = self.store, self.actor
+        ratio = self.devicePixelRatioF()
         self._busy(True, "Making the preview…")
 
         def job(_p: Progress) -> tuple[bytes, list[QImage]]:
             data = documents.render_pdf(store, actor, request)
-            return data, rasterise(data)
+            return data, rasterise(data, round(PREVIEW_WIDTH * ratio))
 
         def done(result: tuple[bytes, list[QImage]]) -> None:
             self._data, self._data_for = result[0], request
-            self.preview.show_pages(result[1])
+            self.preview.show_pages(result[1], ratio)
             self._busy(False, f"{len(result[1])} page(s) · {request.profile.label}")
 
         self._worker = run_in_background(job, done, self._failed)
