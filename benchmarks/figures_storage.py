@@ -184,7 +184,7 @@ def _bulk(ctx: Context, encrypted: bool) -> tuple[list[float], list[float]]:
     from sqlalchemy import text
 
     from qa_audit.store import tables
-    from qa_audit.store.bulk import insert_many
+    from qa_audit.store.bulk import bulk_insert
 
     path, info = demo(ctx, encrypted)
     store = Store.open(path)
@@ -239,10 +239,10 @@ def _bulk(ctx: Context, encrypted: bool) -> tuple[list[float], list[float]]:
     a_sql = f"INSERT INTO assessment ({', '.join(a_cols)}) VALUES ({', '.join('?' * len(a_cols))})"
     r_sql = f"INSERT INTO rating ({', '.join(r_cols)}) VALUES ({', '.join('?' * len(r_cols))})"
 
-    def ours() -> None:
+    def ours() -> None:  # the store's bulk path, as an import uses it
         with store.engine.begin() as conn:
-            insert_many(conn, tables.Assessment.__table__, a_rows)  # type: ignore[arg-type]
-            insert_many(conn, tables.Rating.__table__, r_rows)  # type: ignore[arg-type]
+            bulk_insert(conn, [(tables.Assessment.__table__, a_rows),  # type: ignore[list-item]
+                               (tables.Rating.__table__, r_rows)])  # type: ignore[list-item]
             conn.rollback()
 
     raw_conn = raw_connection(ctx, encrypted)

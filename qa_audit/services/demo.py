@@ -42,6 +42,7 @@ from qa_audit.store.bulk import (
     insert_many,
     insert_records,
     insert_tuples,
+    large_cache,
     storage_value,
 )
 
@@ -110,10 +111,8 @@ def generate_demo(
         # One big load into a new file: a rollback journal avoids writing every page twice
         # (into the WAL and again at checkpoint). WAL comes back right after.
         _journal_mode(store, "DELETE")
-    with store.engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            # A big page cache for the bulk load (B-trees of a million rows), then back.
-            conn.exec_driver_sql("PRAGMA cache_size=-512000")
+    # A big page cache for the load (B-trees of a million rows), then the usual size again.
+    with store.engine.begin() as conn, large_cache(conn, 500):
         gen.organisation(conn)
         gen.people(conn)
         gen.cases(conn)
@@ -121,8 +120,6 @@ def generate_demo(
                                  tables.Response)]
         with indexes_deferred(conn, heavy):
             gen.assessments(conn)
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA cache_size=-2000")
     if sqlite:
         _journal_mode(store, "WAL")
     accounts.grant_shared_password(store, gen.usernames, DEMO_PASSWORD)

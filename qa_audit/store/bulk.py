@@ -11,6 +11,32 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert
 
 BATCH = 5000
+BULK_CACHE_MIB = 256
+
+
+@contextmanager
+def large_cache(conn: Connection, mib: int = BULK_CACHE_MIB) -> Iterator[None]:
+    """A big SQLite page cache on this connection while a bulk write runs, then the previous
+    size again. Rows with random UUID keys land on pages all over large indexes; with a
+    small cache those pages are read again and again, and an encrypted database decrypts
+    (and checks) every one of them each time."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
+
+
+def bulk_insert(conn: Connection, loads: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]]
+                ) -> int:
+    """Insert many rows into several tables on the caller's transaction (imports): a large
+    page cache for the duration, Core executemany in batches. Returns the rows written."""
+    with large_cache(conn):
+        return sum(insert_many(conn, table, rows) for table, rows in loads)
 
 
 def insert_many(
