@@ -17,13 +17,14 @@ from qa_audit.domain.permissions import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The app's own start-up order (qa_audit.cli._gui): the database layer, then Qt.
 APP_CHILD = textwrap.dedent("""
     import resource, sys
-    from PySide6.QtCore import QEvent, QObject, QTimer
     from qa_audit.services import accounts
     from qa_audit.services.store import Store
     from qa_audit.ui.app import application
     from qa_audit.ui.main_window import MainWindow
+    from PySide6.QtCore import QEvent, QObject, QTimer
     app = application()
     store = Store.open(sys.argv[1])
     actor = accounts.sign_in(store, sys.argv[2], sys.argv[3])
