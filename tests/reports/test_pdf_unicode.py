@@ -3,12 +3,10 @@ script in a font that has every letter, shaped, and its words set right to left.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from qa_audit.reports.pdf_common import FONT, FONT_ARABIC, register_fonts, text
@@ -44,7 +42,8 @@ def test_every_letter_has_a_glyph_in_the_font_that_draws_it() -> None:
 
 
 def _words(pdf: Path) -> list[tuple[float, str]]:
-    """Words as drawn: (x, text in logical order), read back with poppler."""
+    """Words as drawn: (x, text in logical order), read back with poppler (pdftotext, from
+    poppler-utils, which tools/setup.sh installs)."""
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
                          text=True, check=True).stdout
     words = []
@@ -59,7 +58,6 @@ def _words(pdf: Path) -> list[tuple[float, str]]:
     return words
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 def test_urdu_practitioner_name_prints_shaped_and_right_to_left(world, tmp_path) -> None:
     admin = world.admin
     accounts.add_user(world.store, admin, "nighat", URDU, world.fca.role, "correct horse battery",
