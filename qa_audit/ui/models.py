@@ -26,7 +26,8 @@ from .palette import BAD, STATUS_COLOURS
 
 _Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-PAGE = 200
+PAGE = 200  # rows fetched each time the view scrolls near the end
+FIRST_PAGE = 60  # enough to fill a tall window; a smaller first query paints sooner
 
 
 class AssessmentTableModel(QAbstractTableModel):
@@ -67,7 +68,8 @@ class AssessmentTableModel(QAbstractTableModel):
         try:
             self.beginResetModel()
             self._total = count_assessments(self._store, self._actor, self._query)
-            self._rows = list_assessments(self._store, self._actor, self._query, 0, PAGE)
+            self._rows = list_assessments(self._store, self._actor, self._query, 0,
+                                          FIRST_PAGE)
             self.endResetModel()
         finally:
             self._resetting = False

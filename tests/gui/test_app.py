@@ -14,7 +14,7 @@ from qa_audit.services.listing import AssessmentQuery, SortKey
 from qa_audit.services.store import Store
 from qa_audit.ui.dialogs import NewAssessmentDialog, SetupDialog, SignInDialog
 from qa_audit.ui.main_window import MainWindow
-from qa_audit.ui.models import PAGE, AssessmentTableModel, ListModel
+from qa_audit.ui.models import FIRST_PAGE, AssessmentTableModel, ListModel
 from qa_audit.ui.views.assessments import AssessmentListView
 from qa_audit.ui.views.frameworks import FrameworksView
 
@@ -27,12 +27,12 @@ def _many(world, n: int) -> list:
 
 def test_assessment_model_pages_sorts_and_passes_the_model_tester(qtbot, qtmodeltester,
                                                                   world) -> None:
-    _many(world, PAGE + 15)
+    _many(world, FIRST_PAGE + 15)
     model = AssessmentTableModel(world.store, world.supervisor)
-    assert model.total == PAGE + 15 and model.rowCount() == PAGE
+    assert model.total == FIRST_PAGE + 15 and model.rowCount() == FIRST_PAGE
     assert model.canFetchMore()
     model.fetchMore()
-    assert model.rowCount() == PAGE + 15 and not model.canFetchMore()
+    assert model.rowCount() == FIRST_PAGE + 15 and not model.canFetchMore()
     qtmodeltester.check(model)
     model.sort(0, Qt.SortOrder.AscendingOrder)
     assert model.query.sort is SortKey.CASE and not model.query.descending
