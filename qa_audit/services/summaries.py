@@ -24,7 +24,6 @@ from qa_audit.reports.model import (
     GradeBand,
     PeriodReport,
     Profile,
-    PromptEntry,
     ReflectionEntry,
     SessionReport,
     StandardTally,
@@ -142,7 +141,7 @@ def session_report(store: Store, actor: Actor, session_id: uuid.UUID, profile: P
         practitioner="The practitioner" if hide else detail.fca_name,
         notes=tuple((STAGE_LABELS[s], detail.notes.get(s, "")) for s in STAGES),
         practitioner_reflection=detail.fca_reflection, assessments=discussed,
-        prompts=tuple(PromptEntry(p.standard, p.grade, p.text) for p in detail.prompts),
+        prompts=detail.prompts,
         actions=tuple(_action_entry(a, {}, today, hide, detail.fca_id) for a in detail.actions),
         supervisor_signed=detail.supervisor_signed_at, practitioner_signed=detail.fca_signed_at,
         prepared_by="" if hide else actor.display_name)

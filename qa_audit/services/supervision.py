@@ -13,6 +13,7 @@ from qa_audit.domain.framework import NOT_APPLICABLE
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly
+from qa_audit.reports.model import PromptEntry
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -39,13 +40,6 @@ STAGE_LABELS = {
 
 
 @dataclass(frozen=True)
-class Prompt:
-    standard: str
-    grade: str
-    text: str
-
-
-@dataclass(frozen=True)
 class SessionSummary:
     id: uuid.UUID
     held_on: dt.date
@@ -65,7 +59,7 @@ class SessionDetail:
     notes: dict[str, str]
     fca_reflection: str
     assessments: tuple[AssessmentRow, ...]
-    prompts: tuple[Prompt, ...]
+    prompts: tuple[PromptEntry, ...]
     actions: tuple[ActionInfo, ...]
     supervisor_signed_at: dt.datetime | None
     fca_signed_at: dt.datetime | None
@@ -235,9 +229,10 @@ def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDet
         rows, prompts, actions, row.supervisor_signed_at, row.fca_signed_at)
 
 
-def _prompts(store: Store, session: Session, ids: list[uuid.UUID]) -> tuple[Prompt, ...]:
+def _prompts(store: Store, session: Session, ids: list[uuid.UUID]
+             ) -> tuple[PromptEntry, ...]:
     """Reflective prompts of standards graded below the framework's second-best grade."""
-    out: list[Prompt] = []
+    out: list[PromptEntry] = []
     seen: set[tuple[str, str]] = set()
     for aid in ids:
         a = session.get(Assessment, aid)
@@ -255,5 +250,5 @@ def _prompts(store: Store, session: Session, ids: list[uuid.UUID]) -> tuple[Prom
             for text in standard.prompts:
                 if (standard.id, text) not in seen:
                     seen.add((standard.id, text))
-                    out.append(Prompt(standard.title, grade.label, text))
+                    out.append(PromptEntry(standard.title, grade.label, text))
     return tuple(out)
