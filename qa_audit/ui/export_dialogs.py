@@ -117,14 +117,23 @@ class PdfPreview(QScrollArea):
         return len(self.page_labels)
 
 
-def _profile_combo(actor: Actor) -> QComboBox:
+def _audience_rows(form: QFormLayout, actor: Actor, marking: str, marking_tip: str = ""
+                   ) -> tuple[QComboBox, QLineEdit]:
+    """The "Copy for" and "Protective marking" rows every export asks for; a practitioner's
+    copy is the default for an FCA, a manager's for everyone else."""
     combo = QComboBox()
     for profile in Profile:
         combo.addItem(profile.label, profile)
     combo.setCurrentIndex(list(Profile).index(
         Profile.PRACTITIONER if actor.role is Role.FCA else Profile.MANAGER))
     combo.setAccessibleName("Who the copy is for")
-    return combo
+    form.addRow("&Copy for:", combo)
+    edit = QLineEdit(marking)
+    edit.setAccessibleName("Protective marking")
+    if marking_tip:
+        edit.setToolTip(marking_tip)
+    form.addRow("Protective &marking:", edit)
+    return combo, edit
 
 
 def _date_edit(day: dt.date, name: str) -> QDateEdit:
@@ -206,12 +215,8 @@ class ExportPdfDialog(QDialog):
                 unasked.hide()
             if target is not None:
                 self.target.addItem(kind.label, target)
-        self.profile = _profile_combo(actor)
-        form.addRow("&Copy for:", self.profile)
-        self.marking = QLineEdit(marking)
-        self.marking.setAccessibleName("Protective marking")
-        self.marking.setToolTip("Printed in the header and footer of every page")
-        form.addRow("Protective &marking:", self.marking)
+        self.profile, self.marking = _audience_rows(
+            form, actor, marking, "Printed in the header and footer of every page")
 
         self.preview = PdfPreview()
         self.state = QLabel("")
@@ -326,11 +331,7 @@ class BatchExportDialog(QDialog):
         self.finalised_only = QCheckBox("&Finalised assessments only")
         self.finalised_only.setChecked(True)
         form.addRow("", self.finalised_only)
-        self.profile = _profile_combo(actor)
-        form.addRow("&Copy for:", self.profile)
-        self.marking = QLineEdit(marking)
-        self.marking.setAccessibleName("Protective marking")
-        form.addRow("Protective &marking:", self.marking)
+        self.profile, self.marking = _audience_rows(form, actor, marking)
         folder_row = QHBoxLayout()
         self.folder = QLineEdit(str(Path.home() / "qa-audit-pdfs"))
         self.folder.setAccessibleName("Folder to save into")
@@ -462,11 +463,7 @@ class DataExportDialog(QDialog):
         self.format.addItem("CSV files (a folder)", "csv")
         self.format.setAccessibleName("Format")
         form.addRow("&Format:", self.format)
-        self.profile = _profile_combo(actor)
-        form.addRow("&Copy for:", self.profile)
-        self.marking = QLineEdit(marking)
-        self.marking.setAccessibleName("Protective marking")
-        form.addRow("Protective &marking:", self.marking)
+        self.profile, self.marking = _audience_rows(form, actor, marking)
         note = QLabel("Everything you may see: assessments, ratings and actions. A "
                       "pseudonymised copy leaves out names and free text and hashes case "
                       "references.")
