@@ -302,35 +302,32 @@ def _id(value: str, what: str) -> uuid.UUID:
 
 def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.reports.model import Profile
-    from qa_audit.services import accounts, summaries
-    from qa_audit.services.report_data import export_assessment_pdf
+    from qa_audit.services import accounts
+    from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
 
     if actor.user_id.int == 0:
         raise UserError("Give --user: a PDF is exported by, and for, a named person.")
-    profile, marking = Profile(args.profile), args.marking
     date_to = args.date_to or dt.date.today()
     date_from = args.date_from or date_to - dt.timedelta(days=91)
     if args.assessment:
-        out = export_assessment_pdf(store, actor, _id(args.assessment, "an assessment"),
-                                    args.out, profile, marking)
+        kind, target = DocumentKind.ASSESSMENT, _id(args.assessment, "an assessment")
     elif args.session:
-        out = summaries.export_session_pdf(store, actor, _id(args.session, "a session"),
-                                           args.out, profile, marking)
+        kind, target = DocumentKind.SESSION, _id(args.session, "a session")
     elif args.practitioner:
         user = next((u for u in accounts.list_users(store)
                      if u.username == args.practitioner), None)
         if user is None:
             raise UserError(f"No account is called '{args.practitioner}'.")
-        out = summaries.export_period_pdf(store, actor, user.id, date_from, date_to, args.out,
-                                          profile, marking)
+        kind, target = DocumentKind.PERIOD, user.id
     else:
         teams = [u for u in accounts.list_org_units(store)
                  if u.kind == "team" and u.name.casefold() == args.team.casefold()]
         if len(teams) != 1:
             raise UserError(f"No team is called '{args.team}'." if not teams else
                             f"More than one team is called '{args.team}'.")
-        out = summaries.export_team_pdf(store, actor, teams[0].id, date_from, date_to,
-                                        args.out, profile, marking)
+        kind, target = DocumentKind.TEAM, teams[0].id
+    out = export_pdf(store, actor, PdfRequest(kind, target, Profile(args.profile), args.marking,
+                                              date_from, date_to), args.out)
     print(f"wrote {out}")
     return 0
 

@@ -76,6 +76,11 @@ def save_pdf(data: bytes, out: Path) -> Path:
     return write_pdf(data, out)
 
 
+def export_pdf(store: Store, actor: Actor, request: PdfRequest, out: Path) -> Path:
+    """Make the document and write it whole to `out`."""
+    return save_pdf(render_pdf(store, actor, request), out)
+
+
 @dataclass(frozen=True)
 class BatchResult:
     written: tuple[Path, ...]

@@ -7,7 +7,6 @@ import datetime as dt
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
@@ -321,37 +320,6 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
                             if s in statuses),
         sections=tuple(sections), action_counts=count_actions(actions, today),
         prepared_by="" if profile is Profile.PSEUDONYMISED else actor.display_name)
-
-
-def export_session_pdf(store: Store, actor: Actor, session_id: uuid.UUID, out: Path,
-                       profile: Profile = Profile.MANAGER, marking: str = DEFAULT_MARKING
-                       ) -> Path:
-    from qa_audit.reports.pdf_common import write_pdf
-    from qa_audit.reports.pdf_session import render_session
-
-    return write_pdf(render_session(session_report(store, actor, session_id, profile,
-                                                   marking)), out)
-
-
-def export_period_pdf(store: Store, actor: Actor, practitioner_id: uuid.UUID,
-                      date_from: dt.date, date_to: dt.date, out: Path,
-                      profile: Profile = Profile.MANAGER, marking: str = DEFAULT_MARKING
-                      ) -> Path:
-    from qa_audit.reports.pdf_common import write_pdf
-    from qa_audit.reports.pdf_summaries import render_period
-
-    report = period_report(store, actor, practitioner_id, date_from, date_to, profile, marking)
-    return write_pdf(render_period(report), out)
-
-
-def export_team_pdf(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.date,
-                    date_to: dt.date, out: Path, profile: Profile = Profile.MANAGER,
-                    marking: str = DEFAULT_MARKING) -> Path:
-    from qa_audit.reports.pdf_common import write_pdf
-    from qa_audit.reports.pdf_summaries import render_team
-
-    report = team_report(store, actor, team_id, date_from, date_to, profile, marking)
-    return write_pdf(render_team(report), out)
 
 
 def teams_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:

@@ -12,12 +12,25 @@ from pypdf import PdfReader
 
 from qa_audit.errors import InvalidInput, PermissionDenied
 from qa_audit.reports.model import Profile
-from qa_audit.services import assessments, summaries, supervision
+from qa_audit.services import assessments, supervision
+from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
 from qa_audit.services.report_data import pseudonym
 
 NASTY = "<b>bold</b> &amp; <font size=80>big</font> </para>"
 TODAY = dt.date.today()
 MONTH_AGO = TODAY - dt.timedelta(days=30)
+
+
+def _session(session_id, **copy) -> PdfRequest:
+    return PdfRequest(DocumentKind.SESSION, session_id, **copy)
+
+
+def _period(user_id, first, last, **copy) -> PdfRequest:
+    return PdfRequest(DocumentKind.PERIOD, user_id, date_from=first, date_to=last, **copy)
+
+
+def _team(team_id, first, last, **copy) -> PdfRequest:
+    return PdfRequest(DocumentKind.TEAM, team_id, date_from=first, date_to=last, **copy)
 
 
 def _pages(path: Path) -> list[str]:
@@ -75,7 +88,7 @@ def _signed_session(world, aid) -> object:
 
 def test_session_record_has_notes_grades_prompts_actions_and_signatures(world, tmp_path):
     sid = _signed_session(world, _low_seen_audit(world))
-    out = summaries.export_session_pdf(world.store, world.supervisor, sid, tmp_path / "s.pdf")
+    out = export_pdf(world.store, world.supervisor, _session(sid), tmp_path / "s.pdf")
     flat = _flat(out)
     _has(flat, "Supervision session record", "Manager copy", "What happened (experience)",
                    "We read the audit together.", NASTY, "Direct work tools were not used.",
@@ -94,8 +107,8 @@ def test_session_record_is_a_draft_until_both_sign_and_pseudonymised_hides_names
     aid = _low_seen_audit(world)
     sid = supervision.create_session(world.store, world.supervisor, world.fca.user_id)
     supervision.set_assessments(world.store, world.supervisor, sid, [aid])
-    out = summaries.export_session_pdf(world.store, world.supervisor, sid, tmp_path / "p.pdf",
-                                       Profile.PSEUDONYMISED, marking="OFFICIAL")
+    copy = _session(sid, profile=Profile.PSEUDONYMISED, marking="OFFICIAL")
+    out = export_pdf(world.store, world.supervisor, copy, tmp_path / "p.pdf")
     flat = _flat(out)
     _has(flat, "DRAFT", "Not signed")
     assert "FatimaKhan" not in flat and "SamSupervisor" not in flat
@@ -108,7 +121,7 @@ def test_session_record_is_a_draft_until_both_sign_and_pseudonymised_hides_names
 def test_session_record_refused_outside_the_team(world, tmp_path):
     sid = supervision.create_session(world.store, world.supervisor, world.fca.user_id)
     with pytest.raises(PermissionDenied):
-        summaries.export_session_pdf(world.store, world.supervisor2, sid, tmp_path / "x.pdf")
+        export_pdf(world.store, world.supervisor2, _session(sid), tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -118,8 +131,8 @@ def test_period_summary_is_a_reflective_cycle_with_trends_themes_and_actions(wor
                         assessments.Agreement.PARTLY, reasons="Partly")
     _low_seen_audit(world, (("Overdue action", MONTH_AGO),))
     world.new_audit()  # a draft: never in the practitioner's summary
-    out = summaries.export_period_pdf(world.store, world.fca, world.fca.user_id, MONTH_AGO,
-                                      TODAY, tmp_path / "period.pdf", Profile.PRACTITIONER)
+    copy = _period(world.fca.user_id, MONTH_AGO, TODAY, profile=Profile.PRACTITIONER)
+    out = export_pdf(world.store, world.fca, copy, tmp_path / "period.pdf")
     flat = _flat(out)
     order = [flat.index(_squash(h)) for h in ("1. What happened", "2. Reflection", "3. Analysis",
                                      "4. Action plan")]
@@ -137,28 +150,27 @@ def test_period_summary_is_a_reflective_cycle_with_trends_themes_and_actions(wor
 
 def test_period_summary_pseudonymised_and_permissions(world, tmp_path):
     _low_seen_audit(world)
-    out = summaries.export_period_pdf(world.store, world.supervisor, world.fca.user_id,
-                                      MONTH_AGO, TODAY, tmp_path / "p.pdf",
-                                      Profile.PSEUDONYMISED)
+    copy = _period(world.fca.user_id, MONTH_AGO, TODAY, profile=Profile.PSEUDONYMISED)
+    out = export_pdf(world.store, world.supervisor, copy, tmp_path / "p.pdf")
     flat = _flat(out)
     assert "FatimaKhan" not in flat and "PL-2024-00001" not in flat
     assert pseudonym("PL-2024-00001") in flat and "SamSupervisor" not in flat
     with pytest.raises(PermissionDenied):  # another FCA's summary
-        summaries.export_period_pdf(world.store, world.fca2, world.fca.user_id, MONTH_AGO,
-                                    TODAY, tmp_path / "x.pdf")
+        export_pdf(world.store, world.fca2, _period(world.fca.user_id, MONTH_AGO, TODAY),
+                   tmp_path / "x.pdf")
     with pytest.raises(PermissionDenied):  # another team's supervisor
-        summaries.export_period_pdf(world.store, world.supervisor2, world.fca.user_id,
-                                    MONTH_AGO, TODAY, tmp_path / "x.pdf")
+        export_pdf(world.store, world.supervisor2, _period(world.fca.user_id, MONTH_AGO, TODAY),
+                   tmp_path / "x.pdf")
     with pytest.raises(InvalidInput):
-        summaries.export_period_pdf(world.store, world.supervisor, world.fca.user_id, TODAY,
-                                    MONTH_AGO, tmp_path / "x.pdf")
+        export_pdf(world.store, world.supervisor, _period(world.fca.user_id, TODAY, MONTH_AGO),
+                   tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
 
 
 def test_empty_period_says_so(world, tmp_path):
     long_ago = dt.date(2001, 1, 1)
-    out = summaries.export_period_pdf(world.store, world.fca, world.fca.user_id, long_ago,
-                                      long_ago, tmp_path / "e.pdf")
+    out = export_pdf(world.store, world.fca, _period(world.fca.user_id, long_ago, long_ago),
+                     tmp_path / "e.pdf")
     flat = _flat(out)
     _has(flat, "No assessments in this period", "None recorded")
 
@@ -168,8 +180,8 @@ def test_team_summary_shows_distributions_and_names_no_one(world, tmp_path):
         _low_seen_audit(world)
     finalised = world.finalised_audit()
     assert finalised
-    out = summaries.export_team_pdf(world.store, world.supervisor, world.team_id, MONTH_AGO,
-                                    TODAY, tmp_path / "team.pdf")
+    out = export_pdf(world.store, world.supervisor, _team(world.team_id, MONTH_AGO, TODAY),
+                     tmp_path / "team.pdf")
     flat = _flat(out)
     _has(flat, *("Team practice summary", "Newcastle 1", "North", "Grades by standard",
                    "Counts and shares", "Trend by quarter", "Action completion",
@@ -185,13 +197,13 @@ def test_team_summary_shows_distributions_and_names_no_one(world, tmp_path):
 
 def test_team_summary_permissions_and_empty_period(world, tmp_path):
     with pytest.raises(PermissionDenied):
-        summaries.export_team_pdf(world.store, world.fca, world.team_id, MONTH_AGO, TODAY,
-                                  tmp_path / "x.pdf")
+        export_pdf(world.store, world.fca, _team(world.team_id, MONTH_AGO, TODAY),
+                   tmp_path / "x.pdf")
     with pytest.raises(PermissionDenied):
-        summaries.export_team_pdf(world.store, world.other_ql, world.team_id, MONTH_AGO, TODAY,
-                                  tmp_path / "x.pdf")
-    out = summaries.export_team_pdf(world.store, world.ql, world.team2_id, MONTH_AGO, TODAY,
-                                    tmp_path / "t2.pdf")  # a quality lead, another team
+        export_pdf(world.store, world.other_ql, _team(world.team_id, MONTH_AGO, TODAY),
+                   tmp_path / "x.pdf")
+    out = export_pdf(world.store, world.ql, _team(world.team2_id, MONTH_AGO, TODAY),
+                     tmp_path / "t2.pdf")  # a quality lead, another team
     _has(_flat(out), "No submitted assessments in this period")
 
 
@@ -199,8 +211,8 @@ def test_long_action_table_repeats_its_header_on_every_page(world, tmp_path):
     _low_seen_audit(world, tuple(
         (f"Action number {n} " + "with a longer description " * 3,
          TODAY + dt.timedelta(days=n)) for n in range(70)))
-    out = summaries.export_period_pdf(world.store, world.supervisor, world.fca.user_id,
-                                      MONTH_AGO, TODAY, tmp_path / "long.pdf")
+    out = export_pdf(world.store, world.supervisor, _period(world.fca.user_id, MONTH_AGO, TODAY),
+                     tmp_path / "long.pdf")
     pages = _pages(out)
     with_actions = [p for p in pages if "Action number" in p]
     assert len(with_actions) >= 2
