@@ -352,3 +352,35 @@ def _user_info(session: Session, user: User) -> UserInfo:
         team.name if team else "",
         user.active,
     )
+
+
+def teams_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
+    """Teams whose summary this actor may export: a supervisor's own team, a quality lead's
+    region's teams."""
+    with store.reading() as session:
+        query = select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == "team")
+        if actor.role is Role.SUPERVISOR:
+            query = query.where(col(OrgUnit.id) == actor.team_id)
+        elif actor.role is Role.QUALITY_LEAD:
+            query = query.where(col(OrgUnit.region_id) == actor.region_id)
+        else:
+            return []
+        return [(i, n) for i, n in session.execute(query.order_by(col(OrgUnit.name)))]
+
+
+def practitioners_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
+    """Practitioners whose period summary this actor may export: an FCA themselves, a
+    supervisor their team's FCAs, a quality lead their region's."""
+    with store.reading() as session:
+        query = select(col(User.id), col(User.display_name)).where(
+            col(User.role) == Role.FCA.value, col(User.active).is_(True))
+        if actor.role is Role.FCA:
+            query = query.where(col(User.id) == actor.user_id)
+        elif actor.role is Role.SUPERVISOR:
+            query = query.where(col(User.team_id) == actor.team_id)
+        elif actor.role is Role.QUALITY_LEAD:
+            teams = select(col(OrgUnit.id)).where(col(OrgUnit.region_id) == actor.region_id)
+            query = query.where(col(User.team_id).in_(teams))
+        else:
+            return []
+        return [(i, n) for i, n in session.execute(query.order_by(col(User.display_name)))]

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
-from qa_audit.domain.permissions import Action, Actor, Role, Target, check
+from qa_audit.domain.permissions import Action, Actor, Target, check
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound
 from qa_audit.reports.model import (
@@ -320,35 +320,3 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
                             if s in statuses),
         sections=tuple(sections), action_counts=count_actions(actions, today),
         prepared_by="" if profile is Profile.PSEUDONYMISED else actor.display_name)
-
-
-def teams_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
-    """Teams whose summary this actor may export: a supervisor's own team, a quality lead's
-    region's teams."""
-    with store.reading() as session:
-        query = select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == "team")
-        if actor.role is Role.SUPERVISOR:
-            query = query.where(col(OrgUnit.id) == actor.team_id)
-        elif actor.role is Role.QUALITY_LEAD:
-            query = query.where(col(OrgUnit.region_id) == actor.region_id)
-        else:
-            return []
-        return [(i, n) for i, n in session.execute(query.order_by(col(OrgUnit.name)))]
-
-
-def practitioners_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
-    """Practitioners whose period summary this actor may export: an FCA themselves, a
-    supervisor their team's FCAs, a quality lead their region's."""
-    with store.reading() as session:
-        query = select(col(User.id), col(User.display_name)).where(
-            col(User.role) == Role.FCA.value, col(User.active).is_(True))
-        if actor.role is Role.FCA:
-            query = query.where(col(User.id) == actor.user_id)
-        elif actor.role is Role.SUPERVISOR:
-            query = query.where(col(User.team_id) == actor.team_id)
-        elif actor.role is Role.QUALITY_LEAD:
-            teams = select(col(OrgUnit.id)).where(col(OrgUnit.region_id) == actor.region_id)
-            query = query.where(col(User.team_id).in_(teams))
-        else:
-            return []
-        return [(i, n) for i, n in session.execute(query.order_by(col(User.display_name)))]

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.domain.workflow import Status
 from qa_audit.reports.model import Profile
-from qa_audit.services import documents, summaries
+from qa_audit.services import accounts, documents
 from qa_audit.services.documents import DocumentKind, PdfRequest
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
@@ -202,8 +202,8 @@ class ExportPdfDialog(QDialog):
         self.target.setAccessibleName("Practitioner" if kind is DocumentKind.PERIOD else "Team")
         self.period = PeriodPicker()
         if kind in (DocumentKind.PERIOD, DocumentKind.TEAM):
-            choices = (summaries.practitioners_visible(store, actor)
-                       if kind is DocumentKind.PERIOD else summaries.teams_visible(store, actor))
+            choices = (accounts.practitioners_visible(store, actor)
+                       if kind is DocumentKind.PERIOD else accounts.teams_visible(store, actor))
             for ident, name in choices:
                 self.target.addItem(name, ident)
             form.addRow("&Practitioner:" if kind is DocumentKind.PERIOD else "&Team:",
@@ -323,7 +323,7 @@ class BatchExportDialog(QDialog):
         form = QFormLayout()
         self.team = QComboBox()
         self.team.setAccessibleName("Team")
-        for ident, name in summaries.teams_visible(store, actor):
+        for ident, name in accounts.teams_visible(store, actor):
             self.team.addItem(name, ident)
         form.addRow("&Team:", self.team)
         self.period = PeriodPicker()

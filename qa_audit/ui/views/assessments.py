@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.domain.workflow import Status
-from qa_audit.services import frameworks, summaries
+from qa_audit.services import accounts, frameworks
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
@@ -102,7 +102,7 @@ class AssessmentListView(QWidget):
         self.practitioner = _combo("Practitioner filter", "Show one practitioner's assessments")
         self.practitioner.addItem(ANY, None)
         if self.actor.role is not Role.FCA:  # the team's (supervisor) or region's (lead)
-            for user_id, name in summaries.practitioners_visible(self.store, self.actor):
+            for user_id, name in accounts.practitioners_visible(self.store, self.actor):
                 self.practitioner.addItem(name, user_id)
         self.framework = _combo("Framework filter", "Show assessments against one framework")
         self.framework.addItem(ANY, None)
