@@ -232,3 +232,17 @@ def read_only_table(model: QAbstractTableModel, name: str, first_width: int = 0)
     if first_width:
         table.setColumnWidth(0, first_width)
     return table
+
+
+def heading_row(title: str, *trailing: Any) -> Any:
+    """A page's heading on the left and its widgets (counts, buttons) on the right."""
+    from PySide6.QtWidgets import QHBoxLayout, QLabel
+
+    row = QHBoxLayout()
+    heading = QLabel(title)
+    heading.setObjectName("heading")
+    row.addWidget(heading)
+    row.addStretch(1)
+    for widget in trailing:
+        row.addWidget(widget)
+    return row

@@ -28,7 +28,7 @@ from qa_audit.services import accounts, frameworks
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
-from ..models import AssessmentTableModel
+from ..models import AssessmentTableModel, heading_row
 
 ANY = "Any"
 
@@ -51,14 +51,9 @@ class AssessmentListView(QWidget):
         super().__init__(parent)
         self.store, self.actor, self.base = store, actor, base
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        heading = QLabel(title)
-        heading.setObjectName("heading")
-        top.addWidget(heading)
-        top.addStretch(1)
         self.count_label = QLabel()
         self.count_label.setObjectName("subheading")
-        top.addWidget(self.count_label)
+        top = heading_row(title, self.count_label)
         if show_new:
             for kind, text in ((AssessmentKind.CASE_AUDIT, "New case &audit…"),
                                (AssessmentKind.PRACTICE_OBSERVATION, "New &observation…")):

@@ -8,8 +8,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -26,7 +24,7 @@ from qa_audit.services.frameworks import FrameworkVersionInfo, ImportResult
 from qa_audit.services.store import Store
 
 from ..errors import show_error
-from ..models import ListModel, read_only_table
+from ..models import ListModel, heading_row, read_only_table
 from ..workers import Progress, run_in_background
 
 
@@ -65,18 +63,12 @@ class FrameworksView(QWidget):
         super().__init__(parent)
         self.store, self.actor = store, actor
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        heading = QLabel("Frameworks")
-        heading.setObjectName("heading")
-        top.addWidget(heading)
-        top.addStretch(1)
         self.import_button = QPushButton("&Import framework…")
         self.import_button.setToolTip("Check a framework YAML file and store it as a new version")
         self.import_button.setAccessibleName("Import framework")
         self.import_button.clicked.connect(self.choose_file)
         self.import_button.setVisible(allowed(actor, Action.IMPORT_FRAMEWORK))
-        top.addWidget(self.import_button)
-        layout.addLayout(top)
+        layout.addLayout(heading_row("Frameworks", self.import_button))
         splitter = QSplitter()
         self.model = ListModel(["Title", "Version", "Id", "Hash", "Imported"],
                                lambda: frameworks.list_versions(store), _cells)

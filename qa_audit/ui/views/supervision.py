@@ -37,7 +37,7 @@ from qa_audit.services import supervision as sv
 from qa_audit.services.store import Store
 
 from ..errors import show_error
-from ..models import ListModel, read_only_table
+from ..models import ListModel, heading_row, read_only_table
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
@@ -264,17 +264,11 @@ class SupervisionView(QWidget):
         super().__init__(parent)
         self.store, self.actor = store, actor
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        heading = QLabel("Reflective supervision")
-        heading.setObjectName("heading")
-        top.addWidget(heading)
-        top.addStretch(1)
         self.new_button = QPushButton("&New session…")
         self.new_button.setToolTip("Record a supervision session with a practitioner")
         self.new_button.clicked.connect(self.new_session)
         self.new_button.setVisible(allowed(actor, Action.RECORD_SUPERVISION))
-        top.addWidget(self.new_button)
-        layout.addLayout(top)
+        layout.addLayout(heading_row("Reflective supervision", self.new_button))
         splitter = QSplitter()
         self.sessions = ListModel(["Date", "Practitioner", "Supervisor", "State"],
                                   lambda: sv.list_sessions(store, actor), _cells)
