@@ -24,6 +24,7 @@ from .frameworks import get_framework
 from .store import Store
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+AGREEMENT = {"agree": "Agrees", "partly": "Partly agrees", "disagree": "Disagrees"}
 
 
 def pseudonym(reference: str) -> str:
@@ -91,7 +92,7 @@ def assessment_report(
         impact_of_delay=d.impact_of_delay, strengths=d.strengths,
         areas_for_development=d.areas_for_development, actions=actions,
         reflection=response.reflection if response else "",
-        agreement={"agree": "Agrees", "partly": "Partly agrees", "disagree": "Disagrees"}.get(
+        agreement=AGREEMENT.get(
             response.agreement, "") if response and response.signed_at else "",
         reasons=response.reasons if response else "",
         practitioner_signed=response.signed_at if response else None,

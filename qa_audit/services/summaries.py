@@ -42,13 +42,12 @@ from qa_audit.store.tables import (
 
 from . import audit_log
 from .frameworks import get_framework
-from .report_data import DEFAULT_MARKING, pseudonym
+from .report_data import AGREEMENT, DEFAULT_MARKING, pseudonym
 from .store import Store
 from .supervision import STAGE_LABELS, STAGES, get_session
 from .themes import quarter_expression
 from .views import ActionInfo, actions_of
 
-AGREEMENT = {"agree": "Agrees", "partly": "Partly agrees", "disagree": "Disagrees"}
 SUBMITTED = tuple(s.value for s in Status if s is not Status.DRAFT)
 
 
