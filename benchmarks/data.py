@@ -59,7 +59,8 @@ def open_store(path: Path, encrypted: bool, username: str | None) -> Store:
 
 
 def _any_user(path: Path) -> str:
-    from qa_audit.store.keyring import Keyring, key_file_for
+    from qa_audit.store.files import key_file_for
+    from qa_audit.store.keyring import Keyring
 
     return Keyring.load(key_file_for(path)).usernames[0]
 

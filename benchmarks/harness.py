@@ -23,6 +23,7 @@ class Result:
     limit_ratio: float | None = None
     limit_absolute: float | None = None
     note: str = ""
+    judged: bool = True  # False: shown for comparison, not held to a budget
 
     @property
     def ours_median(self) -> float:
@@ -99,7 +100,8 @@ def table(results: list[Result]) -> str:
             fmt(r.baseline_median, r.unit),
             f"{r.ratio:.2f}x" if r.ratio is not None else "—",
             r.budget,
-            ("pass" if r.passed else "MISS") + (f" ({r.note})" if r.note else ""),
+            (("pass" if r.passed else "MISS") if r.judged else "(not a budget)")
+            + (f" ({r.note})" if r.note else ""),
         ))
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=False)]
     line = " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))

@@ -45,8 +45,9 @@ def main() -> int:
             print(f"  measured {name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr,
                   flush=True)
     print(table(results))
-    missed = [r.name for r in results if not r.passed]
-    print(f"\n{len(results) - len(missed)} passed, {len(missed)} missed"
+    judged = [r for r in results if r.judged]
+    missed = [r.name for r in judged if not r.passed]
+    print(f"\n{len(judged) - len(missed)} of {len(judged)} budgets passed, {len(missed)} missed"
           + (f": {', '.join(missed)}" if missed else ""))
     return 0
 

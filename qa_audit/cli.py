@@ -427,13 +427,12 @@ def _encrypt(args: argparse.Namespace) -> int:
 
 
 def _gui(args: argparse.Namespace) -> int:
-    # The database layer before Qt: once PySide6 is imported its import hook makes every
-    # later import slower (about 0.2 s more for SQLAlchemy and SQLModel at start-up).
-    from qa_audit.services import accounts  # noqa: F401
-    from qa_audit.services.store import Store
-
+    # An existing encrypted database shows the sign-in window before the database layer is
+    # loaded (qa_audit.ui.app), so nothing of it is imported here.
     target = args.db or default_database()
     if args.demo:
+        from qa_audit.services.store import Store
+
         folder = Path(tempfile.mkdtemp(prefix="qa-audit-demo-"))
         target = str(folder / "demo.db")
         store = Store.open(target)

@@ -35,8 +35,8 @@ def main(out: Path) -> int:
     from qa_audit.services.listing import AssessmentQuery, list_assessments
     from qa_audit.services.store import Store
     from qa_audit.ui.app import application
-    from qa_audit.ui.dialogs import SignInDialog
     from qa_audit.ui.main_window import MainWindow
+    from qa_audit.ui.sign_in import SignInDialog
 
     out.mkdir(parents=True, exist_ok=True)
     app = application()
@@ -51,7 +51,7 @@ def main(out: Path) -> int:
         widget.grab().save(str(out / f"{name}.png"))
         print("saved", out / f"{name}.png")
 
-    dialog = SignInDialog(store, username=sup_name)
+    dialog = SignInDialog.for_store(store, username=sup_name)
     dialog.show()
     shot(dialog, "01-sign-in")
     dialog.close()

@@ -17,8 +17,8 @@ from sqlmodel import col, select
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, StoreError
-from qa_audit.store.engine import is_plain_sqlite
-from qa_audit.store.keyring import key_file_for, sqlcipher_passphrase
+from qa_audit.store.files import is_plain_sqlite, key_file_for
+from qa_audit.store.keyring import sqlcipher_passphrase
 from qa_audit.store.tables import (
     ActionItem,
     Addendum,

@@ -18,12 +18,12 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from qa_audit.errors import StoreError
-from qa_audit.store.engine import database_url, is_plain_sqlite, open_engine
+from qa_audit.store.engine import database_url, open_engine
+from qa_audit.store.files import is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
     Keyring,
     database_key,
     format_recovery_key,
-    key_file_for,
     new_recovery_secret,
     parse_recovery_key,
 )

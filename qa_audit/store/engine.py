@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from qa_audit.errors import StoreError
 
+from .files import sqlite_file
 from .keyring import sqlcipher_passphrase
 
 if TYPE_CHECKING:
@@ -28,10 +29,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 def database_url(target: str | Path) -> str:
     """A SQLAlchemy URL from a URL or a file path (a path means SQLite)."""
-    text = str(target)
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    path = sqlite_file(target)
+    return str(target) if path is None else f"sqlite:///{path}"
 
 
 def make_engine(target: str | Path, key: bytes | None = None) -> Engine:
@@ -51,12 +50,6 @@ def make_engine(target: str | Path, key: bytes | None = None) -> Engine:
         engine = create_engine(url, poolclass=NullPool if url.endswith(":memory:") else None)
     _configure_sqlite(engine)
     return engine
-
-
-def is_plain_sqlite(path: Path) -> bool:
-    """Whether a file starts with SQLite's clear-text header (so it is not encrypted)."""
-    with path.open("rb") as fh:
-        return fh.read(16) == b"SQLite format 3\x00"
 
 
 def _configure_sqlite(engine: Engine) -> None:

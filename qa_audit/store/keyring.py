@@ -51,10 +51,6 @@ def use_fast_kdf() -> None:
     _kdf = FAST_KDF
 
 
-def key_file_for(database: Path) -> Path:
-    return database.with_name(database.name + ".keys")
-
-
 def new_recovery_secret() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 

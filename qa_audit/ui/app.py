@@ -1,10 +1,21 @@
-"""Starting the desktop app: open the database, set up or sign in, show the main window."""
+"""Starting the desktop app: the QApplication, signing in (or first-run setup), the main
+window.
+
+An existing encrypted database shows the sign-in window first, with only Qt loaded; the
+database layer and the main window's code load in a background thread while the person
+types (`qa_audit.services.launch`). Other databases (new, clear-text, PostgreSQL) are
+opened before anything is shown, as there may be setting up to do.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -12,13 +23,14 @@ from qa_audit import __version__
 from qa_audit.domain.permissions import Actor
 from qa_audit.errors import UserError
 from qa_audit.resources import icon_path
-from qa_audit.services import accounts
-from qa_audit.services.store import Store
+from qa_audit.services import launch
 
-from .dialogs import SetupDialog, SignInDialog
 from .errors import install_excepthook
-from .main_window import MainWindow
 from .palette import STYLE_SHEET
+from .sign_in import SignInDialog
+
+if TYPE_CHECKING:
+    from qa_audit.services.store import Store
 
 
 def application() -> QApplication:
@@ -50,6 +62,8 @@ def _preview_self_test() -> str:
 
 
 def open_store(target: str) -> Store | None:
+    from qa_audit.services.store import Store
+
     try:
         return Store.open(target)
     except UserError as exc:
@@ -60,15 +74,101 @@ def open_store(target: str) -> Store | None:
 def sign_in_or_setup(store: Store, username: str = "", hint: str = ""
                      ) -> tuple[Actor, str] | None:
     """The signed-in actor and username, after first-run setup if the database is new."""
+    from qa_audit.services import accounts
+
+    from .dialogs import SetupDialog
+
     if accounts.needs_setup(store):
         setup = SetupDialog(store)
         if setup.exec() != QDialog.DialogCode.Accepted or setup.actor is None:
             return None
         return setup.actor, setup.username.text().strip().lower()
-    dialog = SignInDialog(store, username=username, hint=hint)
+    dialog = SignInDialog.for_store(store, username=username, hint=hint)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.actor is None:
         return None
-    return dialog.actor, dialog.username.text().strip().lower()
+    return dialog.actor, dialog.signed_username
+
+
+class Preloader:
+    """Loads the database layer and the main window's code in a background thread."""
+
+    MODULES = ("qa_audit.ui.main_window",)
+
+    def __init__(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="qa-audit-preload",
+                                        daemon=True)
+
+    def start(self) -> None:
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self._thread.start()
+
+    def wait(self) -> None:
+        """Until the loading has finished (at once if it has)."""
+        self.start()
+        self._thread.join()
+
+    @staticmethod
+    def load() -> None:
+        import importlib
+
+        launch.preload()
+        for name in Preloader.MODULES:
+            importlib.import_module(name)
+
+    @classmethod
+    def _run(cls) -> None:
+        # On failure the GUI thread imports the same at sign-in and shows the error there.
+        with contextlib.suppress(Exception):
+            cls.load()
+
+
+class _StartAfterFirstPaint(QObject):
+    """Starts the preloader once the window has been painted: the loading competes for
+    the interpreter, so it waits until the person can already see the window."""
+
+    def __init__(self, window: QDialog, loader: Preloader) -> None:
+        super().__init__(window)
+        self.loader = loader
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.loader.start)
+        return False
+
+
+class _SignInFirst:
+    """Signing in to an encrypted database file that is opened only at the first attempt,
+    once the preloader has loaded the database layer; kept open for further attempts."""
+
+    def __init__(self, path: Path, loader: Preloader) -> None:
+        self.path = path
+        self.loader = loader
+        self.store: Store | None = None
+
+    def attempt(self, username: str, password: str) -> Actor:
+        self.loader.wait()
+        from qa_audit.services import accounts
+        from qa_audit.services.store import Store
+
+        if self.store is None:
+            self.store = Store.open(self.path)
+        return accounts.sign_in(self.store, username, password)
+
+
+def _sign_in_first(path: Path, username: str, hint: str
+                   ) -> tuple[Store, Actor, str] | None:
+    loader = Preloader()
+    signer = _SignInFirst(path, loader)
+    dialog = SignInDialog(str(path), signer.attempt, username=username, hint=hint)
+    _StartAfterFirstPaint(dialog, loader)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    if not accepted or dialog.actor is None or signer.store is None:
+        if signer.store is not None:
+            signer.store.close()
+        return None
+    return signer.store, dialog.actor, dialog.signed_username
 
 
 def run_app(target: str, demo: bool = False, *, username: str = "",
@@ -77,33 +177,45 @@ def run_app(target: str, demo: bool = False, *, username: str = "",
     window, and exits (used by the installer's smoke test)."""
     app = application()
     install_excepthook()
-    store = open_store(target)
-    if store is None:
-        return 1
-    if self_test_password is not None:
-        actor = accounts.sign_in(store, username, self_test_password)
-        window = MainWindow(store, actor, username)
-        window.show()
-        QTimer.singleShot(300, window.close)
-        QTimer.singleShot(600, app.quit)
-        app.exec()
-        store.close()
-        print("self-test: main window opened and closed")
-        print(f"self-test: {_preview_self_test()}")
-        return 0
     hint = ""
     if demo:
         from qa_audit.services.demo import DEMO_PASSWORD
 
         hint = (f"Demo data (a throwaway database). Every demo account's password is "
                 f"{DEMO_PASSWORD}.")
-    signed = sign_in_or_setup(store, username, hint)
-    if signed is None:
-        store.close()
-        return 0
-    actor, name = signed
+    if self_test_password is not None:
+        Preloader.load()  # proves everything the background loading names is installed
+    path = launch.sign_in_first(target)
+    if path is not None and self_test_password is None:
+        signed_first = _sign_in_first(path, username, hint)
+        if signed_first is None:
+            return 0
+        store, actor, name = signed_first
+    else:
+        opened = open_store(target)
+        if opened is None:
+            return 1
+        store = opened
+        if self_test_password is not None:
+            from qa_audit.services import accounts
+
+            actor, name = accounts.sign_in(store, username, self_test_password), username
+        else:
+            signed = sign_in_or_setup(store, username, hint)
+            if signed is None:
+                store.close()
+                return 0
+            actor, name = signed
+    from .main_window import MainWindow
+
     window = MainWindow(store, actor, name)
     window.show()
+    if self_test_password is not None:
+        QTimer.singleShot(300, window.close)
+        QTimer.singleShot(600, app.quit)
     code = app.exec()
     store.close()
+    if self_test_password is not None:
+        print("self-test: main window opened and closed")
+        print(f"self-test: {_preview_self_test()}")
     return code

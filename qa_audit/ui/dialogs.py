@@ -1,4 +1,4 @@
-"""Sign-in, first-run setup, and starting a new assessment."""
+"""First-run setup and starting a new assessment (signing in is in `sign_in`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QVBoxLayout,
     QWidget,
@@ -28,67 +27,9 @@ from qa_audit.services import accounts, assessments, cases, frameworks
 from qa_audit.services.store import Store
 
 from .errors import show_error
+from .sign_in import line_edit
 
 NEW_CASE = "new"
-
-
-def _line(name: str, tip: str, *, secret: bool = False) -> QLineEdit:
-    line = QLineEdit()
-    line.setAccessibleName(name)
-    line.setToolTip(tip)
-    if secret:
-        line.setEchoMode(QLineEdit.EchoMode.Password)
-    return line
-
-
-class SignInDialog(QDialog):
-    """Username and password; a wrong password keeps the dialog open with a message."""
-
-    def __init__(self, store: Store, parent: QWidget | None = None, *,
-                 username: str = "", title: str = "Sign in to qa_audit", hint: str = "") -> None:
-        super().__init__(parent)
-        self.setMinimumWidth(460)
-        self.store = store
-        self.actor: Actor | None = None
-        self.setWindowTitle(title)
-        layout = QVBoxLayout(self)
-        intro = QLabel(f"Database: {store.location}")
-        intro.setObjectName("subheading")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        if hint:
-            note = QLabel(hint)
-            note.setWordWrap(True)
-            layout.addWidget(note)
-        form = QFormLayout()
-        self.username = _line("Username", "Your username")
-        self.username.setText(username)
-        self.password = _line("Password", "Your password", secret=True)
-        form.addRow("&Username", self.username)
-        form.addRow("&Password", self.password)
-        layout.addLayout(form)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Sign-in message")
-        layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Sign in")
-        buttons.accepted.connect(self.try_sign_in)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        (self.password if username else self.username).setFocus()
-
-    def try_sign_in(self) -> None:
-        try:
-            self.actor = accounts.sign_in(self.store, self.username.text(),
-                                          self.password.text())
-        except UserError as exc:
-            self.message.setText(f"⚠ {exc}")
-            self.password.clear()
-            self.password.setFocus()
-            return
-        self.accept()
 
 
 class SetupDialog(QDialog):
@@ -106,13 +47,13 @@ class SetupDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.name = _line("Administrator's name", "Your full name")
-        self.username = _line("Administrator's username", "Letters and digits, e.g. ajones")
-        self.password = _line("Password", "At least 10 characters", secret=True)
-        self.repeat = _line("Repeat password", "The same password again", secret=True)
-        self.region = _line("Region", "e.g. North")
+        self.name = line_edit("Administrator's name", "Your full name")
+        self.username = line_edit("Administrator's username", "Letters and digits, e.g. ajones")
+        self.password = line_edit("Password", "At least 10 characters", secret=True)
+        self.repeat = line_edit("Repeat password", "The same password again", secret=True)
+        self.region = line_edit("Region", "e.g. North")
         self.region.setText("North")
-        self.team = _line("First team", "e.g. Leeds 1")
+        self.team = line_edit("First team", "e.g. Leeds 1")
         for label, widget in (("Your &name", self.name), ("&Username", self.username),
                               ("&Password", self.password), ("&Repeat password", self.repeat),
                               ("Re&gion", self.region), ("First &team", self.team)):
@@ -188,7 +129,7 @@ class NewAssessmentDialog(QDialog):
             for c in cases.list_cases(store, actor, limit=500):
                 self.case.addItem(f"{c.reference} — {CASE_TYPES[c.case_type].label}", c.id)
             self.case.setCurrentIndex(1 if self.case.count() > 1 else 0)
-            self.new_reference = _line("New case reference", "e.g. PL-2025-00123; never a "
+            self.new_reference = line_edit("New case reference", "e.g. PL-2025-00123; never a "
                                        "child's name")
             self.case_type = QComboBox()
             for code, ct in CASE_TYPES.items():

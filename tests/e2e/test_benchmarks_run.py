@@ -16,4 +16,4 @@ def test_benchmark_runner_prints_its_table(tmp_path) -> None:
     out = done.stdout
     assert "figure" in out and "baseline" in out and "ratio" in out
     assert "page assessment PDF" in out and "error:" not in out
-    assert ("1 passed" in out) or ("1 missed" in out)
+    assert ("1 of 1 budgets passed" in out) or ("1 missed" in out)

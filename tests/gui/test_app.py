@@ -7,14 +7,16 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from qa_audit.domain.framework import AssessmentKind
+from qa_audit.domain.permissions import Role
 from qa_audit.domain.workflow import Status
 from qa_audit.resources import shipped_frameworks
 from qa_audit.services import accounts, assessments, frameworks
 from qa_audit.services.listing import AssessmentQuery, SortKey
 from qa_audit.services.store import Store
-from qa_audit.ui.dialogs import NewAssessmentDialog, SetupDialog, SignInDialog
+from qa_audit.ui.dialogs import NewAssessmentDialog, SetupDialog
 from qa_audit.ui.main_window import MainWindow
 from qa_audit.ui.models import FIRST_PAGE, AssessmentTableModel, ListModel
+from qa_audit.ui.sign_in import SignInDialog
 from qa_audit.ui.views.assessments import AssessmentListView
 from qa_audit.ui.views.frameworks import FrameworksView
 
@@ -77,7 +79,7 @@ def test_fca_sees_only_their_submitted_assessments(qtbot, world) -> None:
 
 
 def test_sign_in_dialog_wrong_then_right(qtbot, world) -> None:
-    dialog = SignInDialog(world.store, username="sup")
+    dialog = SignInDialog.for_store(world.store, username="sup")
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.password, "wrong password!")
     dialog.try_sign_in()
@@ -227,3 +229,30 @@ def test_supervision_session_in_the_app(qtbot, world) -> None:
     fca_view.panel.sign()
     assert sv.get_session(world.store, world.fca, sid).signed
     assert not fca_view.panel.sign_button.isEnabled()
+
+
+def test_sign_in_before_the_store_is_open(qtbot, tmp_path: Path) -> None:
+    """The app's start on an encrypted file: the dialog signs in through a store opened at
+    the first attempt (after the background loading) and kept for the next one."""
+    from qa_audit.ui.app import Preloader, _SignInFirst
+
+    path = tmp_path / "enc.db"
+    made = Store.open(path)
+    accounts.add_user(made, accounts.system_actor(), "boss", "Boss", Role.ADMIN, PASSWORD)
+    made.close()
+    loader = Preloader()
+    signer = _SignInFirst(path, loader)
+    dialog = SignInDialog(str(path), signer.attempt, username="Boss ")
+    qtbot.addWidget(dialog)
+    loader.start()
+    qtbot.keyClicks(dialog.password, "wrong password!")
+    dialog.try_sign_in()
+    assert dialog.actor is None and "not right" in dialog.message.text()
+    first = signer.store
+    assert first is not None and first.locked
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    dialog.try_sign_in()
+    assert dialog.actor is not None and dialog.actor.role == Role.ADMIN
+    assert signer.store is first and not first.locked
+    assert dialog.signed_username == "boss" and dialog.result() == dialog.DialogCode.Accepted
+    first.close()

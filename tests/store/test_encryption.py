@@ -13,7 +13,7 @@ from qa_audit.domain.permissions import Role
 from qa_audit.errors import StoreError, TooManyAttempts, WrongPassword
 from qa_audit.services import accounts, cases
 from qa_audit.services.store import Store
-from qa_audit.store.keyring import key_file_for
+from qa_audit.store.files import key_file_for
 
 PASSWORD = "correct horse battery"
 MARKER = "PL-2099-SECRETREF"
