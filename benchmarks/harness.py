@@ -76,6 +76,22 @@ def timed(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> list[float]:
     return out
 
 
+def timed_pair(a: Callable[[], Any], b: Callable[[], Any], repeat: int, warmup: int = 1
+               ) -> tuple[list[float], list[float]]:
+    """Time two things in turns (a, b, a, b, …), so that whatever else the machine is doing
+    meanwhile (writing back a previous figure's files, say) falls on both alike."""
+    for _ in range(warmup):
+        a()
+        b()
+    out_a, out_b = [], []
+    for _ in range(repeat):
+        for fn, out in ((a, out_a), (b, out_b)):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return out_a, out_b
+
+
 def spread(values: list[float]) -> str:
     if len(values) < 2:
         return ""
