@@ -95,10 +95,11 @@ def styles() -> dict[str, Any]:
         "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20,
                              spaceAfter=4),
         "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=12, leading=16,
-                             spaceBefore=10, spaceAfter=4,
+                             spaceBefore=10, spaceAfter=4, keepWithNext=1,
                              textColor=colors.HexColor("#1d4e89")),
+        # keepWithNext: a heading never stands alone at the foot of a page
         "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=10, leading=13,
-                             spaceBefore=6, spaceAfter=2),
+                             spaceBefore=6, spaceAfter=2, keepWithNext=1),
         "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD),
     }
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
-from pathlib import Path
 
 from qa_audit.domain.framework import NOT_APPLICABLE
 from qa_audit.domain.permissions import Action, Actor, check
@@ -22,6 +22,7 @@ from . import audit_log
 from .assessments import get_assessment, target_of
 from .frameworks import get_framework
 from .store import Store
+from .views import ActionInfo
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 AGREEMENT = {"agree": "Agrees", "partly": "Partly agrees", "disagree": "Disagrees"}
@@ -70,12 +71,8 @@ def assessment_report(
                 area.title, s.title, code, label(code), grade.score if grade else None,
                 r.indicators if r else (), r.evidence if r else "", r.commentary if r else ""))
     titles = {s.id: s.title for s in fw.standards()}
-    actions = tuple(
-        ActionEntry(a.text, titles.get(a.standard_id or "", "—"),
-                    "The practitioner" if hide and a.owner_id == d.subject_id else
-                    ("—" if hide else a.owner_name), a.due_on,
-                    "Done" if a.status == "done" else "Open")
-        for a in d.actions)
+    today = dt.date.today()
+    actions = tuple(action_entry(a, titles, today, hide, d.subject_id) for a in d.actions)
     context = tuple((f.label, _answer(d.context.get(f.id))) for f in fw.context_fields)
     response = d.response
     return AssessmentReport(
@@ -101,20 +98,21 @@ def assessment_report(
     )
 
 
+def action_entry(a: ActionInfo, titles: dict[str, str], today: dt.date, hide: bool,
+                 practitioner_id: uuid.UUID | None) -> ActionEntry:
+    """An action as the PDFs print it; a pseudonymised copy names no one but "the
+    practitioner"."""
+    if hide:
+        owner = "The practitioner" if a.owner_id == practitioner_id else "—"
+    else:
+        owner = a.owner_name or "—"
+    return ActionEntry(a.text, titles.get(a.standard_id or "", "—"), owner, a.due_on,
+                       a.state(today))
+
+
 def _answer(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)
-
-
-def export_assessment_pdf(
-    store: Store, actor: Actor, assessment_id: uuid.UUID, out: Path,
-    profile: Profile = Profile.MANAGER, marking: str = DEFAULT_MARKING,
-) -> Path:
-    from qa_audit.reports.pdf_assessment import render_assessment
-    from qa_audit.reports.pdf_common import write_pdf
-
-    report = assessment_report(store, actor, assessment_id, profile, marking)
-    return write_pdf(render_assessment(report), out)

@@ -17,7 +17,6 @@ from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound
 from qa_audit.reports.model import (
     ActionCounts,
-    ActionEntry,
     DiscussedAssessment,
     FrameworkSection,
     GradeBand,
@@ -42,7 +41,7 @@ from qa_audit.store.tables import (
 
 from . import audit_log
 from .frameworks import get_framework
-from .report_data import AGREEMENT, DEFAULT_MARKING, pseudonym
+from .report_data import AGREEMENT, DEFAULT_MARKING, action_entry, pseudonym
 from .store import Store
 from .supervision import STAGE_LABELS, STAGES, get_session
 from .themes import quarter_expression
@@ -75,16 +74,6 @@ def grade_words(fw: Framework, code: str | None) -> str:
 
 def _bands(fw: Framework) -> tuple[GradeBand, ...]:
     return tuple(GradeBand(g.code, g.label, g.score, g.colour) for g in fw.scale.grades)
-
-
-def _action_entry(a: ActionInfo, titles: dict[str, str], today: dt.date, hide: bool,
-                  practitioner_id: uuid.UUID | None) -> ActionEntry:
-    if hide:
-        owner = "The practitioner" if a.owner_id == practitioner_id else "—"
-    else:
-        owner = a.owner_name or "—"
-    status = "Done" if a.status == "done" else ("Overdue" if a.overdue(today) else "Open")
-    return ActionEntry(a.text, titles.get(a.standard_id or "", "—"), owner, a.due_on, status)
 
 
 def count_actions(actions: Iterable[ActionInfo], today: dt.date) -> ActionCounts:
@@ -140,7 +129,7 @@ def session_report(store: Store, actor: Actor, session_id: uuid.UUID, profile: P
         notes=tuple((STAGE_LABELS[s], detail.notes.get(s, "")) for s in STAGES),
         practitioner_reflection=detail.fca_reflection, assessments=discussed,
         prompts=detail.prompts,
-        actions=tuple(_action_entry(a, {}, today, hide, detail.fca_id) for a in detail.actions),
+        actions=tuple(action_entry(a, {}, today, hide, detail.fca_id) for a in detail.actions),
         supervisor_signed=detail.supervisor_signed_at, practitioner_signed=detail.fca_signed_at,
         prepared_by="" if hide else actor.display_name)
 
@@ -245,7 +234,7 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
         date_from=date_from, date_to=date_to, assessments=discussed,
         sections=tuple(sections), reflections=reflections,
         strengths=_recurring(best, graded, single), development=_recurring(low, graded, single),
-        actions=tuple(_action_entry(a, titles, today, hide, practitioner_id) for a in actions
+        actions=tuple(action_entry(a, titles, today, hide, practitioner_id) for a in actions
                       if a.status != "cancelled"),
         action_counts=count_actions(actions, today),
         prepared_by="" if hide else actor.display_name)

@@ -57,6 +57,12 @@ class ActionInfo:
     def overdue(self, today: dt.date) -> bool:
         return self.status == "open" and self.due_on is not None and self.due_on < today
 
+    def state(self, today: dt.date) -> str:
+        """Done, Overdue or Open, as the app and the PDFs show it."""
+        if self.status == "done":
+            return "Done"
+        return "Overdue" if self.overdue(today) else "Open"
+
 
 @dataclass(frozen=True)
 class ResponseInfo:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeySequence
 
 from qa_audit.reports.model import Profile
 from qa_audit.services import assessments
-from qa_audit.services.documents import DocumentKind
+from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
 from qa_audit.ui.export_dialogs import (
     BatchExportDialog,
     DataExportDialog,
@@ -174,10 +174,9 @@ def test_ctrl_p_in_the_editor_opens_the_export_dialog(qtbot, world, on_modal):
 
 
 def test_rasterise_renders_every_page(world, tmp_path):
-    from qa_audit.services.report_data import export_assessment_pdf
-
     aid = _finalised(world, 1)[0]
-    out = export_assessment_pdf(world.store, world.supervisor, aid, tmp_path / "a.pdf")
+    out = export_pdf(world.store, world.supervisor,
+                     PdfRequest(DocumentKind.ASSESSMENT, aid), tmp_path / "a.pdf")
     images = rasterise(out.read_bytes(), 300)
     assert len(images) == len(PdfReader(out).pages) and images[0].width() == 300
     assert all(_not_blank(i) for i in images)

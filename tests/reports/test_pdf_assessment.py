@@ -11,7 +11,8 @@ from qa_audit.cli import main
 from qa_audit.errors import PermissionDenied
 from qa_audit.reports.model import Profile
 from qa_audit.services import assessments
-from qa_audit.services.report_data import export_assessment_pdf, pseudonym
+from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
+from qa_audit.services.report_data import pseudonym
 
 NASTY = "<b>bold</b> &amp; <font size=80>big</font> </para>"
 NAMES = "Zofia Wiśniewska, Siân Llewelyn, Çağla Yılmaz, Aoife Ní Bhriain"
@@ -23,7 +24,8 @@ def _pages(path: Path) -> list[str]:
 
 def test_finalised_manager_copy(world, tmp_path: Path) -> None:
     aid = world.finalised_audit()
-    out = export_assessment_pdf(world.store, world.supervisor, aid, tmp_path / "a.pdf")
+    out = export_pdf(world.store, world.supervisor,
+                     PdfRequest(DocumentKind.ASSESSMENT, aid), tmp_path / "a.pdf")
     pages = _pages(out)
     text = "\n".join(pages)
     for needle in ("Reflective supervision summary", "Manager copy", "Fatima Khan",
@@ -44,8 +46,8 @@ def test_draft_pseudonymised_copy_hides_names_and_reference(world, tmp_path: Pat
     aid = world.new_audit()
     assessments.save_rating(world.store, world.supervisor, aid, "seen", grade="RI",
                             evidence=NASTY, commentary=NAMES + " " + "w" * 5000)
-    out = export_assessment_pdf(world.store, world.supervisor, aid, tmp_path / "p.pdf",
-                                Profile.PSEUDONYMISED, marking="OFFICIAL")
+    out = export_pdf(world.store, world.supervisor, PdfRequest(
+        DocumentKind.ASSESSMENT, aid, Profile.PSEUDONYMISED, "OFFICIAL"), tmp_path / "p.pdf")
     text = "\n".join(_pages(out))
     assert "DRAFT" in text and "OFFICIAL" in text and "OFFICIAL-SENSITIVE" not in text
     assert "Fatima Khan" not in text and "Sam Supervisor" not in text
@@ -62,7 +64,8 @@ def test_draft_pseudonymised_copy_hides_names_and_reference(world, tmp_path: Pat
 def test_other_team_cannot_export(world, tmp_path: Path) -> None:
     aid = world.new_audit()
     with pytest.raises(PermissionDenied):
-        export_assessment_pdf(world.store, world.supervisor2, aid, tmp_path / "x.pdf")
+        export_pdf(world.store, world.supervisor2,
+                   PdfRequest(DocumentKind.ASSESSMENT, aid), tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -78,3 +81,28 @@ def test_cli_export_pdf(world, tmp_path: Path, monkeypatch, capsys) -> None:
     assert main(["--db", path, "export", "pdf", "--assessment", "nope", "--out", str(out),
                  "--user", "fca"]) == 1
     assert "not an assessment id" in capsys.readouterr().err
+
+
+def test_actions_print_done_overdue_or_open(world, tmp_path: Path) -> None:
+    import datetime as dt
+
+    aid = world.new_audit()
+    today = dt.date.today()
+    late = assessments.add_action(world.store, world.supervisor, aid, "Late action",
+                                  due_on=today - dt.timedelta(days=3))
+    done = assessments.add_action(world.store, world.supervisor, aid, "Done action",
+                                  due_on=today - dt.timedelta(days=3))
+    assessments.set_action_status(world.store, world.supervisor, done, True)
+    assessments.add_action(world.store, world.supervisor, aid, "Later action",
+                           due_on=today + dt.timedelta(days=3))
+    assert late
+    out = export_pdf(world.store, world.supervisor,
+                     PdfRequest(DocumentKind.ASSESSMENT, aid), tmp_path / "a.pdf")
+    lines = "\n".join(_pages(out)).splitlines()  # one table cell a line
+
+    def state(name: str) -> str:
+        after = lines[lines.index(name):]
+        return next(cell for cell in after if cell in ("Done", "Overdue", "Open"))
+
+    assert [state(n) for n in ("Late action", "Done action", "Later action")] == [
+        "Overdue", "Done", "Open"]

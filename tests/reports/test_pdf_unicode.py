@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from qa_audit.reports.pdf_common import FONT, FONT_ARABIC, register_fonts, text
 from qa_audit.services import accounts, assessments
-from qa_audit.services.report_data import export_assessment_pdf
+from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
 
 URDU = "نگہت چودھری"  # Nighat Chaudhry: ہ (heh goal) is not in DejaVu Sans
 ARABIC = "عمران خان"
@@ -70,7 +70,8 @@ def test_urdu_practitioner_name_prints_shaped_and_right_to_left(world, tmp_path)
                                         nighat.id, case_id=world.case_id)
     assessments.save_rating(world.store, world.supervisor, aid, "seen", grade="G",
                             evidence=f"{ARABIC} and {LATIN}")
-    out = export_assessment_pdf(world.store, world.supervisor, aid, tmp_path / "u.pdf")
+    out = export_pdf(world.store, world.supervisor,
+                     PdfRequest(DocumentKind.ASSESSMENT, aid), tmp_path / "u.pdf")
     fonts = {str(f["/BaseFont"]) for page in PdfReader(out).pages
              for f in page["/Resources"]["/Font"].values()}
     assert any(FONT_ARABIC in f for f in fonts) and any(FONT in f for f in fonts)

@@ -228,9 +228,8 @@ class ActionsPage(QWidget):
         titles = {s.id: s.title for s in self._state.standards}
         today = dt.date.today()
         for row, a in enumerate(actions):
-            status = "Done" if a.status == "done" else ("Overdue" if a.overdue(today) else "Open")
             cells = [a.text, titles.get(a.standard_id or "", "—"), a.owner_name,
-                     a.due_on.strftime("%d %b %Y") if a.due_on else "—", status]
+                     a.due_on.strftime("%d %b %Y") if a.due_on else "—", a.state(today)]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 

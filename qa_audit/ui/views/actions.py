@@ -24,8 +24,7 @@ from ..models import ListModel, format_date, read_only_table
 
 
 def _cells(a: ActionInfo) -> list[str]:
-    state = "Overdue" if a.overdue(dt.date.today()) else "Open"
-    return [a.text, a.owner_name, format_date(a.due_on), state]
+    return [a.text, a.owner_name, format_date(a.due_on), a.state(dt.date.today())]
 
 
 class ActionsView(QWidget):

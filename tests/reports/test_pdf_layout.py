@@ -1,0 +1,29 @@
+"""Page layout rules of every PDF, checked on the pages pypdf reads back."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+from qa_audit.reports.pdf_common import build_pdf, content_width, header_row, para, table, text
+
+
+def _pages(data: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_a_heading_never_stands_alone_at_the_foot_of_a_page() -> None:
+    # However much comes before it, the heading lands on the page where its table starts.
+    width = content_width()
+    for filler in range(40, 70):
+        story = [para(text(f"Filler line {i}")) for i in range(filler)]
+        story += [para("Actions agreed", "h2"),
+                  table([header_row("Action", "Owner"),
+                         *[[para(f"Action {i}"), para("FCA")] for i in range(3)]],
+                        [width * 0.7, width * 0.3], header=True)]
+        pages = _pages(build_pdf(story, header_title="Layout", marking="OFFICIAL",
+                                 audience="test", draft=False, title="t", author="a",
+                                 subject="s"))
+        heading = next(i for i, page in enumerate(pages) if "Actions agreed" in page)
+        assert "Action 0" in pages[heading], f"heading orphaned after {filler} lines"
