@@ -45,6 +45,15 @@ from .workers import Progress, Worker, run_in_background
 PREVIEW_WIDTH = 620  # pixels per page in the preview
 
 
+def run_modal(dialog: QDialog) -> int:
+    """Show an export dialog until it is closed, then free it (its preview pages and PDF
+    bytes would otherwise live as long as the main window, its parent)."""
+    try:
+        return dialog.exec()
+    finally:
+        dialog.deleteLater()
+
+
 def rasterise(data: bytes, width: int = PREVIEW_WIDTH) -> list[QImage]:
     """Every page of a PDF as an image `width` pixels wide (pdfium; safe off the GUI
     thread)."""

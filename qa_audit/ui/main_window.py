@@ -400,7 +400,7 @@ class MainWindow(QMainWindow):
         preview, then save (rendering and writing off the GUI thread)."""
         from qa_audit.services.documents import DocumentKind
 
-        from .export_dialogs import ExportPdfDialog
+        from .export_dialogs import ExportPdfDialog, run_modal
 
         editor = self.editor
         if editor is None:
@@ -410,29 +410,28 @@ class MainWindow(QMainWindow):
             return
         detail = editor.state.detail
         name = f"summary-{(detail.case_reference or 'observation')}.pdf"
-        dialog = ExportPdfDialog(self.store, self.actor, DocumentKind.ASSESSMENT,
-                                 target=detail.id, default_name=name,
-                                 marking=self.settings.protective_marking, parent=self)
-        dialog.exec()
+        run_modal(ExportPdfDialog(self.store, self.actor, DocumentKind.ASSESSMENT,
+                                  target=detail.id, default_name=name,
+                                  marking=self.settings.protective_marking, parent=self))
 
     def export_summary(self, kind: DocumentKind) -> None:
-        from .export_dialogs import ExportPdfDialog
+        from .export_dialogs import ExportPdfDialog, run_modal
 
         name = "period-summary.pdf" if kind.value == "period" else "team-summary.pdf"
-        ExportPdfDialog(self.store, self.actor, kind, default_name=name,
-                        marking=self.settings.protective_marking, parent=self).exec()
+        run_modal(ExportPdfDialog(self.store, self.actor, kind, default_name=name,
+                                  marking=self.settings.protective_marking, parent=self))
 
     def export_batch(self) -> None:
-        from .export_dialogs import BatchExportDialog
+        from .export_dialogs import BatchExportDialog, run_modal
 
-        BatchExportDialog(self.store, self.actor, self.settings.protective_marking,
-                          self).exec()
+        run_modal(BatchExportDialog(self.store, self.actor, self.settings.protective_marking,
+                                    self))
 
     def export_data(self) -> None:
-        from .export_dialogs import DataExportDialog
+        from .export_dialogs import DataExportDialog, run_modal
 
-        DataExportDialog(self.store, self.actor, self.settings.protective_marking,
-                         self).exec()
+        run_modal(DataExportDialog(self.store, self.actor, self.settings.protective_marking,
+                                   self))
 
     def _focus_search(self) -> None:
         from .views.assessments import AssessmentListView

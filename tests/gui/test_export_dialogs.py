@@ -171,6 +171,8 @@ def test_ctrl_p_in_the_editor_opens_the_export_dialog(qtbot, world, on_modal):
     action.trigger()
     assert shown and isinstance(shown[0], ExportPdfDialog)
     assert shown[0].kind is DocumentKind.ASSESSMENT
+    # Closed, the dialog (with its preview pages) does not linger as the window's child.
+    qtbot.waitUntil(lambda: not window.findChildren(ExportPdfDialog))
 
 
 def test_rasterise_renders_every_page(world, tmp_path):

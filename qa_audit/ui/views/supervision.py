@@ -236,14 +236,14 @@ class SessionPanel(QScrollArea):
     def export_record(self) -> None:
         from qa_audit.services.documents import DocumentKind
 
-        from ..export_dialogs import ExportPdfDialog
+        from ..export_dialogs import ExportPdfDialog, run_modal
 
         if self.session_id is None:
             return
         # The record as last saved: saving here would withdraw a signature.
-        ExportPdfDialog(self.view.store, self.view.actor, DocumentKind.SESSION,
-                        target=self.session_id, default_name="supervision-record.pdf",
-                        parent=self).exec()
+        run_modal(ExportPdfDialog(self.view.store, self.view.actor, DocumentKind.SESSION,
+                                  target=self.session_id, default_name="supervision-record.pdf",
+                                  parent=self))
 
     def add_action(self) -> None:
         text = self.action_text.text().strip()
