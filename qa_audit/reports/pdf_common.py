@@ -44,8 +44,9 @@ _ARABIC_FONT_ALSO = frozenset(" !,-.0123456789:\u00a0")
 
 
 def _arabic_runs(escaped: str) -> str:
-    """Arabic-script runs in the Arabic font, words in right-to-left order (each word is
-    shaped and set right to left by HarfBuzz when the paragraph is drawn)."""
+    """Arabic-script runs in the Arabic font, in logical (typed) order: the paragraph
+    breaks its lines in that order and sets each line's words right to left when drawn
+    (`_BidiParagraph`); HarfBuzz shapes each word."""
     out: list[str] = []
     last = 0
     for match in _ARABIC_RUN.finditer(escaped):
@@ -55,13 +56,25 @@ def _arabic_runs(escaped: str) -> str:
         out.append(escaped[last:start])
         if not before.isspace() and before not in _ARABIC_FONT_ALSO and before != ">":
             out.append(" ")
-        words = match.group(0).split()
-        out.append(f'<font face="{FONT_ARABIC}">{" ".join(reversed(words))}</font>')
+        out.append(f'<font face="{FONT_ARABIC}">{" ".join(match.group(0).split())}</font>')
         if not after.isspace() and after not in _ARABIC_FONT_ALSO and after != "<":
             out.append(" ")
         last = end
     out.append(escaped[last:])
     return "".join(out)
+
+
+_TAG = re.compile(r"<[^>]*>")
+_WORD_OR_SPACES = re.compile(r"[^ ]+| +")
+_ARABIC_LETTER = re.compile(f"[{_ARABIC}]")
+
+
+def right_to_left(markup: str) -> bool:
+    """Whether a paragraph reads right to left: its first letter is Arabic script (the
+    Unicode rule for a paragraph's direction: the first strong character decides)."""
+    plain = html.unescape(_TAG.sub("", markup))
+    first = next((c for c in plain if c.isalpha()), "")
+    return bool(first) and _ARABIC_LETTER.match(first) is not None
 
 
 def text(value: str | None) -> str:
@@ -155,19 +168,154 @@ MARGIN = 48
 
 def para(value: str, style: str = "body") -> Any:
     """A Paragraph of already-escaped markup (use `text()` on anything a user typed).
-    Paragraphs holding Arabic script are shaped (HarfBuzz); the rest skip that cost."""
+    Paragraphs holding Arabic script are shaped (HarfBuzz) and set right to left where
+    they are Arabic (`_BidiParagraph`); the rest skip that cost."""
     from reportlab.platypus import Paragraph
 
     if FONT_ARABIC in value:
-        return Paragraph(value, _shaped(style))
+        rtl = right_to_left(value)
+        return _bidi_classes()[rtl](value, _shaped(style, rtl))
     return Paragraph(value, styles()[style])
 
 
-@lru_cache(maxsize=16)
-def _shaped(style: str) -> Any:
+@lru_cache(maxsize=32)
+def _shaped(style: str, rtl: bool = False) -> Any:
+    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
-    return ParagraphStyle(f"{style}-shaped", parent=styles()[style], shaping=1)
+    base = styles()[style]
+    return ParagraphStyle(f"{style}-shaped{'-rtl' if rtl else ''}", parent=base, shaping=1,
+                          alignment=TA_RIGHT if rtl else base.alignment)
+
+
+def _is_arabic(frag: Any) -> bool:
+    return str(getattr(frag, "fontName", "")).startswith(FONT_ARABIC)
+
+
+def _visual_line(words: list[Any], rtl: bool) -> list[Any]:
+    """One line's fragments (reportlab frags, in the order typed) in the order to draw
+    them left to right: every Arabic word on its own; in a right-to-left paragraph the
+    whole line's order is reversed, with runs of left-to-right text kept as they are; in a
+    left-to-right one only the runs of Arabic words are. The spaces between neighbours
+    stay between the same neighbours."""
+    # Units: (pieces, trailing spaces, arabic); Arabic fragments are split into words.
+    units: list[tuple[list[Any], int, bool]] = []
+    for frag in words:
+        txt = getattr(frag, "text", None)
+        if txt is None or not _is_arabic(frag):
+            units.append(([frag], 0, False))
+            continue
+        for match in _WORD_OR_SPACES.finditer(txt):
+            first, end = match.span()
+            if txt[first] != " ":
+                piece = frag.clone()
+                piece.text = txt[first:end]  # a slice keeps a shaped string's glyph data
+                units.append(([piece], 0, True))
+            elif units:
+                pieces, gap, arabic = units[-1]
+                units[-1] = (pieces, gap + end - first, arabic)
+            else:
+                spaces = frag.clone()
+                spaces.text = " " * (end - first)
+                units.append(([spaces], 0, False))
+    # Trailing spaces of left-to-right fragments count as gaps too.
+    normal: list[tuple[list[Any], int, bool]] = []
+    for pieces, gap, arabic in units:
+        last = pieces[-1]
+        txt = getattr(last, "text", None)
+        if not arabic and isinstance(txt, str) and txt.endswith(" ") and txt.strip():
+            stripped = txt.rstrip(" ")
+            clone = last.clone()
+            clone.text = stripped
+            pieces = [*pieces[:-1], clone]
+            gap += len(txt) - len(stripped)
+        normal.append((pieces, gap, arabic))
+    # Groups to reverse: each Arabic word; in an RTL line, runs of LTR units join into one.
+    groups: list[list[tuple[list[Any], int, bool]]] = []
+    for unit in normal:
+        if groups and not unit[2] and not groups[-1][-1][2]:
+            groups[-1].append(unit)
+        else:
+            groups.append([unit])
+    if rtl:
+        order = _reverse_with_gaps(groups)
+    else:
+        order, run = [], []
+        for group in [*groups, None]:
+            if group is not None and group[0][2]:
+                run.append(group)
+                continue
+            order += _reverse_with_gaps(run)
+            run = []
+            if group is not None:
+                order.append(group)
+    out: list[Any] = []
+    for group in order:
+        for pieces, gap, _arabic in group:
+            out += pieces
+            if gap:
+                last = out[-1]
+                if getattr(last, "text", None) is None:
+                    spacer = pieces[-1].clone()
+                    spacer.text = " " * gap
+                    out.append(spacer)
+                else:
+                    clone = last.clone()
+                    clone.text = last.text + " " * gap
+                    out[-1] = clone
+    return out
+
+
+def _reverse_with_gaps(groups: list[list[tuple[list[Any], int, bool]]]
+                       ) -> list[list[tuple[list[Any], int, bool]]]:
+    """Groups in reverse order; each takes the gap that followed its left neighbour in the
+    typed order, and the last drawn (the first typed) takes the gap after the run."""
+    if len(groups) < 2:
+        return groups
+    gaps = [group[-1][1] for group in groups]
+    out = []
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        pieces, _, arabic = group[-1]
+        gap = gaps[index - 1] if index > 0 else gaps[-1]
+        out.append([*group[:-1], (pieces, gap, arabic)])
+    return out
+
+
+@lru_cache(maxsize=1)
+def _bidi_classes() -> dict[bool, type]:
+    """Paragraph classes that draw each line in visual order ({rtl: class}); reportlab's
+    own bidi needs rlbidi, which has no wheels. Lines are broken in typed order, so a long
+    Arabic paragraph's lines follow one another top to bottom as written."""
+    from reportlab.platypus import Paragraph
+
+    class _BidiParagraph(Paragraph):  # type: ignore[misc]
+        rtl = False
+
+        def drawPara(self, debug: int = 0) -> Any:
+            para_lines = self.blPara
+            if para_lines.kind != 1:
+                saved_plain = para_lines.lines
+                if _is_arabic(para_lines):  # one font throughout: Arabic words only
+                    para_lines.lines = [(extra, list(reversed(words)))
+                                        for extra, words in saved_plain]
+                try:
+                    return super().drawPara(debug)
+                finally:
+                    para_lines.lines = saved_plain
+            saved = [line.words for line in para_lines.lines]
+            for line in para_lines.lines:
+                line.words = _visual_line(line.words, self.rtl)
+            try:
+                return super().drawPara(debug)
+            finally:
+                for line, words in zip(para_lines.lines, saved, strict=True):
+                    line.words = words
+
+    class _RtlParagraph(_BidiParagraph):
+        rtl = True
+
+    return {False: _BidiParagraph, True: _RtlParagraph}
 
 
 def table(rows: list[list[Any]], widths: list[float], header: bool = False) -> Any:

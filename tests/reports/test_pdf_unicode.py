@@ -9,7 +9,15 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from qa_audit.reports.pdf_common import FONT, FONT_ARABIC, register_fonts, text
+from qa_audit.reports.pdf_common import (
+    FONT,
+    FONT_ARABIC,
+    build_pdf,
+    para,
+    register_fonts,
+    right_to_left,
+    text,
+)
 from qa_audit.services import accounts, assessments
 from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
 
@@ -18,10 +26,11 @@ ARABIC = "عمران خان"
 LATIN = "Zofia Wiśniewska, Siân Llewelyn, Çağla Yılmaz, Ørjan Ødegård"
 
 
-def test_arabic_runs_use_the_arabic_font_in_right_to_left_word_order() -> None:
-    assert text(URDU) == f'<font face="{FONT_ARABIC}">چودھری نگہت</font>'
+def test_arabic_runs_use_the_arabic_font_in_typed_order() -> None:
+    # (the words are set right to left line by line when drawn: see the tests below)
+    assert text(URDU) == f'<font face="{FONT_ARABIC}">نگہت چودھری</font>'
     # punctuation the Arabic font lacks is kept out of the shaped word
-    assert text(f"({ARABIC});") == f'( <font face="{FONT_ARABIC}">خان عمران</font> );'
+    assert text(f"({ARABIC});") == f'( <font face="{FONT_ARABIC}">عمران خان</font> );'
     # markup is still printed as typed, and Latin text is untouched
     assert text(f"<b>{ARABIC}</b>").startswith("&lt;b&gt; <font")
     assert text(LATIN) == LATIN
@@ -41,21 +50,76 @@ def test_every_letter_has_a_glyph_in_the_font_that_draws_it() -> None:
         assert ord(ch) in latin, f"U+{ord(ch):04X}"
 
 
-def _words(pdf: Path) -> list[tuple[float, str]]:
-    """Words as drawn: (x, text in logical order), read back with poppler (pdftotext, from
-    poppler-utils, which tools/setup.sh installs)."""
+def _placed(pdf: Path) -> list[tuple[float, float, str]]:
+    """Words as drawn: (y from the top, x, text in logical order), read back with poppler
+    (pdftotext, from poppler-utils, which tools/setup.sh installs)."""
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
                          text=True, check=True).stdout
     words = []
     for line in out.splitlines():
         if "<word " in line:
             x = float(line.split('xMin="')[1].split('"')[0])
+            y = float(line.split('yMin="')[1].split('"')[0])
             word = line.split(">")[1].split("<")[0]
             if any("\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff" for c in word):
                 word = word[::-1]  # drawn right to left: read back in visual order
             word = unicodedata.normalize("NFKC", word)  # presentation forms and ligatures
-            words.append((x, word))
+            words.append((y, x, word))
     return words
+
+
+def _words(pdf: Path) -> list[tuple[float, str]]:
+    return [(x, word) for _, x, word in _placed(pdf)]
+
+
+# Twenty-eight distinct Arabic and Urdu words, so each can be found where it was drawn.
+CHILDS_WORDS = ("الطفل قال إنه يريد أن يبقى مع جدته لأنها تعتني به كل يوم وتساعده في "
+                "واجباته بچے نے کہا کہ وہ اپنی دادی کے ساتھ رہنا چاہتا ہے")
+LONG = CHILDS_WORDS.split()
+
+
+def _lines(pdf: Path) -> list[list[tuple[float, str]]]:
+    """The words of each drawn line, top to bottom, as (x, word)."""
+    rows: list[tuple[float, list[tuple[float, str]]]] = []
+    for y, x, word in sorted(_placed(pdf)):
+        if rows and y - rows[-1][0] < 6:  # fonts differ in height: same line within 6 pt
+            rows[-1][1].append((x, word))
+        else:
+            rows.append((y, [(x, word)]))
+    return [words for _, words in rows]
+
+
+def _narrow_pdf(tmp_path: Path, markup: str) -> Path:
+    from reportlab.platypus import Table
+
+    pdf = tmp_path / "bidi.pdf"
+    pdf.write_bytes(build_pdf([Table([[para(markup)]], colWidths=[150])], header_title="",
+                              marking="", audience="", draft=False, title="", author="",
+                              subject=""))
+    return pdf
+
+
+def test_a_long_arabic_paragraph_reads_right_to_left_and_top_to_bottom(tmp_path) -> None:
+    assert right_to_left(text(" ".join(LONG))) and not right_to_left(text("Evidence: " + URDU))
+    lines = [line for line in _lines(_narrow_pdf(tmp_path, text(" ".join(LONG))))
+             if any(w in LONG for _, w in line)]
+    assert len(lines) >= 3
+    read = []
+    for line in lines:
+        read += [w for _, w in sorted(line, reverse=True)]  # right to left
+    assert read == LONG  # every line in order, each read from the right
+
+
+def test_a_long_arabic_run_in_english_text_keeps_its_order_over_lines(tmp_path) -> None:
+    pdf = _narrow_pdf(tmp_path, "<b>Evidence:</b> " + text(" ".join(LONG) + " (said on 3 May)."))
+    lines = [line for line in _lines(pdf) if any(w in LONG for _, w in line)]
+    assert len(lines) >= 3
+    first = sorted(lines[0])
+    assert first[0][1] == "Evidence:"  # the English label stays at the left
+    read = []
+    for line in lines:
+        read += [w for _, w in sorted(line, reverse=True) if w in LONG]
+    assert read == LONG
 
 
 def test_urdu_practitioner_name_prints_shaped_and_right_to_left(world, tmp_path) -> None:
