@@ -21,11 +21,20 @@ def register_fonts() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    for family, regular, bold in ((FONT, "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-                                  (FONT_ARABIC, "NotoSansArabic-Regular.ttf",
-                                   "NotoSansArabic-Bold.ttf")):
-        pdfmetrics.registerFont(TTFont(family, str(_FONTS / regular)))
-        pdfmetrics.registerFont(TTFont(family + "-Bold", str(_FONTS / bold)))
+    class LatinFont(TTFont):  # type: ignore[misc]
+        """Never shaped. In a paragraph that holds Arabic, reportlab shapes every word with
+        HarfBuzz, whose ligatures would turn a Latin "st" into "ﬆ" (and break copy and
+        search); a font without `hbFont` is left as it is (reportlab's path for fonts it
+        cannot shape)."""
+
+        def hbFont(self, fontSize: float = 10) -> Any:
+            raise AttributeError("Latin text is not shaped")
+
+    for family, regular, bold, kind in (
+            (FONT, "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", LatinFont),
+            (FONT_ARABIC, "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf", TTFont)):
+        pdfmetrics.registerFont(kind(family, str(_FONTS / regular)))
+        pdfmetrics.registerFont(kind(family + "-Bold", str(_FONTS / bold)))
         addMapping(family, 0, 0, family)
         addMapping(family, 1, 0, family + "-Bold")
         addMapping(family, 0, 1, family)
@@ -36,11 +45,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-# A run of Arabic-script words on one line (words joined by spaces or tabs).
-_ARABIC_RUN = re.compile(f"[{_ARABIC}]+(?:[ \t]+[{_ARABIC}]+)*")
-# What the Arabic font can draw besides Arabic; other characters touching an Arabic word
-# are set apart by a space, because reportlab shapes each word in its first font.
-_ARABIC_FONT_ALSO = frozenset(" !,-.0123456789:\u00a0")
+# What the Arabic font can draw besides Arabic: punctuation and digits touching an Arabic
+# word join it in that font (reportlab shapes a word with its first font and would draw
+# the rest with glyphs of the wrong font); anything else touching it is set apart by a
+# space.
+_ARABIC_FONT_ALSO = "!,\\-.0-9:\u00a0"
+# A run of Arabic-script words on one line (words joined by spaces or tabs), with the
+# punctuation and digits attached to them.
+_ARABIC_RUN = re.compile(
+    f"[{_ARABIC_FONT_ALSO}]*[{_ARABIC}][{_ARABIC}{_ARABIC_FONT_ALSO}]*"
+    f"(?:[ \t]+[{_ARABIC_FONT_ALSO}]*[{_ARABIC}][{_ARABIC}{_ARABIC_FONT_ALSO}]*)*")
 
 
 def _arabic_runs(escaped: str) -> str:
@@ -54,10 +68,10 @@ def _arabic_runs(escaped: str) -> str:
         before = escaped[start - 1] if start else " "
         after = escaped[end] if end < len(escaped) else " "
         out.append(escaped[last:start])
-        if not before.isspace() and before not in _ARABIC_FONT_ALSO and before != ">":
+        if not before.isspace() and before != ">":
             out.append(" ")
         out.append(f'<font face="{FONT_ARABIC}">{" ".join(match.group(0).split())}</font>')
-        if not after.isspace() and after not in _ARABIC_FONT_ALSO and after != "<":
+        if not after.isspace() and after != "<":
             out.append(" ")
         last = end
     out.append(escaped[last:])

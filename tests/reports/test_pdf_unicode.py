@@ -147,3 +147,20 @@ def test_urdu_practitioner_name_prints_shaped_and_right_to_left(world, tmp_path)
     flat = " ".join(w for _, w in words)
     for name in ("Wiśniewska,", "Siân", "Çağla", "Yılmaz,", "Ødegård"):
         assert name in flat, name
+
+
+def test_latin_beside_arabic_is_not_turned_into_ligatures_and_keeps_punctuation(
+        tmp_path) -> None:
+    # Shaping is for Arabic script only: "st" and "fi" stay letters (copy and search work),
+    # and punctuation touching an Arabic word is drawn with glyphs of its own font.
+    pdf = tmp_path / "mixed.pdf"
+    pdf.write_bytes(build_pdf([para(text(f"Llais y plentyn: {URDU}: jest, std, first, 2024."))],
+                              header_title="", marking="", audience="", draft=False, title="",
+                              author="", subject=""))
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "jest, std, first, 2024." in out
+    assert "\ufb06" not in out and "\ufb01" not in out  # no ﬆ or ﬁ
+    words = [w for _, w in _words(pdf)]
+    assert "Llais" in words and any(w.strip(":") == "چودھری" for w in words)
+    assert "".join(words).count(":") == 2
