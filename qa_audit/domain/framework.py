@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from qa_audit.errors import InvalidInput
 
 SCHEMA_ID = "qa-audit/framework@1"
 NOT_APPLICABLE = "N/A"
@@ -101,6 +105,57 @@ class ContextField:
     choices: tuple[str, ...] = ()
     required: bool = False
     help: str = ""
+
+    def clean(self, value: object) -> object:
+        """The answer as stored: "" (or [] for several choices) when not answered; text for
+        text, a choice and a date (YYYY-MM-DD); "Yes"/"No"; an int or float for a number.
+        `InvalidInput` names the field for anything else."""
+        if value is None or value == "" or (value == [] and self.type is FieldType.MULTI_CHOICE):
+            return [] if self.type is FieldType.MULTI_CHOICE else ""
+        kind = self.type
+        if kind in (FieldType.TEXT, FieldType.LONG_TEXT) and isinstance(value, str):
+            return value
+        if kind is FieldType.CHOICE and value in self.choices:
+            return value
+        if kind is FieldType.MULTI_CHOICE and isinstance(value, list | tuple) and all(
+                v in self.choices for v in value):
+            return list(dict.fromkeys(value))
+        if kind is FieldType.YES_NO and (isinstance(value, bool) or value in ("Yes", "No")):
+            return ("Yes" if value else "No") if isinstance(value, bool) else value
+        if kind is FieldType.DATE:
+            if isinstance(value, dt.date):
+                return value.isoformat()
+            try:
+                return dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                pass
+        if kind is FieldType.NUMBER and not isinstance(value, bool):
+            number = _number(value)
+            if number is not None:
+                return number
+        raise InvalidInput(f"{self.label}: {self._expected()}.")
+
+    def _expected(self) -> str:
+        if self.type is FieldType.CHOICE:
+            return f"choose one of {', '.join(self.choices)}"
+        if self.type is FieldType.MULTI_CHOICE:
+            return f"choose from {', '.join(self.choices)}"
+        return {FieldType.DATE: "give a date as YYYY-MM-DD", FieldType.YES_NO: "answer Yes or No",
+                FieldType.NUMBER: "give a number"}.get(self.type, "give text")
+
+
+def _number(value: object) -> int | float | None:
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value).strip()) if isinstance(value, str | float) else None
+    except ValueError:
+        return None
+    if number is None or not math.isfinite(number):
+        return None
+    return int(number) if number.is_integer() and "." not in str(value) else number
+
+
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, FieldType, Framework
+from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
 from qa_audit.domain.scoring import RatingState, missing_for_submit, overall_grade
 from qa_audit.domain.workflow import Status, Step, transition
@@ -229,19 +229,8 @@ def set_context(
         field = framework.context_field(field_id)
         if field is None:
             raise InvalidInput(f"'{field_id}' is not a context field of {framework.title}.")
-        if field.type is FieldType.CHOICE and value not in ("", None, *field.choices):
-            raise InvalidInput(f"{field.label}: choose one of {', '.join(field.choices)}.")
-        if field.type is FieldType.MULTI_CHOICE and (
-            not isinstance(value, list) or any(v not in field.choices for v in value)
-        ):
-            raise InvalidInput(f"{field.label}: choose from {', '.join(field.choices)}.")
-        if field.type is FieldType.DATE and value not in ("", None):
-            try:
-                dt.date.fromisoformat(str(value))
-            except ValueError as exc:
-                raise InvalidInput(f"{field.label}: give a date as YYYY-MM-DD.") from exc
         context = json.loads(row.context)
-        context[field_id] = value
+        context[field_id] = field.clean(value)
         row.context = json.dumps(context, sort_keys=True, ensure_ascii=False)
 
 

@@ -113,6 +113,8 @@ def action_entry(a: ActionInfo, titles: dict[str, str], today: dt.date, hide: bo
 def _answer(value: object) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):  # stored before answers were checked by type
+        return "Yes" if value else "No"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)

@@ -129,3 +129,14 @@ def test_listing_scopes_and_filters(world):
     assert rows[0].case_reference == "PL-2024-00001" and rows[0].subject_name == "Fatima Khan"
     assert count_assessments(world.store, world.supervisor, AssessmentQuery(search="00001")) == 2
     assert count_assessments(world.store, world.supervisor, AssessmentQuery(search="zzz")) == 0
+
+
+def test_context_answers_of_the_wrong_kind_are_refused(world) -> None:
+    from qa_audit.errors import InvalidInput
+
+    aid = world.new_audit()
+    with pytest.raises(InvalidInput, match="Setting: choose one of Home visit, Court"):
+        svc.set_context(world.store, world.supervisor, aid, "setting", 42)
+    with pytest.raises(InvalidInput, match="Notes: give text"):
+        svc.set_context(world.store, world.supervisor, aid, "notes", ["a list"])
+    assert "setting" not in svc.get_assessment(world.store, world.supervisor, aid).context
