@@ -29,6 +29,20 @@ def graded(framework: Framework, grades: Mapping[str, str | None]) -> list[tuple
     return out
 
 
+NO_OVERALL = "No overall judgement (this framework does not give one)"
+NOT_ENOUGH_GRADES = "Not enough grades yet"
+
+
+def overall_wording(framework: Framework, code: str | None) -> str:
+    """The overall judgement in words: "Good (G)", or why there is none."""
+    if framework.overall.method is OverallMethod.NONE:
+        return NO_OVERALL
+    grade = framework.scale.grade(code) if code else None
+    if grade is None:
+        return code or NOT_ENOUGH_GRADES
+    return f"{grade.label} ({grade.code})"
+
+
 def overall_grade(framework: Framework, grades: Mapping[str, str | None]) -> Grade | None:
     """The overall judgement by the framework's rule, or None if nothing is graded yet."""
     method = framework.overall.method

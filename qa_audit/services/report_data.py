@@ -8,6 +8,7 @@ import uuid
 
 from qa_audit.domain.framework import NOT_APPLICABLE
 from qa_audit.domain.permissions import Action, Actor, check
+from qa_audit.domain.scoring import overall_wording
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.domain.workflow import Status
 from qa_audit.reports.model import (
@@ -84,7 +85,7 @@ def assessment_report(
         law_type=d.law_type, framework=f"{fw.title} {fw.version}",
         framework_hash=d.framework_sha256[:12],
         scale=tuple(GradeBand(g.code, g.label, g.score, g.colour) for g in fw.scale.grades),
-        overall=label(d.overall_grade) if d.overall_grade else "Not enough grades",
+        overall=overall_wording(fw, d.overall_grade),
         standards=tuple(standards), context=context, childs_voice=d.childs_voice,
         impact_of_delay=d.impact_of_delay, strengths=d.strengths,
         areas_for_development=d.areas_for_development, actions=actions,

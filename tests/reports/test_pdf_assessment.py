@@ -106,3 +106,26 @@ def test_actions_print_done_overdue_or_open(world, tmp_path: Path) -> None:
 
     assert [state(n) for n in ("Late action", "Done action", "Later action")] == [
         "Overdue", "Done", "Open"]
+
+
+def test_a_framework_without_an_overall_judgement_says_so(world, tmp_path: Path) -> None:
+    from qa_audit.domain.framework import AssessmentKind
+    from qa_audit.services import frameworks
+
+    source = (Path(__file__).parents[1] / "fixtures" / "mini.yaml").read_text()
+    yaml_text = source.replace("id: mini-standards", "id: mini-no-overall").replace(
+        "  method: limiting\n  limiting: [seen]", "  method: none")
+    assert "method: none" in yaml_text
+    (tmp_path / "none.yaml").write_text(yaml_text)
+    version = frameworks.import_framework_file(world.store, world.admin,
+                                               tmp_path / "none.yaml").version
+    aid = assessments.create_assessment(world.store, world.supervisor,
+                                        AssessmentKind.CASE_AUDIT, version.id,
+                                        world.fca.user_id, case_id=world.case_id)
+    assessments.save_rating(world.store, world.supervisor, aid, "seen", grade="O",
+                            evidence="Seen alone")
+    out = export_pdf(world.store, world.supervisor,
+                     PdfRequest(DocumentKind.ASSESSMENT, aid), tmp_path / "n.pdf")
+    text = " ".join(" ".join(_pages(out)).split())
+    assert "No overall judgement (this framework does not give one)" in text
+    assert "Not enough grades" not in text

@@ -14,6 +14,7 @@ from qa_audit.domain.scoring import (
     nearest_grade,
     needs_evidence,
     overall_grade,
+    overall_wording,
 )
 
 FW = load_framework(Path(__file__).parent.parent / "fixtures" / "mini.yaml")
@@ -80,6 +81,13 @@ def test_weighted_mean_uses_weights():
 def test_none_method_and_nothing_rated():
     assert overall_grade(with_method(OverallMethod.NONE), {"seen": "O"}) is None
     assert overall_grade(FW, {"seen": NOT_APPLICABLE}) is None
+
+
+def test_overall_in_words_says_why_there_is_none():
+    assert overall_wording(FW, "G") == "Good (G)"
+    assert overall_wording(FW, None) == "Not enough grades yet"
+    assert overall_wording(with_method(OverallMethod.NONE), None) == (
+        "No overall judgement (this framework does not give one)")
 
 
 def test_nearest_grade_tie_goes_to_worse():
