@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .model import GradeBand, StandardEntry, StandardTally, TimePoint
-from .pdf_common import FONT, FONT_BOLD
+from .pdf_common import FONT, FONT_ARABIC, FONT_BOLD, arabic_runs_of, right_to_left, visual_line
 
 # Used only when a framework gives a grade no colour: distinct blues, lightest for the worst.
 _FALLBACK = ("#1d4e89", "#2f6fb3", "#5b93cf", "#8db5e2", "#bcd4ef", "#dfe9f6")
@@ -32,6 +32,49 @@ def _ink_on(hex_colour: str) -> Any:
     return colors.black if luminance > 0.5 else colors.white
 
 
+def chart_text(x: float, y: float, value: str, size: float = 7.5, *, font: str = FONT,
+               anchor: str = "start", fill: Any = None) -> Any:
+    """A chart label. Arabic-script words are drawn in the Arabic font, shaped, and set
+    right to left as in the paragraphs; other text is a plain String."""
+    from reportlab.graphics.shapes import Group, String
+    from reportlab.lib import colors
+    from reportlab.lib.abag import ABag
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfbase.ttfonts import ShapedStr, shapeStr
+
+    colour = fill if fill is not None else colors.black
+    runs = arabic_runs_of(value)
+    if not any(arabic for _, arabic in runs):
+        return String(x, y, value, fontName=font, fontSize=size, textAnchor=anchor,
+                      fillColor=colour)
+    parts: list[tuple[str, bool]] = []
+    for part, arabic in runs:  # spaces follow the word before them, as in a paragraph line
+        body = part.lstrip(" ")
+        if parts and len(body) < len(part):
+            parts[-1] = (parts[-1][0] + part[:len(part) - len(body)], parts[-1][1])
+        if body:
+            parts.append((body, arabic))
+    frags = [ABag(fontName=FONT_ARABIC if arabic else font, fontSize=size, text=part)
+             for part, arabic in parts]
+    pieces: list[tuple[str, str, float]] = []
+    for frag in visual_line(frags, right_to_left(value)):
+        body, spaces = frag.text.rstrip(" "), len(frag.text) - len(frag.text.rstrip(" "))
+        if frag.fontName == FONT_ARABIC and body:
+            body = shapeStr(body, FONT_ARABIC, size)
+        width = (sum(d.x_advance for d in body.__shapeData__) * size / 1000
+                 if isinstance(body, ShapedStr) else stringWidth(body, frag.fontName, size))
+        pieces.append((body, frag.fontName, width + spaces * stringWidth(" ", font, size)))
+    total = sum(w for _, _, w in pieces)
+    left = x - (total if anchor == "end" else total / 2 if anchor == "middle" else 0)
+    group = Group()
+    for body, font_name, width in pieces:
+        if body:
+            group.add(String(left, y, body, fontName=font_name, fontSize=size,
+                             fillColor=colour))
+        left += width
+    return group
+
+
 def _fit(value: str, width: float, size: float = 7.5) -> str:
     """`value` shortened with an ellipsis to fit `width` points in the body font."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -45,24 +88,24 @@ def _fit(value: str, width: float, size: float = 7.5) -> str:
 
 def grade_bars(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
                width: float) -> Any:
-    """One bar per graded standard, as long as its score, labelled with the grade."""
+    """One bar per graded standard, labelled with the grade; the bar's length is the grade's
+    place in the scale (best longest, worst still visible), not its score, so scales whose
+    scores reach zero or below draw as well as any other."""
     from reportlab.graphics.shapes import Drawing, Rect, String
     from reportlab.lib import colors
 
     rows = [s for s in standards if s.score is not None]
-    top = max((b.score for b in scale), default=1.0) or 1.0
+    rank = {band.code: len(scale) - i for i, band in enumerate(scale)}  # best first
     label_w, bar_w, row_h = width * 0.42, width * 0.3, 14
     drawing = Drawing(width, row_h * max(1, len(rows)) + 6)
     for i, entry in enumerate(rows):
         y = drawing.height - (i + 1) * row_h
-        drawing.add(String(0, y + 3, _fit(entry.title, label_w - 6), fontName=FONT,
-                           fontSize=7.5))
-        length = max(1.0, bar_w * (entry.score or 0) / top)
+        drawing.add(chart_text(0, y + 3, _fit(entry.title, label_w - 6)))
+        length = bar_w * rank.get(entry.grade_code or "", 0) / max(1, len(scale))
         fill = colors.HexColor(colour_of(scale, entry.grade_code))
         drawing.add(Rect(label_w, y + 1, length, row_h - 4, fillColor=fill, strokeColor=None,
                          strokeWidth=0))
-        drawing.add(String(label_w + length + 4, y + 3, entry.grade_label, fontName=FONT,
-                           fontSize=7.5))
+        drawing.add(chart_text(label_w + length + 4, y + 3, entry.grade_label))
     if not rows:
         drawing.add(String(0, 4, "No standard graded yet", fontName=FONT, fontSize=8))
     return drawing
@@ -70,7 +113,7 @@ def grade_bars(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
 
 def legend(scale: Sequence[GradeBand], width: float) -> Any:
     """Colour swatch, code and label of every grade, wrapping onto as many lines as needed."""
-    from reportlab.graphics.shapes import Drawing, Rect, String
+    from reportlab.graphics.shapes import Drawing, Rect
     from reportlab.lib import colors
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -91,7 +134,7 @@ def legend(scale: Sequence[GradeBand], width: float) -> Any:
             drawing.add(Rect(x0, y + 1, 10, 8, fillColor=colors.HexColor(
                 colour_of(scale, band.code)), strokeColor=colors.HexColor("#57606a"),
                 strokeWidth=0.3))
-            drawing.add(String(x0 + 14, y + 2, label, fontName=FONT, fontSize=7.5))
+            drawing.add(chart_text(x0 + 14, y + 2, label))
     return drawing
 
 
@@ -108,8 +151,7 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
     drawing = Drawing(width, row_h * max(1, len(rows)) + 4)
     for i, (label, counts) in enumerate(rows):
         y = drawing.height - (i + 1) * row_h
-        drawing.add(String(0, y + 4, _fit(label, label_w - 6), fontName=FONT,
-                           fontSize=7.5))
+        drawing.add(chart_text(0, y + 4, _fit(label, label_w - 6)))
         total = sum(n for _, n in counts)
         x = label_w
         for code, n in counts:
@@ -121,8 +163,8 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
                              strokeColor=colors.white, strokeWidth=0.5))
             share = f"{code} {round(100 * n / total)}%"
             if stringWidth(share, FONT, 6.5) + 4 < w:
-                drawing.add(String(x + w / 2, y + 4.5, share, fontName=FONT, fontSize=6.5,
-                                   fillColor=_ink_on(fill), textAnchor="middle"))
+                drawing.add(chart_text(x + w / 2, y + 4.5, share, 6.5, fill=_ink_on(fill),
+                                       anchor="middle"))
             x += w
         if not total:
             drawing.add(String(label_w, y + 4, "no grades", fontName=FONT, fontSize=7,
@@ -147,8 +189,8 @@ def timeline(points: Sequence[TimePoint], scale: Sequence[GradeBand], width: flo
     plot_x0, plot_x1 = label_w + 8, width - 12
     for band in bands:
         y = y_of[band.code]
-        drawing.add(String(label_w, y - 3, _fit(f"{band.label} ({band.code})", label_w, 7),
-                           fontName=FONT, fontSize=7, textAnchor="end"))
+        drawing.add(chart_text(label_w, y - 3, _fit(f"{band.label} ({band.code})", label_w, 7),
+                               7, anchor="end"))
         drawing.add(Line(plot_x0, y, plot_x1, y, strokeColor=grid, strokeWidth=0.4))
     marks = sorted((p for p in points if p.grade_code in y_of), key=lambda p: p.when)
     if not marks:
@@ -171,8 +213,8 @@ def timeline(points: Sequence[TimePoint], scale: Sequence[GradeBand], width: flo
         fill = colour_of(scale, point.grade_code)
         drawing.add(Circle(x, y, 4.5, fillColor=colors.HexColor(fill),
                            strokeColor=colors.HexColor("#1f2328"), strokeWidth=0.4))
-        drawing.add(String(x, y - 2.3, point.grade_code[:2], fontName=FONT_BOLD, fontSize=5.5,
-                           fillColor=_ink_on(fill), textAnchor="middle"))
+        drawing.add(chart_text(x, y - 2.3, point.grade_code[:2], 5.5, font=FONT_BOLD,
+                               fill=_ink_on(fill), anchor="middle"))
     drawing.add(String(plot_x0, 2, first.strftime("%d %b %Y"), fontName=FONT, fontSize=7))
     if first != last:
         drawing.add(String(plot_x1, 2, last.strftime("%d %b %Y"), fontName=FONT, fontSize=7,

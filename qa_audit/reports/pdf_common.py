@@ -78,6 +78,17 @@ def _arabic_runs(escaped: str) -> str:
     return "".join(out)
 
 
+def arabic_runs_of(value: str) -> list[tuple[str, bool]]:
+    """`value` cut into (part, is Arabic script) in typed order, spaces kept."""
+    out: list[tuple[str, bool]] = []
+    last = 0
+    for match in _ARABIC_RUN.finditer(value):
+        out += [(value[last:match.start()], False), (match.group(0), True)]
+        last = match.end()
+    out.append((value[last:], False))
+    return [(part, arabic) for part, arabic in out if part]
+
+
 _TAG = re.compile(r"<[^>]*>")
 _WORD_OR_SPACES = re.compile(r"[^ ]+| +")
 _ARABIC_LETTER = re.compile(f"[{_ARABIC}]")
@@ -206,7 +217,7 @@ def _is_arabic(frag: Any) -> bool:
     return str(getattr(frag, "fontName", "")).startswith(FONT_ARABIC)
 
 
-def _visual_line(words: list[Any], rtl: bool) -> list[Any]:
+def visual_line(words: list[Any], rtl: bool) -> list[Any]:
     """One line's fragments (reportlab frags, in the order typed) in the order to draw
     them left to right: every Arabic word on its own; in a right-to-left paragraph the
     whole line's order is reversed, with runs of left-to-right text kept as they are; in a
@@ -319,7 +330,7 @@ def _bidi_classes() -> dict[bool, type]:
                     para_lines.lines = saved_plain
             saved = [line.words for line in para_lines.lines]
             for line in para_lines.lines:
-                line.words = _visual_line(line.words, self.rtl)
+                line.words = visual_line(line.words, self.rtl)
             try:
                 return super().drawPara(debug)
             finally:
