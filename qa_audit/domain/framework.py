@@ -59,6 +59,7 @@ class Grade:
     label: str
     score: float
     colour: str | None = None
+    description: str = ""  # what the grade means, when the framework says
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,9 @@ class Framework:
         """Plain data in the YAML's shape (enums as strings), for canonical JSON."""
         data = asdict(self)
         data.pop("_index")
+        for grade in data["scale"]["grades"]:  # absent rather than empty: keeps the hashes of
+            if not grade["description"]:      # versions stored before grades had one
+                del grade["description"]
         data["schema"] = SCHEMA_ID
         return _plain(data)  # type: ignore[no-any-return]
 
@@ -258,7 +262,8 @@ def framework_from_dict(data: dict[str, Any]) -> Framework:
         law_type=LawType(data["law_type"]),
         scale=Scale(
             grades=tuple(
-                Grade(g["code"], g["label"], float(g["score"]), g.get("colour"))
+                Grade(g["code"], g["label"], float(g["score"]), g.get("colour"),
+                      g.get("description", ""))
                 for g in scale["grades"]
             ),
             not_applicable=NotApplicable(

@@ -391,7 +391,8 @@ class _Checker:
                     f"grade scores must strictly decrease (best grade first): {score:g} is not "
                     f"below {grades[-1].score:g}",
                 )
-            grades.append(Grade(code, self.text(g.get("label"), "grade label"), score, colour))
+            grades.append(Grade(code, self.text(g.get("label"), "grade label"), score, colour,
+                                self.text(g.get("description"), "grade description")))
             codes.append((code, g.get("code", gnode)))
         self.unique(codes, "grade code")
         na = NotApplicable()

@@ -54,3 +54,24 @@ def test_schema_matches_the_loader() -> None:
     assert set(standard["properties"]) == {
         "id", "title", "statement", "guidance", "indicators", "prompts", "weight", "required",
         "evidence_required_below"}
+
+
+def test_grade_descriptions_are_kept_and_hashed_without_changing_older_hashes(
+        tmp_path) -> None:
+    from qa_audit.domain.framework import framework_from_dict
+    from qa_audit.domain.loader import load_framework
+
+    mini = Path(__file__).parents[1] / "fixtures" / "mini.yaml"
+    # Stored versions are compared by this hash: it must not move when the model grows.
+    assert load_framework(mini).sha256() == (
+        "b633cd85c67eb25acc6c1d517041a56f8b0a2006baaef20e79e7718cc199ea14")
+    described = tmp_path / "described.yaml"
+    described.write_text(mini.read_text().replace(
+        "{code: G, label: Good, score: 3}",
+        '{code: G, label: Good, score: 3, description: "All indicators seen"}'))
+    fw = load_framework(described)
+    assert fw.scale.grade("G").description == "All indicators seen"
+    assert fw.sha256() != load_framework(mini).sha256()
+    again = framework_from_dict(fw.to_dict())
+    assert again.scale.grade("G").description == "All indicators seen"
+    assert again.sha256() == fw.sha256()
