@@ -27,6 +27,7 @@ from qa_audit.services import accounts, assessments, cases, frameworks
 from qa_audit.services.store import Store
 
 from .errors import show_error
+from .models import fitted_combo
 from .sign_in import line_edit
 
 NEW_CASE = "new"
@@ -109,11 +110,11 @@ class NewAssessmentDialog(QDialog):
         self.setWindowTitle(f"New {kind.label.lower()}")
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.fca = QComboBox()
+        self.fca = fitted_combo("Practitioner")
         for user in accounts.list_users(store, Role.FCA):
             if user.team_id == actor.team_id and user.active:
                 self.fca.addItem(user.display_name, user.id)
-        self.framework = QComboBox()
+        self.framework = fitted_combo("Framework", 40)
         self.versions = [v for v in frameworks.latest_versions(store)
                          if kind in frameworks.get_framework(store, v.id).applies_to]
         for v in self.versions:
@@ -123,7 +124,7 @@ class NewAssessmentDialog(QDialog):
         self.date.setDisplayFormat("dd MMM yyyy")
         form.addRow("&Practitioner", self.fca)
         if kind is AssessmentKind.CASE_AUDIT:
-            self.case = QComboBox()
+            self.case = fitted_combo("Case", 32)
             self.case.setEditable(False)
             self.case.addItem("New case reference…", NEW_CASE)
             for c in cases.list_cases(store, actor, limit=500):

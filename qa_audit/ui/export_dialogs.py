@@ -40,6 +40,7 @@ from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
 from .errors import show_error
+from .models import fitted_combo
 from .workers import Progress, Worker, run_in_background
 
 PREVIEW_WIDTH = 620  # pixels per page in the preview
@@ -207,7 +208,7 @@ class ExportPdfDialog(QDialog):
         self.saved_to: Path | None = None
 
         form = QFormLayout()
-        self.target = QComboBox()
+        self.target = fitted_combo()
         self.target.setAccessibleName("Practitioner" if kind is DocumentKind.PERIOD else "Team")
         self.period = PeriodPicker()
         if kind in (DocumentKind.PERIOD, DocumentKind.TEAM):
@@ -330,7 +331,7 @@ class BatchExportDialog(QDialog):
         self.result_: documents.BatchResult | None = None
         self._worker: Worker | None = None
         form = QFormLayout()
-        self.team = QComboBox()
+        self.team = fitted_combo()
         self.team.setAccessibleName("Team")
         for ident, name in accounts.teams_visible(store, actor):
             self.team.addItem(name, ident)

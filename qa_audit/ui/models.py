@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
@@ -23,6 +23,9 @@ from qa_audit.services.listing import (
 from qa_audit.services.store import Store
 
 from .palette import BAD, STATUS_COLOURS
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QComboBox
 
 _Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -232,6 +235,20 @@ def read_only_table(model: QAbstractTableModel, name: str, first_width: int = 0)
     if first_width:
         table.setColumnWidth(0, first_width)
     return table
+
+
+def fitted_combo(name: str = "", chars: int = 24) -> QComboBox:
+    """A combo box about `chars` characters wide however long its items (framework titles,
+    names, case references): a long one no longer widens the window; the open list still
+    shows every item whole."""
+    from PySide6.QtWidgets import QComboBox
+
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    if name:
+        combo.setAccessibleName(name)
+    return combo
 
 
 def heading_row(title: str, *trailing: Any) -> Any:

@@ -256,3 +256,21 @@ def test_sign_in_before_the_store_is_open(qtbot, tmp_path: Path) -> None:
     assert signer.store is first and not first.locked
     assert dialog.signed_username == "boss" and dialog.result() == dialog.DialogCode.Accepted
     first.close()
+
+
+def test_a_long_framework_title_does_not_widen_the_window(qtbot, world, tmp_path: Path) -> None:
+    source = (Path(__file__).parents[1] / "fixtures" / "mini.yaml").read_text()
+    long_title = "Practice standards for a very particular kind of work " * 6
+    (tmp_path / "long.yaml").write_text(source.replace(
+        "id: mini-standards", "id: long-title").replace(
+        "title: Mini standards for tests", f"title: {long_title.strip()}"))
+    before = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(before)
+    frameworks.import_framework_file(world.store, world.admin, tmp_path / "long.yaml")
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    page = window.pages["mine"]
+    assert isinstance(page, AssessmentListView)
+    assert page.framework.findText(long_title.strip()) >= 0
+    # fits a 1280-pixel screen, and the long title adds nothing to it
+    assert window.minimumSizeHint().width() == before.minimumSizeHint().width() < 1280

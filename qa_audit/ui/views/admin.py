@@ -22,7 +22,7 @@ from qa_audit.services.accounts import UserInfo
 from qa_audit.services.store import Store
 
 from ..errors import show_error
-from ..models import ListModel, read_only_table
+from ..models import ListModel, fitted_combo, read_only_table
 
 
 def _user_cells(u: UserInfo) -> list[str]:
@@ -64,7 +64,7 @@ class AdminView(QWidget):
         self.role = QComboBox()
         for role in Role:
             self.role.addItem(role.label, role)
-        self.team = QComboBox()
+        self.team = fitted_combo("Team")
         self._teams(self.team, ("team",))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -92,7 +92,7 @@ class AdminView(QWidget):
         self.unit_kind.setAccessibleName("Kind of unit")
         for kind in ("team", "service_area", "region"):
             self.unit_kind.addItem(kind.replace("_", " "), kind)
-        self.unit_parent = QComboBox()
+        self.unit_parent = fitted_combo()
         self.unit_parent.setAccessibleName("Part of")
         self._teams(self.unit_parent, ("region", "service_area"))
         add = QPushButton("Add &unit")

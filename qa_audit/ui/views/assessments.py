@@ -28,14 +28,13 @@ from qa_audit.services import accounts, frameworks
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
-from ..models import AssessmentTableModel, heading_row
+from ..models import AssessmentTableModel, fitted_combo, heading_row
 
 ANY = "Any"
 
 
-def _combo(name: str, tip: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setAccessibleName(name)
+def _combo(name: str, tip: str, chars: int) -> QComboBox:
+    combo = fitted_combo(name, chars)
     combo.setToolTip(tip)
     return combo
 
@@ -90,16 +89,17 @@ class AssessmentListView(QWidget):
 
     def _filters(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.status = _combo("Status filter", "Show only assessments in this state")
+        self.status = _combo("Status filter", "Show only assessments in this state", 10)
         self.status.addItem(ANY, None)
         for status in Status:
             self.status.addItem(status.label, status.value)
-        self.practitioner = _combo("Practitioner filter", "Show one practitioner's assessments")
+        self.practitioner = _combo("Practitioner filter", "Show one practitioner's assessments",
+                                   12)
         self.practitioner.addItem(ANY, None)
         if self.actor.role is not Role.FCA:  # the team's (supervisor) or region's (lead)
             for user_id, name in accounts.practitioners_visible(self.store, self.actor):
                 self.practitioner.addItem(name, user_id)
-        self.framework = _combo("Framework filter", "Show assessments against one framework")
+        self.framework = _combo("Framework filter", "Show assessments against one framework", 16)
         self.framework.addItem(ANY, None)
         for info in frameworks.latest_versions(self.store):
             self.framework.addItem(info.title, info.framework_id)

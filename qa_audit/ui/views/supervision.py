@@ -9,7 +9,6 @@ import uuid
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -37,7 +36,7 @@ from qa_audit.services import supervision as sv
 from qa_audit.services.store import Store
 
 from ..errors import show_error
-from ..models import ListModel, heading_row, read_only_table
+from ..models import ListModel, fitted_combo, heading_row, read_only_table
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
@@ -52,7 +51,7 @@ class NewSessionDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New supervision session")
         form = QFormLayout(self)
-        self.fca = QComboBox()
+        self.fca = fitted_combo()
         self.fca.setAccessibleName("Practitioner")
         for user in accounts.list_users(store, Role.FCA):
             if user.team_id == actor.team_id and user.active:
