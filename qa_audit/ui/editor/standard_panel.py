@@ -33,6 +33,18 @@ def _label(text: str, name: str = "", wrap: bool = True) -> QLabel:
     return label
 
 
+def _grade_text(label: str, key: str | None) -> str:
+    text = label.replace("&", "&&")  # '&' would be read as a shortcut mark
+    return f"{text}  [{key}]" if key else text
+
+
+def _grade_tip(label: str, key: str | None) -> str:
+    if key:
+        return f"Grade this standard {label} (key {key}, or Alt+{key})"
+    return (f"Grade this standard {label} (no key: only the first nine grades have keys; "
+            "Tab to this button and press Space)")
+
+
 class StandardPanel(QScrollArea):
     """Shows the current standard and reports edits as signals."""
 
@@ -68,12 +80,12 @@ class StandardPanel(QScrollArea):
         self.grade_group = QButtonGroup(self)
         self.grade_group.setExclusive(False)  # so a grade can be cleared by clicking it again
         self.grade_buttons: dict[str, QPushButton] = {}
-        for position, (key, code, label) in enumerate(state.key_grades()):
-            button = QPushButton(f"{label.replace('&', '&&')}  [{key}]")
+        for position, (key, code, label) in enumerate(state.grade_choices()):
+            button = QPushButton(_grade_text(label, key))
+            button.setToolTip(_grade_tip(label, key))
             button.setCheckable(True)
             button.setProperty("grade", True)
             button.setAccessibleName(f"Grade {label}")
-            button.setToolTip(f"Grade this standard {label} (key {key}, or Alt+{key})")
             button.clicked.connect(lambda checked, c=code: self._grade_clicked(c, checked))
             self.grade_group.addButton(button)
             self.grade_buttons[code] = button

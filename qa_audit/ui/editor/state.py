@@ -96,13 +96,23 @@ class EditorState:
         return self.standard
 
     # -- grading keys ----------------------------------------------------------------------
+    def grade_choices(self) -> list[tuple[str | None, str, str]]:
+        """(key, code, label) for every grade in the scale's order, then not applicable.
+
+        The first nine grades have the keys 1..9, the rest none (None); not applicable has N.
+        """
+        scale = self.framework.scale
+        choices: list[tuple[str | None, str, str]] = [
+            (str(i + 1) if i < 9 else None, g.code, g.label) for i, g in enumerate(scale.grades)
+        ]
+        if scale.not_applicable.allowed:
+            choices.append(("N", NOT_APPLICABLE, scale.not_applicable.label))
+        return choices
+
     def key_grades(self) -> list[tuple[str, str, str]]:
-        """(key, code, label) in the scale's order: 1..n, then N for not applicable."""
-        keys = [(str(i + 1), g.code, g.label) for i, g in enumerate(self.framework.scale.grades)
-                if i < 9]
-        if self.framework.scale.not_applicable.allowed:
-            keys.append(("N", NOT_APPLICABLE, self.framework.scale.not_applicable.label))
-        return keys
+        """(key, code, label) of the grades that have a key: 1..9, then N for not applicable."""
+        return [(key, code, label) for key, code, label in self.grade_choices()
+                if key is not None]
 
     def grade_for_key(self, key: str) -> str | None:
         return next((code for k, code, _ in self.key_grades() if k == key.upper()), None)
