@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QListWidget
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind
 from qa_audit.services import assessments, frameworks
 from qa_audit.store.tables import Assessment
 from qa_audit.ui.editor import AssessmentEditor
+from qa_audit.ui.editor.pages import NO_ANSWER
+from qa_audit.ui.editor.state import parse_number, stored_date, stored_number
 
 GRADE_CODES = [f"G{i}" for i in range(1, 12)]  # eleven grades: more than there are digit keys
 
@@ -79,6 +82,103 @@ def _editor(qtbot, world, aid) -> AssessmentEditor:
 
 def _saved_context(world, aid) -> dict[str, object]:
     return dict(assessments.get_assessment(world.store, world.supervisor, aid).context)
+
+
+# -- 1. any stored value opens ---------------------------------------------------------------
+def test_wrongly_typed_stored_answers_open_as_not_answered(qtbot, world, tmp_path) -> None:
+    aid = _new_audit(world, tmp_path)
+    _store_raw_context(world, aid, {
+        "count": "lots", "dob": "last spring", "present": True, "absent": False,
+        "setting": ["Court"], "concerns": 7, "note": {"a": 1}, "story": None,
+    })
+    editor = _editor(qtbot, world, aid)  # used to raise ValueError: invalid literal for int()
+    inputs = editor.context_page.inputs
+    count, dob = inputs["count"], inputs["dob"]
+    assert isinstance(count, QLineEdit) and count.text() == ""
+    assert isinstance(dob, QDateEdit) and dob.text() == NO_ANSWER
+    present, absent, setting = inputs["present"], inputs["absent"], inputs["setting"]
+    assert isinstance(present, QComboBox) and present.currentText() == "Yes"
+    assert isinstance(absent, QComboBox) and absent.currentText() == "No"
+    assert isinstance(setting, QComboBox) and setting.currentText() == NO_ANSWER
+    concerns = inputs["concerns"]
+    assert isinstance(concerns, QListWidget)
+    assert all(concerns.item(r).checkState() == Qt.CheckState.Unchecked
+               for r in range(concerns.count()))
+    assert isinstance(inputs["note"], QLineEdit) and inputs["note"].text() == ""
+    assert not editor.state.dirty  # opening shows; it never rewrites what is stored
+
+
+def test_stored_values_of_the_right_meaning_in_another_shape_are_shown(
+        qtbot, world, tmp_path) -> None:
+    aid = _new_audit(world, tmp_path)
+    _store_raw_context(world, aid, {"count": "3", "present": " yes ", "concerns": "Neglect",
+                                    "note": 12, "dob": "1985-05-01"})
+    inputs = _editor(qtbot, world, aid).context_page.inputs
+    assert inputs["count"].text() == "3"  # type: ignore[attr-defined]
+    assert inputs["present"].currentText() == "Yes"  # type: ignore[attr-defined]
+    concerns = inputs["concerns"]
+    assert isinstance(concerns, QListWidget)
+    assert [concerns.item(r).checkState() for r in range(2)] == [
+        Qt.CheckState.Checked, Qt.CheckState.Unchecked]
+    assert inputs["note"].text() == "12"  # type: ignore[attr-defined]
+
+
+def test_reading_stored_values_never_raises() -> None:
+    for value in ("lots", "", None, True, [], {}, float("nan"), float("inf"), "1e5", "--1"):
+        assert stored_number(value) is None, value
+    assert stored_number(0) == 0 and stored_number(-2.5) == -2.5 and stored_number("7") == 7
+    for value in ("last spring", 19850501, None, True, ["1985-05-01"], "1985-02-30"):
+        assert stored_date(value) is None, value
+    assert stored_date("1985-05-01") is not None
+
+
+# -- 2. numbers: 0, negative, decimal; not answered is not 0 ---------------------------------
+def test_a_number_can_be_answered_zero_negative_or_decimal(qtbot, world, tmp_path) -> None:
+    aid = _new_audit(world, tmp_path)
+    editor = _editor(qtbot, world, aid)
+    count = editor.context_page.inputs["count"]
+    assert isinstance(count, QLineEdit)
+    assert count.text() == "" and count.placeholderText() == NO_ANSWER
+    assert "count" in [m.target for m in editor.state.missing()]
+    count.setFocus()
+    qtbot.keyClicks(count, "0")
+    assert editor.state.context["count"] == 0
+    assert "count" not in [m.target for m in editor.state.missing()]
+    assert editor.flush()
+    saved = _saved_context(world, aid)["count"]
+    assert saved == 0 and type(saved) is int
+
+    count.selectAll()
+    qtbot.keyClicks(count, "-2.5x")  # letters are refused as typed
+    assert count.text() == "-2.5"
+    assert editor.flush()
+    saved = _saved_context(world, aid)["count"]
+    assert saved == -2.5 and type(saved) is float
+
+    count.selectAll()
+    qtbot.keyClick(count, Qt.Key.Key_Backspace)  # cleared: not answered again, not 0
+    assert editor.flush()
+    assert _saved_context(world, aid)["count"] == ""
+    assert "count" in [m.target for m in editor.state.missing()]
+
+    qtbot.keyClicks(count, "250000")  # no upper limit the framework does not set
+    assert editor.flush()
+    assert _saved_context(world, aid)["count"] == 250000
+
+
+def test_a_saved_number_reopens_as_typed(qtbot, world, tmp_path) -> None:
+    aid = _new_audit(world, tmp_path)
+    assessments.set_context(world.store, world.supervisor, aid, "count", -0.75)
+    assert _editor(qtbot, world, aid).context_page.inputs["count"].text() == "-0.75"  # type: ignore[attr-defined]
+
+
+def test_number_text_is_read_as_whole_or_decimal() -> None:
+    assert parse_number("0") == 0 and type(parse_number("0")) is int
+    assert parse_number("-12") == -12
+    assert parse_number("3.") == 3 and type(parse_number("3.")) is int  # whole is whole
+    assert parse_number(".5") == 0.5
+    for text in ("", "-", ".", "1,5", "1e3", "x"):
+        assert parse_number(text) is None, text
 
 
 # -- 4. every grade of a long scale has a button ---------------------------------------------

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -20,7 +22,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,9 +32,30 @@ from qa_audit.domain.framework import ContextField, FieldType
 from qa_audit.services.assessments import Agreement, Narrative
 from qa_audit.services.views import ActionInfo
 
-from .state import EditorState
+from .state import (
+    NO,
+    NUMBER_PATTERN,
+    YES,
+    EditorState,
+    number_text,
+    parse_number,
+    stored_choice,
+    stored_choices,
+    stored_date,
+    stored_number,
+    stored_text,
+    stored_yes_no,
+)
 
 NO_ANSWER = "— not answered —"
+
+
+Answer = Callable[[Any], None]
+"""Reports the user's answer to one field ("" for not answered)."""
+
+
+def _or_not_answered(number: int | float | None) -> int | float | str:
+    return "" if number is None else number
 
 
 def text_edit(name: str, tip: str, placeholder: str = "") -> QPlainTextEdit:
@@ -68,53 +90,79 @@ class ContextPage(QWidget):
         form.addRow(QLabel("* required before submission"))
 
     def _input(self, field: ContextField, value: Any) -> QWidget:
-        def emit(value: Any, field_id: str = field.id) -> None:
-            self.answered.emit(field_id, value)
+        """The input for one field, showing `value` if it makes sense for the field's type.
 
-        if field.type in (FieldType.CHOICE, FieldType.YES_NO):
-            combo = QComboBox()
-            options = list(field.choices) if field.type is FieldType.CHOICE else ["Yes", "No"]
-            combo.addItems([NO_ANSWER, *options])
-            combo.setCurrentIndex(options.index(value) + 1 if value in options else 0)
-            combo.currentIndexChanged.connect(
-                lambda i, c=combo: emit("" if i == 0 else c.currentText()))
-            return combo
+        A stored value of the wrong type is shown as not answered (it is left as stored
+        until the user answers). Inputs report only the user's edits, never the loading.
+        """
+        def emit(answer: Any, field_id: str = field.id) -> None:
+            self.answered.emit(field_id, answer)
+
+        if field.type is FieldType.CHOICE:
+            return self._choice_input(list(field.choices), stored_choice(value, field.choices),
+                                      emit)
+        if field.type is FieldType.YES_NO:
+            return self._choice_input([YES, NO], stored_yes_no(value), emit)
         if field.type is FieldType.MULTI_CHOICE:
-            listing = QListWidget()
-            chosen = set(value or [])
-            for choice in field.choices:
-                item = QListWidgetItem(choice)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Checked if choice in chosen
-                                   else Qt.CheckState.Unchecked)
-                listing.addItem(item)
-            listing.itemChanged.connect(lambda _i, w=listing: emit([
-                w.item(r).text() for r in range(w.count())
-                if w.item(r).checkState() == Qt.CheckState.Checked]))
-            return listing
+            return self._multi_choice_input(field, stored_choices(value, field.choices), emit)
         if field.type is FieldType.DATE:
-            edit = QDateEdit()
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("dd MMM yyyy")
-            edit.setSpecialValueText(NO_ANSWER)
-            edit.setMinimumDate(QDate(1999, 12, 31))
-            edit.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else edit.minimumDate())
-            edit.dateChanged.connect(lambda d, e=edit: emit(
-                "" if d == e.minimumDate() else d.toString("yyyy-MM-dd")))
-            return edit
+            return self._date_input(stored_date(value), emit)
         if field.type is FieldType.NUMBER:
-            spin = QSpinBox()
-            spin.setRange(0, 100000)
-            spin.setValue(int(value or 0))
-            spin.valueChanged.connect(emit)
-            return spin
+            return self._number_input(stored_number(value), emit)
         if field.type is FieldType.LONG_TEXT:
             area = text_edit(field.label, field.help or field.label)
-            area.setPlainText(str(value or ""))
+            area.setPlainText(stored_text(value))
             area.textChanged.connect(lambda a=area: emit(a.toPlainText()))
             return area
-        line = QLineEdit(str(value or ""))
+        line = QLineEdit(stored_text(value))
         line.textEdited.connect(emit)
+        return line
+
+    @staticmethod
+    def _choice_input(options: list[str], chosen: str | None, emit: Answer) -> QComboBox:
+        combo = QComboBox()
+        combo.addItems([NO_ANSWER, *options])
+        combo.setCurrentIndex(options.index(chosen) + 1 if chosen is not None else 0)
+        combo.currentIndexChanged.connect(
+            lambda i, c=combo: emit("" if i == 0 else c.currentText()))
+        return combo
+
+    @staticmethod
+    def _multi_choice_input(field: ContextField, chosen: set[str], emit: Answer) -> QListWidget:
+        listing = QListWidget()
+        for choice in field.choices:
+            item = QListWidgetItem(choice)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if choice in chosen
+                               else Qt.CheckState.Unchecked)
+            listing.addItem(item)
+        listing.itemChanged.connect(lambda _i, w=listing: emit([
+            w.item(r).text() for r in range(w.count())
+            if w.item(r).checkState() == Qt.CheckState.Checked]))
+        return listing
+
+    @staticmethod
+    def _date_input(date: dt.date | None, emit: Answer) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("dd MMM yyyy")
+        edit.setSpecialValueText(NO_ANSWER)
+        edit.setMinimumDate(QDate(1999, 12, 31))
+        edit.setDate(edit.minimumDate())
+        if date is not None:
+            edit.setDate(QDate(date.year, date.month, date.day))
+        edit.dateChanged.connect(lambda d, e=edit: emit(
+            "" if d == e.minimumDate() else d.toString("yyyy-MM-dd")))
+        return edit
+
+    @staticmethod
+    def _number_input(number: int | float | None, emit: Answer) -> QLineEdit:
+        # A line edit, not a spin box: empty is "not answered", so 0 is an answer like any
+        # other, and the framework puts no range or whole-number limit on a number field.
+        line = QLineEdit(number_text(number) if number is not None else "")
+        line.setPlaceholderText(NO_ANSWER)
+        line.setValidator(QRegularExpressionValidator(QRegularExpression(NUMBER_PATTERN), line))
+        line.textEdited.connect(lambda text: emit(_or_not_answered(parse_number(text))))
         return line
 
     def set_editable(self, editable: bool) -> None:
