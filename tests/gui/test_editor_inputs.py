@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QListWidget
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind
@@ -179,6 +179,41 @@ def test_number_text_is_read_as_whole_or_decimal() -> None:
     assert parse_number(".5") == 0.5
     for text in ("", "-", ".", "1,5", "1e3", "x"):
         assert parse_number(text) is None, text
+
+
+# -- 3. dates before 2000 --------------------------------------------------------------------
+def test_a_date_of_birth_before_2000_shows_and_saves(qtbot, world, tmp_path) -> None:
+    aid = _new_audit(world, tmp_path)
+    assessments.set_context(world.store, world.supervisor, aid, "dob", "1985-05-01")
+    editor = _editor(qtbot, world, aid)
+    dob = editor.context_page.inputs["dob"]
+    assert isinstance(dob, QDateEdit)
+    assert dob.date() == QDate(1985, 5, 1) and dob.text() == "01 May 1985"
+
+    dob.setFocus()
+    dob.setDate(QDate(1900, 1, 1))  # as chosen from the calendar
+    assert editor.flush()
+    assert _saved_context(world, aid)["dob"] == "1900-01-01"
+
+    dob.setDate(dob.minimumDate())  # back to not answered
+    assert dob.text() == NO_ANSWER
+    assert editor.flush()
+    assert _saved_context(world, aid)["dob"] == ""
+
+
+def test_a_date_is_typed_from_not_answered(qtbot, world, tmp_path) -> None:
+    aid = _new_audit(world, tmp_path)
+    editor = _editor(qtbot, world, aid)
+    dob = editor.context_page.inputs["dob"]
+    assert isinstance(dob, QDateEdit) and dob.text() == NO_ANSWER
+    dob.setFocus()
+    qtbot.keyClick(dob, Qt.Key.Key_Up)  # starts from today, not from the marker date
+    assert dob.date().year() > 2000
+    dob.setDate(dob.minimumDate())
+    qtbot.keyClicks(dob, "01 May 1985")  # typing over "not answered" types a date
+    assert dob.date().day() == 1 and dob.date().year() == 1985
+    assert editor.flush()
+    assert str(_saved_context(world, aid)["dob"]).startswith("1985-")
 
 
 # -- 4. every grade of a long scale has a button ---------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -48,6 +48,8 @@ from .state import (
 )
 
 NO_ANSWER = "— not answered —"
+NO_DATE = QDate(1752, 9, 14)
+"""The date that stands for "not answered": Britain's first Gregorian day, before any answer."""
 
 
 Answer = Callable[[Any], None]
@@ -56,6 +58,33 @@ Answer = Callable[[Any], None]
 
 def _or_not_answered(number: int | float | None) -> int | float | str:
     return "" if number is None else number
+
+
+class AnswerDateEdit(QDateEdit):
+    """A date input that may be left unanswered (shown as NO_ANSWER at the marker date)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("dd MMM yyyy")
+        self.setSpecialValueText(NO_ANSWER)
+        self.setMinimumDate(NO_DATE)
+        self.setDate(NO_DATE)
+
+    def stepBy(self, steps: int) -> None:
+        """From "not answered", the first step goes to today rather than to 15 Sep 1752."""
+        if self.date() == self.minimumDate() and steps > 0:
+            self.setDate(QDate.currentDate())
+            return
+        super().stepBy(steps)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Typing a day over "not answered" starts a date (today's) and types into it."""
+        if self.date() == self.minimumDate() and event.text().isdigit():
+            self.setDate(QDate.currentDate())
+            self.setCurrentSection(QDateEdit.Section.DaySection)
+            self.setSelectedSection(QDateEdit.Section.DaySection)
+        super().keyPressEvent(event)
 
 
 def text_edit(name: str, tip: str, placeholder: str = "") -> QPlainTextEdit:
@@ -143,14 +172,9 @@ class ContextPage(QWidget):
 
     @staticmethod
     def _date_input(date: dt.date | None, emit: Answer) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd MMM yyyy")
-        edit.setSpecialValueText(NO_ANSWER)
-        edit.setMinimumDate(QDate(1999, 12, 31))
-        edit.setDate(edit.minimumDate())
+        edit = AnswerDateEdit()
         if date is not None:
-            edit.setDate(QDate(date.year, date.month, date.day))
+            edit.setDate(QDate(date.year, date.month, date.day))  # on or before NO_DATE: none
         edit.dateChanged.connect(lambda d, e=edit: emit(
             "" if d == e.minimumDate() else d.toString("yyyy-MM-dd")))
         return edit
