@@ -110,24 +110,34 @@ class ContextField:
     def clean(self, value: object) -> object:
         """The answer as stored: "" (or [] for several choices) when not answered; text for
         text, a choice and a date (YYYY-MM-DD); "Yes"/"No"; an int or float for a number.
-        `InvalidInput` names the field for anything else."""
+        An answer of the right meaning in another shape is taken (a number for text, True
+        or "yes" for Yes, one choice for several, a date object); `InvalidInput` names the
+        field for anything else."""
         if value is None or value == "" or (value == [] and self.type is FieldType.MULTI_CHOICE):
             return [] if self.type is FieldType.MULTI_CHOICE else ""
         kind = self.type
-        if kind in (FieldType.TEXT, FieldType.LONG_TEXT) and isinstance(value, str):
-            return value
+        plain_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind in (FieldType.TEXT, FieldType.LONG_TEXT) and (isinstance(value, str)
+                                                              or plain_number):
+            return value if isinstance(value, str) else str(value)
         if kind is FieldType.CHOICE and value in self.choices:
             return value
-        if kind is FieldType.MULTI_CHOICE and isinstance(value, list | tuple) and all(
-                v in self.choices for v in value):
-            return list(dict.fromkeys(value))
-        if kind is FieldType.YES_NO and (isinstance(value, bool) or value in ("Yes", "No")):
-            return ("Yes" if value else "No") if isinstance(value, bool) else value
+        if kind is FieldType.MULTI_CHOICE:
+            chosen = [value] if isinstance(value, str) else value
+            if isinstance(chosen, list | tuple) and all(v in self.choices for v in chosen):
+                return list(dict.fromkeys(chosen))
+        if kind is FieldType.YES_NO:
+            if isinstance(value, bool):
+                return "Yes" if value else "No"
+            if isinstance(value, str) and value.strip().lower() in ("yes", "no"):
+                return value.strip().capitalize()
         if kind is FieldType.DATE:
             if isinstance(value, dt.date):
-                return value.isoformat()
+                day = value.date() if isinstance(value, dt.datetime) else value
+                return day.isoformat()
             try:
-                return dt.date.fromisoformat(str(value)).isoformat()
+                if isinstance(value, str):
+                    return dt.date.fromisoformat(value.strip()).isoformat()
             except ValueError:
                 pass
         if kind is FieldType.NUMBER and not isinstance(value, bool):

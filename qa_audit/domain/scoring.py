@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .framework import NOT_APPLICABLE, FieldType, Framework, Grade, OverallMethod, Scale, Standard
+from qa_audit.errors import InvalidInput
+
+from .framework import NOT_APPLICABLE, Framework, Grade, OverallMethod, Scale, Standard
 
 
 def nearest_grade(scale: Scale, score: float) -> Grade:
@@ -116,13 +118,10 @@ def missing_for_submit(
     """What stops submission, in reading order: context fields first, then each standard."""
     missing: list[Missing] = []
     for cf in framework.context_fields:
-        value = context.get(cf.id)
-        empty = (
-            value is None
-            or value == ""
-            or value == []
-            or (cf.type is FieldType.MULTI_CHOICE and not value)
-        )
+        try:  # an answer the field cannot take (stored before answers were checked) is none
+            empty = cf.clean(context.get(cf.id)) in ("", [])
+        except InvalidInput:
+            empty = True
         if cf.required and empty:
             missing.append(Missing(MissingKind.CONTEXT, cf.id, f"{cf.label}: required"))
     na_allowed = framework.scale.not_applicable.allowed

@@ -27,6 +27,8 @@ def field(kind: FieldType, *choices: str) -> ContextField:
     (FieldType.DATE, dt.date(1985, 5, 1), "1985-05-01"),
     (FieldType.DATE, "1985-05-01", "1985-05-01"),
     (FieldType.TEXT, "Home visit", "Home visit"),
+    (FieldType.TEXT, 12, "12"),
+    (FieldType.YES_NO, " yes ", "Yes"),
     (FieldType.LONG_TEXT, "", ""),
 ])
 def test_answers_of_the_right_kind_are_stored_plainly(kind, given, stored) -> None:
@@ -48,9 +50,9 @@ def test_choices() -> None:
     (FieldType.YES_NO, "Maybe", "answer Yes or No"),
     (FieldType.YES_NO, 1, "answer Yes or No"),
     (FieldType.DATE, "01/05/1985", "give a date as YYYY-MM-DD"),
-    (FieldType.TEXT, 42, "give text"),
+    (FieldType.TEXT, [42], "give text"),
     (FieldType.CHOICE, "Elsewhere", "choose one of Court, Home"),
-    (FieldType.MULTI_CHOICE, "Court", "choose from Court, Home"),
+    (FieldType.MULTI_CHOICE, "Elsewhere", "choose from Court, Home"),
 ])
 def test_anything_else_is_refused_naming_the_field(kind, given, message) -> None:
     with pytest.raises(InvalidInput, match=f"Number of visits: {message}"):

@@ -116,3 +116,16 @@ def test_missing_for_submit_in_reading_order():
         {"setting": "Court"},
     )
     assert done == []
+
+
+def test_a_required_context_answer_the_field_cannot_take_is_missing():
+    from dataclasses import replace
+
+    from qa_audit.domain.framework import ContextField, FieldType
+
+    fw = replace(FW, context_fields=(ContextField("n", "Visits", FieldType.NUMBER,
+                                                  required=True),), _index={})
+    ratings = {s.id: RatingState("G", "Seen") for s in fw.standards()}
+    targets = [m.target for m in missing_for_submit(fw, ratings, {"n": "lots"})]
+    assert "n" in targets
+    assert "n" not in [m.target for m in missing_for_submit(fw, ratings, {"n": 0})]

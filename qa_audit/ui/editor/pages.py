@@ -32,20 +32,7 @@ from qa_audit.domain.framework import ContextField, FieldType
 from qa_audit.services.assessments import Agreement, Narrative
 from qa_audit.services.views import ActionInfo
 
-from .state import (
-    NO,
-    NUMBER_PATTERN,
-    YES,
-    EditorState,
-    number_text,
-    parse_number,
-    stored_choice,
-    stored_choices,
-    stored_date,
-    stored_number,
-    stored_text,
-    stored_yes_no,
-)
+from .state import NUMBER_PATTERN, EditorState, number_text, stored_answer
 
 NO_ANSWER = "— not answered —"
 NO_DATE = QDate(1752, 9, 14)
@@ -56,8 +43,10 @@ Answer = Callable[[Any], None]
 """Reports the user's answer to one field ("" for not answered)."""
 
 
-def _or_not_answered(number: int | float | None) -> int | float | str:
-    return "" if number is None else number
+def _typed_number(field: ContextField, text: str) -> int | float | str:
+    """What is typed so far ("-", "2.") as the number it makes, or "" for not answered."""
+    answer = stored_answer(field, text.rstrip("."))
+    return "" if answer is None else answer
 
 
 class AnswerDateEdit(QDateEdit):
@@ -127,23 +116,22 @@ class ContextPage(QWidget):
         def emit(answer: Any, field_id: str = field.id) -> None:
             self.answered.emit(field_id, answer)
 
-        if field.type is FieldType.CHOICE:
-            return self._choice_input(list(field.choices), stored_choice(value, field.choices),
-                                      emit)
-        if field.type is FieldType.YES_NO:
-            return self._choice_input([YES, NO], stored_yes_no(value), emit)
+        answer = stored_answer(field, value)
+        if field.type in (FieldType.CHOICE, FieldType.YES_NO):
+            options = list(field.choices) if field.type is FieldType.CHOICE else ["Yes", "No"]
+            return self._choice_input(options, answer, emit)
         if field.type is FieldType.MULTI_CHOICE:
-            return self._multi_choice_input(field, stored_choices(value, field.choices), emit)
+            return self._multi_choice_input(field, set(answer or ()), emit)
         if field.type is FieldType.DATE:
-            return self._date_input(stored_date(value), emit)
+            return self._date_input(dt.date.fromisoformat(answer) if answer else None, emit)
         if field.type is FieldType.NUMBER:
-            return self._number_input(stored_number(value), emit)
+            return self._number_input(field, answer, emit)
         if field.type is FieldType.LONG_TEXT:
             area = text_edit(field.label, field.help or field.label)
-            area.setPlainText(stored_text(value))
+            area.setPlainText(answer or "")
             area.textChanged.connect(lambda a=area: emit(a.toPlainText()))
             return area
-        line = QLineEdit(stored_text(value))
+        line = QLineEdit(answer or "")
         line.textEdited.connect(emit)
         return line
 
@@ -180,13 +168,14 @@ class ContextPage(QWidget):
         return edit
 
     @staticmethod
-    def _number_input(number: int | float | None, emit: Answer) -> QLineEdit:
+    def _number_input(field: ContextField, number: int | float | None, emit: Answer
+                      ) -> QLineEdit:
         # A line edit, not a spin box: empty is "not answered", so 0 is an answer like any
         # other, and the framework puts no range or whole-number limit on a number field.
         line = QLineEdit(number_text(number) if number is not None else "")
         line.setPlaceholderText(NO_ANSWER)
         line.setValidator(QRegularExpressionValidator(QRegularExpression(NUMBER_PATTERN), line))
-        line.textEdited.connect(lambda text: emit(_or_not_answered(parse_number(text))))
+        line.textEdited.connect(lambda text: emit(_typed_number(field, text)))
         return line
 
     def set_editable(self, editable: bool) -> None:
@@ -232,11 +221,12 @@ class OverallPage(QWidget):
         self.show_overall(state)
 
     def show_overall(self, state: EditorState) -> None:
-        from qa_audit.domain.scoring import overall_grade
+        from qa_audit.domain.scoring import overall_grade, overall_wording
 
         grade = overall_grade(state.framework, state.grades)
-        self.overall.setText(f"Overall: {grade.label} ({grade.code})" if grade
-                             else "Overall: not enough grades yet")
+        wording = overall_wording(state.framework, grade.code if grade else None)
+        self.overall.setText(f"Overall: {wording[0].lower()}{wording[1:]}" if grade is None
+                             else f"Overall: {wording}")
 
     def set_editable(self, editable: bool) -> None:
         for edit in self.edits.values():

@@ -7,100 +7,40 @@ state is, what is missing before submission.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from qa_audit.domain.framework import NOT_APPLICABLE, Framework, Standard
+from qa_audit.domain.framework import NOT_APPLICABLE, ContextField, Framework, Standard
 from qa_audit.domain.permissions import Actor
 from qa_audit.domain.scoring import Missing, RatingState, missing_for_submit, needs_evidence
 from qa_audit.domain.workflow import Status
+from qa_audit.errors import InvalidInput
 from qa_audit.services.assessments import Narrative
 from qa_audit.services.views import AssessmentDetail
 
 NUMBER_PATTERN = r"-?(\d+\.?\d*|\.\d+)"
 """A number as typed: optional minus, digits, optional decimal point (no exponent, no commas)."""
 
-YES, NO = "Yes", "No"
 
+def stored_answer(field: ContextField, value: object) -> Any:
+    """A stored context answer as the field's input shows it, or None for not answered.
 
-# -- reading stored context answers ------------------------------------------------------
-# An assessment's context is JSON that may hold anything (an older version, a bundle, a
-# framework whose field changed type). The editor shows what it can make sense of and
-# treats the rest as not answered; it never fails to open.
-def parse_number(text: str) -> int | float | None:
-    """The number typed, or None; a whole number is an int, anything else a float."""
-    text = text.strip()
-    if not re.fullmatch(NUMBER_PATTERN, text):
+    An assessment's context is JSON that may hold anything (an older version, a bundle, a
+    framework whose field changed type): what `ContextField.clean` cannot make sense of is
+    shown as not answered, and the editor never fails to open.
+    """
+    try:
+        answer = field.clean(value)
+    except InvalidInput:
         return None
-    if "." not in text:
-        return int(text)
-    number = float(text)
-    return int(number) if number.is_integer() else number
-
-
-def stored_number(value: object) -> int | float | None:
-    """A stored answer to a number field, or None if it is not a finite number."""
-    if isinstance(value, bool):  # bool is an int to Python, not a number to a user
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        return parse_number(value)
-    return None
+    return None if answer in ("", []) else answer
 
 
 def number_text(number: int | float) -> str:
     """The number as a person types it: no exponent (1e+20) that the input would refuse."""
     return str(number) if isinstance(number, int) else format(Decimal(repr(number)), "f")
-
-
-def stored_date(value: object) -> dt.date | None:
-    """A stored answer to a date field (ISO text), or None if it is not a date."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        return None
-
-
-def stored_yes_no(value: object) -> str | None:
-    """Yes, No or None; a stored true/false, or yes/no in any case, counts."""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, str):
-        return {"yes": YES, "no": NO}.get(value.strip().lower())
-    return None
-
-
-def stored_choice(value: object, choices: Sequence[str]) -> str | None:
-    return value if isinstance(value, str) and value in choices else None
-
-
-def stored_choices(value: object, choices: Sequence[str]) -> set[str]:
-    """The ticked choices of a multiple choice answer; a single text counts as one."""
-    items = [value] if isinstance(value, str) else value if isinstance(value, list | tuple) else []
-    return {v for v in items if isinstance(v, str) and v in choices}
-
-
-def stored_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""
 
 
 class StandardState(Enum):
