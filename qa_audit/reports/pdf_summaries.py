@@ -14,6 +14,8 @@ from .model import ActionCounts, ActionEntry, FrameworkSection, PeriodReport, Te
 from .pdf_assessment import actions_table
 from .pdf_charts import distribution_bars, legend, tally_rows, timeline
 from .pdf_common import (
+    FONT,
+    FONT_BOLD,
     build_pdf,
     content_width,
     details_table,
@@ -49,10 +51,18 @@ def action_counts_table(counts: ActionCounts, width: float) -> Any:
 
 def grade_table(section: FrameworkSection, width: float) -> Any:
     """Standards × grades: count and share of each grade, N/A apart; header repeats."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     codes = [b.code for b in section.scale]
-    first = width * 0.34
-    rest = (width - first) / (len(codes) + 2)
-    rows: list[list[Any]] = [header_row("Standard", *codes, "N/A", "Graded")]
+    heads = [*codes, "N/A", "Graded"]
+    # Each figure column as wide as its heading (bold, plus the cell's padding) and "100%";
+    # the standard's title takes the rest, but never less than a fifth of the width.
+    wanted = [max(stringWidth(h, FONT_BOLD, 9.5), stringWidth("100%", FONT, 8)) + 14
+              for h in heads]
+    fit = min(1.0, width * 0.8 / sum(wanted))
+    columns = [w * fit for w in wanted]
+    first = width - sum(columns)
+    rows: list[list[Any]] = [header_row("Standard", *heads)]
     for t in section.standards:
         counts = dict(t.counts)
         total = t.graded
@@ -60,7 +70,7 @@ def grade_table(section: FrameworkSection, width: float) -> Any:
                       if total else "0", "small") for c in codes]
         rows.append([para(text(t.title), "small"), *cells, para(str(t.not_applicable), "small"),
                      para(str(total), "small")])
-    return table(rows, [first] + [rest] * (len(codes) + 2), header=True)
+    return table(rows, [first, *columns], header=True)
 
 
 def _section_charts(section: FrameworkSection, width: float, heading: str) -> list[Any]:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from .editor import AssessmentEditor
 from .errors import show_error
+from .palette import add_fonts
 
 SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
                 Status.FINALISED)
@@ -134,6 +135,7 @@ class Pages:
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, actor: Actor, username: str) -> None:
         super().__init__()
+        add_fonts()
         self.store, self.actor, self.username = store, actor, username
         self.settings = Settings.load()
         self.editor: AssessmentEditor | None = None

@@ -48,3 +48,22 @@ def contrast_ratio(foreground: str, background: str = "#ffffff") -> float:
 
     hi, lo = sorted((luminance(foreground), luminance(background)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
+
+
+_fonts_added = False
+
+
+def add_fonts() -> None:
+    """The Arabic-script font the PDFs use, for names and labels in Urdu or Arabic where
+    the computer has no such font (Qt falls back to it for letters the UI font lacks).
+    Once, when the main window is first made (about 5 ms, kept out of the sign-in)."""
+    global _fonts_added
+    if _fonts_added:
+        return
+    from PySide6.QtGui import QFontDatabase
+
+    from qa_audit.resources import resource
+
+    for name in ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"):
+        QFontDatabase.addApplicationFont(str(resource("fonts", name)))
+    _fonts_added = True

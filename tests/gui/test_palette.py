@@ -26,3 +26,16 @@ def test_disabled_buttons_are_drawn_lighter_than_enabled_ones(qtbot) -> None:
         button.show()
     assert _darkest(disabled) > _darkest(enabled) + 40
     assert contrast_ratio(TEXT) >= 4.5 and contrast_ratio(DISABLED) >= 2.5
+
+
+def test_the_main_window_brings_the_arabic_script_font(qtbot, world) -> None:
+    # Urdu names and grade labels draw on a computer without any Arabic-script font.
+    from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+
+    from qa_audit.ui.main_window import MainWindow
+
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    assert "Noto Sans Arabic" in QFontDatabase.families()
+    metrics = QFontMetrics(QFont("Noto Sans Arabic"))
+    assert all(metrics.inFontUcs4(ord(c)) for c in "نگہت")

@@ -27,3 +27,20 @@ def test_a_heading_never_stands_alone_at_the_foot_of_a_page() -> None:
                                  subject="s"))
         heading = next(i for i, page in enumerate(pages) if "Actions agreed" in page)
         assert "Action 0" in pages[heading], f"heading orphaned after {filler} lines"
+
+
+def test_a_long_scale_keeps_the_counts_table_headings_whole() -> None:
+    from qa_audit.reports.model import FrameworkSection, GradeBand, StandardTally
+    from qa_audit.reports.pdf_summaries import grade_table
+
+    scale = tuple(GradeBand(code, f"Grade {code}", 9 - i, None)
+                  for i, code in enumerate(("AA", "BB", "CC", "DD", "EE", "FF", "GG", "HH")))
+    tally = StandardTally("Area", "The child is seen", tuple((b.code, 100) for b in scale), 3)
+    section = FrameworkSection("Long scale", scale, (tally,))
+    pages = _pages(build_pdf([grade_table(section, content_width())], header_title="t",
+                             marking="OFFICIAL", audience="test", draft=False, title="t",
+                             author="a", subject="s"))
+    words = pages[0].split()
+    assert "Graded" in words and "N/A" in words and "800" in words
+    assert all(code in words for code in ("AA", "HH"))
+    assert "100" in words and "12%" in words  # each grade: 100 of 800
