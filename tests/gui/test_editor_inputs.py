@@ -249,3 +249,20 @@ def test_every_grade_of_a_long_scale_has_a_button(qtbot, world, tmp_path) -> Non
     qtbot.keyClick(editor.tree, Qt.Key.Key_9)  # the digit keys still give the first nine
     assert editor.state.grades["s1"] == "G9"
     assert [k for k, _, _ in editor.state.key_grades()] == [*"123456789", "N"]
+
+
+def test_a_grade_button_says_what_the_grade_means(qtbot, world, tmp_path) -> None:
+    path = _framework_file(tmp_path)
+    path.write_text(path.read_text().replace(
+        "label: Grade 1, score: 19}", 'label: Grade 1, score: 19, description: "Every '
+        'indicator seen and recorded"}'))
+    version = frameworks.import_framework_file(world.store, world.admin, path).version
+    aid = assessments.create_assessment(world.store, world.supervisor,
+                                        AssessmentKind.CASE_AUDIT, version.id,
+                                        world.fca.user_id, case_id=world.case_id)
+    editor = AssessmentEditor(world.store, world.supervisor, aid)
+    qtbot.addWidget(editor)
+    buttons = editor.panel.grade_buttons
+    assert buttons[GRADE_CODES[0]].toolTip().startswith("Every indicator seen and recorded")
+    assert "key 1" in buttons[GRADE_CODES[0]].toolTip()
+    assert buttons[GRADE_CODES[1]].toolTip().startswith("Grade this standard")

@@ -38,11 +38,13 @@ def _grade_text(label: str, key: str | None) -> str:
     return f"{text}  [{key}]" if key else text
 
 
-def _grade_tip(label: str, key: str | None) -> str:
+def _grade_tip(label: str, key: str | None, meaning: str = "") -> str:
     if key:
-        return f"Grade this standard {label} (key {key}, or Alt+{key})"
-    return (f"Grade this standard {label} (no key: only the first nine grades have keys; "
-            "Tab to this button and press Space)")
+        tip = f"Grade this standard {label} (key {key}, or Alt+{key})"
+    else:
+        tip = (f"Grade this standard {label} (no key: only the first nine grades have keys; "
+               "Tab to this button and press Space)")
+    return f"{meaning}\n\n{tip}" if meaning else tip
 
 
 class StandardPanel(QScrollArea):
@@ -82,7 +84,8 @@ class StandardPanel(QScrollArea):
         self.grade_buttons: dict[str, QPushButton] = {}
         for position, (key, code, label) in enumerate(state.grade_choices()):
             button = QPushButton(_grade_text(label, key))
-            button.setToolTip(_grade_tip(label, key))
+            grade = state.framework.scale.grade(code)
+            button.setToolTip(_grade_tip(label, key, grade.description if grade else ""))
             button.setCheckable(True)
             button.setProperty("grade", True)
             button.setAccessibleName(f"Grade {label}")
