@@ -44,15 +44,15 @@ WHERE a.region_id = ? AND a.status != 'draft' {extra}"""
 
 
 def _list_figure(ctx: Context, name: str, query: AssessmentQuery, order: str, extra: str,
-                 params: tuple[Any, ...], offset: int = 0) -> Result:
-    store, actor = signed_in(ctx, False, Role.QUALITY_LEAD)
+                 params: tuple[Any, ...], offset: int = 0, encrypted: bool = False) -> Result:
+    store, actor = signed_in(ctx, encrypted, Role.QUALITY_LEAD)
     region = actor.region_id.hex if actor.region_id else ""
 
     def ours() -> None:
         count_assessments(store, actor, query)
         list_assessments(store, actor, query, offset=offset, limit=200)
 
-    conn = raw_connection(ctx, False)
+    conn = raw_connection(ctx, encrypted)
 
     def raw() -> None:
         conn.execute(_RAW_COUNT.format(extra=extra), (region, *params)).fetchone()
@@ -60,8 +60,8 @@ def _list_figure(ctx: Context, name: str, query: AssessmentQuery, order: str, ex
                      (region, *params)).fetchall()
 
     try:
-        return Result(name, timed(ours, _repeat(ctx)), timed(raw, _repeat(ctx)),
-                      "≤ 100 ms per step", limit_absolute=0.100)
+        return Result(name, *timed_pair(ours, raw, _repeat(ctx)), "≤ 100 ms per step",
+                      limit_absolute=0.100)
     finally:
         store.close()
         conn.close()
@@ -77,6 +77,15 @@ def list_open(ctx: Context) -> Result:
 def list_sort(ctx: Context) -> Result:
     q = AssessmentQuery(sort=SortKey.PRACTITIONER, descending=False)
     return _list_figure(ctx, "list: sort by practitioner", q, "s.display_name ASC", "", ())
+
+
+@figure
+def list_sort_encrypted(ctx: Context) -> Result:
+    # Sorting by a column the scope index did not hold read every row in scope, which an
+    # encrypted database must decrypt: this is the step users feel on their own laptops.
+    q = AssessmentQuery(sort=SortKey.GRADE, descending=True)
+    return _list_figure(ctx, "list (encrypted): sort by overall grade", q,
+                        "a.overall_grade DESC", "", (), encrypted=True)
 
 
 @figure

@@ -72,6 +72,10 @@ class Case(SQLModel, table=True):
     row_version: int = 1
 
 
+# Columns the assessment list sorts by that its scope indexes would not hold otherwise.
+SORTED_BY = ("subject_id", "author_id", "kind", "overall_grade", "updated_at")
+
+
 class Assessment(SQLModel, table=True):
     __tablename__ = "assessment"
     __table_args__ = (
@@ -80,11 +84,13 @@ class Assessment(SQLModel, table=True):
         # the case (for case-reference search), the id and, for team and region, what the
         # themes aggregate groups and joins by: a filtered count, a page of ids and the
         # aggregate never read the wide assessment rows, whose pages an encrypted database
-        # must decrypt one by one.
+        # must decrypt one by one. The team and region ones (the big scopes) also hold every
+        # other column the list sorts by, so sorting a region by practitioner or grade reads
+        # no assessment row either (170 ms -> under 20 ms on 33,000 encrypted rows).
         Index("ix_assessment_team_date", "team_id", "assessed_on", "status",
-              "framework_version_id", "case_id", "id"),
+              "framework_version_id", "case_id", "id", *SORTED_BY),
         Index("ix_assessment_region_date", "region_id", "assessed_on", "status", "team_id",
-              "framework_version_id", "case_id", "id"),
+              "framework_version_id", "case_id", "id", *SORTED_BY),
         Index("ix_assessment_author_date", "author_id", "assessed_on", "status", "case_id",
               "id"),
         Index("ix_assessment_subject_date", "subject_id", "assessed_on", "status", "case_id",
