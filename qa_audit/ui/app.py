@@ -108,6 +108,12 @@ class Preloader:
         self.start()
         self._thread.join()
 
+    def finish(self) -> None:
+        """Let loading already under way end (the app is closing: the interpreter should
+        not shut down in the middle of an import); never starts it."""
+        if self._thread.ident is not None:
+            self._thread.join()
+
     @staticmethod
     def load() -> None:
         import importlib
@@ -166,6 +172,7 @@ def _sign_in_first(path: Path, username: str, hint: str
     _StartAfterFirstPaint(dialog, loader)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
     if not accepted or dialog.actor is None or signer.store is None:
+        loader.finish()
         if signer.store is not None:
             signer.store.close()
         return None

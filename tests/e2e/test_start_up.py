@@ -32,11 +32,15 @@ CHILD = textwrap.dedent("""
                     loaded = sorted(m for m in ("sqlalchemy", "sqlmodel", "reportlab")
                                     if m in sys.modules)
                     print("sign-in painted; loaded:", ",".join(loaded) or "none", flush=True)
-                    QTimer.singleShot(0, self.wrong_then_right)
+                    QTimer.singleShot(0, self.cancel if sys.argv[3] == "cancel"
+                                      else self.wrong_then_right)
                 elif name == "MainWindow":
                     print("main window painted:", obj.windowTitle(), flush=True)
                     QTimer.singleShot(0, obj.close)
             return False
+        def cancel(self):
+            self.dialog.reject()
+            print("cancelled", flush=True)
         def wrong_then_right(self):
             self.dialog.password.setText("not the password")
             self.dialog.try_sign_in()
@@ -56,15 +60,21 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def test_sign_in_window_comes_before_the_database_layer(tmp_path: Path) -> None:
+def _start(tmp_path: Path, then: str) -> subprocess.CompletedProcess[str]:
     db = tmp_path / "qa.db"
-    store = Store.open(db)
-    accounts.add_user(store, accounts.system_actor(), "boss", "Boss", Role.ADMIN, PASSWORD)
-    store.close()
+    if not db.exists():
+        store = Store.open(db)
+        accounts.add_user(store, accounts.system_actor(), "boss", "Boss", Role.ADMIN,
+                          PASSWORD)
+        store.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(db), PASSWORD], env=env,
+    return subprocess.run([sys.executable, "-c", CHILD, str(db), PASSWORD, then], env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+def test_sign_in_window_comes_before_the_database_layer(tmp_path: Path) -> None:
+    done = _start(tmp_path, "sign in")
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stderr[-2000:]
     assert lines[0] == "sign-in painted; loaded: none"
@@ -72,3 +82,10 @@ def test_sign_in_window_comes_before_the_database_layer(tmp_path: Path) -> None:
     assert "not right" in lines[1]
     assert lines[2].startswith("main window painted: ")
     assert len(lines) == 3
+
+
+def test_cancelling_the_sign_in_while_loading_exits_cleanly(tmp_path: Path) -> None:
+    done = _start(tmp_path, "cancel")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["sign-in painted; loaded: none", "cancelled"]
+    assert "Traceback" not in done.stderr and "Fatal" not in done.stderr
