@@ -382,10 +382,10 @@ def _restore(store: Store, actor: Actor, args: argparse.Namespace) -> int:
 def _retention(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services import maintenance
 
-    if args.months is not None:
+    if args.months is not None and not args.dry_run:  # a dry run stores nothing
         maintenance.set_retention_months(store, actor, args.months)
-    plan = maintenance.plan_retention(store, actor, mode=args.mode)
-    months = maintenance.retention_months(store)
+    plan = maintenance.plan_retention(store, actor, mode=args.mode, months=args.months)
+    months = args.months if args.months is not None else maintenance.retention_months(store)
     print(f"retention: {months} months; finalised before {plan.cutoff.isoformat()}: "
           f"{len(plan.assessment_ids)} assessment(s) to {plan.mode}")
     for assessment_id in plan.assessment_ids:

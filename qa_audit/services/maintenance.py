@@ -144,10 +144,14 @@ def retention_months(store: Store) -> int:
     return int(json.loads(row.value)) if row else DEFAULT_RETENTION_MONTHS
 
 
-def set_retention_months(store: Store, actor: Actor, months: int) -> None:
-    check(actor, Action.RUN_RETENTION)
+def _check_months(months: int) -> None:
     if months < 12:
         raise InvalidInput("Keep finalised assessments for at least 12 months.")
+
+
+def set_retention_months(store: Store, actor: Actor, months: int) -> None:
+    check(actor, Action.RUN_RETENTION)
+    _check_months(months)
     with store.unit_of_work() as session:
         row = session.get(Setting, RETENTION_SETTING) or Setting(key=RETENTION_SETTING, value="")
         row.value = json.dumps(months)
@@ -156,13 +160,16 @@ def set_retention_months(store: Store, actor: Actor, months: int) -> None:
 
 
 def plan_retention(store: Store, actor: Actor, *, today: dt.date | None = None,
-                   mode: str = "anonymise") -> RetentionPlan:
-    """What the retention run would delete or anonymise (a dry run changes nothing)."""
+                   mode: str = "anonymise", months: int | None = None) -> RetentionPlan:
+    """What the retention run would delete or anonymise (a dry run changes nothing), by the
+    stored period or, to see what another would do, by `months` (not stored)."""
     check(actor, Action.RUN_RETENTION)
     if mode not in ("anonymise", "delete"):
         raise InvalidInput("Retention mode is 'anonymise' or 'delete'.")
     today = today or dt.date.today()
-    months = retention_months(store)
+    if months is None:
+        months = retention_months(store)
+    _check_months(months)
     cutoff = _months_before(today, months)
     cutoff_ts = dt.datetime.combine(cutoff, dt.time(), tzinfo=dt.UTC)
     with store.reading() as session:

@@ -79,3 +79,12 @@ def test_encrypt_command(tmp_path: Path, monkeypatch, capsys) -> None:
     assert "Recovery key" in capsys.readouterr().out
     with pytest.raises(sqlite3.DatabaseError), sqlite3.connect(path) as conn:
         conn.execute("SELECT * FROM user_account").fetchall()
+
+
+def test_a_retention_dry_run_with_months_stores_nothing(db: Path, capsys) -> None:
+    assert main(["--db", str(db), "retention", "--dry-run", "--months", "12",
+                 "--user", "boss"]) == 0
+    out = capsys.readouterr().out
+    assert "retention: 12 months" in out and "dry run: nothing changed" in out
+    assert main(["--db", str(db), "retention", "--dry-run", "--user", "boss"]) == 0
+    assert "retention: 72 months" in capsys.readouterr().out  # the stored period, unchanged
