@@ -16,7 +16,7 @@ from qa_audit.reports.model import Profile
 
 from . import summaries
 from .listing import AssessmentQuery, page_details, page_ids
-from .report_data import DEFAULT_MARKING, assessment_report, pseudonym
+from .report_data import DEFAULT_MARKING, Pseudonym, assessment_report, pseudonymiser
 from .store import Store
 
 
@@ -88,8 +88,9 @@ class BatchResult:
     cancelled: bool
 
 
-def _file_name(day: dt.date, reference: str, aid: uuid.UUID, profile: Profile) -> str:
-    ref = (pseudonym(reference) if profile is Profile.PSEUDONYMISED else reference) or "obs"
+def _file_name(day: dt.date, reference: str, aid: uuid.UUID, profile: Profile,
+               alias: Pseudonym) -> str:
+    ref = (alias(reference) if profile is Profile.PSEUDONYMISED else reference) or "obs"
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in ref)
     return f"{day:%Y-%m-%d}-{safe}-{str(aid)[:8]}-{profile.value}.pdf"
 
@@ -110,6 +111,7 @@ def export_batch(
     actor may see), one file each, written whole. `stop` is asked between files; files
     already written are kept and listed."""
     ids = page_ids(store, actor, query, 0, 1_000_000)
+    alias = pseudonymiser(store) if profile is Profile.PSEUDONYMISED else str
     rows = {r.id: r for r in page_details(store, ids)}
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -119,7 +121,7 @@ def export_batch(
         if progress is not None:
             progress(done, len(ids))
         row = rows[aid]
-        out = out_dir / _file_name(row.assessed_on, row.case_reference, aid, profile)
+        out = out_dir / _file_name(row.assessed_on, row.case_reference, aid, profile, alias)
         data = render_pdf(store, actor, PdfRequest(DocumentKind.ASSESSMENT, aid, profile,
                                                    marking))
         written.append(save_pdf(data, out))

@@ -28,7 +28,7 @@ from qa_audit.store.tables import (
 
 from . import audit_log
 from .listing import _scope
-from .report_data import DEFAULT_MARKING, pseudonym
+from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
 from .store import Store
 
 ASSESSMENT_HEADER = (
@@ -154,7 +154,7 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
 
 
-def shaped(sheet: Sheet, profile: Profile) -> Sheet:
+def shaped(sheet: Sheet, profile: Profile, alias: Pseudonym) -> Sheet:
     """The sheet as `profile` may see it: a pseudonymised copy drops names and free text
     and replaces case references with a stable hash."""
     if profile is not Profile.PSEUDONYMISED:
@@ -165,13 +165,14 @@ def shaped(sheet: Sheet, profile: Profile) -> Sheet:
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for row in sheet.rows:
-            yield tuple(pseudonym(row[i] or "") if i == ref else row[i] for i in keep)
+            yield tuple(alias(row[i] or "") if i == ref else row[i] for i in keep)
 
     return Sheet(sheet.name, tuple(sheet.header[i] for i in keep), rows())
 
 
 def _sheets(store: Store, actor: Actor | None, profile: Profile) -> list[Sheet]:
-    return [shaped(s, profile) for s in (
+    alias = pseudonymiser(store) if profile is Profile.PSEUDONYMISED else str
+    return [shaped(s, profile, alias) for s in (
         Sheet("assessments", ASSESSMENT_HEADER, assessment_rows(store, actor)),
         Sheet("ratings", RATING_HEADER, rating_rows(store, actor)),
         Sheet("actions", ACTION_HEADER, action_rows(store, actor)),
@@ -190,7 +191,9 @@ def about(actor: Actor | None, profile: Profile, marking: str, fmt: str) -> list
         rows.append(("Produced for", actor.display_name))
     if profile is Profile.PSEUDONYMISED:
         rows.append(("Left out", "names of people, and free text (evidence, commentary, "
-                                 "action text); case references replaced by REF- hashes"))
+                                 "action text); case references replaced by REF- stand-ins "
+                                 "(a keyed hash: the same in every export from this "
+                                 "database, not reversible without its key)"))
     rows.append(("Handling", f"{marking}: handle and store according to your service's rules"))
     return rows
 

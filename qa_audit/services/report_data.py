@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
+import secrets
 import uuid
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
 
 from qa_audit.domain.framework import NOT_APPLICABLE
 from qa_audit.domain.permissions import Action, Actor, check
@@ -18,6 +23,7 @@ from qa_audit.reports.model import (
     Profile,
     StandardEntry,
 )
+from qa_audit.store.tables import Setting
 
 from . import audit_log
 from .assessments import get_assessment, target_of
@@ -29,11 +35,39 @@ DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 AGREEMENT = {"agree": "Agrees", "partly": "Partly agrees", "disagree": "Disagrees"}
 
 
-def pseudonym(reference: str) -> str:
-    """A stable stand-in for a case reference that does not reveal it."""
-    if not reference:
-        return ""
-    return "REF-" + hashlib.sha256(reference.encode("utf-8")).hexdigest()[:10].upper()
+PSEUDONYM_KEY = "pseudonym_key"
+Pseudonym = Callable[[str], str]
+
+
+def pseudonymiser(store: Store) -> Pseudonym:
+    """Stand-ins for case references that do not reveal them: a keyed hash (HMAC-SHA256)
+    with a secret kept in this (encrypted) database. The same reference gets the same
+    stand-in in every export from this database, so exports can be joined; without the
+    secret, hashing every possible reference (they follow a pattern) finds nothing."""
+    key = _pseudonym_key(store)
+
+    def pseudonym(reference: str) -> str:
+        if not reference:
+            return ""
+        digest = hmac.new(key, reference.encode("utf-8"), hashlib.sha256).hexdigest()
+        return "REF-" + digest[:12].upper()
+
+    return pseudonym
+
+
+def _pseudonym_key(store: Store) -> bytes:
+    with store.reading() as session:
+        row = session.get(Setting, PSEUDONYM_KEY)
+    if row is None:
+        try:
+            with store.unit_of_work() as session:
+                session.add(Setting(key=PSEUDONYM_KEY, value=secrets.token_hex(32)))
+        except IntegrityError:  # made at the same moment by another process: use theirs
+            pass
+        with store.reading() as session:
+            row = session.get(Setting, PSEUDONYM_KEY)
+    assert row is not None
+    return bytes.fromhex(row.value)
 
 
 def assessment_report(
@@ -80,7 +114,7 @@ def assessment_report(
         title="Reflective supervision summary", profile=profile, marking=marking,
         draft=d.status is not Status.FINALISED, kind=d.kind.label, status=d.status.label,
         practitioner=practitioner, supervisor=supervisor, assessed_on=d.assessed_on,
-        case_reference=pseudonym(d.case_reference) if hide else d.case_reference,
+        case_reference=pseudonymiser(store)(d.case_reference) if hide else d.case_reference,
         case_type=CASE_TYPES[d.case_type].label if d.case_type in CASE_TYPES else "",
         law_type=d.law_type, framework=f"{fw.title} {fw.version}",
         framework_hash=d.framework_sha256[:12],

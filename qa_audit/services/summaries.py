@@ -41,7 +41,7 @@ from qa_audit.store.tables import (
 
 from . import audit_log
 from .frameworks import get_framework
-from .report_data import AGREEMENT, DEFAULT_MARKING, action_entry, pseudonym
+from .report_data import AGREEMENT, DEFAULT_MARKING, Pseudonym, action_entry, pseudonymiser
 from .store import Store
 from .supervision import STAGE_LABELS, STAGES, get_session
 from .themes import quarter_expression
@@ -85,7 +85,7 @@ def count_actions(actions: Iterable[ActionInfo], today: dt.date) -> ActionCounts
 
 
 def _discussed(session: Session, frameworks: _Frameworks, rows: Sequence[Assessment],
-               hide: bool, with_grades: bool) -> tuple[DiscussedAssessment, ...]:
+               hide: Pseudonym | None, with_grades: bool) -> tuple[DiscussedAssessment, ...]:
     refs = dict(session.execute(select(col(Case.id), col(Case.reference)).where(
         col(Case.id).in_({r.case_id for r in rows if r.case_id}))).all())
     grades: dict[uuid.UUID, dict[str, str | None]] = defaultdict(dict)
@@ -100,7 +100,7 @@ def _discussed(session: Session, frameworks: _Frameworks, rows: Sequence[Assessm
         ref = refs.get(r.case_id, "") if r.case_id else ""
         given = grades.get(r.id, {})
         out.append(DiscussedAssessment(
-            r.assessed_on, pseudonym(ref) if hide else ref, AssessmentKind(r.kind).label,
+            r.assessed_on, hide(ref) if hide else ref, AssessmentKind(r.kind).label,
             f"{fw.title} {fw.version}", Status(r.status).label, grade_words(fw, r.overall_grade),
             tuple((s.title, grade_words(fw, given[s.id])) for s in fw.standards()
                   if given.get(s.id))))
@@ -113,11 +113,12 @@ def session_report(store: Store, actor: Actor, session_id: uuid.UUID, profile: P
     prompts used, actions agreed, both signatures."""
     detail = get_session(store, actor, session_id)
     hide = profile is Profile.PSEUDONYMISED
+    alias = pseudonymiser(store) if hide else None
     frameworks = _Frameworks(store)
     today = dt.date.today()
     with store.unit_of_work() as session:
         rows = [session.get(Assessment, a.id) for a in detail.assessments]
-        discussed = _discussed(session, frameworks, [r for r in rows if r], hide, True)
+        discussed = _discussed(session, frameworks, [r for r in rows if r], alias, True)
         audit_log.record(session, actor, f"export_pdf_{profile.value}", "supervision_session",
                          session_id)
     return SessionReport(
@@ -163,6 +164,7 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
     """One practitioner's submitted assessments in a period, as a reflective cycle."""
     _check_period(date_from, date_to)
     hide = profile is Profile.PSEUDONYMISED
+    alias = pseudonymiser(store) if hide else None
     frameworks = _Frameworks(store)
     today = dt.date.today()
     with store.unit_of_work() as session:
@@ -178,7 +180,7 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
             col(Assessment.assessed_on) >= date_from, col(Assessment.assessed_on) <= date_to,
         ).order_by(col(Assessment.assessed_on), col(Assessment.id))))
         ids = [r.id for r in rows]
-        discussed = _discussed(session, frameworks, rows, hide, False)
+        discussed = _discussed(session, frameworks, rows, alias, False)
         ratings = session.execute(select(col(Rating.assessment_id), col(Rating.standard_id),
                                          col(Rating.grade)).where(
             col(Rating.assessment_id).in_(ids), col(Rating.grade).is_not(None))).all()

@@ -12,7 +12,7 @@ from qa_audit.errors import PermissionDenied
 from qa_audit.reports.model import Profile
 from qa_audit.services import assessments
 from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
-from qa_audit.services.report_data import pseudonym
+from qa_audit.services.report_data import pseudonymiser
 
 NASTY = "<b>bold</b> &amp; <font size=80>big</font> </para>"
 NAMES = "Zofia Wiśniewska, Siân Llewelyn, Çağla Yılmaz, Aoife Ní Bhriain"
@@ -51,7 +51,7 @@ def test_draft_pseudonymised_copy_hides_names_and_reference(world, tmp_path: Pat
     text = "\n".join(_pages(out))
     assert "DRAFT" in text and "OFFICIAL" in text and "OFFICIAL-SENSITIVE" not in text
     assert "Fatima Khan" not in text and "Sam Supervisor" not in text
-    assert "PL-2024-00001" not in text and pseudonym("PL-2024-00001") in text
+    assert "PL-2024-00001" not in text and pseudonymiser(world.store)("PL-2024-00001") in text
     flat = text.replace("\n", "")
     assert NASTY in flat  # markup printed as typed
     for name in NAMES.split(", "):

@@ -14,7 +14,7 @@ from qa_audit.errors import InvalidInput, PermissionDenied
 from qa_audit.reports.model import Profile
 from qa_audit.services import assessments, supervision
 from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
-from qa_audit.services.report_data import pseudonym
+from qa_audit.services.report_data import pseudonymiser
 
 NASTY = "<b>bold</b> &amp; <font size=80>big</font> </para>"
 TODAY = dt.date.today()
@@ -112,7 +112,7 @@ def test_session_record_is_a_draft_until_both_sign_and_pseudonymised_hides_names
     flat = _flat(out)
     _has(flat, "DRAFT", "Not signed")
     assert "FatimaKhan" not in flat and "SamSupervisor" not in flat
-    assert "PL-2024-00001" not in flat and pseudonym("PL-2024-00001") in flat
+    assert "PL-2024-00001" not in flat and pseudonymiser(world.store)("PL-2024-00001") in flat
     _framed(out, "OFFICIAL")
     meta = PdfReader(out).metadata
     assert meta is not None and meta.author != "Sam Supervisor"
@@ -154,7 +154,7 @@ def test_period_summary_pseudonymised_and_permissions(world, tmp_path):
     out = export_pdf(world.store, world.supervisor, copy, tmp_path / "p.pdf")
     flat = _flat(out)
     assert "FatimaKhan" not in flat and "PL-2024-00001" not in flat
-    assert pseudonym("PL-2024-00001") in flat and "SamSupervisor" not in flat
+    assert pseudonymiser(world.store)("PL-2024-00001") in flat and "SamSupervisor" not in flat
     with pytest.raises(PermissionDenied):  # another FCA's summary
         export_pdf(world.store, world.fca2, _period(world.fca.user_id, MONTH_AGO, TODAY),
                    tmp_path / "x.pdf")

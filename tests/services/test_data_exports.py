@@ -15,7 +15,7 @@ from qa_audit.reports import tabular
 from qa_audit.reports.model import Profile
 from qa_audit.services import assessments
 from qa_audit.services.exports import export_csv, export_xlsx
-from qa_audit.services.report_data import pseudonym
+from qa_audit.services.report_data import pseudonymiser
 from tests.conftest import PASSWORD
 
 FORMULA = "=HYPERLINK(\"http://evil\",\"click\")"
@@ -60,7 +60,7 @@ def test_csv_pseudonymised_drops_names_and_free_text(world, tmp_path):
                    "HYPERLINK", "Fatima said"):
         assert secret not in everything, secret
     rows = _read_csv(tmp_path / "assessments.csv")
-    assert rows[0]["case_reference"] == pseudonym("PL-2024-00001")
+    assert rows[0]["case_reference"] == pseudonymiser(world.store)("PL-2024-00001")
     assert "practitioner" not in rows[0] and "author" not in rows[0]
     assert set(_read_csv(tmp_path / "ratings.csv")[0]) == {"assessment_id", "standard_id",
                                                            "grade"}
@@ -100,7 +100,7 @@ def test_xlsx_pseudonymised(world, tmp_path):
     joined = " ".join(cells)
     for secret in ("Fatima Khan", "Sam Supervisor", "PL-2024-00001", "Read the guidance"):
         assert secret not in joined, secret
-    assert pseudonym("PL-2024-00001") in cells
+    assert pseudonymiser(world.store)("PL-2024-00001") in cells
 
 
 def test_xlsx_sheet_longer_than_excel_allows_continues_on_another(tmp_path, monkeypatch):
@@ -148,3 +148,22 @@ def test_cli_exports_every_kind(world, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "No account is called 'nobody'" in err and "No team is called 'Atlantis'" in err
     assert not (tmp_path / "n.pdf").exists()
+
+
+def test_case_reference_stand_ins_cannot_be_found_by_hashing_every_reference(
+        world, tmp_path) -> None:
+    import hashlib
+
+    from qa_audit.services.store import Store
+
+    alias = pseudonymiser(world.store)
+    ref = "PL-2024-00001"
+    assert alias(ref) == pseudonymiser(world.store)(ref)  # stable within a database
+    assert alias(ref).startswith("REF-") and alias("") == ""
+    plain = hashlib.sha256(ref.encode()).hexdigest().upper()
+    assert plain[:10] not in alias(ref) and plain[:12] not in alias(ref)  # keyed, not bare
+    other = Store.open(tmp_path / "other.db")
+    try:
+        assert pseudonymiser(other)(ref) != alias(ref)  # another database, another key
+    finally:
+        other.close()
