@@ -41,18 +41,19 @@ from qa_audit.services.store import Store
 
 from .errors import show_error
 from .models import fitted_combo
-from .workers import Progress, Worker, run_in_background
+from .workers import Progress, Worker, run_in_background, when_done
 
 PREVIEW_WIDTH = 620  # pixels per page in the preview
 
 
 def run_modal(dialog: QDialog) -> int:
     """Show an export dialog until it is closed, then free it (its preview pages and PDF
-    bytes would otherwise live as long as the main window, its parent)."""
+    bytes would otherwise live as long as the main window, its parent) once any preview,
+    save or export it started has finished and reported back to it."""
     try:
         return dialog.exec()
     finally:
-        dialog.deleteLater()
+        when_done(getattr(dialog, "_worker", None), dialog.deleteLater)
 
 
 def rasterise(data: bytes, width: int = PREVIEW_WIDTH) -> list[QImage]:

@@ -85,3 +85,11 @@ def run_in_background(
     worker.signals.finished.connect(lambda: _running.discard(worker))
     QThreadPool.globalInstance().start(worker)
     return worker
+
+
+def when_done(worker: Worker | None, then: Callable[[], None]) -> None:
+    """Call `then` once `worker` has finished (at once if there is none or it has)."""
+    if worker is not None and worker in _running:
+        worker.signals.finished.connect(then)
+    else:
+        then()

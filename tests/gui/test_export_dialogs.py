@@ -182,3 +182,28 @@ def test_rasterise_renders_every_page(world, tmp_path):
     images = rasterise(out.read_bytes(), 300)
     assert len(images) == len(PdfReader(out).pages) and images[0].width() == 300
     assert all(_not_blank(i) for i in images)
+
+
+def test_closing_the_dialog_while_its_preview_renders_is_safe(qtbot, world) -> None:
+    # Found in review: run_modal freed the dialog while its preview job was still running;
+    # the job's answer then reached deleted widgets (RuntimeError, a crash report).
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialog
+
+    from qa_audit.ui.export_dialogs import run_modal
+    from qa_audit.ui.workers import _running
+
+    aid = _finalised(world, 1)[0]
+    parent = QDialog()
+    qtbot.addWidget(parent)
+    dialog = ExportPdfDialog(world.store, world.supervisor, DocumentKind.ASSESSMENT,
+                             target=aid, parent=parent)
+
+    def preview_then_close() -> None:
+        dialog.make_preview()
+        dialog.reject()
+
+    QTimer.singleShot(0, preview_then_close)
+    run_modal(dialog)
+    qtbot.waitUntil(lambda: not _running, timeout=20_000)
+    qtbot.waitUntil(lambda: not parent.findChildren(ExportPdfDialog))  # freed, once done
