@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -155,9 +156,14 @@ class ContextField:
                 FieldType.NUMBER: "give a number"}.get(self.type, "give text")
 
 
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
 def _number(value: object) -> int | float | None:
     if isinstance(value, int):
         return value
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value.strip())  # exact, however many digits (float() would round)
     try:
         number = float(str(value).strip()) if isinstance(value, str | float) else None
     except ValueError:

@@ -47,15 +47,8 @@ def chart_text(x: float, y: float, value: str, size: float = 7.5, *, font: str =
     if not any(arabic for _, arabic in runs):
         return String(x, y, value, fontName=font, fontSize=size, textAnchor=anchor,
                       fillColor=colour)
-    parts: list[tuple[str, bool]] = []
-    for part, arabic in runs:  # spaces follow the word before them, as in a paragraph line
-        body = part.lstrip(" ")
-        if parts and len(body) < len(part):
-            parts[-1] = (parts[-1][0] + part[:len(part) - len(body)], parts[-1][1])
-        if body:
-            parts.append((body, arabic))
     frags = [ABag(fontName=FONT_ARABIC if arabic else font, fontSize=size, text=part)
-             for part, arabic in parts]
+             for part, arabic in runs]
     pieces: list[tuple[str, str, float]] = []
     for frag in visual_line(frags, right_to_left(value)):
         body, spaces = frag.text.rstrip(" "), len(frag.text) - len(frag.text.rstrip(" "))

@@ -45,16 +45,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-# What the Arabic font can draw besides Arabic: punctuation and digits touching an Arabic
-# word join it in that font (reportlab shapes a word with its first font and would draw
-# the rest with glyphs of the wrong font); anything else touching it is set apart by a
-# space.
-_ARABIC_FONT_ALSO = "!,\\-.0-9:\u00a0"
-# A run of Arabic-script words on one line (words joined by spaces or tabs), with the
-# punctuation and digits attached to them.
+# Punctuation touching an Arabic word joins it in the Arabic font (reportlab shapes a word
+# with its first font and would draw the rest with glyphs of the wrong font); anything
+# else touching it, digits included, is set apart by a space. (Digits inside a word would
+# be shaped right to left with it, and come out reversed.)
+_ARABIC_FONT_ALSO = "!,\\-.:\u00a0"
+_ARABIC_WORD = f"[{_ARABIC_FONT_ALSO}]*[{_ARABIC}][{_ARABIC}{_ARABIC_FONT_ALSO}]*"
+# A run of Arabic-script words on one line (joined by spaces or tabs), with any numbers
+# standing between two of them: the run is set right to left as a whole, each number
+# keeping its own digits left to right ("میں 8 سال" reads سال 8 میں from the left).
 _ARABIC_RUN = re.compile(
-    f"[{_ARABIC_FONT_ALSO}]*[{_ARABIC}][{_ARABIC}{_ARABIC_FONT_ALSO}]*"
-    f"(?:[ \t]+[{_ARABIC_FONT_ALSO}]*[{_ARABIC}][{_ARABIC}{_ARABIC_FONT_ALSO}]*)*")
+    f"{_ARABIC_WORD}(?:[ \t]+(?:[0-9][0-9.,:/\\-]*[ \t]+)*{_ARABIC_WORD})*")
 
 
 def _arabic_runs(escaped: str) -> str:
@@ -228,6 +229,12 @@ def visual_line(words: list[Any], rtl: bool) -> list[Any]:
     for frag in words:
         txt = getattr(frag, "text", None)
         if txt is None or not _is_arabic(frag):
+            if isinstance(txt, str) and units and txt.startswith(" "):
+                body = txt.lstrip(" ")  # leading spaces are the gap after the word before
+                pieces, gap, arabic = units[-1]  # (reportlab puts them here)
+                units[-1] = (pieces, gap + len(txt) - len(body), arabic)
+                frag = frag.clone()
+                frag.text = body
             units.append(([frag], 0, False))
             continue
         for match in _WORD_OR_SPACES.finditer(txt):

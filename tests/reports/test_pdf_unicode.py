@@ -164,3 +164,27 @@ def test_latin_beside_arabic_is_not_turned_into_ligatures_and_keeps_punctuation(
     words = [w for _, w in _words(pdf)]
     assert "Llais" in words and any(w.strip(":") == "چودھری" for w in words)
     assert "".join(words).count(":") == 2
+
+
+def _order(tmp_path, typed: str) -> list[str]:
+    """The words of a one-line paragraph as drawn, left to right."""
+    words = set(typed.replace("ء", " ء").split())  # (a digit touching a letter is set apart)
+    lines = _lines(_narrow_pdf(tmp_path, text(typed)))
+    return [w for line in lines for _, w in sorted(line) if w in words]
+
+
+def test_numbers_and_latin_inside_arabic_keep_their_own_order_and_spaces(tmp_path) -> None:
+    # Found in review: digits shaped inside an Arabic word came out reversed (2024 -> 4202);
+    # a number between Arabic words broke the run; the space before Latin text in a
+    # right-to-left line was lost. Left to right as drawn, per the Unicode bidi rules:
+    assert _order(tmp_path, "Said: میں 8 سال") == ["Said:", "سال", "8", "میں"]
+    assert _order(tmp_path, "عمر 12 سال") == ["سال", "12", "عمر"]
+    assert _order(tmp_path, "قال: Hello world") == ["Hello", "world", "قال:"]
+    assert _order(tmp_path, "مارچ 2024ء") == ["ء", "2024", "مارچ"]
+
+
+def test_a_long_number_typed_for_a_number_field_is_kept_exactly() -> None:
+    from qa_audit.domain.framework import ContextField, FieldType
+
+    field = ContextField("n", "N", FieldType.NUMBER)
+    assert field.clean("12345678901234567890") == 12345678901234567890
