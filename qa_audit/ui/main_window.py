@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -477,14 +478,24 @@ class MainWindow(QMainWindow):
         if self.editor is not None:
             self.editor.flush(show_errors=False)
         self._before_lock = self.stack.currentWidget()
-        self.nav.setEnabled(False)
-        self.menuBar().setEnabled(False)
+        # Everything that reaches data goes dark: the list of pages, the menus, the toolbar
+        # and every action's keyboard shortcut (an action stays live while any widget
+        # showing it is enabled); the lock screen's own password box stays.
+        self._locked_actions = [a for a in self.findChildren(QAction)
+                                if a.isEnabled() and a.parent() is not self.lock_screen]
+        for action in self._locked_actions:
+            action.setEnabled(False)
+        for widget in (self.nav, self.menuBar(), *self.findChildren(QToolBar)):
+            widget.setEnabled(False)
         self.stack.setCurrentWidget(self.lock_screen)
         self.lock_screen.password.setFocus()
 
     def unlock(self) -> None:
-        self.nav.setEnabled(True)
-        self.menuBar().setEnabled(True)
+        for action in getattr(self, "_locked_actions", []):
+            action.setEnabled(True)
+        self._locked_actions = []
+        for widget in (self.nav, self.menuBar(), *self.findChildren(QToolBar)):
+            widget.setEnabled(True)
         self.stack.setCurrentWidget(getattr(self, "_before_lock", self.pages_first()))
         self._idle.start()
 

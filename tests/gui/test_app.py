@@ -274,3 +274,26 @@ def test_a_long_framework_title_does_not_widen_the_window(qtbot, world, tmp_path
     assert page.framework.findText(long_title.strip()) >= 0
     # fits a 1280-pixel screen, and the long title adds nothing to it
     assert window.minimumSizeHint().width() == before.minimumSizeHint().width() < 1280
+
+
+def test_a_locked_window_offers_nothing_but_the_password(qtbot, world) -> None:
+    # Found in testing: the toolbar (New case audit, Save, Export PDF) and the actions'
+    # shortcuts stayed live behind the lock screen.
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QToolBar
+
+    aid = world.new_audit()
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.show()
+    window.open_assessment(aid)
+    live_before = {a.text() for a in window.findChildren(QAction) if a.isEnabled()}
+    assert "Export &PDF…" in live_before
+    window.lock()
+    assert not [a.text() for a in window.findChildren(QAction)
+                if a.isEnabled() and a.text() and a.parent() is not window.lock_screen]
+    assert all(not bar.isEnabled() for bar in window.findChildren(QToolBar))
+    window.lock_screen.password.setText(PASSWORD)
+    window.lock_screen.unlock()
+    assert {a.text() for a in window.findChildren(QAction) if a.isEnabled()} == live_before
+    assert all(bar.isEnabled() for bar in window.findChildren(QToolBar))
