@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -206,9 +206,14 @@ def page_details(store: Store, ids: list[uuid.UUID]) -> list[AssessmentRow]:
 def open_actions(
     store: Store, actor: Actor, *, owner_id: uuid.UUID | None = None, team: bool = False
 ) -> tuple[ActionInfo, ...]:
-    """Open actions the actor owns, or (team=True) those of the actor's team."""
+    """Open actions the actor owns, or (team=True) those of the actor's team. Actions of a
+    draft assessment are not anyone's yet: the practitioner has not been sent it."""
+    drafts = select(col(Assessment.id)).where(col(Assessment.status) == Status.DRAFT.value)
     with store.reading() as session:
-        conds: list[ColumnElement[bool]] = [col(ActionItem.status) == "open"]
+        conds: list[ColumnElement[bool]] = [
+            col(ActionItem.status) == "open",
+            or_(col(ActionItem.assessment_id).is_(None),
+                col(ActionItem.assessment_id).not_in(drafts))]
         if team and actor.team_id is not None:
             members = select(col(User.id)).where(col(User.team_id) == actor.team_id)
             conds.append(col(ActionItem.owner_id).in_(members))

@@ -67,3 +67,15 @@ def test_action_owners_are_practitioner_author_then_team(world):
                    owner_id=owners[2].id)
     with pytest.raises(PermissionDenied):
         svc.action_owners(world.store, world.supervisor2, aid)
+
+
+def test_actions_of_a_draft_are_not_in_anyones_list_until_it_is_sent(world) -> None:
+    from qa_audit.services.listing import open_actions
+
+    aid = world.new_audit()
+    svc.add_action(world.store, world.supervisor, aid, "DRAFT-ONLY action",
+                   owner_id=world.fca.user_id)
+    assert "DRAFT-ONLY action" not in [a.text for a in open_actions(world.store, world.fca)]
+    world.complete(aid)
+    svc.submit(world.store, world.supervisor, aid)
+    assert "DRAFT-ONLY action" in [a.text for a in open_actions(world.store, world.fca)]
