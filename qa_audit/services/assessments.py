@@ -452,7 +452,7 @@ def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, rea
         check(actor, Action.RETURN_FOR_CHANGES, target_of(row))
         _step(session, actor, row, Step.RETURN)
         response = _response(session, row, actor)
-        response.reasons = reason
+        response.change_request = reason
         response.updated_at = utcnow()
 
 

@@ -71,6 +71,7 @@ class ResponseInfo:
     agreement: str
     reasons: str
     signed_at: dt.datetime | None
+    change_request: str = ""  # what the practitioner last asked to be changed
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
             response.agreement,
             response.reasons,
             response.signed_at,
+            response.change_request,
         )
         if response
         else None,

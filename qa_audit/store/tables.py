@@ -170,6 +170,10 @@ class Response(SQLModel, table=True):
     reflection: str = Field(default="", sa_column=Column(Text, nullable=False))
     agreement: str = "agree"  # agree | partly | disagree
     reasons: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # What the practitioner last asked the supervisor to change (returning the assessment);
+    # kept apart from `reasons`, which are theirs for the response.
+    change_request: str = Field(default="", sa_column=Column(Text, nullable=False,
+                                                              server_default=""))
     signed_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     row_version: int = 1

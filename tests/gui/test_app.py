@@ -297,3 +297,15 @@ def test_a_locked_window_offers_nothing_but_the_password(qtbot, world) -> None:
     window.lock_screen.unlock()
     assert {a.text() for a in window.findChildren(QAction) if a.isEnabled()} == live_before
     assert all(bar.isEnabled() for bar in window.findChildren(QToolBar))
+
+
+def test_the_supervisor_sees_what_the_practitioner_asked_to_change(qtbot, world) -> None:
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+    assessments.return_for_changes(world.store, world.fca, aid, "Please correct the date")
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.open_assessment(aid)
+    assert window.editor is not None
+    assert "asked for changes: Please correct the date" in window.editor.subheading.text()

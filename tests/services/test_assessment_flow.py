@@ -140,3 +140,17 @@ def test_context_answers_of_the_wrong_kind_are_refused(world) -> None:
     with pytest.raises(InvalidInput, match="Notes: give text"):
         svc.set_context(world.store, world.supervisor, aid, "notes", ["a list"])
     assert "setting" not in svc.get_assessment(world.store, world.supervisor, aid).context
+
+
+def test_asking_for_changes_keeps_the_practitioners_draft_reasons(world) -> None:
+    aid = world.new_audit()
+    complete(world, aid)
+    svc.submit(world.store, world.supervisor, aid)
+    svc.save_response(world.store, world.fca, aid, "My draft reflection", Agreement.PARTLY,
+                      "The plan was tested at the meeting")
+    svc.return_for_changes(world.store, world.fca, aid, "Please correct the date of the visit")
+    response = svc.get_assessment(world.store, world.supervisor, aid).response
+    assert response is not None
+    assert response.reasons == "The plan was tested at the meeting"
+    assert response.change_request == "Please correct the date of the visit"
+    assert response.reflection == "My draft reflection"

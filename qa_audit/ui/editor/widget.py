@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Actor
+from qa_audit.domain.workflow import Status
 from qa_audit.errors import UserError
 from qa_audit.services import assessments, frameworks
 from qa_audit.services.assessments import Narrative
@@ -299,7 +300,10 @@ class AssessmentEditor(QWidget):
         self.subheading.setText(
             f"Practitioner: {d.subject_name} · Supervisor: {d.author_name} · "
             f"{d.framework_title} {d.framework_version} (#{d.framework_sha256[:8]}) · "
-            f"Status: {d.status.label} · Date: {d.assessed_on:%d %b %Y}")
+            f"Status: {d.status.label} · Date: {d.assessed_on:%d %b %Y}"
+            + (f"\nThe practitioner asked for changes: {d.response.change_request}"
+               if d.status is Status.RETURNED and d.response and d.response.change_request
+               else ""))
         self.panel.set_editable(s.can_edit)
         self.context_page.set_editable(s.can_edit)
         self.overall_page.set_editable(s.can_edit)

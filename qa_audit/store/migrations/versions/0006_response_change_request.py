@@ -1,0 +1,24 @@
+"""A practitioner's request for changes is kept apart from their reasons
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-23
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("change_request", sa.Text(), nullable=False,
+                                      server_default=""))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.drop_column("change_request")
