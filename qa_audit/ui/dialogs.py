@@ -82,11 +82,13 @@ class SetupDialog(QDialog):
         if not self.team.text().strip():
             raise InvalidInput("Name the first team.")
         system = accounts.system_actor()
+        # The account first: its checks (username, name) are the ones a person gets wrong,
+        # and nothing else may exist yet when they do (a retry made the units twice).
+        accounts.add_user(self.store, system, self.username.text(), self.name.text(),
+                          Role.ADMIN, self.password.text())
         region = accounts.add_org_unit(self.store, system, self.region.text() or "Region",
                                        "region")
         accounts.add_org_unit(self.store, system, self.team.text(), "team", region.id)
-        accounts.add_user(self.store, system, self.username.text(), self.name.text(),
-                          Role.ADMIN, self.password.text())
         for path in shipped_frameworks():
             frameworks.import_framework_file(self.store, system, path)
         self.actor = accounts.sign_in(self.store, self.username.text(), self.password.text())

@@ -309,3 +309,24 @@ def test_the_supervisor_sees_what_the_practitioner_asked_to_change(qtbot, world)
     window.open_assessment(aid)
     assert window.editor is not None
     assert "asked for changes: Please correct the date" in window.editor.subheading.text()
+
+
+def test_correcting_a_setup_mistake_makes_nothing_twice(qtbot, tmp_path: Path,
+                                                        on_modal) -> None:
+    store = Store.open(tmp_path / "new.db")
+    dialog = SetupDialog(store)
+    qtbot.addWidget(dialog)
+    for widget, text in ((dialog.name, "Ada Admin"), (dialog.username, "ada admin"),
+                         (dialog.password, PASSWORD), (dialog.repeat, PASSWORD),
+                         (dialog.team, "Leeds 1")):
+        qtbot.keyClicks(widget, text)
+    errors: list[str] = []
+    on_modal(lambda box: (errors.append(box.text()), box.accept()))
+    dialog.create_database()  # "ada admin" is not a username
+    assert errors and dialog.actor is None
+    dialog.username.setText("ada")
+    on_modal(lambda box: box.accept())
+    dialog.create_database()
+    assert dialog.actor is not None
+    assert sorted(u.name for u in accounts.list_org_units(store)) == ["Leeds 1", "North"]
+    store.close()
