@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
         editor = self.editor
         if editor is None:
             return True
-        if not editor.flush():
+        if not editor.leave():
             return False
         self.editor = None
         self.stack.removeWidget(editor)
@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.editor is not None and not self.editor.flush():
+        if self.editor is not None and not self.editor.leave():
             answer = QMessageBox.question(
                 self, "Unsaved changes", "Some changes could not be saved. Close anyway and "
                 "lose them?", QMessageBox.StandardButton.No | QMessageBox.StandardButton.Yes)

@@ -330,3 +330,39 @@ def test_correcting_a_setup_mistake_makes_nothing_twice(qtbot, tmp_path: Path,
     assert dialog.actor is not None
     assert sorted(u.name for u in accounts.list_org_units(store)) == ["Leeds 1", "North"]
     store.close()
+
+
+def test_an_action_typed_but_not_added_is_not_lost_when_leaving(qtbot, world,
+                                                                on_modal) -> None:
+    aid = world.new_audit()
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.show()
+    window.open_assessment(aid)
+    editor = window.editor
+    assert editor is not None
+    editor.actions_page.text.setText("Visit the child at school")
+    asked: list[str] = []
+    on_modal(lambda box: (asked.append(box.text()), box.button(
+        box.StandardButton.Yes).click()))
+    window.show_page("frameworks")  # leave the editor
+    assert asked and "did not add it" in asked[0]
+    actions = assessments.get_assessment(world.store, world.supervisor, aid).actions
+    assert [a.text for a in actions] == ["Visit the child at school"]
+    assert window.editor is None
+
+
+def test_a_refused_addendum_keeps_its_text(qtbot, world, on_modal) -> None:
+    aid = world.finalised_audit()
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.open_assessment(aid)
+    editor = window.editor
+    assert editor is not None and editor.addenda_page.add.isEnabled()
+    editor.addenda_page.text.setPlainText("   ")
+    editor.addenda_page.add.click()  # nothing to add: nothing happens
+    assert editor.addenda_page.text.toPlainText() == "   "
+    ql = MainWindow(world.store, world.ql, "ql")  # a quality lead may not add one
+    qtbot.addWidget(ql)
+    ql.open_assessment(aid)
+    assert ql.editor is not None and not ql.editor.addenda_page.add.isEnabled()

@@ -308,8 +308,7 @@ class ActionsPage(QWidget):
         text = self.text.text().strip()
         if text:
             due = self.due.date().toPython()
-            self.addRequested.emit(text, self.standard.currentData(), due)
-            self.text.clear()
+            self.addRequested.emit(text, self.standard.currentData(), due)  # cleared once added
 
     def _remove(self) -> None:
         action = self._selected()
@@ -433,5 +432,4 @@ class AddendaPage(QWidget):
     def _add(self) -> None:
         text = self.text.toPlainText().strip()
         if text:
-            self.addRequested.emit(text)
-            self.text.clear()
+            self.addRequested.emit(text)  # cleared once added

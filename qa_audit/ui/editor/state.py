@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 
 from qa_audit.domain.framework import NOT_APPLICABLE, ContextField, Framework, Standard
-from qa_audit.domain.permissions import Actor
+from qa_audit.domain.permissions import Action, Actor, Target, allowed
 from qa_audit.domain.scoring import Missing, RatingState, missing_for_submit, needs_evidence
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput
@@ -100,7 +100,10 @@ class EditorState:
 
     @property
     def can_add_addendum(self) -> bool:
-        return self.status is Status.FINALISED and self.actor.user_id != self.detail.subject_id
+        d = self.detail
+        return self.status is Status.FINALISED and allowed(
+            self.actor, Action.ADD_ADDENDUM,
+            Target(team_id=d.team_id, author_id=d.author_id, subject_id=d.subject_id))
 
     # -- navigation ------------------------------------------------------------------------
     @property

@@ -436,8 +436,10 @@ class AssessmentEditor(QWidget):
                 self.store, self.actor, self.assessment_id, reason), "Returned for changes")
 
     def _add_action(self, text: str, standard_id: str | None, due: dt.date | None) -> None:
-        self._run(lambda: assessments.add_action(self.store, self.actor, self.assessment_id,
-                                                 text, due_on=due, standard_id=standard_id))
+        if self._run(lambda: assessments.add_action(self.store, self.actor, self.assessment_id,
+                                                    text, due_on=due,
+                                                    standard_id=standard_id)):
+            self.actions_page.text.clear()  # kept, to correct, when it was refused
 
     def _remove_action(self, action_id: uuid.UUID) -> None:
         self._run(lambda: assessments.remove_action(self.store, self.actor, self.assessment_id,
@@ -447,11 +449,45 @@ class AssessmentEditor(QWidget):
         self._run(lambda: assessments.set_action_status(self.store, self.actor, action_id, done))
 
     def _add_addendum(self, text: str) -> None:
-        self._run(lambda: assessments.add_addendum(self.store, self.actor, self.assessment_id,
-                                                   text), "Addendum added")
+        if self._run(lambda: assessments.add_addendum(self.store, self.actor,
+                                                      self.assessment_id, text),
+                     "Addendum added"):
+            self.addenda_page.text.clear()
+
+    def _unadded_text_kept(self) -> bool:
+        """An action or addendum typed but not added: ask whether to add it, drop it or
+        stay. False when the person chose to stay (or adding it was refused)."""
+        typed = [(label, page) for label, page, text in (
+            ("an action", self.actions_page, self.actions_page.text.text()),
+            ("an addendum", self.addenda_page, self.addenda_page.text.toPlainText()))
+            if text.strip() and page.add.isEnabled()]
+        for label, page in typed:
+            answer = QMessageBox.question(
+                self, "Not added yet",
+                f"You typed {label} but did not add it. Add it now?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes)
+            if answer == QMessageBox.StandardButton.Cancel:
+                return False
+            if answer == QMessageBox.StandardButton.Yes:
+                before = page.text.toPlainText() if page is self.addenda_page else (
+                    self.actions_page.text.text())
+                page.add.click()
+                still = page.text.toPlainText() if page is self.addenda_page else (
+                    self.actions_page.text.text())
+                if still and still == before:  # refused: the message said why
+                    return False
+            else:
+                page.text.clear()
+        return True
+
+    def leave(self) -> bool:
+        """Save everything before the editor closes, asking about an action or addendum
+        typed but not added; False to stay."""
+        return self.flush() and self._unadded_text_kept()
 
     def _close(self) -> None:
-        if self.flush():
+        if self.leave():
             self.closed.emit()
 
     def is_graded(self, standard_id: str) -> bool:
