@@ -103,14 +103,16 @@ def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | No
     """The actor for these credentials, or `WrongPassword` (same message for either part).
 
     On an encrypted database the password unwraps the database key (unlocking a locked
-    store); repeated failures make the next attempt wait (`TooManyAttempts`).
+    store); repeated failures make the next attempt wait (`TooManyAttempts`). The key file
+    is read afresh: a reset or a disabled account made by another process counts here.
     """
     username = username.strip().lower()
     now = now or utcnow()
+    keyring = store.refresh_keyring()
     _refuse_while_backing_off(store, username, now)
     try:
-        if store.keyring is not None and username in store.keyring.usernames:
-            key = store.keyring.unwrap(username, password)
+        if keyring is not None and username in keyring.usernames:
+            key = keyring.unwrap(username, password)
             store.unlock_with_key(key)
             password_ok = True
         elif store.locked:
@@ -170,7 +172,6 @@ def _refuse_while_backing_off(store: Store, username: str, now: dt.datetime) -> 
 def _note_failure(store: Store, username: str, now: dt.datetime) -> None:
     if store.keyring is not None:
         store.keyring.note_failure(username, now)
-        store.keyring.save()
     else:
         count, _ = _memory_failures.get(username, (0, now))
         _memory_failures[username] = (count + 1, now)
@@ -181,7 +182,6 @@ def _clear_failures(store: Store, username: str) -> None:
     if store.keyring is not None:
         if store.keyring.failures(username)[0]:
             store.keyring.clear_failures(username)
-            store.keyring.save()
     else:
         _memory_failures.pop(username, None)
 
@@ -189,17 +189,13 @@ def _clear_failures(store: Store, username: str) -> None:
 def _grant_key(store: Store, username: str, password: str) -> None:
     """Give this account its own wrapped copy of the database key (encrypted stores)."""
     if store.encrypted:
-        keyring = store.ensure_keyring()
-        keyring.wrap(username, password, store.key)
-        keyring.save()
+        store.ensure_keyring().wrap(username, password, store.key)
 
 
 def grant_shared_password(store: Store, usernames: list[str], password: str) -> None:
     """Key entries for accounts created in bulk with one password (demo data only)."""
     if store.encrypted and usernames:
-        keyring = store.ensure_keyring()
-        keyring.wrap_many(usernames, password, store.key)
-        keyring.save()
+        store.ensure_keyring().wrap_many(usernames, password, store.key)
 
 
 def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
@@ -209,8 +205,9 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
         user = session.get(User, actor.user_id)
         if user is None:
             raise NotFound("Your account no longer exists.")
-        if store.keyring is not None and user.username in store.keyring.usernames:
-            store.keyring.unwrap(user.username, old)
+        keyring = store.refresh_keyring()
+        if keyring is not None and user.username in keyring.usernames:
+            keyring.unwrap(user.username, old)
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
         user.password_hash = hash_password(new)
@@ -232,7 +229,6 @@ def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:
         _grant_key(store, user.username, new)
         if store.keyring is not None:
             store.keyring.clear_failures(user.username)
-            store.keyring.save()
         audit_log.record(session, actor, "reset_password", "user", user.id)
 
 
@@ -316,10 +312,10 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
             raise NotFound(f"No user '{username}'.")
         user.active = active
         user.row_version += 1
-        if not active and store.keyring is not None:
+        keyring = store.refresh_keyring()
+        if not active and keyring is not None:
             # A disabled account can no longer unwrap the key; re-enabling needs a reset.
-            store.keyring.remove(user.username)
-            store.keyring.save()
+            keyring.remove(user.username)
         audit_log.record(session, actor, "enable" if active else "disable", "user", user.id)
 
 

@@ -77,12 +77,12 @@ class Store:
             raise StoreError(f"The folder for the database does not exist: {path.parent}")
         secret = new_recovery_secret()
         key = database_key(secret)
-        keyring = Keyring.create(key_file_for(path), uuid.uuid4())
+        database_id = uuid.uuid4()
         engine = open_engine(path, key)
         with Session(engine) as session:
-            session.add(Setting(key=DATABASE_ID, value=str(keyring.database_id)))
+            session.add(Setting(key=DATABASE_ID, value=str(database_id)))
             session.commit()
-        keyring.save()
+        keyring = Keyring.create(key_file_for(path), database_id)
         store = cls(engine, path=path, keyring=keyring, key=key)
         store._recovery_key = format_recovery_key(secret)
         return store
@@ -144,15 +144,31 @@ class Store:
     def unlock_with_recovery_key(self, text: str) -> None:
         self.unlock_with_key(database_key(parse_recovery_key(text)))
 
+    def refresh_keyring(self) -> Keyring | None:
+        """The key file as it is on disk now: another process (the command line beside the
+        running app) may have changed it, and someone may have restored or removed it."""
+        if not self.encrypted:
+            return self.keyring
+        assert self.path is not None
+        keys = key_file_for(self.path)
+        if not keys.exists():
+            self.keyring = None
+        elif self.keyring is None:
+            self.keyring = Keyring.load(keys)
+        else:
+            self.keyring.reload()
+        return self.keyring
+
     def ensure_keyring(self) -> Keyring:
         """The key file, recreated from the open database if it was lost."""
-        if self.keyring is None:
+        keyring = self.refresh_keyring()
+        if keyring is None:
             assert self.path is not None
             with self.reading() as session:
                 stored = session.get(Setting, DATABASE_ID)
             db_id = uuid.UUID(stored.value) if stored else uuid.uuid4()
-            self.keyring = Keyring.create(key_file_for(self.path), db_id)
-        return self.keyring
+            keyring = self.keyring = Keyring.create(key_file_for(self.path), db_id)
+        return keyring
 
     # -- units of work ----------------------------------------------------------------------
     @contextmanager
