@@ -108,7 +108,7 @@ def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | No
     """
     username = username.strip().lower()
     now = now or utcnow()
-    keyring = store.refresh_keyring()
+    keyring = store.keyring_for_sign_in()
     _refuse_while_backing_off(store, username, now)
     try:
         if keyring is not None and username in keyring.usernames:

@@ -159,6 +159,21 @@ class Store:
             self.keyring.reload()
         return self.keyring
 
+    def keyring_for_sign_in(self) -> Keyring | None:
+        """The key file as it is now; a locked store without one cannot be opened by any
+        password, which is said as it is rather than as a wrong password."""
+        keyring = self.refresh_keyring()
+        if keyring is None and self.locked:
+            assert self.path is not None
+            keys = key_file_for(self.path)
+            raise StoreError(
+                f"The key file {keys.name} is missing from {keys.parent}, so no password can "
+                "open this database. Restore it from the same backup as the database. "
+                "Without it, an administrator can open the database with its recovery key "
+                "(qa-audit users reset NAME --recovery-key-file FILE) and set a new password "
+                "for each account.")
+        return keyring
+
     def ensure_keyring(self) -> Keyring:
         """The key file, recreated from the open database if it was lost."""
         keyring = self.refresh_keyring()

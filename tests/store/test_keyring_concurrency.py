@@ -146,6 +146,30 @@ def test_key_file_replaced_by_another_databases_is_not_written_into(db: Path,
     app.close()
 
 
+def test_missing_key_file_is_named_not_a_wrong_password(db: Path) -> None:
+    key_file_for(db).unlink()
+    store = Store.open(db)
+    with pytest.raises(StoreError) as err:
+        accounts.sign_in(store, "boss", PASSWORD)
+    message = str(err.value)
+    assert "qa.db.keys" in message and "missing" in message
+    assert "same backup" in message and "--recovery-key-file" in message
+    assert not key_file_for(db).exists()  # nothing written for a failure that is not one
+    store.close()
+
+
+def test_key_file_restored_while_app_waits_is_used(db: Path) -> None:
+    keys = key_file_for(db)
+    saved = keys.read_bytes()
+    keys.unlink()
+    store = Store.open(db)
+    with pytest.raises(StoreError, match="missing"):
+        accounts.sign_in(store, "boss", PASSWORD)
+    keys.write_bytes(saved)
+    assert accounts.sign_in(store, "boss", PASSWORD).role is Role.ADMIN
+    store.close()
+
+
 def test_command_line_change_survives_a_failure_in_the_running_app(db: Path) -> None:
     """The tester's case, with the command line in a real second process."""
     app = Store.open(db)
