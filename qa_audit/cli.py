@@ -116,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     us.add_parser("list", help="list accounts", parents=[common])
     ud = us.add_parser("disable", help="disable an account", parents=[common])
     ud.add_argument("username")
+    ue = us.add_parser("enable", help="enable a disabled account again (on an encrypted "
+                       "database it then needs a new password: users reset)", parents=[common])
+    ue.add_argument("username")
     ur = us.add_parser("reset", help="set a new password for an account", parents=[common])
     ur.add_argument("username")
     ur.add_argument("--new-password-file", type=Path, help="file holding the new password")
@@ -343,6 +346,14 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
     if args.action == "disable":
         accounts.set_active(store, admin, args.username, False)
         print(f"disabled {args.username}")
+        return 0
+    if args.action == "enable":
+        accounts.set_active(store, admin, args.username, True)
+        if accounts.needs_new_password(store, args.username):
+            print(f"enabled {args.username}; disabling removed its key, so it needs a new "
+                  f"password before it can sign in: qa-audit users reset {args.username}")
+        else:
+            print(f"enabled {args.username}")
         return 0
     if args.action == "reset":
         new = read_password(args.new_password_file, "New password: ", env=None)

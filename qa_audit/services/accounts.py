@@ -217,13 +217,19 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
 
 
 def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:
-    """An admin (or the recovery key holder) sets a new password for an account."""
+    """An admin (or the recovery key holder) sets a new password for an account.
+
+    Refused for a disabled account: it could not sign in with it, and it must not get a
+    key entry back while disabled."""
     check(actor, Action.MANAGE_USERS)
     check_password_strength(new)
     with store.unit_of_work() as session:
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound(f"No user '{username}'.")
+        if not user.active:
+            raise InvalidInput(f"The account '{username}' is disabled, so it could not sign "
+                               "in with a new password; enable it first, then set one.")
         user.password_hash = hash_password(new)
         user.row_version += 1
         _grant_key(store, user.username, new)
@@ -305,6 +311,8 @@ def add_user(
 
 
 def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
+    """Disable an account (its key entry is removed) or enable it again (on an encrypted
+    database it then needs a new password: see `needs_new_password`)."""
     check(actor, Action.MANAGE_USERS)
     with store.unit_of_work() as session:
         user = session.exec(select(User).where(User.username == username)).first()
@@ -317,6 +325,15 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
             # A disabled account can no longer unwrap the key; re-enabling needs a reset.
             keyring.remove(user.username)
         audit_log.record(session, actor, "enable" if active else "disable", "user", user.id)
+
+
+def needs_new_password(store: Store, username: str) -> bool:
+    """Whether the account has no wrapped key on an encrypted database (it was disabled
+    once, or made before encryption), so it cannot sign in until it gets a new password."""
+    if not store.encrypted:
+        return False
+    keyring = store.refresh_keyring()
+    return keyring is None or username not in keyring.usernames
 
 
 def list_users(store: Store, role: Role | None = None) -> list[UserInfo]:

@@ -59,3 +59,49 @@ def test_missing_key_file_is_named_and_the_recovery_key_gets_back_in(db: Path, c
     assert _users(db, "reset", "boss", "--recovery-key-file", recovery,
                   "--new-password-file", str(db.parent / "new.txt")) == 0
     assert _signs_in(db, "boss", NEW)
+
+
+def _actions(db: Path) -> list[tuple[str, str]]:
+    from sqlmodel import select
+
+    from qa_audit.store.tables import AuditEvent
+
+    store = Store.open(db)
+    accounts.sign_in(store, "boss", PASSWORD)
+    with store.reading() as session:
+        rows = session.exec(select(AuditEvent.action, AuditEvent.entity)).all()
+    store.close()
+    return [(a, e) for a, e in rows]
+
+
+def test_reset_of_a_disabled_account_says_it_is_disabled(db: Path, capsys) -> None:
+    assert _users(db, "disable", "sup", "--user", "boss") == 0
+    capsys.readouterr()
+    assert _users(db, "reset", "sup", "--user", "boss",
+                  "--new-password-file", str(db.parent / "new.txt")) == 1
+    captured = capsys.readouterr()
+    assert "disabled" in captured.err and "new password set" not in captured.out
+    from qa_audit.store.keyring import Keyring
+
+    assert "sup" not in Keyring.load(key_file_for(db)).usernames  # no key for it
+    assert not _signs_in(db, "sup", NEW)
+
+
+def test_enable_brings_a_disabled_account_back_after_a_reset(db: Path, capsys) -> None:
+    assert _users(db, "disable", "sup", "--user", "boss") == 0
+    assert _users(db, "enable", "sup", "--user", "boss") == 0
+    out = capsys.readouterr().out
+    assert "enabled sup" in out and "qa-audit users reset sup" in out
+    assert _users(db, "list", "--user", "boss") == 0
+    assert "(disabled)" not in capsys.readouterr().out
+    assert ("enable", "user") in _actions(db)
+    assert not _signs_in(db, "sup", PASSWORD)  # as the message says: its key was removed
+    assert _users(db, "reset", "sup", "--user", "boss",
+                  "--new-password-file", str(db.parent / "new.txt")) == 0
+    assert _signs_in(db, "sup", NEW)
+
+
+def test_enable_is_for_admins_only(db: Path, capsys) -> None:
+    assert _users(db, "enable", "boss", "--user", "sup") == 1
+    assert capsys.readouterr().err
+
