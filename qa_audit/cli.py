@@ -360,18 +360,36 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
         accounts.reset_password(store, admin, args.username, new)
         print(f"new password set for {args.username}")
         return 0
-    team_id = None
-    if args.team:
-        teams = [t for t in accounts.list_org_units(store) if t.name == args.team]
-        if not teams:
-            raise UserError(f"No team called '{args.team}'.")
-        team_id = teams[0].id
+    team_id = _team_id(store, args.team) if args.team else None
     password = read_password(args.new_password_file, "Password for the new account: ",
                              env="QA_AUDIT_NEW_PASSWORD")
     user = accounts.add_user(store, admin, args.username, args.name, Role(args.role), password,
                              team_id)
     print(f"added {user.username} ({user.role.value})")
     return 0
+
+
+def _team_id(store: Store, name: str) -> uuid.UUID:
+    """The team called `name`; a region or service area of that name is refused as such."""
+    from qa_audit.services import accounts
+
+    units = accounts.list_org_units(store)
+    named = [u for u in units if u.name.casefold() == name.casefold()]
+    teams = [u for u in named if u.kind == "team"]
+    if len(teams) == 1:
+        return teams[0].id
+    if teams:
+        raise UserError(f"More than one team is called '{name}'.")
+    if not named:
+        raise UserError(f"No team called '{name}'.")
+    unit = named[0]
+    kind = unit.kind.replace("_", " ")
+    below = sorted(u.name for u in units if u.kind == "team" and (
+        u.parent_id == unit.id or (unit.kind == "region" and u.region_id == unit.id)))
+    if not below:
+        raise UserError(f"'{unit.name}' is a {kind}, not a team, and has no teams yet.")
+    raise UserError(f"'{unit.name}' is a {kind}, not a team; give a team's name, such as "
+                    f"one of its teams: {', '.join(below)}.")
 
 
 def _backup(store: Store, actor: Actor, args: argparse.Namespace) -> int:

@@ -105,3 +105,15 @@ def test_enable_is_for_admins_only(db: Path, capsys) -> None:
     assert _users(db, "enable", "boss", "--user", "sup") == 1
     assert capsys.readouterr().err
 
+
+def test_team_must_be_a_team(db: Path, capsys) -> None:
+    new = str(db.parent / "new.txt")
+    for name, kind in (("North", "region"), ("Tyne and Wear", "service area")):
+        assert _users(db, "add", "rita", "--name", "Rita", "--role", "supervisor",
+                      "--team", name, "--new-password-file", new, "--user", "boss") == 1
+        err = capsys.readouterr().err
+        assert f"'{name}' is a {kind}, not a team" in err and "Newcastle 1" in err
+    assert _users(db, "add", "rita", "--name", "Rita", "--role", "supervisor",
+                  "--team", "Newcastle 1", "--new-password-file", new, "--user", "boss") == 0
+    assert _users(db, "list", "--user", "boss") == 0
+    assert "rita\tsupervisor\tNewcastle 1" in capsys.readouterr().out
