@@ -9,7 +9,7 @@ opened before anything is shown, as there may be setting up to do.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -124,9 +124,10 @@ class Preloader:
 
     @classmethod
     def _run(cls) -> None:
-        # On failure the GUI thread imports the same at sign-in and shows the error there.
-        with contextlib.suppress(Exception):
+        try:
             cls.load()
+        except Exception:  # the GUI thread imports the same at sign-in and shows it there
+            logging.getLogger(__name__).debug("background loading failed", exc_info=True)
 
 
 class _StartAfterFirstPaint(QObject):
