@@ -115,9 +115,22 @@ def _editable(row: SupervisionSession) -> None:
         raise ReadOnly("This session record is signed by both and cannot be changed.")
 
 
+def _changed(session: Session, actor: Actor, row: SupervisionSession, what: str) -> None:
+    """Record a change to the record's content. Each signature covers the record as its
+    signer saw it, so a change withdraws both: the record shows "signed by both" only for
+    content both have agreed."""
+    if row.supervisor_signed_at or row.fca_signed_at:
+        row.supervisor_signed_at = None
+        row.fca_signed_at = None
+        audit_log.record(session, actor, "withdraw_signatures", "supervision_session", row.id)
+    row.row_version += 1
+    audit_log.record(session, actor, what, "supervision_session", row.id)
+
+
 def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[str, str]
                ) -> None:
-    """The supervisor's notes under the four stages of the reflective cycle."""
+    """The supervisor's notes under the four stages of the reflective cycle. A change
+    withdraws both signatures; saving the notes as they are changes nothing."""
     unknown = set(notes) - set(STAGES)
     if unknown:
         raise InvalidInput(f"Unknown stage: {sorted(unknown)[0]}")
@@ -126,28 +139,30 @@ def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[st
         if actor.user_id != row.supervisor_id:
             raise ReadOnly("Only the supervisor writes the session notes.")
         _editable(row)
+        if all(getattr(row, stage) == text for stage, text in notes.items()):
+            return
         for stage, text in notes.items():
             setattr(row, stage, text)
-        row.supervisor_signed_at = None  # a change needs signing again
-        row.row_version += 1
-        audit_log.record(session, actor, "edit", "supervision_session", row.id)
+        _changed(session, actor, row, "edit")
 
 
 def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text: str) -> None:
+    """The practitioner's reflection. A change withdraws both signatures."""
     with store.unit_of_work() as session:
         row = _load(session, actor, session_id)
         if actor.user_id != row.fca_id:
             raise ReadOnly("Only the practitioner writes their reflection.")
         _editable(row)
+        if row.fca_reflection == text:
+            return
         row.fca_reflection = text
-        row.fca_signed_at = None
-        row.row_version += 1
-        audit_log.record(session, actor, "edit", "supervision_session", row.id)
+        _changed(session, actor, row, "edit")
 
 
 def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
                     assessment_ids: list[uuid.UUID]) -> None:
-    """The assessments discussed (only ones about this FCA)."""
+    """The assessments discussed (only ones about this FCA). A change withdraws both
+    signatures."""
     with store.unit_of_work() as session:
         row = _load(session, actor, session_id)
         if actor.user_id != row.supervisor_id:
@@ -158,17 +173,22 @@ def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
             if a is None or a.subject_id != row.fca_id or a.status == Status.DRAFT:
                 raise InvalidInput("Only this practitioner's submitted assessments can be "
                                    "discussed.")
-        for link in session.exec(select(SessionAssessment).where(
-                SessionAssessment.session_id == row.id)):
+        links = list(session.exec(select(SessionAssessment).where(
+            SessionAssessment.session_id == row.id)))
+        if {link.assessment_id for link in links} == set(assessment_ids):
+            return
+        for link in links:
             session.delete(link)
         session.flush()
         for aid in dict.fromkeys(assessment_ids):
             session.add(SessionAssessment(session_id=row.id, assessment_id=aid))
-        audit_log.record(session, actor, "edit", "supervision_session", row.id)
+        _changed(session, actor, row, "edit")
 
 
 def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
                due_on: dt.date | None = None) -> uuid.UUID:
+    """An action agreed for the practitioner. It changes the record: both signatures are
+    withdrawn."""
     if not text.strip():
         raise InvalidInput("Say what the action is.")
     with store.unit_of_work() as session:
@@ -177,14 +197,16 @@ def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
         item = ActionItem(session_id=row.id, text=text.strip(), owner_id=row.fca_id,
                           due_on=due_on, agreed=True)
         session.add(item)
-        audit_log.record(session, actor, "add_action", "supervision_session", row.id)
+        _changed(session, actor, row, "add_action")
         return item.id
 
 
 def sign(store: Store, actor: Actor, session_id: uuid.UUID) -> None:
-    """The supervisor or the FCA signs the record as agreed."""
+    """The supervisor or the FCA signs the record as agreed. Once both have signed, the
+    record is closed: no more changes and no signing again."""
     with store.unit_of_work() as session:
         row = _load(session, actor, session_id)
+        _editable(row)
         if actor.user_id == row.supervisor_id:
             if not any(getattr(row, s).strip() for s in STAGES):
                 raise InvalidInput("Write the session notes before signing.")

@@ -227,7 +227,12 @@ def test_supervision_session_in_the_app(qtbot, world) -> None:
     assert not fca_view.panel.reflection.isReadOnly()
     qtbot.keyClicks(fca_view.panel.reflection, "Agreed")
     fca_view.panel.sign()
+    # Her reflection changed the record after he signed: he signs what she wrote.
+    assert not sv.get_session(world.store, world.fca, sid).signed
+    view.panel.show_session(sid)
+    view.panel.sign()
     assert sv.get_session(world.store, world.fca, sid).signed
+    fca_view.panel.show_session(sid)
     assert not fca_view.panel.sign_button.isEnabled()
 
 
