@@ -347,16 +347,30 @@ def remove_action(
 
 
 def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bool) -> None:
-    """Mark an action done (or open again); its owner or the team's supervisor may."""
+    """Mark an action done (or open again); its owner or the team's supervisor may.
+
+    The team is that of the record the action belongs to (its assessment or supervision
+    session), never the actor's own. An owner may not while the assessment is a draft: only
+    its author sees it then."""
+    from qa_audit.store.tables import SupervisionSession  # kept within this function's edit
+
     with store.unit_of_work() as session:
         item = session.get(ActionItem, action_id)
         if item is None:
             raise NotFound("That action does not exist.")
         if item.assessment_id is not None:
             target = target_of(_load(session, item.assessment_id))
+        elif item.session_id is not None:
+            record = session.get(SupervisionSession, item.session_id)
+            if record is None:
+                raise NotFound("That action's supervision session does not exist.")
+            target = Target(team_id=record.team_id, author_id=record.supervisor_id,
+                            subject_id=record.fca_id)
         else:
-            target = Target(subject_id=item.owner_id, team_id=actor.team_id)
-        check(actor, Action.COMPLETE_ACTION, target)
+            target = Target(subject_id=item.owner_id)
+        is_owner = item.owner_id is not None and item.owner_id == actor.user_id
+        if not is_owner or target.draft:
+            check(actor, Action.COMPLETE_ACTION, target)
         item.status = "done" if done else "open"
         item.completed_on = dt.date.today() if done else None
         item.row_version += 1
