@@ -1,13 +1,20 @@
 """Reflective supervision sessions: pick the assessments discussed, write the four stages
 of the reflective cycle with the prompts raised by low grades beside them, agree actions,
-and both sign."""
+and both sign.
+
+What is typed is saved like the assessment editor's edits: after a short pause in typing
+(the autosave interval of the settings), when another session is chosen, and at once on
+`SupervisionView.flush` (closing the window, leaving the page). A failed save keeps the text
+in the widgets and the change pending.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import uuid
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -20,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -29,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qa_audit.config import Settings
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
 from qa_audit.errors import UserError
 from qa_audit.services import accounts
@@ -126,11 +135,11 @@ class SessionPanel(QScrollArea):
         self.action_text.setPlaceholderText("New action for the practitioner")
         self.action_text.setAccessibleName("New action")
         self.action_text.returnPressed.connect(self.add_action)
-        add = QPushButton("Add &action")
-        add.setToolTip("Add the action")
-        add.clicked.connect(self.add_action)
+        self.add_button = QPushButton("Add &action")
+        self.add_button.setToolTip("Add the action")
+        self.add_button.clicked.connect(self.add_action)
         row.addWidget(self.action_text, 1)
-        row.addWidget(add)
+        row.addWidget(self.add_button)
         layout.addLayout(row)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("&Save")
@@ -148,13 +157,90 @@ class SessionPanel(QScrollArea):
         buttons.addWidget(self.sign_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.signatures, 1)
+        self.save_state = QLabel()
+        self.save_state.setAccessibleName("Save state")
+        buttons.addWidget(self.save_state)
         layout.addLayout(buttons)
+        self.closed_note = QLabel()
+        self.closed_note.setWordWrap(True)
+        self.closed_note.hide()
+        layout.insertWidget(1, self.closed_note)
         self.setEnabled(False)
+        self._filling = False  # the panel is being drawn: text changes are not edits
+        self._pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(int(Settings.load().autosave_seconds * 1000))
+        self._timer.timeout.connect(self._autosave)
+        for edit in (*self.stages.values(), self.reflection):
+            edit.textChanged.connect(self._edited)
+        self.discussed.itemChanged.connect(lambda _item: self._edited())
+
+    @property
+    def autosave_pending(self) -> bool:
+        """Whether there are edits not yet saved."""
+        return self._pending
+
+    def _edited(self) -> None:
+        if self._filling or self.session_id is None:
+            return
+        self._pending = True
+        self.save_state.setText("Unsaved changes")
+        self._timer.start()
+
+    def _autosave(self) -> None:
+        self.flush(show_errors=False)
+
+    def flush(self, show_errors: bool = True) -> bool:
+        """Save pending edits now. False (with the text kept and still pending) if saving
+        failed."""
+        self._timer.stop()
+        if not self._pending or self.session_id is None:
+            return True
+        try:
+            self._save()
+            detail = sv.get_session(self.view.store, self.view.actor, self.session_id)
+        except UserError as exc:
+            self.save_state.setText(f"Could not save: {exc}")
+            if show_errors:
+                show_error(self, exc)
+            return False
+        self._pending = False
+        self.save_state.setText(f"Saved {dt.datetime.now():%H:%M}")
+        # Only the signatures are redrawn: the text stays as it is under the cursor.
+        self._show_signatures(detail)
+        return True
+
+    def leave(self) -> bool:
+        """Save before another session is shown; if that fails, ask whether to lose the
+        text. False: stay on this session."""
+        if self.flush(show_errors=False):
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"{self.save_state.text()}\n\nLeave this session and "
+            "lose what was typed?", QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self._pending = False
+        return True
 
     def show_session(self, session_id: uuid.UUID) -> None:
+        """Draw the session as saved (pending edits of the one shown are dropped: callers
+        flush first)."""
+        detail = sv.get_session(self.view.store, self.view.actor, session_id)
+        self._timer.stop()
+        self._pending = False
+        self._filling = True
+        try:
+            self._draw(detail)
+        finally:
+            self._filling = False
+        self.save_state.clear()
+
+    def _draw(self, detail: sv.SessionDetail) -> None:
         store, actor = self.view.store, self.view.actor
-        detail = sv.get_session(store, actor, session_id)
-        self.session_id = session_id
+        self.session_id = detail.id
         self.setEnabled(True)
         self.header.setText(f"Supervision with {detail.fca_name} on "
                             f"{detail.held_on:%d %B %Y} (supervisor {detail.supervisor_name})")
@@ -164,17 +250,20 @@ class SessionPanel(QScrollArea):
         self.discussed.clear()
         linked = {a.id for a in detail.assessments}
         suggested = list(detail.assessments)
-        if is_supervisor:
+        choosing = is_supervisor and open_record
+        if choosing:  # a closed record lists only what was discussed
             rows, _ = sv.suggest(store, actor, detail.fca_id)
             suggested += [r for r in rows if r.id not in linked]
         for a in suggested:
             item = QListWidgetItem(f"{a.case_reference or a.kind.label} · {a.framework_title} "
                                    f"· {a.assessed_on:%d %b %Y} · {a.overall_grade or '—'}")
             item.setData(ID_ROLE, a.id)
-            if is_supervisor and open_record:
+            if choosing:
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if a.id in linked
                                    else Qt.CheckState.Unchecked)
+            else:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
             self.discussed.addItem(item)
         prompts = "".join(f"<p><b>{html.escape(p.standard)}</b> ({html.escape(p.grade)}):<br>"
                           f"{html.escape(p.text)}</p>" for p in detail.prompts)
@@ -191,14 +280,28 @@ class SessionPanel(QScrollArea):
             state = "done" if action.status == "done" else "open"
             self.action_list.addItem(f"{action.text}{due} — {state}")
         self.action_text.setEnabled(open_record)
+        self.add_button.setEnabled(open_record)
         self.save_button.setEnabled(open_record)
         self.sign_button.setEnabled(open_record)
+        self._show_signatures(detail)
 
-        def when(value: object) -> str:
+    def _show_signatures(self, detail: sv.SessionDetail) -> None:
+        def when(value: dt.datetime | None) -> str:
             return f"{value:%d %b %Y}" if value else "not yet"
 
         self.signatures.setText(f"Signed — supervisor: {when(detail.supervisor_signed_at)}; "
                                 f"practitioner: {when(detail.fca_signed_at)}")
+        if detail.signed:
+            last = max(d for d in (detail.supervisor_signed_at, detail.fca_signed_at) if d)
+            self.closed_note.setText(
+                f"This record was signed by both on {last:%d %B %Y} and is closed: it can no "
+                "longer be changed or signed again. Export it to share it.")
+            self.signatures.setToolTip("Signed by both: the record is closed")
+        else:
+            self.signatures.setToolTip("Any change to the record (notes, reflection, "
+                                       "assessments discussed, actions) withdraws both "
+                                       "signatures: both sign again what they have seen")
+        self.closed_note.setVisible(detail.signed)
 
     def _save(self) -> None:
         assert self.session_id is not None
@@ -214,12 +317,9 @@ class SessionPanel(QScrollArea):
             sv.save_fca_reflection(store, actor, self.session_id, self.reflection.toPlainText())
 
     def save(self) -> bool:
-        try:
-            self._save()
-        except UserError as exc:
-            show_error(self, exc)
+        if self.session_id is None or not self.flush():
             return False
-        self.show_session(self.session_id)  # type: ignore[arg-type]
+        self.show_session(self.session_id)
         return True
 
     def sign(self) -> None:
@@ -230,7 +330,7 @@ class SessionPanel(QScrollArea):
         except UserError as exc:
             show_error(self, exc)
         self.show_session(self.session_id)  # type: ignore[arg-type]
-        self.view.sessions.refresh()
+        self.view.refresh()
 
     def export_record(self) -> None:
         from qa_audit.services.documents import DocumentKind
@@ -248,8 +348,9 @@ class SessionPanel(QScrollArea):
         text = self.action_text.text().strip()
         if not text or self.session_id is None:
             return
+        if not self.flush():  # keep what was typed: the panel is redrawn from the database
+            return
         try:
-            self._save()  # keep what was typed: the panel is redrawn from the database
             sv.add_action(self.view.store, self.view.actor, self.session_id, text)
         except UserError as exc:
             show_error(self, exc)
@@ -272,8 +373,8 @@ class SupervisionView(QWidget):
         self.sessions = ListModel(["Date", "Practitioner", "Supervisor", "State"],
                                   lambda: sv.list_sessions(store, actor), _cells)
         self.table = read_only_table(self.sessions, "Supervision sessions", 110)
-        self.table.selectionModel().currentRowChanged.connect(
-            lambda cur, _p: self._open(cur.row()))
+        self._reselecting = False
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.panel = SessionPanel(self)
         splitter.addWidget(self.table)
         splitter.addWidget(self.panel)
@@ -281,11 +382,41 @@ class SupervisionView(QWidget):
         layout.addWidget(splitter, 1)
 
     def refresh(self) -> None:
+        """Reload the list, keeping the session shown selected."""
         self.sessions.refresh()
+        if self.panel.session_id is not None:
+            self._select(self.panel.session_id)
 
-    def _open(self, row: int) -> None:
-        if 0 <= row < self.sessions.rowCount():
-            self.panel.show_session(self.sessions.item(row).id)
+    def flush(self) -> bool:
+        """Save what is typed in the session shown; False (with an error shown and the
+        text kept) if saving failed. For closing the window and leaving the page."""
+        return self.panel.flush()
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._reselecting or not 0 <= current.row() < self.sessions.rowCount():
+            return
+        chosen = self.sessions.item(current.row()).id
+        if chosen == self.panel.session_id:
+            return
+        if not self.panel.leave():
+            if self.panel.session_id is not None:
+                self._select(self.panel.session_id)  # stay on the session with the text
+            return
+        self.panel.show_session(chosen)
+
+    def _select(self, session_id: uuid.UUID) -> None:
+        """Make `session_id` the current row without opening it again."""
+        ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
+        if session_id not in ids:
+            return
+        self._reselecting = True
+        try:
+            self.table.selectionModel().setCurrentIndex(
+                self.sessions.index(ids.index(session_id), 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows)
+        finally:
+            self._reselecting = False
 
     def new_session(self) -> None:
         dialog = NewSessionDialog(self.store, self.actor, self)
@@ -297,7 +428,7 @@ class SupervisionView(QWidget):
         except UserError as exc:
             show_error(self, exc)
             return
-        self.sessions.refresh()
+        self.refresh()
         ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
         if sid in ids:
             self.table.selectRow(ids.index(sid))

@@ -1,0 +1,156 @@
+"""The supervision page keeps what is typed (autosave, on changing session, on flush) and
+shows a record signed by both as closed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from qa_audit.services import supervision as sv
+from qa_audit.ui.views.supervision import SupervisionView
+
+NOTES = {"what_happened": "We read the audit together."}
+
+
+def _sessions(world, count: int = 2) -> list:
+    """Sessions with the supervisor's notes, newest first (the list's order)."""
+    today = dt.date.today()
+    ids = []
+    for days in range(count):
+        sid = sv.create_session(world.store, world.supervisor, world.fca.user_id,
+                                today - dt.timedelta(days=days))
+        sv.save_notes(world.store, world.supervisor, sid, NOTES)
+        ids.append(sid)
+    return ids
+
+
+def _view(qtbot, world, actor=None) -> SupervisionView:
+    view = SupervisionView(world.store, actor or world.supervisor)
+    qtbot.addWidget(view)
+    return view
+
+
+def _analysis(world, sid) -> str:
+    return sv.get_session(world.store, world.supervisor, sid).notes["analysis"]
+
+
+def test_text_is_saved_when_another_session_is_chosen(qtbot, world) -> None:
+    first, second = _sessions(world)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    qtbot.keyClicks(view.panel.stages["analysis"], "Plans need testing")
+    view.table.selectRow(1)
+    assert view.panel.session_id == second
+    assert _analysis(world, first) == "Plans need testing"
+    view.table.selectRow(0)
+    assert view.panel.stages["analysis"].toPlainText() == "Plans need testing"
+
+
+def test_the_practitioners_reflection_is_saved_when_another_session_is_chosen(
+        qtbot, world) -> None:
+    first, _second = _sessions(world)
+    view = _view(qtbot, world, world.fca)
+    view.table.selectRow(0)
+    qtbot.keyClicks(view.panel.reflection, "I will plan earlier")
+    view.table.selectRow(1)
+    assert sv.get_session(world.store, world.fca, first).fca_reflection == "I will plan earlier"
+
+
+def test_typing_is_autosaved_after_a_pause(qtbot, world) -> None:
+    (sid,) = _sessions(world, 1)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    qtbot.keyClicks(view.panel.stages["analysis"], "Saved while typing")
+    assert view.panel.autosave_pending
+    qtbot.waitUntil(lambda: _analysis(world, sid) == "Saved while typing")
+    assert not view.panel.autosave_pending
+    # Saving does not redraw the editor under the cursor.
+    assert view.panel.stages["analysis"].textCursor().position() == len("Saved while typing")
+
+
+def test_flush_saves_pending_text(qtbot, world) -> None:
+    (sid,) = _sessions(world, 1)
+    view = _view(qtbot, world)
+    assert view.flush()  # nothing chosen, nothing to save
+    view.table.selectRow(0)
+    qtbot.keyClicks(view.panel.stages["analysis"], "Before closing")
+    assert view.flush()
+    assert _analysis(world, sid) == "Before closing"
+    assert not view.panel.autosave_pending
+
+
+def test_flush_says_when_saving_failed_and_keeps_the_text(qtbot, world, on_modal) -> None:
+    (sid,) = _sessions(world, 1)
+    sv.sign(world.store, world.fca, sid)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    qtbot.keyClicks(view.panel.stages["analysis"], "Typed here")
+    sv.sign(world.store, world.supervisor, sid)  # from another window: the record closes
+    shown: list[str] = []
+    on_modal(lambda box: (shown.append(box.text()), box.accept()))
+    assert not view.flush()
+    assert shown and "signed by both" in shown[0]
+    assert view.panel.stages["analysis"].toPlainText() == "Typed here"
+    assert view.panel.autosave_pending  # still pending: a later flush tries again
+    assert _analysis(world, sid) == ""
+
+
+def test_leaving_a_session_that_cannot_be_saved_asks_first(qtbot, world, on_modal) -> None:
+    first, _second = _sessions(world)
+    sv.sign(world.store, world.fca, first)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    qtbot.keyClicks(view.panel.stages["analysis"], "Typed here")
+    sv.sign(world.store, world.supervisor, first)
+    on_modal(lambda box: box.button(QMessageBox.StandardButton.No).click())
+    view.table.selectRow(1)
+    assert view.panel.session_id == first and view.table.currentIndex().row() == 0
+    assert view.panel.stages["analysis"].toPlainText() == "Typed here"
+    on_modal(lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    view.table.selectRow(1)
+    assert view.panel.session_id != first
+
+
+def test_typing_after_the_other_signed_shows_the_signature_withdrawn(qtbot, world) -> None:
+    (sid,) = _sessions(world, 1)
+    sv.sign(world.store, world.fca, sid)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    assert "practitioner: not yet" not in view.panel.signatures.text()
+    qtbot.keyClicks(view.panel.stages["analysis"], "More")
+    assert view.flush()
+    assert "practitioner: not yet" in view.panel.signatures.text()
+    assert sv.get_session(world.store, world.supervisor, sid).fca_signed_at is None
+
+
+def test_a_record_signed_by_both_is_read_only_and_says_why(qtbot, world) -> None:
+    aid = world.finalised_audit()
+    (sid,) = _sessions(world, 1)
+    sv.set_assessments(world.store, world.supervisor, sid, [aid])
+    sv.sign(world.store, world.supervisor, sid)
+    sv.sign(world.store, world.fca, sid)
+    for actor in (world.supervisor, world.fca):
+        view = _view(qtbot, world, actor)
+        view.table.selectRow(0)
+        panel = view.panel
+        assert all(edit.isReadOnly() for edit in panel.stages.values())
+        assert panel.reflection.isReadOnly()
+        assert not panel.action_text.isEnabled() and not panel.add_button.isEnabled()
+        assert not panel.save_button.isEnabled() and not panel.sign_button.isEnabled()
+        assert not panel.discussed.item(0).flags() & Qt.ItemFlag.ItemIsUserCheckable
+        assert not panel.closed_note.isHidden()
+        assert "signed by both" in panel.closed_note.text()
+        assert panel.export_button.isEnabled()
+
+
+def test_an_open_record_says_a_change_withdraws_signatures(qtbot, world) -> None:
+    (sid,) = _sessions(world, 1)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    assert view.panel.closed_note.isHidden()
+    assert not view.panel.stages["analysis"].isReadOnly()
+    sv.sign(world.store, world.fca, sid)
+    view.panel.show_session(sid)
+    assert "withdraws" in view.panel.signatures.toolTip()
