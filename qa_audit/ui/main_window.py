@@ -292,7 +292,10 @@ class MainWindow(QMainWindow):
         editor.tree.setFocus()
 
     def _leave_editor(self) -> bool:
-        """Save and close the open editor; False keeps it open if saving failed."""
+        """Save pages that hold typed text (the supervision record) and close the open
+        editor; False keeps things as they are if saving failed."""
+        if not all(page.flush() for page in self.pages.built() if hasattr(page, "flush")):
+            return False
         editor = self.editor
         if editor is None:
             return True
@@ -506,7 +509,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.editor is not None and not self.editor.leave():
+        if not self._leave_editor():
             answer = QMessageBox.question(
                 self, "Unsaved changes", "Some changes could not be saved. Close anyway and "
                 "lose them?", QMessageBox.StandardButton.No | QMessageBox.StandardButton.Yes)

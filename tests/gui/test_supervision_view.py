@@ -154,3 +154,19 @@ def test_an_open_record_says_a_change_withdraws_signatures(qtbot, world) -> None
     sv.sign(world.store, world.fca, sid)
     view.panel.show_session(sid)
     assert "withdraws" in view.panel.signatures.toolTip()
+
+
+def test_closing_the_window_saves_the_supervision_notes(qtbot, world) -> None:
+    from qa_audit.ui.main_window import MainWindow
+
+    (sid,) = _sessions(world, 1)
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("supervision")
+    view = window.stack.currentWidget()
+    assert isinstance(view, SupervisionView)
+    view.table.selectRow(0)
+    qtbot.keyClicks(view.panel.stages["analysis"], "Typed then closed")
+    window.close()
+    assert _analysis(world, sid) == "Typed then closed"
