@@ -20,6 +20,7 @@ PRELOAD = (
     "qa_audit.services.accounts",
     "qa_audit.services.listing",
     "qa_audit.services.assessments",
+    "qa_audit.services.documents",  # the Reports menu names the documents (no reportlab)
     "sqlalchemy.dialects.sqlite.pysqlcipher",  # the encrypted file's driver and its dialect
     "sqlcipher3",
 )

@@ -93,7 +93,9 @@ def sign_in_or_setup(store: Store, username: str = "", hint: str = ""
 class Preloader:
     """Loads the database layer and the main window's code in a background thread."""
 
-    MODULES = ("qa_audit.ui.main_window",)
+    # The main window and its first page (the assessment list, which brings the services
+    # its menus and exports use): what would otherwise load between Enter and the window.
+    MODULES = ("qa_audit.ui.main_window", "qa_audit.ui.views.assessments")
 
     def __init__(self) -> None:
         self._thread = threading.Thread(target=self._run, name="qa-audit-preload",
