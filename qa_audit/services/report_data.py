@@ -109,7 +109,9 @@ def assessment_report(
     today = dt.date.today()
     actions = tuple(action_entry(a, titles, today, hide, d.subject_id) for a in d.actions)
     context = tuple((f.label, _answer(d.context.get(f.id))) for f in fw.context_fields)
-    response = d.response
+    # The practitioner's reflection is theirs until they sign it: others see it signed only.
+    response = d.response if d.response and (
+        d.response.signed_at or actor.user_id == d.subject_id) else None
     return AssessmentReport(
         title="Reflective supervision summary", profile=profile, marking=marking,
         draft=d.status is not Status.FINALISED, kind=d.kind.label, status=d.status.label,

@@ -228,7 +228,8 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
                         AGREEMENT.get(resp.agreement, "") if resp.signed_at else "Not signed",
                         resp.reflection)
         for r in rows if (resp := responses.get(r.id)) is not None
-        and (resp.reflection.strip() or resp.signed_at))
+        # a draft reflection is the practitioner's own until signed: only their copy shows it
+        and (resp.signed_at or (actor.user_id == practitioner_id and resp.reflection.strip())))
     single = len(rows) == 1
     return PeriodReport(
         profile=profile, marking=marking,

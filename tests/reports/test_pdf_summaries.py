@@ -219,3 +219,21 @@ def test_long_action_table_repeats_its_header_on_every_page(world, tmp_path):
     for page in with_actions:
         assert "Action" in page and "Owner" in page and "Due" in page and "Status" in page
     assert all(f"Action number {n} " in "".join(pages) for n in range(70))
+
+
+def test_a_draft_reflection_is_only_in_the_practitioners_own_copies(world, tmp_path) -> None:
+    # Found in testing: the supervisor's period summary and assessment PDF printed the
+    # practitioner's unsigned draft reflection.
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+    assessments.save_response(world.store, world.fca, aid, "Only my draft thoughts so far")
+    draft = _squash("Only my draft thoughts so far")
+    period = _period(world.fca.user_id, MONTH_AGO, TODAY)
+    assert draft not in _flat(export_pdf(world.store, world.supervisor, period,
+                                         tmp_path / "sup.pdf"))
+    assert draft in _flat(export_pdf(world.store, world.fca, period, tmp_path / "fca.pdf"))
+    one = PdfRequest(DocumentKind.ASSESSMENT, aid)
+    assert draft not in _flat(export_pdf(world.store, world.supervisor, one,
+                                         tmp_path / "a-sup.pdf"))
+    assert draft in _flat(export_pdf(world.store, world.fca, one, tmp_path / "a-fca.pdf"))
