@@ -117,3 +117,20 @@ def test_team_must_be_a_team(db: Path, capsys) -> None:
                   "--team", "Newcastle 1", "--new-password-file", new, "--user", "boss") == 0
     assert _users(db, "list", "--user", "boss") == 0
     assert "rita\tsupervisor\tNewcastle 1" in capsys.readouterr().out
+
+
+def test_a_reader_that_goes_away_stops_the_listing_quietly(db: Path) -> None:
+    # `qa-audit users list | head`: no traceback when the pipe closes early.
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from qa_audit.cli import main; "
+            "sys.exit(main(['--db', sys.argv[1], 'users', 'list', '--user', 'boss']))")
+    child = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=dict(os.environ))
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    errors = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
