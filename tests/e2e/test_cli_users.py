@@ -132,5 +132,6 @@ def test_a_reader_that_goes_away_stops_the_listing_quietly(db: Path) -> None:
     assert child.stdout is not None and child.stderr is not None
     child.stdout.close()
     errors = child.stderr.read().decode()
+    child.stderr.close()
     assert child.wait(timeout=60) == 141
     assert "Traceback" not in errors and "BrokenPipe" not in errors
