@@ -119,7 +119,8 @@ def missing_for_submit(
     missing: list[Missing] = []
     for cf in framework.context_fields:
         try:  # an answer the field cannot take (stored before answers were checked) is none
-            empty = cf.clean(context.get(cf.id)) in ("", [])
+            answer = cf.clean(context.get(cf.id))
+            empty = answer == [] or (isinstance(answer, str) and not answer.strip())
         except InvalidInput:
             empty = True
         if cf.required and empty:

@@ -129,3 +129,6 @@ def test_a_required_context_answer_the_field_cannot_take_is_missing():
     targets = [m.target for m in missing_for_submit(fw, ratings, {"n": "lots"})]
     assert "n" in targets
     assert "n" not in [m.target for m in missing_for_submit(fw, ratings, {"n": 0})]
+    text = replace(FW, context_fields=(ContextField("t", "Setting", FieldType.TEXT,
+                                                    required=True),), _index={})
+    assert "t" in [m.target for m in missing_for_submit(text, ratings, {"t": "   "})]
