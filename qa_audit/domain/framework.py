@@ -173,8 +173,6 @@ def _number(value: object) -> int | float | None:
     return int(number) if number.is_integer() and "." not in str(value) else number
 
 
-
-
 @dataclass(frozen=True)
 class Standard:
     id: str

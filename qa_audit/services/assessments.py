@@ -26,6 +26,7 @@ from qa_audit.store.tables import (
     OrgUnit,
     Rating,
     Response,
+    SupervisionSession,
     User,
 )
 from qa_audit.store.types import utcnow
@@ -352,8 +353,6 @@ def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bo
     The team is that of the record the action belongs to (its assessment or supervision
     session), never the actor's own. An owner may not while the assessment is a draft: only
     its author sees it then."""
-    from qa_audit.store.tables import SupervisionSession  # kept within this function's edit
-
     with store.unit_of_work() as session:
         item = session.get(ActionItem, action_id)
         if item is None:

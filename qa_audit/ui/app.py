@@ -45,7 +45,6 @@ def application() -> QApplication:
     return app
 
 
-
 def _preview_self_test() -> str:
     """A PDF with Urdu text made and rendered as the preview would: proves the fonts, the
     shaping engine and the page renderer are in the installed app."""

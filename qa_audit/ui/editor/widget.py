@@ -457,11 +457,11 @@ class AssessmentEditor(QWidget):
     def _unadded_text_kept(self) -> bool:
         """An action or addendum typed but not added: ask whether to add it, drop it or
         stay. False when the person chose to stay (or adding it was refused)."""
-        typed = [(label, page) for label, page, text in (
-            ("an action", self.actions_page, self.actions_page.text.text()),
-            ("an addendum", self.addenda_page, self.addenda_page.text.toPlainText()))
-            if text.strip() and page.add.isEnabled()]
-        for label, page in typed:
+        for label, page, typed in (
+                ("an action", self.actions_page, self.actions_page.text.text),
+                ("an addendum", self.addenda_page, self.addenda_page.text.toPlainText)):
+            if not typed().strip() or not page.add.isEnabled():
+                continue
             answer = QMessageBox.question(
                 self, "Not added yet",
                 f"You typed {label} but did not add it. Add it now?",
@@ -470,12 +470,8 @@ class AssessmentEditor(QWidget):
             if answer == QMessageBox.StandardButton.Cancel:
                 return False
             if answer == QMessageBox.StandardButton.Yes:
-                before = page.text.toPlainText() if page is self.addenda_page else (
-                    self.actions_page.text.text())
-                page.add.click()
-                still = page.text.toPlainText() if page is self.addenda_page else (
-                    self.actions_page.text.text())
-                if still and still == before:  # refused: the message said why
+                page.add.click()  # the text is cleared once added
+                if typed():  # refused: the message said why
                     return False
             else:
                 page.text.clear()
