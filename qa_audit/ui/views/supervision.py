@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
 from qa_audit.errors import UserError
+from qa_audit.reports.model import PromptEntry
 from qa_audit.services import accounts
 from qa_audit.services import supervision as sv
 from qa_audit.services.store import Store
@@ -50,9 +51,16 @@ from ..models import ListModel, fitted_combo, heading_row, read_only_table
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
-def _cells(s: sv.SessionSummary) -> list[str]:
+def _cells(s: sv.SessionSummary, viewer: uuid.UUID | None = None) -> list[str]:
     return [s.held_on.strftime("%d %b %Y"), s.fca_name, s.supervisor_name,
-            "Signed by both" if s.signed else "Open"]
+            s.state_text(viewer)]
+
+
+def _prompts_html(prompts: tuple[PromptEntry, ...]) -> str:
+    text = "".join(f"<p><b>{html.escape(p.standard)}</b> ({html.escape(p.grade)}):<br>"
+                   f"{html.escape(p.text)}</p>" for p in prompts)
+    return text or ("<p>No standard in the assessments discussed is graded below the "
+                    "second-best grade.</p>")
 
 
 class NewSessionDialog(QDialog):
@@ -89,7 +97,10 @@ class SessionPanel(QScrollArea):
         body = QWidget()
         self.setWidget(body)
         layout = QVBoxLayout(body)
-        self.header = QLabel("Choose or start a session.")
+        self.header = QLabel(
+            "Choose or start a session." if allowed(view.actor, Action.RECORD_SUPERVISION)
+            else "Choose a session your supervisor recorded with you: add your reflection "
+            "and sign it.")
         self.header.setObjectName("heading")
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
@@ -174,7 +185,7 @@ class SessionPanel(QScrollArea):
         self._timer.timeout.connect(self._autosave)
         for edit in (*self.stages.values(), self.reflection):
             edit.textChanged.connect(self._edited)
-        self.discussed.itemChanged.connect(lambda _item: self._edited())
+        self.discussed.itemChanged.connect(lambda _item: self._ticked())
 
     @property
     def autosave_pending(self) -> bool:
@@ -190,6 +201,23 @@ class SessionPanel(QScrollArea):
 
     def _autosave(self) -> None:
         self.flush(show_errors=False)
+
+    def _ticked_ids(self) -> list[uuid.UUID]:
+        return [self.discussed.item(i).data(ID_ROLE) for i in range(self.discussed.count())
+                if self.discussed.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _ticked(self) -> None:
+        """An assessment ticked or unticked: its prompts show at once (saved as typed)."""
+        if self._filling or self.session_id is None:
+            return
+        try:
+            prompts = sv.prompts_for(self.view.store, self.view.actor, self.session_id,
+                                     self._ticked_ids())
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.prompts.setHtml(_prompts_html(prompts))
+        self._edited()
 
     def flush(self, show_errors: bool = True) -> bool:
         """Save pending edits now. False (with the text kept and still pending) if saving
@@ -265,10 +293,7 @@ class SessionPanel(QScrollArea):
             else:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
             self.discussed.addItem(item)
-        prompts = "".join(f"<p><b>{html.escape(p.standard)}</b> ({html.escape(p.grade)}):<br>"
-                          f"{html.escape(p.text)}</p>" for p in detail.prompts)
-        self.prompts.setHtml(prompts or "<p>No standard in the assessments discussed is "
-                             "graded below the second-best grade.</p>")
+        self.prompts.setHtml(_prompts_html(detail.prompts))
         for stage, edit in self.stages.items():
             edit.setPlainText(detail.notes[stage])
             edit.setReadOnly(not (is_supervisor and open_record))
@@ -282,15 +307,24 @@ class SessionPanel(QScrollArea):
         self.action_text.setEnabled(open_record)
         self.add_button.setEnabled(open_record)
         self.save_button.setEnabled(open_record)
-        self.sign_button.setEnabled(open_record)
         self._show_signatures(detail)
 
     def _show_signatures(self, detail: sv.SessionDetail) -> None:
         def when(value: dt.datetime | None) -> str:
             return f"{value:%d %b %Y}" if value else "not yet"
 
-        self.signatures.setText(f"Signed — supervisor: {when(detail.supervisor_signed_at)}; "
-                                f"practitioner: {when(detail.fca_signed_at)}")
+        actor = self.view.actor
+        summary = detail.summary
+        own = (detail.supervisor_signed_at if actor.user_id == detail.supervisor_id
+               else detail.fca_signed_at if actor.user_id == detail.fca_id else None)
+        signer = actor.user_id in (detail.supervisor_id, detail.fca_id)
+        self.sign_button.setEnabled(not detail.signed and signer and own is None)
+        self.sign_button.setToolTip(
+            "You have signed this record; a change to a part your signature covers "
+            "withdraws it" if own is not None else "Save, then sign the record as agreed")
+        self.signatures.setText(f"{summary.state_text(actor.user_id)}. Signed — supervisor: "
+                                f"{when(detail.supervisor_signed_at)}; practitioner: "
+                                f"{when(detail.fca_signed_at)}")
         if detail.signed:
             last = max(d for d in (detail.supervisor_signed_at, detail.fca_signed_at) if d)
             self.closed_note.setText(
@@ -298,9 +332,11 @@ class SessionPanel(QScrollArea):
                 "longer be changed or signed again. Export it to share it.")
             self.signatures.setToolTip("Signed by both: the record is closed")
         else:
-            self.signatures.setToolTip("Any change to the record (notes, reflection, "
-                                       "assessments discussed, actions) withdraws both "
-                                       "signatures: both sign again what they have seen")
+            self.signatures.setToolTip(
+                "A change to the supervisor's notes, the assessments discussed or the "
+                "actions withdraws both signatures; a change to the practitioner's "
+                "reflection withdraws only hers. The supervisor signs first, then the "
+                "practitioner.")
         self.closed_note.setVisible(detail.signed)
 
     def _save(self) -> None:
@@ -308,9 +344,7 @@ class SessionPanel(QScrollArea):
         store, actor = self.view.store, self.view.actor
         detail = sv.get_session(store, actor, self.session_id)
         if actor.user_id == detail.supervisor_id:
-            ticked = [self.discussed.item(i).data(ID_ROLE) for i in range(self.discussed.count())
-                      if self.discussed.item(i).checkState() == Qt.CheckState.Checked]
-            sv.set_assessments(store, actor, self.session_id, ticked)
+            sv.set_assessments(store, actor, self.session_id, self._ticked_ids())
             sv.save_notes(store, actor, self.session_id,
                           {s: e.toPlainText() for s, e in self.stages.items()})
         elif actor.user_id == detail.fca_id:
@@ -371,7 +405,8 @@ class SupervisionView(QWidget):
         layout.addLayout(heading_row("Reflective supervision", self.new_button))
         splitter = QSplitter()
         self.sessions = ListModel(["Date", "Practitioner", "Supervisor", "State"],
-                                  lambda: sv.list_sessions(store, actor), _cells)
+                                  lambda: sv.list_sessions(store, actor),
+                                  lambda s: _cells(s, actor.user_id))
         self.table = read_only_table(self.sessions, "Supervision sessions", 110)
         self._reselecting = False
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
