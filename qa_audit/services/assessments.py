@@ -411,10 +411,11 @@ def save_response(
     actor: Actor,
     assessment_id: uuid.UUID,
     reflection: str,
-    agreement: Agreement = Agreement.AGREE,
+    agreement: Agreement | None = None,
     reasons: str = "",
 ) -> None:
-    """Save the FCA's reflection as a draft (autosaved; not yet signed)."""
+    """Save the FCA's reflection as a draft (autosaved; not yet signed). Agreement has no
+    default: None is "not chosen yet" (stored as "")."""
     with store.unit_of_work() as session:
         row = _load(session, assessment_id)
         check(actor, Action.RESPOND, target_of(row))
@@ -422,11 +423,22 @@ def save_response(
             raise ReadOnly("The response can only be changed while the assessment is with you.")
         response = _response(session, row, actor)
         response.reflection = reflection
-        response.agreement = agreement.value
+        response.agreement = agreement.value if agreement is not None else ""
         response.reasons = reasons
         response.updated_at = utcnow()
         response.row_version += 1
         audit_log.record(session, actor, "edit", "response", response.id)
+
+
+def check_response(reflection: str, agreement: Agreement | None, reasons: str) -> None:
+    """What a response needs before it can be signed (InvalidInput says what is missing)."""
+    if not reflection.strip():
+        raise InvalidInput("Write your reflection before signing.")
+    if agreement is None:
+        raise InvalidInput("Say whether you agree, partly agree or disagree with the feedback "
+                           "before signing.")
+    if agreement is not Agreement.AGREE and not reasons.strip():
+        raise InvalidInput("Say why you do not fully agree.")
 
 
 def respond(
@@ -434,14 +446,11 @@ def respond(
     actor: Actor,
     assessment_id: uuid.UUID,
     reflection: str,
-    agreement: Agreement,
+    agreement: Agreement | None,
     reasons: str = "",
 ) -> None:
     """The FCA signs their response and agrees the actions; reasons needed to disagree."""
-    if not reflection.strip():
-        raise InvalidInput("Write your reflection before signing.")
-    if agreement is not Agreement.AGREE and not reasons.strip():
-        raise InvalidInput("Say why you do not fully agree.")
+    check_response(reflection, agreement, reasons)
     with store.unit_of_work() as session:
         row = _load(session, assessment_id)
         check(actor, Action.RESPOND, target_of(row))
@@ -472,7 +481,7 @@ def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, rea
 def _response(session: Session, row: Assessment, actor: Actor) -> Response:
     response = session.exec(select(Response).where(Response.assessment_id == row.id)).first()
     if response is None:
-        response = Response(assessment_id=row.id, fca_id=actor.user_id)
+        response = Response(assessment_id=row.id, fca_id=actor.user_id, agreement="")
         session.add(response)
     return response
 

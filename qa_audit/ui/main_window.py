@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(0)
         self.nav.clearSelection()  # no page is highlighted while the editor is shown
         self.nav.blockSignals(False)
-        editor.tree.setFocus()
+        editor.focus_start()
 
     def _leave_editor(self) -> bool:
         """Save pages that hold typed text (the supervision record) and close the open

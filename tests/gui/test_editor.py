@@ -89,9 +89,10 @@ def test_fca_responds_and_supervisor_finalises(qtbot, world, on_modal) -> None:
     assert not editor.state.can_edit and editor.state.can_respond
     assert not editor.panel.grade_buttons["O"].isEnabled()
     page = editor.response_page
-    editor.tabs.setCurrentWidget(page)
+    assert editor.tabs.currentWidget() is page  # it opens on the tab that needs her
     qtbot.keyClicks(page.reflection, "I will bring the child's words into my analysis.")
     page.radios[assessments.Agreement.AGREE].setChecked(True)
+    on_modal(lambda dialog: dialog.sign.click())
     qtbot.mouseClick(page.sign, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _status(world, aid) is Status.RESPONDED)
     response = assessments.get_assessment(world.store, world.fca, aid).response
@@ -100,6 +101,7 @@ def test_fca_responds_and_supervisor_finalises(qtbot, world, on_modal) -> None:
 
     sup_editor = _editor(qtbot, world, world.supervisor, aid)
     assert sup_editor.finalise_button.isVisible()
+    assert sup_editor.tabs.currentWidget() is sup_editor.response_page
     on_modal(lambda box: box.button(QMessageBox.StandardButton.Yes).click())
     qtbot.mouseClick(sup_editor.finalise_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _status(world, aid) is Status.FINALISED)
@@ -145,3 +147,79 @@ def test_only_the_scales_grades_are_offered(qtbot, world) -> None:
     assert set(editor.panel.grade_buttons) == {"O", "G", "RI", "I", "N/A"}
     qtbot.keyClick(editor.tree, Qt.Key.Key_7)  # no seventh grade: nothing happens
     assert editor.state.grades.get("seen") is None
+
+
+def _submitted_with_action(world) -> object:
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.add_action(world.store, world.supervisor, aid, "Read the plan with the FCA")
+    assessments.submit(world.store, world.supervisor, aid)
+    return aid
+
+
+def test_signing_the_response_asks_first_and_shows_what_is_signed(
+        qtbot, world, on_modal) -> None:
+    from qa_audit.ui.editor.submit_dialog import SignResponseDialog
+
+    aid = _submitted_with_action(world)
+    editor = _editor(qtbot, world, world.fca, aid)
+    page = editor.response_page
+    assert not any(radio.isChecked() for radio in page.radios.values())  # no default
+    qtbot.keyClicks(page.reflection, "I see the plan needed testing")
+    shown: list[str] = []
+    on_modal(lambda box: (shown.append(box.text()), box.accept()))
+    qtbot.mouseClick(page.sign, Qt.MouseButton.LeftButton)
+    assert shown and "agree" in shown[0]  # asked to choose; nothing signed
+    assert _status(world, aid) is Status.SUBMITTED
+    qtbot.mouseClick(page.radios[assessments.Agreement.PARTLY], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(page.reasons, "The court moved the hearing")
+    seen: list[str] = []
+
+    def read_then(answer: str):
+        def act(dialog) -> None:
+            assert isinstance(dialog, SignResponseDialog)
+            seen.append(dialog.summary.toPlainText())
+            cancel = [b for b in dialog.findChildren(type(dialog.sign)) if b is not dialog.sign]
+            assert cancel and cancel[0].isDefault()  # Enter does not sign
+            (dialog.sign if answer == "sign" else cancel[0]).click()
+        return act
+
+    on_modal(read_then("cancel"))
+    qtbot.mouseClick(page.sign, Qt.MouseButton.LeftButton)
+    assert _status(world, aid) is Status.SUBMITTED
+    text = seen[0]
+    for expected in ("I partly agree", "The court moved the hearing",
+                     "I see the plan needed testing", "Read the plan with the FCA"):
+        assert expected in text
+    on_modal(read_then("sign"))
+    qtbot.mouseClick(page.sign, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _status(world, aid) is Status.RESPONDED)
+    response = assessments.get_assessment(world.store, world.fca, aid).response
+    assert response is not None and response.agreement == "partly"
+    assert editor.focusWidget() is not None and editor.isAncestorOf(editor.focusWidget())
+
+
+def test_a_draft_response_keeps_no_agreement_until_one_is_chosen(qtbot, world) -> None:
+    aid = _submitted_with_action(world)
+    editor = _editor(qtbot, world, world.fca, aid)
+    qtbot.keyClicks(editor.response_page.reflection, "Draft")
+    assert editor.flush()
+    again = _editor(qtbot, world, world.fca, aid)
+    assert not any(r.isChecked() for r in again.response_page.radios.values())
+    assert again.response_page.reflection.toPlainText() == "Draft"
+
+
+def test_finalising_says_the_practitioner_disagreed_and_why(qtbot, world, on_modal) -> None:
+    aid = _submitted_with_action(world)
+    assessments.respond(world.store, world.fca, aid, "My reflection",
+                        assessments.Agreement.DISAGREE, "The grade ignores the late filing")
+    editor = _editor(qtbot, world, world.supervisor, aid)
+    assert editor.tabs.currentWidget() is editor.response_page
+    assert "disagree" in editor.response_page.intro.text()
+    asked: list[str] = []
+    on_modal(lambda box: (asked.append(box.text()),
+                          box.button(QMessageBox.StandardButton.No).click()))
+    qtbot.mouseClick(editor.finalise_button, Qt.MouseButton.LeftButton)
+    assert asked and "disagrees" in asked[0]
+    assert "The grade ignores the late filing" in asked[0]
+    assert _status(world, aid) is Status.RESPONDED

@@ -321,6 +321,11 @@ class ActionsPage(QWidget):
             self.doneRequested.emit(action.id, action.status != "done")
 
 
+AGREEMENT_WORDS = {Agreement.AGREE: "They agree with the feedback.",
+                   Agreement.PARTLY: "⚠ They partly agree with the feedback.",
+                   Agreement.DISAGREE: "⚠ They disagree with the feedback."}
+
+
 class ResponsePage(QWidget):
     """The FCA's reflection and agreement; read-only for everyone else."""
 
@@ -340,6 +345,8 @@ class ResponsePage(QWidget):
         layout.addWidget(label)
         layout.addWidget(self.reflection)
         row = QHBoxLayout()
+        view = QLabel("Your view of the feedback (choose one):")
+        row.addWidget(view)
         self.agreement = QButtonGroup(self)
         self.radios: dict[Agreement, QRadioButton] = {}
         for value, text in ((Agreement.AGREE, "I &agree"), (Agreement.PARTLY, "I &partly agree"),
@@ -355,6 +362,9 @@ class ResponsePage(QWidget):
         layout.addLayout(row)
         self.reasons = text_edit("Reasons", "Why you do not fully agree (needed to partly agree "
                                  "or disagree)")
+        reasons_label = QLabel("R&easons (if you do not fully agree)")
+        reasons_label.setBuddy(self.reasons)
+        layout.addWidget(reasons_label)
         layout.addWidget(self.reasons)
         buttons = QHBoxLayout()
         self.sign = QPushButton("&Sign and send response")
@@ -371,9 +381,17 @@ class ResponsePage(QWidget):
         self.reasons.textChanged.connect(self.draftEdited.emit)
         self.show_response(state)
 
-    def values(self) -> tuple[str, Agreement, str]:
-        chosen = next((a for a, r in self.radios.items() if r.isChecked()), Agreement.AGREE)
+    def values(self) -> tuple[str, Agreement | None, str]:
+        """Reflection, agreement (None until the practitioner chooses: there is no default)
+        and reasons."""
+        chosen = next((a for a, r in self.radios.items() if r.isChecked()), None)
         return self.reflection.toPlainText(), chosen, self.reasons.toPlainText()
+
+    def _check(self, agreement: Agreement | None) -> None:
+        self.agreement.setExclusive(False)  # an exclusive group cannot show none chosen
+        for value, radio in self.radios.items():
+            radio.setChecked(value is agreement)
+        self.agreement.setExclusive(True)
 
     def show_response(self, state: EditorState) -> None:
         response = state.detail.response
@@ -382,8 +400,9 @@ class ResponsePage(QWidget):
             w.blockSignals(True)
         self.reflection.setPlainText(response.reflection if response else "")
         self.reasons.setPlainText(response.reasons if response else "")
-        agreement = Agreement(response.agreement) if response else Agreement.AGREE
-        self.radios[agreement].setChecked(True)
+        stored = response.agreement if response else ""
+        agreement = Agreement(stored) if stored in set(Agreement) else None
+        self._check(agreement)
         for w in blockers:
             w.blockSignals(False)
         can = state.can_respond
@@ -395,8 +414,11 @@ class ResponsePage(QWidget):
             self.intro.setText("Read the feedback, then write your reflection. It is saved as "
                                "you type; sign when you are ready.")
         elif response and response.signed_at:
+            view = AGREEMENT_WORDS.get(stored, "")
             self.intro.setText(f"Signed by the practitioner on "
-                               f"{response.signed_at:%d %b %Y at %H:%M} (UTC).")
+                               f"{response.signed_at:%d %b %Y at %H:%M} (UTC). {view}"
+                               + (f" Their reasons: {response.reasons}"
+                                  if stored != Agreement.AGREE and response.reasons else ""))
         else:
             self.intro.setText("The practitioner has not responded yet.")
 

@@ -31,14 +31,14 @@ from qa_audit.domain.permissions import Actor
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import UserError
 from qa_audit.services import assessments, frameworks
-from qa_audit.services.assessments import Narrative
+from qa_audit.services.assessments import Agreement, Narrative
 from qa_audit.services.store import Store
 
 from ..errors import show_error
 from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
 from .standard_panel import StandardPanel
 from .state import EditorState, Pending, StandardState
-from .submit_dialog import MissingDialog
+from .submit_dialog import MissingDialog, SignResponseDialog
 
 STANDARD_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -63,6 +63,7 @@ class AssessmentEditor(QWidget):
         self._bind_keys()
         self.show_standard(0)
         self._refresh_modes()
+        self.tabs.setCurrentWidget(self._first_page())
 
     @property
     def assessment_id(self) -> uuid.UUID:
@@ -275,6 +276,14 @@ class AssessmentEditor(QWidget):
             self.tree.setCurrentItem(item)
             self.tree.blockSignals(False)
 
+    def _first_page(self) -> QWidget:
+        """The tab that needs this person: the practitioner's Response while she can
+        respond, the author's Response once the practitioner has responded."""
+        s = self.state
+        if s.can_respond or s.can_finalise:
+            return self.response_page
+        return self.tabs.widget(0)
+
     def select_target(self, target: str) -> None:
         """Jump to a standard id or a context field id (from the pre-submit check)."""
         if target in self._items:
@@ -414,19 +423,49 @@ class AssessmentEditor(QWidget):
                       "Submitted to the practitioner")
 
     def request_finalise(self) -> None:
-        answer = QMessageBox.question(
-            self, "Finalise", "Finalise this assessment? It becomes read-only; later "
-            "corrections are added as addenda.")
+        response = self.state.detail.response
+        question = ("Finalise this assessment? It becomes read-only; later corrections are "
+                    "added as addenda.")
+        if response is not None and response.agreement in (Agreement.PARTLY,
+                                                           Agreement.DISAGREE):
+            self.tabs.setCurrentWidget(self.response_page)
+            view = "partly agrees" if response.agreement == Agreement.PARTLY else "disagrees"
+            question = (f"{self.state.detail.subject_name} {view} with this assessment.\n\n"
+                        f"Their reasons: {response.reasons}\n\n"
+                        "Have you discussed this with them? " + question)
+        answer = QMessageBox.question(self, "Finalise", question)
         if answer == QMessageBox.StandardButton.Yes:
             self._run(lambda: assessments.finalise(self.store, self.actor, self.assessment_id),
                       "Finalised")
 
     def request_respond(self) -> None:
+        """Sign after a confirmation that shows what is signed (Cancel signs nothing)."""
         reflection, agreement, reasons = self.response_page.values()
+        try:
+            assessments.check_response(reflection, agreement, reasons)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        assert agreement is not None  # checked
+        confirm = SignResponseDialog(self.state.detail, reflection, agreement, reasons, self)
+        if confirm.exec() != SignResponseDialog.DialogCode.Accepted:
+            return
         self._response_dirty = False
-        self._run(lambda: assessments.respond(self.store, self.actor, self.assessment_id,
-                                              reflection, agreement, reasons),
-                  "Response signed and sent")
+        if self._run(lambda: assessments.respond(self.store, self.actor, self.assessment_id,
+                                                 reflection, agreement, reasons),
+                     "Response signed and sent"):
+            self.focus_start()  # the sign button is now disabled: keep focus in the editor
+
+    def focus_start(self) -> None:
+        """Focus where this person starts: her reflection while she can respond, the tabs
+        on another tab, the standards otherwise."""
+        if self.tabs.currentWidget() is self.response_page:
+            if self.state.can_respond:
+                self.response_page.reflection.setFocus()
+            else:
+                self.tabs.tabBar().setFocus()
+        else:
+            self.tree.setFocus()
 
     def request_return(self) -> None:
         reason, ok = QInputDialog.getMultiLineText(
