@@ -535,6 +535,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1360, 860)
+        self._fit_screen()
         state = settings.value("state")
         if state is not None:
             self.restoreState(state)
@@ -542,6 +543,20 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         if last:
             self.show_page(last)
+
+
+    def _fit_screen(self) -> None:
+        """No larger than the screen's free area (a 1366×768 laptop, or 200% scaling)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), free.width() - frame.width())
+        height = min(self.height(), free.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
 
 
 def _icon() -> Any:

@@ -223,3 +223,48 @@ def test_finalising_says_the_practitioner_disagreed_and_why(qtbot, world, on_mod
     assert asked and "disagrees" in asked[0]
     assert "The grade ignores the late filing" in asked[0]
     assert _status(world, aid) is Status.RESPONDED
+
+
+def _visible_in(widget, window) -> bool:
+    """Whether all of `widget` is painted inside the window (not clipped by a scroll area
+    or below the window's edge)."""
+    from PySide6.QtCore import QRect
+
+    if not widget.isVisible() or widget.visibleRegion().isEmpty():
+        return False
+    top_left = widget.mapTo(window, widget.rect().topLeft())
+    return window.rect().contains(QRect(top_left, widget.size()))
+
+
+def test_moving_to_a_standard_shows_its_number_title_and_grades(qtbot, world) -> None:
+    aid = world.new_audit()
+    editor = _editor(qtbot, world, world.supervisor, aid)
+    editor.resize(900, 560)
+    panel = editor.panel
+    bar = panel.details.verticalScrollBar()
+    bar.setValue(bar.maximum())  # scrolled down while reading the first standard
+    qtbot.keyClick(editor.tree, Qt.Key.Key_Down, CTRL)
+    assert editor.state.standard.id == "care-plan"
+    assert panel.title.text() == "2. The care plan is analysed"
+    assert bar.value() == 0
+    for widget in (panel.title, panel.statement, *panel.grade_buttons.values()):
+        assert _visible_in(widget, editor), widget
+
+
+def test_the_editor_fits_a_1366_by_768_screen_with_evidence_in_view(qtbot, world) -> None:
+    from qa_audit.ui.main_window import MainWindow
+
+    aid = world.new_audit()
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.resize(1366, 768 - 30)  # a 1366×768 laptop less a panel
+    window.show()
+    window.open_assessment(aid)
+    editor = window.editor
+    assert editor is not None
+    qtbot.waitUntil(lambda: window.height() <= 738)
+    assert window.minimumSizeHint().width() <= 1366
+    for widget in (editor.panel.title, editor.panel.evidence, editor.panel.commentary,
+                   *editor.panel.grade_buttons.values()):
+        assert _visible_in(widget, window), widget
+    assert editor.panel.evidence.height() >= 60
