@@ -451,6 +451,7 @@ def respond(
 ) -> None:
     """The FCA signs their response and agrees the actions; reasons needed to disagree."""
     check_response(reflection, agreement, reasons)
+    assert agreement is not None  # checked
     with store.unit_of_work() as session:
         row = _load(session, assessment_id)
         check(actor, Action.RESPOND, target_of(row))

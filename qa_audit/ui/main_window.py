@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -134,6 +134,8 @@ class Pages:
 
 
 class MainWindow(QMainWindow):
+    closed = Signal(bool)  # the window has closed; True when the person signed out
+
     def __init__(self, store: Store, actor: Actor, username: str) -> None:
         super().__init__()
         add_fonts()
@@ -352,7 +354,8 @@ class MainWindow(QMainWindow):
         self._build_reports_menu(bar)
         file_menu.addSeparator()
         self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
-        self._action(file_menu, "Sign &out", self.sign_out, tip="Sign out and close")
+        self._action(file_menu, "Sign &out", self.sign_out,
+                     tip="Sign out and return to the sign-in window")
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = bar.addMenu("&View")
         for i in range(self.nav.count()):
@@ -506,7 +509,10 @@ class MainWindow(QMainWindow):
         return self.pages.first()
 
     def sign_out(self) -> None:
-        self.close()
+        """Close the window (saving first) and go back to the sign-in window."""
+        self._signing_out = True
+        if not self.close():
+            self._signing_out = False
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._leave_editor():
@@ -526,7 +532,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        self._idle.stop()
         event.accept()
+        self.closed.emit(getattr(self, "_signing_out", False))
 
     def _restore(self) -> None:
         settings = ui_settings()

@@ -321,7 +321,7 @@ class ActionsPage(QWidget):
             self.doneRequested.emit(action.id, action.status != "done")
 
 
-AGREEMENT_WORDS = {Agreement.AGREE: "They agree with the feedback.",
+AGREEMENT_WORDS: dict[str, str] = {Agreement.AGREE: "They agree with the feedback.",
                    Agreement.PARTLY: "⚠ They partly agree with the feedback.",
                    Agreement.DISAGREE: "⚠ They disagree with the feedback."}
 

@@ -94,9 +94,9 @@ class StandardPanel(QWidget):
         self.prompts = _label("")
         self.prompts.setTextFormat(Qt.TextFormat.RichText)
         QVBoxLayout(self.prompts_box).addWidget(self.prompts)
-        for widget in (self.statement, self.guidance_box, self.indicators_box,
-                       self.prompts_box):
-            layout.addWidget(widget)
+        for shown in (self.statement, self.guidance_box, self.indicators_box,
+                      self.prompts_box):
+            layout.addWidget(shown)
         layout.addStretch(1)
 
         self.grade_box = QGroupBox("Grade")
@@ -140,9 +140,10 @@ class StandardPanel(QWidget):
         commentary_label = _label("Co&mmentary")
         commentary_label.setTextFormat(Qt.TextFormat.AutoText)
         commentary_label.setBuddy(self.commentary)
-        for widget in (self.grade_box, evidence_label, self.evidence, self.evidence_hint,
-                       commentary_label, self.commentary):
-            below.addWidget(widget)
+        parts: tuple[QWidget, ...] = (self.grade_box, evidence_label, self.evidence,
+                                      self.evidence_hint, commentary_label, self.commentary)
+        for part in parts:
+            below.addWidget(part)
         below.setStretch(2, 3)
         below.setStretch(5, 2)
         self.splitter = QSplitter(Qt.Orientation.Vertical)

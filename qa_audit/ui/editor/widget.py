@@ -94,7 +94,7 @@ class AssessmentEditor(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Assessment sections")
-        standards_page = QSplitter()
+        self.standards_page = standards_page = QSplitter()
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Standard", "State"])
         self.tree.setAccessibleName("Standards")
@@ -282,7 +282,7 @@ class AssessmentEditor(QWidget):
         s = self.state
         if s.can_respond or s.can_finalise:
             return self.response_page
-        return self.tabs.widget(0)
+        return self.standards_page
 
     def select_target(self, target: str) -> None:
         """Jump to a standard id or a context field id (from the pre-submit check)."""
