@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
         self._build_reports_menu(bar)
         file_menu.addSeparator()
         self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
-        self._action(file_menu, "Sign &out", self.sign_out,
+        self._action(file_menu, "Sign ou&t", self.sign_out,
                      tip="Sign out and return to the sign-in window")
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = bar.addMenu("&View")

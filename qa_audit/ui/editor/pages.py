@@ -272,10 +272,10 @@ class ActionsPage(QWidget):
         self.add.setToolTip("Add the action (Enter)")
         self.add.clicked.connect(self._add)
         self.text.returnPressed.connect(self._add)
-        self.remove = QPushButton("&Remove selected")
+        self.remove = QPushButton("Re&move selected")
         self.remove.setToolTip("Remove the selected action")
         self.remove.clicked.connect(self._remove)
-        self.done = QPushButton("Mark &done")
+        self.done = QPushButton("Mar&k done")
         self.done.setToolTip("Mark the selected action done (or open again)")
         self.done.clicked.connect(self._toggle_done)
         for w in (self.text, self.standard, self.due, self.add, self.remove, self.done):
@@ -340,7 +340,7 @@ class ResponsePage(QWidget):
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
         self.reflection = text_edit("Your reflection", "What you take from this feedback")
-        label = QLabel("&Reflection")
+        label = QLabel("R&eflection")
         label.setBuddy(self.reflection)
         layout.addWidget(label)
         layout.addWidget(self.reflection)
@@ -349,7 +349,7 @@ class ResponsePage(QWidget):
         row.addWidget(view)
         self.agreement = QButtonGroup(self)
         self.radios: dict[Agreement, QRadioButton] = {}
-        for value, text in ((Agreement.AGREE, "I &agree"), (Agreement.PARTLY, "I &partly agree"),
+        for value, text in ((Agreement.AGREE, "I &agree"), (Agreement.PARTLY, "I partl&y agree"),
                             (Agreement.DISAGREE, "I d&isagree")):
             radio = QRadioButton(text)
             radio.setAccessibleName(text.replace("&", ""))
@@ -362,12 +362,12 @@ class ResponsePage(QWidget):
         layout.addLayout(row)
         self.reasons = text_edit("Reasons", "Why you do not fully agree (needed to partly agree "
                                  "or disagree)")
-        reasons_label = QLabel("R&easons (if you do not fully agree)")
+        reasons_label = QLabel("&Why you do not fully agree (reasons)")
         reasons_label.setBuddy(self.reasons)
         layout.addWidget(reasons_label)
         layout.addWidget(self.reasons)
         buttons = QHBoxLayout()
-        self.sign = QPushButton("&Sign and send response")
+        self.sign = QPushButton("Si&gn and send response…")
         self.sign.setToolTip("Co-sign your reflection and agree the actions")
         self.sign.clicked.connect(self.signRequested.emit)
         self.send_back = QPushButton("Ask for &changes…")
@@ -436,7 +436,7 @@ class AddendaPage(QWidget):
         layout.addWidget(self.listing)
         self.text = text_edit("New addendum", "The correction or note to add")
         layout.addWidget(self.text)
-        self.add = QPushButton("Add a&ddendum")
+        self.add = QPushButton("&Add addendum")
         self.add.setToolTip("Add the dated addendum")
         self.add.clicked.connect(self._add)
         layout.addWidget(self.add, alignment=Qt.AlignmentFlag.AlignLeft)

@@ -84,9 +84,9 @@ class AssessmentEditor(QWidget):
         titles.addWidget(self.subheading)
         header.addLayout(titles, 1)
         self.back = self._button("← &Back", "Back to the list (Esc)", self._close)
-        self.submit = self._button("Submit to &practitioner", "Check and submit (Ctrl+Enter)",
+        self.submit = self._button("S&ubmit to practitioner", "Check and submit (Ctrl+Enter)",
                                    self.request_submit)
-        self.finalise_button = self._button("&Finalise", "Make the assessment final and "
+        self.finalise_button = self._button("Finalise", "Make the assessment final and "
                                             "read-only", self.request_finalise)
         for b in (self.submit, self.finalise_button, self.back):
             header.addWidget(b)
@@ -125,7 +125,7 @@ class AssessmentEditor(QWidget):
         self.overall_page = OverallPage(state)
         self.overall_page.edited.connect(
             lambda n, text: self._edit(lambda: state.set_narrative(n, text)))
-        self.tabs.addTab(self.overall_page, "O&verall")
+        self.tabs.addTab(self.overall_page, "Overa&ll")
         self.actions_page = ActionsPage(state)
         self.actions_page.addRequested.connect(self._add_action)
         self.actions_page.removeRequested.connect(self._remove_action)
@@ -135,7 +135,7 @@ class AssessmentEditor(QWidget):
         self.response_page.draftEdited.connect(self._response_edited)
         self.response_page.signRequested.connect(self.request_respond)
         self.response_page.returnRequested.connect(self.request_return)
-        self.tabs.addTab(self.response_page, "&Response")
+        self.tabs.addTab(self.response_page, "Res&ponse")
         self.addenda_page = AddendaPage(state)
         self.addenda_page.addRequested.connect(self._add_addendum)
         self.tabs.addTab(self.addenda_page, "A&ddenda")
@@ -188,7 +188,6 @@ class AssessmentEditor(QWidget):
 
         shortcut("Ctrl+Down", lambda: self.show_standard(self.state.current + 1))
         shortcut("Ctrl+Up", lambda: self.show_standard(self.state.current - 1))
-        shortcut("Ctrl+S", self.flush)
         shortcut("Ctrl+Return", self.request_submit)
         shortcut("Ctrl+Enter", self.request_submit)
         shortcut("Escape", self._close)

@@ -116,18 +116,21 @@ class AssessmentListView(QWidget):
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         for label, widget in (("&Status", self.status), ("&Practitioner", self.practitioner),
-                              ("&Framework", self.framework), ("From", self.date_from),
+                              ("Fra&mework", self.framework), ("From", self.date_from),
                               ("To", self.date_to)):
             text = QLabel(label)
             text.setBuddy(widget)
             row.addWidget(text)
             row.addWidget(widget)
+            if widget is self.practitioner:
+                self.practitioner_label = text
         row.addWidget(self.search, 1)
         for combo in (self.status, self.practitioner, self.framework):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for date in (self.date_from, self.date_to):
             date.dateChanged.connect(lambda _d: self.apply_filters())
-        self.practitioner.setVisible(self.actor.role is not Role.FCA)
+        for shown in (self.practitioner, self.practitioner_label):  # no orphan label
+            shown.setVisible(self.actor.role is not Role.FCA)
         return row
 
     def _date(self, name: str, tip: str) -> QDateEdit:
