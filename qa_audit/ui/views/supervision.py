@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.workflow import SessionCapabilities
 from qa_audit.errors import UserError
 from qa_audit.services import accounts
 from qa_audit.services import supervision as sv
@@ -85,7 +86,7 @@ class SessionPanel(QScrollArea):
         super().__init__()
         self.view = view
         self.session_id: uuid.UUID | None = None
-        self._may = sv.SessionCapabilities()
+        self._may = SessionCapabilities()
         self.setWidgetResizable(True)
         body = QWidget()
         self.setWidget(body)
