@@ -18,7 +18,8 @@ def _setup(world):
         frameworks.import_framework_file(world.store, system, path)
     accounts.add_user(world.store, system, "fca3", "Hana Ito", Role.FCA, PASSWORD,
                       world.team_id)
-    other = next(u for u in accounts.list_users(world.store, Role.FCA) if u.username == "fca3")
+    other = next(u for u in accounts.list_users(world.store, world.supervisor, Role.FCA)
+                 if u.username == "fca3")
     public = cases.create_case(world.store, world.supervisor, "PL-2025-00007", "care_order",
                                fca_id=world.fca.user_id)
     private = cases.create_case(world.store, world.supervisor, "PR-2025-00008",
