@@ -28,6 +28,7 @@ from qa_audit.services import launch
 
 from .errors import install_excepthook
 from .palette import STYLE_SHEET
+from .qt_fixes import guard_bools
 from .sign_in import SignInDialog
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 
 def application() -> QApplication:
+    guard_bools()  # before any signal is emitted: see qt_fixes
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])

@@ -6,6 +6,10 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from qa_audit.ui.qt_fixes import guard_bools
+
+guard_bools()  # as the app does when it starts (qa_audit.ui.app.application)
+
 
 @pytest.fixture
 def on_modal(qtbot) -> Callable[[Callable[[QWidget], None]], None]:
