@@ -8,7 +8,6 @@ import uuid
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -27,6 +26,7 @@ from qa_audit.services import accounts, assessments, cases, frameworks
 from qa_audit.services.store import Store
 
 from .errors import show_error
+from .inputs import DateBox
 from .models import fitted_combo
 from .sign_in import line_edit
 
@@ -127,9 +127,7 @@ class NewAssessmentDialog(QDialog):
                 self.law_types[v.id] = framework.law_type.value
         for v in self.versions:
             self.framework.addItem(f"{v.title} ({v.version})", v.id)
-        self.date = QDateEdit(QDate.currentDate())
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd MMM yyyy")
+        self.date = DateBox(QDate.currentDate())
         form.addRow("&Practitioner", self.fca)
         if kind is AssessmentKind.CASE_AUDIT:
             self.case = fitted_combo("Case", 32)

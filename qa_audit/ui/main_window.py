@@ -127,6 +127,9 @@ class LockScreen(QFrame):
             accounts.sign_in(w.store, w.username, self.password.text())
         except UserError as exc:
             self.message.setText(f"⚠ {exc}")
+            self.message.setAccessibleName(str(exc))
+            QAccessible.updateAccessibility(QAccessibleEvent(self.message,
+                                                             QAccessible.Event.Alert))
             self.password.clear()
             return
         self.password.clear()
@@ -339,7 +342,7 @@ class MainWindow(QMainWindow):
             return
         editor.closed.connect(self._editor_closed)
         editor.changed.connect(lambda _id: self._refresh_lists())
-        editor.saveStateChanged.connect(self.save_state.setText)
+        editor.saveStateChanged.connect(self._show_save_state)
         self.editor = editor
         self.stack.addWidget(editor)
         self.stack.setCurrentWidget(editor)
@@ -454,10 +457,14 @@ class MainWindow(QMainWindow):
                                f"{self.store.location}")
         self.db_label.setObjectName("subheading")
         self.save_state = QLabel("No unsaved changes")
-        self.save_state.setAccessibleName("Save state")
+        self.save_state.setAccessibleName(self.save_state.text())
         status.addWidget(self.user_label)
         status.addWidget(self.db_label, 1)
         status.addPermanentWidget(self.save_state)
+
+    def _show_save_state(self, text: str) -> None:
+        self.save_state.setText(text)
+        self.save_state.setAccessibleName(text)  # read as what it says
 
     def save(self) -> None:
         if self.editor is not None:

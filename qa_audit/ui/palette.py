@@ -1,5 +1,6 @@
-"""One palette for the app: text and status colours with contrast of at least 4.5:1 on
-white, and status always shown as words too (colour is never the only signal)."""
+"""One palette for the app, to WCAG 2.2 AA: text at least 4.5:1 on what it sits on
+(white, the surface grey, a button, the selection), control borders and focus indicators
+at least 3:1; status always shown as words too (colour is never the only signal)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ OK = "#1a7f37"  # 5.1:1
 WARN = "#9a6700"  # 4.9:1
 BAD = "#b42318"  # 6.1:1
 SURFACE = "#f6f8fa"
-DISABLED = "#8c959f"  # 3:1, for controls that cannot be used (WCAG exempts them)
+WINDOW = "#efefef"  # the window and button grey of the Fusion style
+DISABLED = "#59636e"  # 5.3:1 on the window grey: read-only content is read, not guessed
+PLACEHOLDER = "#656d76"  # 5.2:1 on white (Qt's default placeholder grey was 3.1:1)
+BORDER = "#767f89"  # 3.5:1 on the window grey: input borders
+READ_ONLY = "#f0f2f4"  # read-only boxes: a grey ground, text still 13:1
 
 STATUS_COLOURS = {
     Status.DRAFT: MUTED,
@@ -26,16 +31,50 @@ STATUS_COLOURS = {
 STYLE_SHEET = f"""
 QWidget {{ color: {TEXT}; }}
 QWidget:disabled {{ color: {DISABLED}; }}
-QListWidget#navigation {{ background: {SURFACE}; border: none; font-size: 11pt; }}
+QListWidget#navigation {{ background: {SURFACE}; border: 2px solid {SURFACE}; font-size: 11pt; }}
+QListWidget#navigation:focus {{ border: 2px solid {ACCENT}; }}
 QListWidget#navigation::item {{ padding: 8px 12px; }}
 QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}
 QLabel#heading {{ font-size: 15pt; font-weight: 600; }}
 QLabel#subheading {{ color: {MUTED}; }}
+QLabel#readOnlyNote {{ background: {SURFACE}; color: {TEXT}; border-left: 4px solid {MUTED};
+    padding: 4px 8px; }}
 QLabel#standardTitle {{ font-size: 13pt; font-weight: 600; }}
+QLineEdit {{ border: 1px solid {BORDER}; }}
+QLineEdit:focus {{ border: 2px solid {ACCENT}; }}
+QPlainTextEdit, QTextEdit {{ border: 1px solid {BORDER}; margin: 1px; }}
+QPlainTextEdit:focus, QTextEdit:focus {{ border: 2px solid {ACCENT}; margin: 0px; }}
+QPlainTextEdit:read-only, QTextEdit:read-only, QLineEdit:read-only {{
+    background: {READ_ONLY}; color: {TEXT}; }}
+QAbstractSpinBox QLineEdit, QComboBox QLineEdit, QAbstractSpinBox QLineEdit:focus,
+QComboBox QLineEdit:focus {{ border: none; background: transparent; }}
 QPushButton[grade="true"] {{ padding: 6px 10px; }}
 QPushButton[grade="true"]:checked {{ background: {ACCENT}; color: white; font-weight: 600; }}
+QPushButton[grade="true"]:checked:disabled {{ background: {MUTED}; color: white; }}
 QFrame#lockScreen {{ background: {SURFACE}; }}
 """
+
+
+def apply_palette(app: object) -> None:
+    """The colours the style draws with: the selection (rows, focus rings) in the accent
+    blue under white text, placeholders and disabled text dark enough to read."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    assert isinstance(app, QApplication)
+    palette = app.palette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    for g in (group.Active, group.Inactive):
+        palette.setColor(g, role.Highlight, QColor(ACCENT))
+        palette.setColor(g, role.HighlightedText, QColor("#ffffff"))
+        palette.setColor(g, role.PlaceholderText, QColor(PLACEHOLDER))
+        palette.setColor(g, role.Link, QColor(ACCENT))
+    palette.setColor(group.Disabled, role.Highlight, QColor(MUTED))
+    palette.setColor(group.Disabled, role.HighlightedText, QColor("#ffffff"))
+    palette.setColor(group.Disabled, role.PlaceholderText, QColor(PLACEHOLDER))
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        palette.setColor(group.Disabled, r, QColor(DISABLED))
+    app.setPalette(palette)
 
 
 def contrast_ratio(foreground: str, background: str = "#ffffff") -> float:

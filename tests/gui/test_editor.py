@@ -268,3 +268,28 @@ def test_the_editor_fits_a_1366_by_768_screen_with_evidence_in_view(qtbot, world
                    *editor.panel.grade_buttons.values()):
         assert _visible_in(widget, window), widget
     assert editor.panel.evidence.height() >= 60
+
+
+def test_a_read_only_assessment_looks_read_only_and_says_why(qtbot, world) -> None:
+    from PySide6.QtGui import QColor
+
+    from qa_audit.ui.app import application
+
+    application()  # the app's style
+    aid = world.new_audit()
+    world.complete(aid)
+    draft = _editor(qtbot, world, world.supervisor, world.new_audit())
+    assessments.submit(world.store, world.supervisor, aid)
+    submitted = _editor(qtbot, world, world.supervisor, aid)
+    assert draft.read_only_note.isHidden()
+    assert not submitted.read_only_note.isHidden()
+    assert "Read-only" in submitted.read_only_note.text()
+    assert submitted.read_only_note.accessibleName() == submitted.read_only_note.text()
+
+    def ground(editor) -> QColor:
+        editor.tabs.setCurrentIndex(0)
+        image = editor.panel.evidence.viewport().grab().toImage()
+        return QColor(image.pixel(image.width() - 5, image.height() - 5))
+
+    assert ground(draft) == QColor("#ffffff")
+    assert ground(submitted) != QColor("#ffffff")  # a grey ground: nothing to type into

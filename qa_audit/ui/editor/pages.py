@@ -32,6 +32,7 @@ from qa_audit.domain.framework import ContextField, FieldType
 from qa_audit.services.assessments import Agreement, Narrative
 from qa_audit.services.views import ActionInfo
 
+from ..inputs import DateBox
 from .state import NUMBER_PATTERN, EditorState, number_text, stored_answer
 
 NO_ANSWER = "— not answered —"
@@ -49,13 +50,11 @@ def _typed_number(field: ContextField, text: str) -> int | float | str:
     return "" if answer is None else answer
 
 
-class AnswerDateEdit(QDateEdit):
+class AnswerDateEdit(DateBox):
     """A date input that may be left unanswered (shown as NO_ANSWER at the marker date)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("dd MMM yyyy")
+        super().__init__(parent=parent)
         self.setSpecialValueText(NO_ANSWER)
         self.setMinimumDate(NO_DATE)
         self.setDate(NO_DATE)
@@ -227,6 +226,7 @@ class OverallPage(QWidget):
         wording = overall_wording(state.framework, grade.code if grade else None)
         self.overall.setText(f"Overall: {wording[0].lower()}{wording[1:]}" if grade is None
                              else f"Overall: {wording}")
+        self.overall.setAccessibleName(self.overall.text())  # what it shows, not a title
 
     def set_editable(self, editable: bool) -> None:
         for edit in self.edits.values():
@@ -248,6 +248,7 @@ class ActionsPage(QWidget):
         self.table.setHorizontalHeaderLabels(["Action", "Standard", "Owner", "Due", "Status"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
         self.table.setAccessibleName("Actions")
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 380)
@@ -263,9 +264,7 @@ class ActionsPage(QWidget):
         self.standard.addItem("Any standard", None)
         for s in state.standards:
             self.standard.addItem(s.title, s.id)
-        self.due = QDateEdit(QDate.currentDate().addDays(30))
-        self.due.setCalendarPopup(True)
-        self.due.setDisplayFormat("dd MMM yyyy")
+        self.due = DateBox(QDate.currentDate().addDays(30))
         self.due.setAccessibleName("Due date")
         self.due.setToolTip("When the action is due")
         self.add = QPushButton("&Add action")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -114,7 +115,11 @@ class StandardPanel(QWidget):
             button.clicked.connect(lambda checked, c=code: self._grade_clicked(c, checked))
             self.grade_group.addButton(button)
             self.grade_buttons[code] = button
+            button.installEventFilter(self)
             grade_row.addWidget(button, position // 3, position % 3)
+        self.chosen = QLabel()
+        self.chosen.setObjectName("subheading")
+        grade_row.addWidget(self.chosen, grade_row.rowCount(), 0, 1, 3)
 
         self.evidence = QPlainTextEdit()
         self.evidence.setMinimumHeight(72)
@@ -175,6 +180,7 @@ class StandardPanel(QWidget):
             code = state.grades.get(standard.id)
             for grade_code, button in self.grade_buttons.items():
                 button.setChecked(grade_code == code)
+            self._show_chosen(code, announce=False)
             self.evidence.setPlainText(state.evidence.get(standard.id, ""))
             self.commentary.setPlainText(state.commentary.get(standard.id, ""))
             self.update_hint(standard)
@@ -232,6 +238,37 @@ class StandardPanel(QWidget):
             button.setChecked(grade_code == code)
         self.gradeChosen.emit(standard.id, code)
         self.update_hint(standard)
+        self._show_chosen(code, announce=True)
+
+    def _show_chosen(self, code: str | None, announce: bool) -> None:
+        """The grade in words under the buttons (and read out when a key chose it); the
+        chosen button (or the first) is the group's one Tab stop."""
+        text = (f"Grade: {self._state.grade_label(code)}" if code
+                else "Not graded yet: press a grade's key, or Tab here and use the arrows")
+        self.chosen.setText(text)
+        self.chosen.setAccessibleName(text)
+        stop = self.grade_buttons.get(code or "") or next(iter(self.grade_buttons.values()))
+        for button in self.grade_buttons.values():
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if button is stop
+                                  else Qt.FocusPolicy.ClickFocus)
+        if announce:
+            QAccessible.updateAccessibility(QAccessibleEvent(self.chosen,
+                                                             QAccessible.Event.Alert))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Arrow keys move between the grade buttons (one group, one Tab stop)."""
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and watched in self.grade_buttons.values()
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1,
+                    Qt.Key.Key_Down: 1}.get(Qt.Key(event.key()))
+            if step is not None:
+                buttons = list(self.grade_buttons.values())
+                index = buttons.index(watched)  # type: ignore[arg-type]
+                buttons[(index + step) % len(buttons)].setFocus(
+                    Qt.FocusReason.TabFocusReason)
+                return True
+        return super().eventFilter(watched, event)
 
     def _grade_clicked(self, code: str, checked: bool) -> None:
         self.choose_grade(code if checked else None)

@@ -91,6 +91,10 @@ class AssessmentEditor(QWidget):
         for b in (self.submit, self.finalise_button, self.back):
             header.addWidget(b)
         layout.addLayout(header)
+        self.read_only_note = QLabel()
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        layout.addWidget(self.read_only_note)
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Assessment sections")
@@ -171,6 +175,16 @@ class AssessmentEditor(QWidget):
             top.setExpanded(True)
 
     def _update_tree(self) -> None:
+        for area in self.state.framework.areas:
+            top = self._items[area.standards[0].id].parent() if area.standards else None
+            if top is None:
+                continue
+            done = sum(1 for s in area.standards if self.state.state_of(s) in (
+                StandardState.GRADED, StandardState.NOT_APPLICABLE))
+            text = f"{done} of {len(area.standards)} graded"
+            top.setText(1, text)
+            top.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"Area: {area.title}")
+            top.setData(1, Qt.ItemDataRole.AccessibleTextRole, text)
         for standard in self.state.standards:
             item = self._items[standard.id]
             text = self.state.state_text(standard)
@@ -312,6 +326,10 @@ class AssessmentEditor(QWidget):
             + (f"\nThe practitioner asked for changes: {d.response.change_request}"
                if d.status is Status.RETURNED and d.response and d.response.change_request
                else ""))
+        reason = s.capabilities.read_only_reason
+        self.read_only_note.setText(reason)
+        self.read_only_note.setAccessibleName(reason or "Editable")
+        self.read_only_note.setVisible(bool(reason) and not s.can_edit)
         self.panel.set_editable(s.can_edit)
         self.context_page.set_editable(s.can_edit)
         self.overall_page.set_editable(s.can_edit)

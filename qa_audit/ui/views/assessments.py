@@ -28,6 +28,7 @@ from qa_audit.services import accounts, frameworks
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
+from ..inputs import DateBox
 from ..models import AssessmentTableModel, fitted_combo, heading_row
 
 ANY = "Any"
@@ -75,6 +76,7 @@ class AssessmentListView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list, arrows move in it
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
@@ -135,9 +137,7 @@ class AssessmentListView(QWidget):
         return row
 
     def _date(self, name: str, tip: str) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd MMM yyyy")
+        edit = DateBox()
         edit.setMinimumDate(QDate(1999, 12, 31))
         edit.setSpecialValueText(ANY)
         edit.setDate(edit.minimumDate())

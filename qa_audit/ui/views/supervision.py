@@ -16,7 +16,6 @@ import uuid
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -47,6 +46,7 @@ from qa_audit.services import supervision as sv
 from qa_audit.services.store import Store
 
 from ..errors import show_error
+from ..inputs import DateBox
 from ..models import ListModel, fitted_combo, heading_row, read_only_table
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -74,9 +74,7 @@ class NewSessionDialog(QDialog):
         for user in accounts.list_users(store, actor, Role.FCA):
             if user.team_id == actor.team_id and user.active:
                 self.fca.addItem(user.display_name, user.id)
-        self.date = QDateEdit(QDate.currentDate())
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd MMM yyyy")
+        self.date = DateBox(QDate.currentDate())
         self.date.setAccessibleName("Date held")
         form.addRow("&Practitioner", self.fca)
         form.addRow("&Date", self.date)
@@ -96,6 +94,7 @@ class SessionPanel(QScrollArea):
         self.session_id: uuid.UUID | None = None
         self._may = SessionCapabilities()
         self.setWidgetResizable(True)
+        self.setAccessibleName("Supervision session record")
         body = QWidget()
         self.setWidget(body)
         layout = QVBoxLayout(body)
@@ -171,7 +170,6 @@ class SessionPanel(QScrollArea):
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.signatures, 1)
         self.save_state = QLabel()
-        self.save_state.setAccessibleName("Save state")
         buttons.addWidget(self.save_state)
         layout.addLayout(buttons)
         self.closed_note = QLabel()
