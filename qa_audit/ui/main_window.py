@@ -374,10 +374,17 @@ class MainWindow(QMainWindow):
         return True
 
     def _editor_closed(self) -> None:
-        last = getattr(self, "last_page", "")
-        self._leave_editor()
+        """Back (Esc) from an assessment: to the page it was opened from, shown and
+        highlighted. (Choosing the row again does nothing when it is already the
+        navigation's current row, and the stack would show whatever follows the removed
+        editor: another page, or the lock screen.)"""
+        last = getattr(self, "last_page", "") or next(iter(self.pages))
+        if not self._leave_editor():
+            return
         self._refresh_lists()
-        self.show_page(last or next(iter(self.pages)))
+        keys = [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())]
+        self._navigate(keys.index(last) if last in keys else 0)
+        self.nav.item(self.nav.currentRow()).setSelected(True)
 
     def _refresh_lists(self) -> None:
         from .views.actions import ActionsView

@@ -126,3 +126,30 @@ def test_the_supervision_record_is_named(qtbot, world) -> None:
     window = _window(qtbot, world, world.supervisor, "sup")
     window.show_page("supervision")
     assert window.pages["supervision"].panel.accessibleName() == "Supervision session record"
+
+
+def test_back_from_an_assessment_shows_the_page_it_came_from(qtbot, world) -> None:
+    aid = world.new_audit()
+    for actor, name, key in ((world.supervisor, "sup", "mine"),):
+        window = _window(qtbot, world, actor, name)
+        window.show_page("frameworks")
+        window.show_page(key)
+        window.open_assessment(aid)
+        qtbot.keyClick(window.editor.tree, Qt.Key.Key_Escape)
+        assert window.editor is None
+        assert window.stack.currentWidget() is window.pages[key]
+        assert not window.locked
+        assert window.nav.currentItem().data(Qt.ItemDataRole.UserRole) == key
+        assert window.nav.currentItem().isSelected()
+
+
+def test_back_takes_the_practitioner_to_her_feedback_not_a_lock_screen(qtbot, world) -> None:
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+    window = _window(qtbot, world, world.fca, "fca")
+    window.show_page("feedback")
+    window.open_assessment(aid)
+    qtbot.keyClick(window.editor.response_page.reflection, Qt.Key.Key_Escape)
+    assert not window.locked
+    assert window.stack.currentWidget() is window.pages["feedback"]
