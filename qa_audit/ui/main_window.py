@@ -52,6 +52,9 @@ SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODE
                 Status.FINALISED)
 
 
+TITLE_ROLE = Qt.ItemDataRole.UserRole + 1  # a navigation row's page name, without its count
+
+
 def ui_settings() -> QSettings:
     """Window state in an ini file in our config dir (tests get a temporary one)."""
     return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
@@ -213,6 +216,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self._restore()
+        self._counts_timer = QTimer(self)  # after the first paint: the counts are queries
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.timeout.connect(self.update_counts)
+        self._counts_timer.start(0)
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(max(1, self.settings.idle_lock_minutes) * 60_000)
@@ -248,7 +255,39 @@ class MainWindow(QMainWindow):
         self.pages.add(key, factory)
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setData(TITLE_ROLE, title)
         self.nav.addItem(item)
+
+    def _waiting(self, key: str) -> int:
+        """How many things on page `key` wait for this person: assessments to respond to
+        (a practitioner), responded or returned ones to finalise or change (a supervisor),
+        supervision records waiting for their signature."""
+        from qa_audit.services.listing import count_assessments
+
+        a, store = self.actor, self.store
+        if key == "feedback":
+            return count_assessments(store, a, AssessmentQuery(statuses=(Status.SUBMITTED,)))
+        if key == "mine":
+            return count_assessments(store, a, AssessmentQuery(
+                author_id=a.user_id, statuses=(Status.RESPONDED, Status.RETURNED)))
+        if key == "supervision":
+            from qa_audit.services import supervision as sv
+
+            return sum(1 for s in sv.list_sessions(store, a) if s.waiting_for(a.user_id))
+        return 0
+
+    def update_counts(self) -> None:
+        """Counts of what waits for this person beside the pages' names."""
+        for i in range(self.nav.count()):
+            item = self.nav.item(i)
+            title = str(item.data(TITLE_ROLE))
+            try:
+                count = self._waiting(str(item.data(Qt.ItemDataRole.UserRole)))
+            except UserError:
+                count = 0
+            item.setText(f"{title} ({count})" if count else title)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                         f"{title}: {count} waiting for you" if count else title)
 
     def _page_built(self, page: QWidget) -> None:
         from .views.assessments import AssessmentListView
@@ -320,6 +359,7 @@ class MainWindow(QMainWindow):
             self.nav.blockSignals(False)
         key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
         self.stack.setCurrentWidget(self.pages[key])
+        self.update_counts()
         self.last_page = key
 
     def show_page(self, key: str) -> None:
@@ -390,6 +430,7 @@ class MainWindow(QMainWindow):
         from .views.actions import ActionsView
         from .views.assessments import AssessmentListView
 
+        self.update_counts()
         for page in self.pages.built():
             if isinstance(page, AssessmentListView | ActionsView):
                 page.refresh()
@@ -434,7 +475,8 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         for i in range(self.nav.count()):
             item = self.nav.item(i)
-            self._action(view, item.text(), lambda _c=False, r=i: self.nav.setCurrentRow(r),
+            self._action(view, str(item.data(TITLE_ROLE)),
+                         lambda _c=False, r=i: self.nav.setCurrentRow(r),
                          f"Ctrl+{i + 1}" if i < 9 else None)
         self._action(view, "&Find case reference", self._focus_search, "Ctrl+F")
         help_menu = bar.addMenu("&Help")

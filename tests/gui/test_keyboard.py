@@ -153,3 +153,34 @@ def test_back_takes_the_practitioner_to_her_feedback_not_a_lock_screen(qtbot, wo
     qtbot.keyClick(window.editor.response_page.reflection, Qt.Key.Key_Escape)
     assert not window.locked
     assert window.stack.currentWidget() is window.pages["feedback"]
+
+
+def test_the_navigation_counts_what_waits_for_the_person(qtbot, world) -> None:
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+    sid = sv.create_session(world.store, world.supervisor, world.fca.user_id)
+    sv.save_notes(world.store, world.supervisor, sid, {"what_happened": "We met"})
+    window = _window(qtbot, world, world.fca, "fca")
+    window.update_counts()
+
+    def row(key: str):
+        return next(window.nav.item(i) for i in range(window.nav.count())
+                    if window.nav.item(i).data(Qt.ItemDataRole.UserRole) == key)
+
+    assert row("feedback").text() == "Feedback for me (1)"
+    assert row("feedback").data(Qt.ItemDataRole.AccessibleTextRole) == (
+        "Feedback for me: 1 waiting for you")
+    assert row("supervision").text() == "Supervision"  # waits for the supervisor first
+    sv.sign(world.store, world.supervisor, sid)
+    assessments.respond(world.store, world.fca, aid, "Mine", assessments.Agreement.AGREE)
+    window.update_counts()
+    assert row("supervision").text() == "Supervision (1)"
+    assert row("feedback").text() == "Feedback for me"
+    boss = _window(qtbot, world, world.supervisor, "sup")
+    boss.update_counts()
+    mine = next(boss.nav.item(i) for i in range(boss.nav.count())
+                if boss.nav.item(i).data(Qt.ItemDataRole.UserRole) == "mine")
+    assert mine.text() == "My assessments (1)"  # responded: to finalise
+    view_menu = next(a.menu() for a in boss.menuBar().actions() if a.text() == "&View")
+    assert "My assessments" in [a.text() for a in view_menu.actions()]
