@@ -228,3 +228,17 @@ def test_the_practitioners_page_does_not_offer_starting_a_session(qtbot, world) 
     view = _view(qtbot, world, world.fca)
     assert view.new_button.isHidden()
     assert "start" not in view.panel.header.text()
+
+
+def test_an_action_agreed_in_supervision_has_a_due_date(qtbot, world) -> None:
+    from PySide6.QtCore import QDate
+
+    (sid,) = _sessions(world, 1)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    view.panel.action_due.setDate(QDate(2031, 3, 14))
+    qtbot.keyClicks(view.panel.action_text, "Shadow a final analysis")
+    qtbot.keyClick(view.panel.action_text, Qt.Key.Key_Return)
+    (action,) = sv.get_session(world.store, world.supervisor, sid).actions
+    assert action.text == "Shadow a final analysis" and action.due_on == dt.date(2031, 3, 14)
+    assert "due 14 Mar 2031" in view.panel.action_list.item(0).text()

@@ -147,10 +147,15 @@ class SessionPanel(QScrollArea):
         self.action_text.setPlaceholderText("New action for the practitioner")
         self.action_text.setAccessibleName("New action")
         self.action_text.returnPressed.connect(self.add_action)
+        self.action_due = DateBox(QDate.currentDate().addDays(30))
+        self.action_due.setAccessibleName("Action due date")
+        self.action_due.setToolTip("When the action is due")
         self.add_button = QPushButton("Add &action")
-        self.add_button.setToolTip("Add the action")
+        self.add_button.setToolTip("Add the action (Enter)")
         self.add_button.clicked.connect(self.add_action)
         row.addWidget(self.action_text, 1)
+        row.addWidget(QLabel("Due"))
+        row.addWidget(self.action_due)
         row.addWidget(self.add_button)
         layout.addLayout(row)
         buttons = QHBoxLayout()
@@ -305,6 +310,7 @@ class SessionPanel(QScrollArea):
             state = "done" if action.status == "done" else "open"
             self.action_list.addItem(f"{action.text}{due} — {state}")
         self.action_text.setEnabled(may.write_notes)
+        self.action_due.setEnabled(may.write_notes)
         self.add_button.setEnabled(may.write_notes)
         self.save_button.setEnabled(may.write_notes or may.write_reflection)
         self._show_signatures(detail)
@@ -384,7 +390,8 @@ class SessionPanel(QScrollArea):
         if not self.flush():  # keep what was typed: the panel is redrawn from the database
             return
         try:
-            sv.add_action(self.view.store, self.view.actor, self.session_id, text)
+            sv.add_action(self.view.store, self.view.actor, self.session_id, text,
+                          due_on=self.action_due.date().toPython())  # type: ignore[arg-type]
         except UserError as exc:
             show_error(self, exc)
             return
