@@ -135,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("--months", type=int, help="change the retention period first")
     al = sub.add_parser("audit-log", help="check the audit log", parents=[common])
     al.add_argument("action", choices=["verify"])
+    al.add_argument("--anchor", type=Path, action="append", default=[], metavar="FILE",
+                    help="an export (PDF, CSV about.txt) whose embedded audit head to check "
+                    "against the log (repeatable)")
     enc = sub.add_parser("encrypt", help="move a clear-text database into an encrypted one",
                          parents=[common])
     enc.set_defaults(encrypt=True)
@@ -211,7 +214,10 @@ def _actor(store: Store, args: argparse.Namespace) -> Actor:
     from qa_audit.services import accounts
 
     if args.user:
-        return accounts.sign_in(store, args.user, read_password(args.password_file))
+        actor = accounts.sign_in(store, args.user, read_password(args.password_file))
+        if store.sign_in_notice:
+            print(f"qa-audit: {store.sign_in_notice}", file=sys.stderr)
+        return actor
     if args.recovery_key_file:
         store.unlock_with_recovery_key(args.recovery_key_file.read_text("utf-8"))
         return accounts.system_actor()
@@ -351,8 +357,10 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
             print(f"{u.username}\t{u.role.value}\t{u.team_name}\t{u.display_name}{state}")
         return 0
     if args.action == "disable":
-        accounts.set_active(store, admin, args.username, False)
-        print(f"disabled {args.username}")
+        recovery = accounts.set_active(store, admin, args.username, False)
+        print(f"disabled {args.username}; the database was re-keyed, so old copies of the "
+              "key file no longer open it")
+        _new_recovery_key(recovery)
         return 0
     if args.action == "enable":
         accounts.set_active(store, admin, args.username, True)
@@ -364,8 +372,9 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
         return 0
     if args.action == "reset":
         new = read_password(args.new_password_file, "New password: ", env=None)
-        accounts.reset_password(store, admin, args.username, new)
+        recovery = accounts.reset_password(store, admin, args.username, new)
         print(f"new password set for {args.username}")
+        _new_recovery_key(recovery)
         return 0
     team_id = _team_id(store, args.team) if args.team else None
     password = read_password(args.new_password_file, "Password for the new account: ",
@@ -374,6 +383,12 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
                              team_id)
     print(f"added {user.username} ({user.role.value})")
     return 0
+
+
+def _new_recovery_key(recovery: str | None) -> None:
+    if recovery:
+        print("The old recovery key no longer opens this database. New recovery key (write "
+              f"it down and keep it safe; it is shown only once):\n  {recovery}")
 
 
 def _team_id(store: Store, name: str) -> uuid.UUID:
@@ -437,12 +452,16 @@ def _retention(store: Store, actor: Actor, args: argparse.Namespace) -> int:
 def _audit_log(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services.audit_log import verify
 
-    report = verify(store, actor)
+    report = verify(store, actor, args.anchor)
+    for warning in report.warnings:
+        print(f"qa-audit: warning: {warning}", file=sys.stderr)
     if report.intact:
-        print(f"audit log intact: {report.events} events")
+        print(f"audit log intact: {report.events} events, every anchor agrees")
         return 0
-    print(f"audit log BROKEN at event {report.broken_at}: an event was edited, inserted or "
-          "deleted", file=sys.stderr)
+    where = f" at event {report.broken_at}" if report.broken_at is not None else ""
+    print(f"audit log BROKEN{where}:", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
     return 1
 
 

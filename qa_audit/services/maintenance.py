@@ -249,6 +249,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
         database_key,
         format_recovery_key,
         new_recovery_secret,
+        recovery_public_key,
     )
 
     from . import accounts
@@ -296,8 +297,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
     for extra in ("-wal", "-shm"):
         path.with_name(path.name + extra).unlink(missing_ok=True)
     tmp.replace(path)
-    keyring = Keyring.create(key_file_for(path), db_id)
-    keyring.wrap(admin_username.strip().lower(), admin_password, key)
-    keyring.save()
+    keyring = Keyring.create(key_file_for(path), db_id, recovery_public_key(secret))
+    keyring.add_account(admin_username.strip().lower(), admin_password, key)
     others = tuple(u for u in usernames if u != admin_username.strip().lower())
     return EncryptionResult(format_recovery_key(secret), backup_path, others)
