@@ -142,6 +142,7 @@ def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | No
                 if keyring.is_legacy(username):  # first sign-in since key pairs: make them
                     keyring.add_account(username, password, store.key, signing)
                 store.signers[user.id] = signing
+                store.account_keys[user.id] = keys
                 audit_log.register_signing_key(session, user.id, keys.signing_public)
             store.sign_in_notice = _log_failed_attempts(store, session, user)
             audit_log.record(session, actor, "sign_in", "user", user.id)
@@ -414,6 +415,7 @@ def set_active(store: Store, actor: Actor, username: str, active: bool,
             keyring.remove(user.username)
         audit_log.record(session, actor, "enable" if active else "disable", "user", user.id)
     store.signers.pop(user_id, None)
+    store.account_keys.pop(user_id, None)
     if active or not store.encrypted:
         return None
     recovery = store.rekey(progress)

@@ -90,7 +90,7 @@ def record(
         select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
     ).first()
     event = AuditEvent(
-        seq=(last[0] + 1) if last else 1,
+        seq=int(last[0] or 0) + 1 if last else 1,
         actor_id=actor.user_id if actor else None,
         action=action,
         entity=entity,
@@ -208,7 +208,7 @@ def chain_head(store: Store) -> ChainHead:
     with store.reading() as session:
         last = session.exec(select(AuditEvent.seq, AuditEvent.hash)
                             .order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    return ChainHead(0, GENESIS) if last is None else ChainHead(int(last[0]), str(last[1]))
+    return ChainHead(0, GENESIS) if last is None else ChainHead(int(last[0] or 0), str(last[1]))
 
 
 # -- verifying ------------------------------------------------------------------------------
@@ -341,8 +341,9 @@ def _read_anchor(path: Path) -> tuple[int, str] | None:
 
             from pypdf import PdfReader
 
-            meta = PdfReader(BytesIO(data)).metadata or {}
-            text = " ".join(str(v) for v in meta.values()) + " " + text
+            meta = PdfReader(BytesIO(data)).metadata
+            values = [] if meta is None else [str(v) for v in meta.values()]
+            text = " ".join(values) + " " + text
         except Exception:  # a damaged PDF: fall back to its raw bytes
             pass
     match = ANCHOR_PATTERN.search(text)

@@ -29,6 +29,7 @@ from qa_audit.store.engine import (
 )
 from qa_audit.store.files import is_disk_full, is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
+    AccountKeys,
     Keyring,
     database_key,
     format_recovery_key,
@@ -61,6 +62,8 @@ class Store:
         # The signing keys of the accounts signed in through this store, by user id: each
         # audit event is signed by its actor's key (see `audit_log.record`).
         self.signers: dict[uuid.UUID, Ed25519PrivateKey] = {}
+        # Their key pairs, to open backups made before a re-key (see maintenance.restore).
+        self.account_keys: dict[uuid.UUID, AccountKeys] = {}
         # Said once to the person who just signed in (failed sign-ins since their last).
         self.sign_in_notice: str | None = None
 

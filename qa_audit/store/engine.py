@@ -157,7 +157,7 @@ def backup_before_migration(engine: Engine, revision: str) -> Path | None:
     return target
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     return str(orig or exc)
 

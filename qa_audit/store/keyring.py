@@ -264,15 +264,23 @@ class Keyring:
         salt = salt or os.urandom(16)
         kek = kek or _kek(password.encode("utf-8"), salt, _kdf)
         nonce = os.urandom(12)
-        private = AESGCM(kek).encrypt(nonce, _raw_private(exchange) + _raw_private(signing),
-                                      self._aad(account, "private"))
         public = _raw_public(exchange)
-        return {
+        entry: dict[str, Any] = {
             "kdf": {"t": _kdf.time_cost, "m": _kdf.memory_cost, "p": _kdf.parallelism},
-            "salt": _b64(salt), "nonce": _b64(nonce), "private": _b64(private),
+            "salt": _b64(salt), "nonce": _b64(nonce),
             "public": _b64(public), "signing_public": _b64(_raw_public(signing)),
             "sealed": {str(generation): seal(public, key, self._aad(account, generation))},
         }
+        entry["private"] = _b64(AESGCM(kek).encrypt(
+            nonce, _raw_private(exchange) + _raw_private(signing),
+            self._private_aad(account, entry)))
+        return entry
+
+    def _private_aad(self, account: str, entry: dict[str, Any]) -> bytes:
+        """The sealed private keys are bound to their public keys: swapping a public key
+        in the file (to have the key sealed to someone else, or events checked against
+        another signing key) makes the entry fail to open."""
+        return self._aad(account, f"private|{entry['public']}|{entry['signing_public']}")
 
     def add_account(self, username: str, password: str, key: bytes,
                     signing: Ed25519PrivateKey | None = None) -> bytes:
@@ -378,7 +386,7 @@ class Keyring:
         kek = _kek(password.encode("utf-8"), _unb64(entry["salt"]), params)
         try:
             raw = AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["private"]),
-                                      self._aad(account, "private"))
+                                      self._private_aad(account, entry))
         except InvalidTag as exc:
             raise WrongPassword(WRONG) from exc
         keys = AccountKeys(X25519PrivateKey.from_private_bytes(raw[:32]),
@@ -405,6 +413,22 @@ class Keyring:
         except InvalidTag as exc:
             raise WrongPassword(WRONG) from exc
         return AccountKeys(X25519PrivateKey.generate(), Ed25519PrivateKey.generate(), [key])
+
+    def database_keys_for(self, username: str, exchange: X25519PrivateKey) -> list[bytes]:
+        """The database keys sealed in this file to the account, if `exchange` is still its
+        key pair here (an older copy of the key file, as beside a backup)."""
+        account = self.account_id(username)
+        entry = self._data["accounts"].get(account)
+        if entry is None or _unb64(entry["public"]) != _raw_public(exchange):
+            return []
+        keys = []
+        for generation in sorted(entry["sealed"], key=int, reverse=True):
+            try:
+                keys.append(unseal(exchange, entry["sealed"][generation],
+                                   self._aad(account, generation)))
+            except (InvalidTag, ValueError):
+                continue
+        return keys
 
     def is_legacy(self, username: str) -> bool:
         return self.account_id(username) in self._data.get("legacy", {})
