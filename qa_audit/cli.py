@@ -170,13 +170,71 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"qa-audit: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            return _reader_gone()
+        # A file the command was told to read or write (a folder for a file, a read-only
+        # or missing folder, a full disk): one line, never a traceback.
+        print(f"qa-audit: {_os_error_text(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # The reader went away (`qa-audit users list | head`): stop quietly, as Unix tools
-        # do, instead of a traceback when Python flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+
+
+def _reader_gone() -> int:
+    """The reader went away (`qa-audit users list | head`): stop quietly, as Unix tools
+    do, instead of a traceback when Python flushes stdout at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
+
+
+def _os_error_text(exc: OSError) -> str:
+    import errno
+
+    name = exc.filename if exc.filename is not None else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full, so {name or 'the file'} was not written; free some space."
+    if isinstance(exc, IsADirectoryError):
+        return f"{name} is a folder; give a file name."
+    if isinstance(exc, NotADirectoryError):
+        return f"{name}: part of this path is a file, not a folder."
+    if isinstance(exc, FileNotFoundError):
+        return f"{name} does not exist."
+    if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+        return f"{name} cannot be written or read here ({exc.strerror}); choose another place."
+    return f"{name}: {exc.strerror or exc}" if name else str(exc.strerror or exc)
+
+
+# Commands that may make a new database; every other one needs it to exist already, so a
+# mistyped --db is named as such instead of silently creating an empty encrypted database.
+CREATES_DATABASE = ("demo",)
+
+
+def _existing_database(target: str) -> None:
+    from qa_audit.store.files import sqlite_file
+
+    path = sqlite_file(target)
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a database file; give the database's file "
+                        "with --db.")
+    if not path.exists():
+        raise UserError(f"The database {path} does not exist. Check the --db path (only "
+                        "the app's first run, 'qa-audit demo' and 'qa-audit encrypt' "
+                        "create one).")
+
+
+def _check_new_file(out: Path, what: str) -> None:
+    """A file the command is to create: refused before any work if it cannot be."""
+    if out.is_dir():
+        raise UserError(f"{out} is a folder; give a new file name for the {what}.")
+    if out.exists():
+        raise UserError(f"{out} exists already; give a new file name for the {what}.")
+    if not out.parent.is_dir():
+        raise UserError(f"The folder {out.parent} does not exist; create it first.")
+    if not os.access(out.parent, os.W_OK):
+        raise UserError(f"The folder {out.parent} cannot be written to; choose another.")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -188,7 +246,11 @@ def _run(args: argparse.Namespace) -> int:
         return _encrypt(args)
     from qa_audit.services.store import Store
 
-    store = Store.open(args.db or default_database())
+    target = args.db or default_database()
+    if args.command not in CREATES_DATABASE:
+        _existing_database(target)
+    _check_outputs(args)
+    store = Store.open(target)
     recovery = store.take_recovery_key()
     if recovery:
         print(f"A new encrypted database was created at {store.location}.\n"
@@ -206,6 +268,17 @@ def _run(args: argparse.Namespace) -> int:
         return handler(store, actor, args)
     finally:
         store.close()
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    if args.command == "backup":
+        _check_new_file(args.out, "backup")
+    elif args.command == "export" and args.format in ("pdf", "xlsx"):
+        _check_new_file(args.out, "export")
+    elif args.command == "export" and args.out.exists() and not args.out.is_dir():
+        raise UserError(f"{args.out} is a file; a CSV export is written into a folder.")
+    elif args.command == "restore" and args.backup.is_dir():
+        raise UserError(f"{args.backup} is a folder; give the backup file itself.")
 
 
 def _actor(store: Store, args: argparse.Namespace) -> Actor:
@@ -471,6 +544,7 @@ def _encrypt(args: argparse.Namespace) -> int:
     if not args.user:
         raise UserError("Give --user with an administrator's account.")
     path = Path(args.db or default_database())
+    _existing_database(str(path))
     result = encrypt_database(path, args.user, read_password(args.password_file))
     print(f"encrypted {path}; the clear-text original is kept at {result.backup} — delete it "
           "securely once you have checked the encrypted copy")
@@ -501,6 +575,9 @@ def _gui(args: argparse.Namespace) -> int:
         print(f"Sign in as any of: {', '.join(summary.sample_usernames)} "
               f"with password: {DEMO_PASSWORD}")
     elif "://" not in target:
+        if Path(target).is_dir():
+            raise UserError(f"{target} is a folder, not a database file; give the database's "
+                            "file with --db.")
         folder = Path(target).parent
         try:
             folder.mkdir(parents=True, exist_ok=True)

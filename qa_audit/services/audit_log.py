@@ -120,15 +120,37 @@ def _anchor_after_commit(session: Session, event: AuditEvent, signer: Any) -> No
     session.info["audit_head"] = (event, signer)
     if not first:
         return
+    if not _head_agrees(session, head_file_for(Path(database)), event):
+        # The log no longer contains what the head file names (events deleted or
+        # rewritten since): keep the head file as it is, so that `verify` goes on saying
+        # so, instead of anchoring the altered log.
+        session.info["audit_head"] = (None, None)
+        log.warning("audit log disagrees with its head file; head file kept")
 
     def write(sess: Session) -> None:
         newest, key = sess.info.pop("audit_head", (None, None))
-        if newest is not None:
+        if newest is not None and newest.seq is not None:
             _write_head(Path(database), newest, key)
 
     sa_event.listen(session, "after_commit", write, once=True)
     sa_event.listen(session, "after_rollback",
                     lambda sess: sess.info.pop("audit_head", None), once=True)
+
+
+def _head_agrees(session: Session, path: Path, event: AuditEvent) -> bool:
+    """Whether the log still holds the event the head file names, unchanged."""
+    try:
+        body = json.loads(path.read_text("utf-8"))
+        seq, hash_ = int(body["seq"]), str(body["hash"])
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    assert event.seq is not None
+    if seq >= event.seq:
+        return False
+    stored = session.exec(select(AuditEvent.hash).where(col(AuditEvent.seq) == seq)).first()
+    return stored == hash_
 
 
 def _write_head(database: Path, event: AuditEvent, signer: Any) -> None:

@@ -217,6 +217,10 @@ def restore(store: Store, actor: Actor, source: Path) -> None:
         raw.close()
         src.close()
     store.engine.dispose()
+    # The restored log is older than the head file beside the database: anchor it afresh
+    # (the restore itself is the first event anchored).
+    if store.path is not None:
+        audit_log.head_file_for(store.path).unlink(missing_ok=True)
     with store.unit_of_work() as session:
         audit_log.record(session, actor, "restore", "database")
 

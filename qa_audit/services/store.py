@@ -80,6 +80,8 @@ class Store:
         if not url.startswith("sqlite:///"):
             return cls(open_engine(url))
         path = Path(url.removeprefix("sqlite:///"))
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file.")
         if path.exists() and path.stat().st_size > 0:
             if is_plain_sqlite(path):
                 return cls(open_engine(path), path=path)
