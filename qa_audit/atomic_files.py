@@ -4,11 +4,12 @@ layer may use it (`qa_audit.store.files` re-exports it for the storage layer).""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from qa_audit.errors import DiskFull
 
@@ -71,11 +72,18 @@ def _unnamed_file(folder: Path) -> int | None:
         return None  # a file system without it: a named temporary file instead
 
 
+@functools.cache
+def _libc() -> Any:
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
 def _name_unnamed(fd: int, name: Path) -> None:
     """Give an O_TMPFILE file a name (linkat through /proc, following the fd's link)."""
     import ctypes
 
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
     at_fdcwd, at_symlink_follow = -100, 0x400
     if libc.linkat(at_fdcwd, f"/proc/self/fd/{fd}".encode(), at_fdcwd, os.fsencode(name),
                    at_symlink_follow) != 0:

@@ -29,7 +29,6 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import event as sa_event
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -105,14 +104,16 @@ def record(
     if signer is not None:
         event.signature = base64.b64encode(signer.sign(_signed_bytes(event.hash))).decode()
     session.add(event)
-    _anchor_after_commit(session, event, signer)
+    _anchor_after_commit(session, event, signer,
+                         None if last is None else (int(last[0] or 0), str(last[1])))
     # Ids and verbs only: never case text, names or passwords.
     log.info("%s %s %s", action, entity, event.entity_id)
 
 
-def _anchor_after_commit(session: Session, event: AuditEvent, signer: Any) -> None:
-    """Write the head file once the unit of work has committed (not before: a rolled
-    back change must not move the anchor)."""
+def _anchor_after_commit(session: Session, event: AuditEvent, signer: Any,
+                         last: tuple[int, str] | None) -> None:
+    """Have the head file written once the unit of work has committed (not before: a
+    rolled back change must not move the anchor); `Store.unit_of_work` runs the hooks."""
     database = session.info.get("database_path")
     if database is None:
         return
@@ -120,25 +121,24 @@ def _anchor_after_commit(session: Session, event: AuditEvent, signer: Any) -> No
     session.info["audit_head"] = (event, signer)
     if not first:
         return
-    if not _head_agrees(session, head_file_for(Path(database)), event):
+    if not _head_agrees(session, head_file_for(Path(database)), last):
         # The log no longer contains what the head file names (events deleted or
         # rewritten since): keep the head file as it is, so that `verify` goes on saying
         # so, instead of anchoring the altered log.
         session.info["audit_head"] = (None, None)
         log.warning("audit log disagrees with its head file; head file kept")
 
-    def write(sess: Session) -> None:
-        newest, key = sess.info.pop("audit_head", (None, None))
+    def write() -> None:
+        newest, key = session.info.pop("audit_head", (None, None))
         if newest is not None and newest.seq is not None:
             _write_head(Path(database), newest, key)
 
-    sa_event.listen(session, "after_commit", write, once=True)
-    sa_event.listen(session, "after_rollback",
-                    lambda sess: sess.info.pop("audit_head", None), once=True)
+    session.info.setdefault("after_commit", []).append(write)
 
 
-def _head_agrees(session: Session, path: Path, event: AuditEvent) -> bool:
-    """Whether the log still holds the event the head file names, unchanged."""
+def _head_agrees(session: Session, path: Path, last: tuple[int, str] | None) -> bool:
+    """Whether the log (whose newest event before this change is `last`) still holds the
+    event the head file names, unchanged."""
     try:
         body = json.loads(path.read_text("utf-8"))
         seq, hash_ = int(body["seq"]), str(body["hash"])
@@ -146,9 +146,10 @@ def _head_agrees(session: Session, path: Path, event: AuditEvent) -> bool:
         return True
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    assert event.seq is not None
-    if seq >= event.seq:
+    if last is None or seq > last[0]:
         return False
+    if seq == last[0]:  # the usual case: the head file names the newest event
+        return hash_ == last[1]
     stored = session.exec(select(AuditEvent.hash).where(col(AuditEvent.seq) == seq)).first()
     return stored == hash_
 

@@ -272,6 +272,8 @@ class Store:
             try:
                 yield session
                 session.commit()
+                for hook in session.info.pop("after_commit", ()):
+                    hook()
             except (OperationalError, DatabaseError) as exc:
                 session.rollback()
                 if is_disk_full(exc):

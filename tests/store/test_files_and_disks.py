@@ -118,7 +118,7 @@ def test_full_disk_at_sign_in_is_named_as_a_full_disk(small_disk: Path) -> None:
 
 
 def test_full_disk_leaves_no_partial_backup_or_csv_set(small_disk: Path, tmp_path) -> None:
-    store, boss, sup = _world_on(small_disk)
+    store, boss, _ = _world_on(small_disk)
     out = small_disk / "out"
     out.mkdir()
     fill_disk(small_disk, leave=8192)
