@@ -17,6 +17,7 @@ from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.errors import InvalidInput
 from qa_audit.reports.model import Profile
 from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -29,7 +30,6 @@ from qa_audit.store.tables import (
 
 from . import audit_log
 from .audit_log import chain_head
-from .listing import _scope
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
 from .store import Store
 
@@ -70,7 +70,7 @@ class ExportResult:
 
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
-    return true() if actor is None else _scope(actor)
+    return true() if actor is None else visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT)
 
 
 def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
