@@ -189,6 +189,8 @@ def _backup_key(store: Store, source: Path) -> bytes | None:
             for user_id, keys in store.account_keys.items():
                 if user_id in names:
                     candidates += old.database_keys_for(names[user_id], keys.exchange)
+            if store.recovery_secret is not None:
+                candidates += old.recovery_keys(store.recovery_secret)
     for key in candidates:
         try:
             check_key(source, key)

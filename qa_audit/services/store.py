@@ -64,6 +64,7 @@ class Store:
         self.signers: dict[uuid.UUID, Ed25519PrivateKey] = {}
         # Their key pairs, to open backups made before a re-key (see maintenance.restore).
         self.account_keys: dict[uuid.UUID, AccountKeys] = {}
+        self.recovery_secret: bytes | None = None  # when unlocked with the recovery key
         # Said once to the person who just signed in (failed sign-ins since their last).
         self.sign_in_notice: str | None = None
 
@@ -190,6 +191,7 @@ class Store:
             database_key(secret)]
         try:
             self.unlock_with_keys(keys)
+            self.recovery_secret = secret
         except StoreError as exc:
             if isinstance(exc, DiskFull):
                 raise

@@ -276,3 +276,26 @@ def test_a_key_file_from_before_key_pairs_still_opens_and_is_upgraded(tmp_path) 
     assert upgraded["format"] == "qa-audit-keyring@2" and len(upgraded["accounts"]) == 1
     assert "boss" not in key_file_for(path).read_text()
     assert _signs_in(path, "boss", PASSWORD)
+
+
+def test_a_backup_made_before_a_rekey_can_still_be_restored(db, tmp_path) -> None:
+    from qa_audit.services import maintenance
+
+    path, recovery = db
+    store = Store.open(path)
+    boss = accounts.sign_in(store, "boss", PASSWORD)
+    backup = maintenance.backup(store, boss, tmp_path / "before.db")
+    accounts.set_active(store, boss, LEAVER, False)
+    sam = accounts.sign_in(store, "sam.stays", PASSWORD)
+    cases.create_case(store, sam, "PL-2099-LATER", "care_order")
+    # The administrator's key pair opens the backup through the key file beside it.
+    maintenance.restore(store, boss, backup)
+    assert [c.reference for c in cases.list_cases(store, accounts.system_actor())] == [REF]
+    store.close()
+    # The live database still has the new key: the leaver's old password opens nothing.
+    assert not _signs_in(path, LEAVER, PASSWORD) and _signs_in(path, "boss", PASSWORD)
+    # And with the recovery key instead of a password.
+    store = Store.open(path)
+    store.unlock_with_recovery_key(recovery)
+    maintenance.restore(store, accounts.system_actor(), backup)
+    store.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -130,8 +132,21 @@ class AdminView(QWidget):
         if not index.isValid():
             return
         user: UserInfo = self.users.item(index.row())
+        # Disabling re-keys the database (seconds for a large one): the window waits.
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            accounts.set_active(self.store, self.actor, user.username, False)
+            recovery = accounts.set_active(self.store, self.actor, user.username, False)
         except UserError as exc:
+            QApplication.restoreOverrideCursor()
             show_error(self, exc)
+            self.users.refresh()
+            return
+        QApplication.restoreOverrideCursor()
         self.users.refresh()
+        text = (f"{user.display_name}'s account is disabled, and the database has a new key: "
+                "old copies of the key file (such as those beside backups) no longer open "
+                "it with their password.")
+        if recovery:
+            text += ("\n\nThe old recovery key no longer opens this database. Write this new "
+                     f"recovery key down and keep it safe; it is shown only once:\n\n{recovery}")
+        QMessageBox.information(self, "Account disabled", text)
