@@ -533,8 +533,11 @@ def _audit_log(store: Store, actor: Actor, args: argparse.Namespace) -> int:
         return 0
     where = f" at event {report.broken_at}" if report.broken_at is not None else ""
     print(f"audit log BROKEN{where}:", file=sys.stderr)
-    for problem in report.problems:
+    shown = 50
+    for problem in report.problems[:shown]:
         print(f"  {problem}", file=sys.stderr)
+    if len(report.problems) > shown:
+        print(f"  … and {len(report.problems) - shown} more", file=sys.stderr)
     return 1
 
 

@@ -35,7 +35,17 @@ from sqlmodel import Session, col, select
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.errors import PermissionDenied
 from qa_audit.store.files import atomic_write_bytes
-from qa_audit.store.tables import Assessment, AuditEvent, Setting, User
+from qa_audit.store.tables import (
+    ActionItem,
+    Assessment,
+    AuditEvent,
+    Case,
+    FrameworkVersion,
+    Rating,
+    Response,
+    Setting,
+    User,
+)
 from qa_audit.store.types import utcnow
 
 from .store import Store
@@ -374,18 +384,43 @@ def _read_anchor(path: Path) -> tuple[int, str] | None:
 
 
 def _check_content_hashes(session: Session) -> list[str]:
-    """Recompute the content hash of every finalised assessment."""
-    from .assessments import content_hash
-    from .views import detail_of
+    """Recompute the content hash of every finalised assessment (read in chunks, a few
+    queries each, so that a database of a hundred thousand is checked in seconds)."""
+    from .views import RatingInfo, canonical_assessment
 
-    problems = []
-    rows = session.exec(select(Assessment).where(
+    ids = session.exec(select(Assessment.id).where(
         col(Assessment.content_hash).is_not(None),
-        col(Assessment.content_hash) != "anonymised"))
-    for row in rows:
-        if content_hash(detail_of(session, row)) != row.content_hash:
-            problems.append(f"finalised assessment {row.id} was changed after finalisation "
-                            "(its content no longer matches its hash)")
+        col(Assessment.content_hash) != "anonymised")).all()
+    shas = dict(session.exec(select(FrameworkVersion.id, FrameworkVersion.sha256)).all())
+    problems = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = session.exec(select(Assessment).where(col(Assessment.id).in_(chunk))).all()
+        refs = dict(session.exec(select(Case.id, Case.reference).where(col(Case.id).in_(
+            [r.case_id for r in rows if r.case_id]))).all())
+        ratings: dict[uuid.UUID, dict[str, RatingInfo]] = {}
+        for r in session.exec(select(Rating).where(col(Rating.assessment_id).in_(chunk))):
+            ratings.setdefault(r.assessment_id, {})[r.standard_id] = RatingInfo.of(r)
+        actions: dict[uuid.UUID, list[tuple[str, dt.date | None, uuid.UUID | None]]] = {}
+        for a in session.exec(select(ActionItem).where(
+                col(ActionItem.assessment_id).in_(chunk))):
+            if a.assessment_id is not None:
+                actions.setdefault(a.assessment_id, []).append((a.text, a.due_on, a.owner_id))
+        responses = {r.assessment_id: (r.reflection, r.agreement, r.reasons) for r in
+                     session.exec(select(Response).where(col(Response.assessment_id).in_(chunk)))}
+        for row in rows:
+            content = canonical_assessment(
+                id=row.id, framework_sha256=shas.get(row.framework_version_id, ""),
+                case_reference=refs.get(row.case_id, "") if row.case_id else "",
+                subject_id=row.subject_id, author_id=row.author_id,
+                assessed_on=row.assessed_on, context=json.loads(row.context),
+                childs_voice=row.childs_voice, impact_of_delay=row.impact_of_delay,
+                strengths=row.strengths, areas_for_development=row.areas_for_development,
+                overall_grade=row.overall_grade, ratings=ratings.get(row.id, {}),
+                actions=actions.get(row.id, []), response=responses.get(row.id))
+            if hashlib.sha256(content.encode("utf-8")).hexdigest() != row.content_hash:
+                problems.append(f"finalised assessment {row.id} was changed after "
+                                "finalisation (its content no longer matches its hash)")
     return problems
 
 
