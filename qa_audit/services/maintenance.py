@@ -368,6 +368,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
         raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
         import sqlite3
 
+        os.close(os.open(backup_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
         dst = sqlite3.connect(backup_path)
         raw.driver_connection.backup(dst)  # type: ignore[union-attr]
         dst.close()
@@ -380,6 +381,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
     db_id = uuid.uuid4()
     tmp = path.with_name(path.name + ".encrypting")
     tmp.unlink(missing_ok=True)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
     conn = sqlcipher3.connect(str(backup_path))
     try:
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"{sqlcipher_passphrase(key)}\"",

@@ -142,6 +142,7 @@ def backup_before_migration(engine: Engine, revision: str) -> Path | None:
         return None
     source = Path(database)
     target = source.with_name(f"{source.name}.before-{revision}.bak")
+    _create_private(target)
     raw = engine.raw_connection()
     try:
         # Same driver and key as the database, so an encrypted file's backup stays encrypted.
@@ -155,6 +156,12 @@ def backup_before_migration(engine: Engine, revision: str) -> Path | None:
         raw.close()
     log.info("backup taken before migration")
     return target
+
+
+def _create_private(path: Path) -> None:
+    """An empty owner-only (0600) file for SQLite to fill (it keeps an existing mode)."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
 
 
 def _reason(exc: BaseException) -> str:

@@ -151,3 +151,23 @@ def test_full_disk_leaves_no_partial_pdf(small_disk: Path) -> None:
         export_pdf(store, sup, request, out / "p.pdf")
     assert list(out.iterdir()) == []
     store.close()
+
+
+def test_copies_made_by_encrypt_and_by_a_migration_are_owner_only(tmp_path: Path) -> None:
+    from alembic import command
+
+    from qa_audit.store.engine import alembic_config
+
+    path = tmp_path / "old.db"
+    store = Store.open(path, encrypt=False)
+    accounts.add_user(store, accounts.system_actor(), "boss", "Boss", Role.ADMIN, PASSWORD)
+    cfg = alembic_config(store.engine)
+    with store.engine.begin() as conn:  # as if made by the version before this one
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    store.close()
+    Store.open(path, encrypt=False).close()  # migrates, with a backup first
+    before = tmp_path / "old.db.before-0006.bak"
+    result = maintenance.encrypt_database(path, "boss", PASSWORD)
+    for file in (before, result.backup, path, key_file_for(path)):
+        assert stat.S_IMODE(os.stat(file).st_mode) == 0o600, file
