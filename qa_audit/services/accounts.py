@@ -183,7 +183,8 @@ def _log_failed_attempts(store: Store, session: Session, user: User) -> str | No
         pending_any = pending_any or bool(pending)
         if other.id == user.id and pending:
             notice = (notice + " " if notice else "") + (
-                f"{len(pending)} failed sign-in(s) to your account since your last sign-in, "
+                f"{len(pending)} failed sign-in{'' if len(pending) == 1 else 's'} to your "
+                "account since your last sign-in, "
                 f"the last at {pending[-1]:%Y-%m-%d %H:%M} UTC. If that was not you, tell "
                 "your administrator.")
     if row is None:
@@ -221,10 +222,9 @@ def _refuse_while_backing_off(store: Store, username: str, now: dt.datetime) -> 
     if last is not None and wait and (now - last).total_seconds() < wait:
         left = int(wait - (now - last).total_seconds()) + 1
         raise TooManyAttempts(
-            f"Too many wrong passwords for this account: {count} in a row, the last at "
-            f"{last:%H:%M:%S} UTC. Try again in {left} seconds (this pause holds for anyone "
-            "signing in to this account; the right password works again then). If these "
-            "were not your tries, tell your administrator.")
+            f"Too many wrong passwords for this account ({count} in a row, the last at "
+            f"{last:%H:%M:%S} UTC). Try again in {left} seconds: the right password works "
+            "then. If these were not your tries, tell your administrator.")
 
 
 def _note_failure(store: Store, username: str, now: dt.datetime) -> None:

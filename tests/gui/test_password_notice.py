@@ -72,5 +72,5 @@ def test_the_window_tells_of_failed_sign_ins_since_the_last(qtbot, world) -> Non
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(window.notice.isVisible, timeout=5000)
-    assert "2 failed sign-in(s) to your account" in window.notice.label.text()
+    assert "2 failed sign-ins to your account" in window.notice.label.text()
     assert world.store.sign_in_notice is None  # said once
