@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -430,7 +430,8 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
             print(f"{u.username}\t{u.role.value}\t{u.team_name}\t{u.display_name}{state}")
         return 0
     if args.action == "disable":
-        recovery = accounts.set_active(store, admin, args.username, False)
+        recovery = accounts.set_active(store, admin, args.username, False,
+                                       progress=_rekey_progress())
         print(f"disabled {args.username}; the database was re-keyed, so old copies of the "
               "key file no longer open it")
         _new_recovery_key(recovery)
@@ -445,7 +446,8 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
         return 0
     if args.action == "reset":
         new = read_password(args.new_password_file, "New password: ", env=None)
-        recovery = accounts.reset_password(store, admin, args.username, new)
+        recovery = accounts.reset_password(store, admin, args.username, new,
+                                           progress=_rekey_progress())
         print(f"new password set for {args.username}")
         _new_recovery_key(recovery)
         return 0
@@ -456,6 +458,19 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
                              team_id)
     print(f"added {user.username} ({user.role.value})")
     return 0
+
+
+def _rekey_progress() -> Callable[[int, int], None] | None:
+    """Re-keying a large database takes a while: show how far it is on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rre-keying the database: {100 * done // max(total, 1)}%", end=end,
+              file=sys.stderr, flush=True)
+
+    return show
 
 
 def _new_recovery_key(recovery: str | None) -> None:
