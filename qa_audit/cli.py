@@ -249,7 +249,8 @@ def _run(args: argparse.Namespace) -> int:
     target = args.db or default_database()
     if args.command not in CREATES_DATABASE:
         _existing_database(target)
-    _check_outputs(args)
+    if args.command == "restore" and args.backup.is_dir():
+        raise UserError(f"{args.backup} is a folder; give the backup file itself.")
     store = Store.open(target)
     recovery = store.take_recovery_key()
     if recovery:
@@ -268,17 +269,6 @@ def _run(args: argparse.Namespace) -> int:
         return handler(store, actor, args)
     finally:
         store.close()
-
-
-def _check_outputs(args: argparse.Namespace) -> None:
-    if args.command == "backup":
-        _check_new_file(args.out, "backup")
-    elif args.command == "export" and args.format in ("pdf", "xlsx"):
-        _check_new_file(args.out, "export")
-    elif args.command == "export" and args.out.exists() and not args.out.is_dir():
-        raise UserError(f"{args.out} is a file; a CSV export is written into a folder.")
-    elif args.command == "restore" and args.backup.is_dir():
-        raise UserError(f"{args.backup} is a folder; give the backup file itself.")
 
 
 def _actor(store: Store, args: argparse.Namespace) -> Actor:
@@ -372,7 +362,10 @@ def _export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
 
     who = None if actor.user_id.int == 0 else actor
     profile = Profile(args.profile)
+    if args.format == "csv" and args.out.exists() and not args.out.is_dir():
+        raise UserError(f"{args.out} is a file; a CSV export is written into a folder.")
     if args.format == "xlsx":
+        _check_new_file(args.out, "export")
         result = export_xlsx(store, who, args.out, profile, args.marking)
     else:
         result = export_csv(store, who, args.out, profile, args.marking)
@@ -415,6 +408,7 @@ def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
             raise UserError(f"No team is called '{args.team}'." if not teams else
                             f"More than one team is called '{args.team}'.")
         kind, target = DocumentKind.TEAM, teams[0].id
+    _check_new_file(args.out, "export")  # after the arguments, before any work
     out = export_pdf(store, actor, PdfRequest(kind, target, Profile(args.profile), args.marking,
                                               date_from, date_to), args.out)
     print(f"wrote {out}")
@@ -505,6 +499,7 @@ def _team_id(store: Store, name: str) -> uuid.UUID:
 def _backup(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services.maintenance import backup
 
+    _check_new_file(args.out, "backup")
     out = backup(store, actor, args.out)
     print(f"backup written to {out}")
     return 0
