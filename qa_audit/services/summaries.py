@@ -40,6 +40,7 @@ from qa_audit.store.tables import (
 )
 
 from . import audit_log
+from .blinding import not_blind
 from .frameworks import get_framework
 from .report_data import AGREEMENT, DEFAULT_MARKING, Pseudonym, action_entry, pseudonymiser
 from .store import Store
@@ -177,6 +178,7 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
             subject_id=fca.id))
         rows = list(session.scalars(select(Assessment).where(
             col(Assessment.subject_id) == fca.id, col(Assessment.status).in_(SUBMITTED),
+            not_blind(actor),
             col(Assessment.assessed_on) >= date_from, col(Assessment.assessed_on) <= date_to,
         ).order_by(col(Assessment.assessed_on), col(Assessment.id))))
         ids = [r.id for r in rows]
@@ -254,7 +256,7 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
     in_period = and_(col(Assessment.team_id) == team_id,
                      col(Assessment.assessed_on) >= date_from,
                      col(Assessment.assessed_on) <= date_to)
-    submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED))
+    submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED), not_blind(actor))
     with store.unit_of_work() as session:
         team = session.get(OrgUnit, team_id)
         if team is None or team.kind != "team":

@@ -14,6 +14,7 @@ EXPECTED: dict[Role, set[Action]] = {
     Role.SUPERVISOR: {
         A.VIEW_ASSESSMENT,
         A.CREATE_ASSESSMENT,
+        A.DRAW_CASE_SAMPLE,
         A.EDIT_ASSESSMENT,
         A.SUBMIT,
         A.FINALISE,
@@ -39,6 +40,7 @@ EXPECTED: dict[Role, set[Action]] = {
     Role.QUALITY_LEAD: {
         A.VIEW_ASSESSMENT,
         A.MODERATE,
+        A.DRAW_CASE_SAMPLE,
         A.EXPORT_ASSESSMENT,
         A.EXPORT_DATA,
         A.VIEW_THEMES,
