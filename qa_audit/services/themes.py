@@ -635,3 +635,34 @@ def export_table(store: Store, actor: Actor, f: ThemeFilter, by: tuple[str, ...]
         audit_log.record(session, actor, f"export_themes_{suffix[1:]}", "database",
                          uuid.UUID(int=0))
     return out
+
+
+@dataclass(frozen=True)
+class FrameworkChoice:
+    framework_id: str
+    title: str
+    versions: tuple[str, ...]
+    assessments: int
+    """Submitted-or-later assessments in the actor's view (the busiest is offered first)."""
+
+
+def framework_choices(store: Store, actor: Actor) -> list[FrameworkChoice]:
+    """The frameworks to filter themes by, busiest first."""
+    check(actor, Action.VIEW_THEMES)
+    counts = (select(col(Assessment.framework_version_id), func.count())
+              .where(_scope(actor), col(Assessment.status) != Status.DRAFT.value)
+              .group_by(col(Assessment.framework_version_id)))
+    with store.reading() as session:
+        used = dict(session.execute(counts).all())
+        versions = session.execute(
+            select(col(FrameworkVersion.id), col(FrameworkVersion.framework_id),
+                   col(FrameworkVersion.version), col(FrameworkVersion.title))
+            .order_by(col(FrameworkVersion.imported_at).desc())).all()
+    out: dict[str, FrameworkChoice] = {}
+    for vid, fid, version, title in versions:
+        old = out.get(fid)
+        n = int(used.get(vid, 0))
+        out[fid] = FrameworkChoice(fid, old.title if old else title,
+                                   (*(old.versions if old else ()), version),
+                                   n + (old.assessments if old else 0))
+    return sorted(out.values(), key=lambda c: (-c.assessments, c.title))

@@ -190,6 +190,10 @@ class MainWindow(QMainWindow):
         if isinstance(page, AssessmentListView):
             page.openRequested.connect(self.open_assessment)
             page.newRequested.connect(self.new_assessment)
+        if hasattr(page, "openRequested") and not isinstance(page, AssessmentListView):
+            page.openRequested.connect(self.open_assessment)  # themes, moderation
+        if hasattr(page, "teamSummaryRequested"):
+            page.teamSummaryRequested.connect(self._team_summary)
 
     def _build_pages(self) -> None:
         from .views.assessments import AssessmentListView
@@ -235,6 +239,10 @@ class MainWindow(QMainWindow):
                            actions("Team's open and overdue actions", True))
         if a.role in (Role.SUPERVISOR, Role.FCA):
             self._add_page("supervision", "Supervision", supervision)
+        if allowed(a, Action.VIEW_THEMES):
+            self._add_page("themes", "Themes", lambda: _themes_page(store, a))
+        if allowed(a, Action.MODERATE):
+            self._add_page("moderation", "Moderation", lambda: _moderation_page(store, a))
         if allowed(a, Action.VIEW_FRAMEWORKS):
             self._add_page("frameworks", "Frameworks", framework_list)
         if allowed(a, Action.MANAGE_USERS):
@@ -427,6 +435,11 @@ class MainWindow(QMainWindow):
         run_modal(ExportPdfDialog(self.store, self.actor, kind, default_name=name,
                                   marking=self.settings.protective_marking, parent=self))
 
+    def _team_summary(self) -> None:
+        from qa_audit.services.documents import DocumentKind
+
+        self.export_summary(DocumentKind.TEAM)
+
     def export_batch(self) -> None:
         from .export_dialogs import BatchExportDialog, run_modal
 
@@ -542,6 +555,18 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         if last:
             self.show_page(last)
+
+
+def _themes_page(store: Store, actor: Actor) -> QWidget:
+    from .views.themes import ThemesView
+
+    return ThemesView(store, actor)
+
+
+def _moderation_page(store: Store, actor: Actor) -> QWidget:
+    from .views.moderation import ModerationView
+
+    return ModerationView(store, actor)
 
 
 def _icon() -> Any:
