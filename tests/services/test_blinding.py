@@ -1,7 +1,7 @@
 """Blind moderation, proven: before the moderator submits, every reading service is tried
 as the moderator, and none shows the original grades or overall judgement.
 
-Originals (tests/services/hand_built.py): A1 O/G/N/A (overall G), A2 G/RI/I (RI), A5 G/G/N/A
+Originals (tests/hand_built.py): A1 O/G/N/A (overall G), A2 G/RI/I (RI), A5 G/G/N/A
 (G). The sample draws A1, A2 and A5 (each alone in its team and quarter); A3 (submitted,
 RI/I/G, overall RI) is not drawn and stays readable.
 """

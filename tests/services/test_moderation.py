@@ -1,6 +1,6 @@
 """Moderation: sampling, blind re-scoring, comparison, outcome and agreement.
 
-Expected figures are worked out by hand from tests/services/hand_built.py; kappa is
+Expected figures are worked out by hand from tests/hand_built.py; kappa is
 checked against published worked examples and against scikit-learn.
 """
 

@@ -1,4 +1,4 @@
-"""Case sampling for audits, on the hand-built cases (tests/services/hand_built.py):
+"""Case sampling for audits, on the hand-built cases (tests/hand_built.py):
 
   C1 PL-2025-00011 team 1, care order, allocated on time, concluded after 175 days
   C2 PL-2025-00012 team 1, supervision order, allocated late, open 355 days (over 26 weeks)

@@ -27,7 +27,7 @@ def test_fca_cannot_read_themes(world) -> None:
         grade_distribution(world.store, world.fca, "mini-standards")
 
 
-# -- the dashboard on the hand-built data set (tests/services/hand_built.py) ---------------
+# -- the dashboard on the hand-built data set (tests/hand_built.py) ---------------
 import csv  # noqa: E402
 import datetime as dt  # noqa: E402
 
