@@ -51,7 +51,8 @@ def test_score_blind_submit_compare_and_record(qtbot, world, on_modal, tmp_path)
                     ["Special guardianship support", "I", "I", "same"],
                     ["Overall judgement", "RI", "RI", "same"]]
     # "Changed" needs a note: a clear message, nothing recorded.
-    changed = [b for b in view.outcome_group.buttons() if b.property("outcome") == "changed"][0]
+    changed = next(b for b in view.outcome_group.buttons()
+                   if b.property("outcome") == "changed")
     changed.setChecked(True)
     on_modal(lambda box: box.close())
     view.record_outcome()
