@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
 from qa_audit.store.keyring import backoff_seconds, use_fast_kdf
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import OrgUnit, User
 from qa_audit.store.types import utcnow
 
@@ -336,9 +337,12 @@ def needs_new_password(store: Store, username: str) -> bool:
     return keyring is None or username not in keyring.usernames
 
 
-def list_users(store: Store, role: Role | None = None) -> list[UserInfo]:
+def list_users(store: Store, actor: Actor, role: Role | None = None) -> list[UserInfo]:
+    """The people this actor may pick or manage: everyone for an administrator, their team
+    for a supervisor, their region for a quality lead, themselves for a practitioner."""
     with store.reading() as session:
-        query = select(User).order_by(col(User.display_name))
+        query = select(User).where(visible(actor, Action.LIST_PEOPLE, Kind.PERSON)).order_by(
+            col(User.display_name))
         if role is not None:
             query = query.where(User.role == role.value)
         users = session.exec(query).all()
@@ -371,13 +375,8 @@ def teams_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     """Teams whose summary this actor may export: a supervisor's own team, a quality lead's
     region's teams."""
     with store.reading() as session:
-        query = select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == "team")
-        if actor.role is Role.SUPERVISOR:
-            query = query.where(col(OrgUnit.id) == actor.team_id)
-        elif actor.role is Role.QUALITY_LEAD:
-            query = query.where(col(OrgUnit.region_id) == actor.region_id)
-        else:
-            return []
+        query = select(col(OrgUnit.id), col(OrgUnit.name)).where(
+            col(OrgUnit.kind) == "team", visible(actor, Action.VIEW_THEMES, Kind.TEAM))
         return [(i, n) for i, n in session.execute(query.order_by(col(OrgUnit.name)))]
 
 
@@ -386,14 +385,6 @@ def practitioners_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, s
     supervisor their team's FCAs, a quality lead their region's."""
     with store.reading() as session:
         query = select(col(User.id), col(User.display_name)).where(
-            col(User.role) == Role.FCA.value, col(User.active).is_(True))
-        if actor.role is Role.FCA:
-            query = query.where(col(User.id) == actor.user_id)
-        elif actor.role is Role.SUPERVISOR:
-            query = query.where(col(User.team_id) == actor.team_id)
-        elif actor.role is Role.QUALITY_LEAD:
-            teams = select(col(OrgUnit.id)).where(col(OrgUnit.region_id) == actor.region_id)
-            query = query.where(col(User.team_id).in_(teams))
-        else:
-            return []
+            col(User.role) == Role.FCA.value, col(User.active).is_(True),
+            visible(actor, Action.EXPORT_ASSESSMENT, Kind.PERSON))
         return [(i, n) for i, n in session.execute(query.order_by(col(User.display_name)))]

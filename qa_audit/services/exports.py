@@ -16,6 +16,7 @@ from sqlmodel import col
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.reports.model import Profile
 from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -28,7 +29,6 @@ from qa_audit.store.tables import (
 
 from . import audit_log
 from .blinding import not_blind
-from .listing import _scope
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
 from .store import Store
 
@@ -70,7 +70,8 @@ class ExportResult:
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
     # An assessment the actor is moderating blind is left out until they submit.
-    return true() if actor is None else and_(_scope(actor), not_blind(actor))
+    return true() if actor is None else and_(
+        visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT), not_blind(actor))
 
 
 def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:

@@ -19,15 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, false, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlmodel import Session, col
 
 from qa_audit.domain.agreement import Agreement, agreement
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
-from qa_audit.domain.permissions import Action, Actor, Role, Target, check
+from qa_audit.domain.permissions import Action, Actor, Target, check
 from qa_audit.domain.scoring import overall_grade
 from qa_audit.domain.workflow import Status, Step, transition
 from qa_audit.errors import InvalidInput, NotFound, PermissionDenied, ReadOnly
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     Assessment,
     Case,
@@ -44,8 +45,9 @@ from .frameworks import get_framework
 from .store import Store
 from .themes import quarter_of
 
-ELIGIBLE = (Status.RESPONDED, Status.FINALISED)
-"""Audits a sample is drawn from: the practitioner has responded (finalised or not)."""
+ELIGIBLE = (Status.RESPONDED, Status.MODERATION, Status.FINALISED)
+"""Audits a sample is drawn from: the practitioner has responded (finalised or not; or a
+supervisor sent it to moderation), and no moderation of it exists yet."""
 MAX_SEED = 2**31 - 1
 
 
@@ -70,11 +72,9 @@ class Stage(StrEnum):
 
 
 def _scope(actor: Actor) -> ColumnElement[bool]:
-    """Assessments this actor moderates, as SQL (the lead swaps this for the translator of
-    domain/permissions.py scopes)."""
-    if actor.role is Role.QUALITY_LEAD:
-        return col(Assessment.region_id) == actor.region_id
-    return false()
+    """Assessments this actor moderates, as SQL (domain/permissions.py's scope through the
+    one translator)."""
+    return visible(actor, Action.MODERATE, Kind.ASSESSMENT)
 
 
 # -- drawing a sample ------------------------------------------------------------------------
@@ -185,6 +185,7 @@ def draw_sample(store: Store, actor: Actor, rules: SampleRules, seed: int | None
             row = session.get(Assessment, aid)
             assert row is not None
             if Status(row.status) is Status.RESPONDED:
+                check(actor, Action.SEND_TO_MODERATION, _target(row))
                 row.status = transition(Step.SEND_TO_MODERATION, Status.RESPONDED,
                                         actor.role).value
                 row.updated_at = utcnow()

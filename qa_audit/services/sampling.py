@@ -18,13 +18,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, func, literal, select
+from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlmodel import col
 
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
 from qa_audit.domain.timescales import CASE_TYPES, PUBLIC_LAW_WEEKS
 from qa_audit.errors import InvalidInput
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import Assessment, Case, OrgUnit, Rating, SampleDraw, User
 
 from . import audit_log
@@ -36,15 +37,9 @@ MAX_SEED = 2**31 - 1
 
 
 def _scope(actor: Actor) -> ColumnElement[bool]:
-    """Cases this actor may draw from, as SQL (the lead swaps this for the translator of
-    domain/permissions.py scopes)."""
-    if actor.role is Role.SUPERVISOR:
-        return col(Case.team_id) == actor.team_id
-    if actor.role is Role.QUALITY_LEAD:
-        teams = select(col(OrgUnit.id)).where(col(OrgUnit.region_id) == actor.region_id,
-                                              col(OrgUnit.kind) == "team")
-        return col(Case.team_id).in_(teams)
-    return false()
+    """Cases this actor may draw from, as SQL (domain/permissions.py's scope through the
+    one translator)."""
+    return visible(actor, Action.DRAW_CASE_SAMPLE, Kind.CASE)
 
 
 @dataclass(frozen=True)

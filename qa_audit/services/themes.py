@@ -24,7 +24,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    false,
     func,
     literal,
     select,
@@ -34,13 +33,14 @@ from sqlalchemy.types import Integer, String
 from sqlmodel import col
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
-from qa_audit.domain.permissions import Action, Actor, Role, check
+from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.domain.timescales import ALLOCATION_WORKING_DAYS, PUBLIC_LAW_WEEKS
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound, StoreError
 from qa_audit.reports.model import GradeBand
 from qa_audit.reports.pdf_charts import colour_of
 from qa_audit.reports.tabular import write_csv, write_xlsx
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -115,13 +115,9 @@ def quarters_between(first: dt.date, last: dt.date) -> list[str]:
 
 
 def _scope(actor: Actor) -> ColumnElement[bool]:
-    """Assessments whose themes this actor reads, as SQL (the lead swaps this for the
-    translator of domain/permissions.py scopes)."""
-    if actor.role is Role.SUPERVISOR:
-        return col(Assessment.team_id) == actor.team_id
-    if actor.role is Role.QUALITY_LEAD:
-        return col(Assessment.region_id) == actor.region_id
-    return false()
+    """Assessments whose themes this actor reads, as SQL (domain/permissions.py's scope
+    through the one translator)."""
+    return visible(actor, Action.VIEW_THEMES, Kind.ASSESSMENT)
 
 
 def grade_distribution(

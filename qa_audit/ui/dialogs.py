@@ -113,7 +113,7 @@ class NewAssessmentDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.fca = fitted_combo("Practitioner")
-        for user in accounts.list_users(store, Role.FCA):
+        for user in accounts.list_users(store, actor, Role.FCA):
             if user.team_id == actor.team_id and user.active:
                 self.fca.addItem(user.display_name, user.id)
         self.framework = fitted_combo("Framework", 40)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from qa_audit import __version__
 from qa_audit.config import Settings, config_dir
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.permissions import Action, Actor, Scope, allowed, scope_of
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import UserError
 from qa_audit.services import accounts
@@ -222,22 +222,23 @@ class MainWindow(QMainWindow):
 
             return AdminView(store, a)
 
-        if a.role is Role.SUPERVISOR:
+        # Pages follow the permissions: what the person may do, and over which records.
+        if allowed(a, Action.CREATE_ASSESSMENT):
             self._add_page("mine", "My assessments", lambda: AssessmentListView(
                 store, a, "My assessments", AssessmentQuery(author_id=a.user_id),
                 show_new=True))
-        if a.role is Role.FCA:
+        if allowed(a, Action.RESPOND):
             self._add_page("feedback", "Feedback for me", lambda: AssessmentListView(
                 store, a, "Feedback for me", AssessmentQuery(statuses=SUBMITTED_ON)))
             self._add_page("my-actions", "My actions", actions("My open actions", False))
-        if a.role in (Role.SUPERVISOR, Role.QUALITY_LEAD):
-            title = "Team" if a.role is Role.SUPERVISOR else "Region"
+        wide = {Scope.TEAM: "Team", Scope.REGION: "Region"}
+        if (title := wide.get(scope_of(a.role, Action.VIEW_ASSESSMENT) or Scope.ALL)):
             self._add_page("team", title, lambda: AssessmentListView(
                 store, a, f"{title} assessments", AssessmentQuery()))
-        if a.role is Role.SUPERVISOR:
+        if scope_of(a.role, Action.COMPLETE_ACTION) is Scope.TEAM:
             self._add_page("team-actions", "Team actions",
                            actions("Team's open and overdue actions", True))
-        if a.role in (Role.SUPERVISOR, Role.FCA):
+        if allowed(a, Action.VIEW_SUPERVISION):
             self._add_page("supervision", "Supervision", supervision)
         if allowed(a, Action.VIEW_THEMES):
             self._add_page("themes", "Themes", lambda: _themes_page(store, a))
