@@ -63,7 +63,8 @@ NO_GRADES = {
     "cases.list_cases", "frameworks.import_framework", "frameworks.import_framework_file",
     "frameworks.import_framework_text", "maintenance.apply_retention", "maintenance.backup",
     "maintenance.plan_retention", "maintenance.restore", "maintenance.set_retention_months",
-    "listing.open_actions", "assessments.action_owners",
+    "listing.open_actions", "assessments.action_owners", "accounts.list_users",
+    "themes.framework_choices",  # how many assessments per framework, no grades
     # writers (each refuses a quality lead, or returns ids only)
     "assessments.add_action", "assessments.add_addendum", "assessments.create_assessment",
     "assessments.finalise", "assessments.remove_action", "assessments.respond",
