@@ -562,6 +562,9 @@ def _themes(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services import frameworks, themes
 
     _named_actor(actor, "themes")
+    target = args.xlsx or args.csv
+    if target is not None and target.is_dir():
+        raise UserError(f"{target} is a folder: give a file name to save the table as.")
     by = tuple(part.strip() for part in args.by.split(",") if part.strip())
     ids = [args.framework] if args.framework else sorted(
         {v.framework_id for v in frameworks.latest_versions(store)})
@@ -611,6 +614,8 @@ def _moderation(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     report = moderation.agreement_report(store, actor, date_from=args.date_from,
                                          date_to=args.date_to)
     header, rows = moderation.agreement_table(report)
+    if args.csv is not None and args.csv.is_dir():
+        raise UserError(f"{args.csv} is a folder: give a file name to save the table as.")
     if args.csv:
         write_csv(args.csv, header, rows)
         print(f"wrote {args.csv} ({report.moderations} moderations)")
