@@ -193,6 +193,7 @@ class ModerationView(QWidget):
                     lambda _i, sid=standard.id, c=combo: self._save_grade(sid, c.currentData()))
                 label = QLabel(standard.title + ("" if standard.required else " (optional)"))
                 label.setWordWrap(True)
+                label.setMinimumWidth(280)
                 label.setBuddy(combo)
                 grid.addRow(label, combo)
                 self.combos[standard.id] = combo
