@@ -406,10 +406,11 @@ class ThemesView(QWidget):
 
     # -- loading ---------------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:
+        """Loads on first show, and again each time the page is shown (assessments may have
+        been submitted or moderated meanwhile); the charts stay until the new data is in."""
         super().showEvent(event)
-        if not self._started:
-            self._started = True
-            self.refresh()
+        self._started = True
+        self.refresh()
 
     def _changed(self, *_args: Any) -> None:
         if self._started:
