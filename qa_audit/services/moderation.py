@@ -30,6 +30,7 @@ from qa_audit.domain.workflow import Status, Step, transition
 from qa_audit.errors import InvalidInput, NotFound, PermissionDenied, ReadOnly
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
+    Addendum,
     Assessment,
     Case,
     FrameworkVersion,
@@ -411,6 +412,12 @@ def record_outcome(store: Store, actor: Actor, moderation_id: uuid.UUID, outcome
             raise ReadOnly("The outcome of this moderation is already recorded.")
         m.outcome, m.notes, m.decided_at = outcome.value, notes, utcnow()
         m.row_version += 1
+        if Status(a.status) is Status.FINALISED:
+            # A finalised record is read-only: the outcome goes on it as an addendum, which
+            # its supervisor and practitioner read with it.
+            session.add(Addendum(assessment_id=a.id, author_id=actor.user_id,
+                                 text=f"Moderation: {outcome.label.lower()}."
+                                 + (f" {notes}" if notes else "")))
         if Status(a.status) is Status.MODERATION:
             a.status = transition(Step.COMPLETE_MODERATION, Status.MODERATION,
                                   actor.role).value

@@ -186,9 +186,19 @@ def test_blind_scoring_submit_compare_and_outcome(world) -> None:
     assessments.finalise(world.store, world.supervisor, hb.a2)
     with pytest.raises(ReadOnly):
         moderation.record_outcome(world.store, world.ql, mid, Outcome.CONFIRMED, "")
+    # A finalised audit's outcome is added to it as an addendum by the moderator.
+    mid1 = mids[hb.a1]
+    moderation.submit(world.store, world.ql, mid1)
+    moderation.record_outcome(world.store, world.ql, mid1, Outcome.CHANGED,
+                              "The child's words are recorded but not weighed")
+    addenda = assessments.get_assessment(world.store, world.supervisor, hb.a1).addenda
+    assert [(a.author_name, a.text) for a in addenda] == [
+        ("Quinn Lead", "Moderation: judgement changed. The child's words are recorded but "
+                       "not weighed")]
+    assert assessments.get_assessment(world.store, world.supervisor, hb.a2).addenda == ()
     items = {i.assessment_id: i for i in moderation.list_moderations(world.store, world.ql)}
     assert items[hb.a2].stage is Stage.DECIDED and items[hb.a2].outcome == "changed"
-    assert items[hb.a1].stage is Stage.TO_SCORE
+    assert items[hb.a1].stage is Stage.DECIDED and items[hb.a5].stage is Stage.TO_SCORE
 
 
 def test_agreement_report_by_hand(world) -> None:
