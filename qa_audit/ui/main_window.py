@@ -412,6 +412,10 @@ class MainWindow(QMainWindow):
             self._action(file_menu, "New practice &observation…", lambda: self.new_assessment(
                 AssessmentKind.PRACTICE_OBSERVATION), "Ctrl+Shift+N")
             toolbar.addAction(new_audit)
+        if allowed(self.actor, Action.DRAW_CASE_SAMPLE):
+            self._action(file_menu, "&Draw cases to audit…", self.draw_cases,
+                         tip="Draw cases by rules and create draft audits for their "
+                         "supervisors")
         save = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save,
                             "Save the open assessment now")
         toolbar.addAction(save)
@@ -498,6 +502,12 @@ class MainWindow(QMainWindow):
         name = "period-summary.pdf" if kind.value == "period" else "team-summary.pdf"
         run_modal(ExportPdfDialog(self.store, self.actor, kind, default_name=name,
                                   marking=self.settings.protective_marking, parent=self))
+
+    def draw_cases(self) -> None:
+        from .views.moderation import draw_cases
+
+        if draw_cases(self.store, self.actor, self):
+            self._refresh_lists()
 
     def _team_summary(self) -> None:
         from qa_audit.services.documents import DocumentKind

@@ -137,12 +137,16 @@ def test_filters_narrow_the_view(qtbot, world) -> None:
 
 
 def test_navigation_offers_themes_and_moderation_by_role(qtbot, world) -> None:
+    from PySide6.QtGui import QAction
+
     def keys(actor, username):
         window = MainWindow(world.store, actor, username)
         qtbot.addWidget(window)
-        return [window.nav.item(i).data(256) for i in range(window.nav.count())]
+        draws = any(a.text() == "&Draw cases to audit…" for a in window.findChildren(QAction))
+        return [window.nav.item(i).data(256) for i in range(window.nav.count())] + (
+            ["draw-cases"] if draws else [])
 
-    assert {"themes", "moderation"} <= set(keys(world.ql, "ql"))
+    assert {"themes", "moderation", "draw-cases"} <= set(keys(world.ql, "ql"))
     sup = keys(world.supervisor, "sup")
-    assert "themes" in sup and "moderation" not in sup
-    assert not {"themes", "moderation"} & set(keys(world.fca, "fca"))
+    assert "themes" in sup and "draw-cases" in sup and "moderation" not in sup
+    assert not {"themes", "moderation", "draw-cases"} & set(keys(world.fca, "fca"))

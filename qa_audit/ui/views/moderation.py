@@ -356,20 +356,26 @@ class ModerationView(QWidget):
             self.table.selectRow(0)
 
     def draw_cases(self) -> None:
-        dialog = DrawCasesDialog(self.store, self)
-        if not dialog.exec():
-            return
-        try:
-            result = sampling.draw_cases(self.store, self.actor, dialog.rules(), dialog.seed())
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        skipped = ("\nNo draft for: " + "; ".join(result.skipped)) if result.skipped else ""
-        QMessageBox.information(
-            self, "Cases drawn",
-            f"Drew {len(result.picked)} of {result.eligible} matching cases and created "
-            f"{len(result.created)} draft audits for their teams' supervisors.\n"
-            f"Seed {result.seed} is recorded with the draw.{skipped}")
+        draw_cases(self.store, self.actor, self)
+
+
+def draw_cases(store: Store, actor: Actor, parent: QWidget) -> bool:
+    """Ask for the rules, draw the cases and create the draft audits; True if any were."""
+    dialog = DrawCasesDialog(store, parent)
+    if not dialog.exec():
+        return False
+    try:
+        result = sampling.draw_cases(store, actor, dialog.rules(), dialog.seed())
+    except UserError as exc:
+        show_error(parent, exc)
+        return False
+    skipped = ("\nNo draft for: " + "; ".join(result.skipped)) if result.skipped else ""
+    QMessageBox.information(
+        parent, "Cases drawn",
+        f"Drew {len(result.picked)} of {result.eligible} matching cases and created "
+        f"{len(result.created)} draft audits for their teams' supervisors.\n"
+        f"Seed {result.seed} is recorded with the draw.{skipped}")
+    return bool(result.created)
 
 
 def _seed_edit() -> QLineEdit:
