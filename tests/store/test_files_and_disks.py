@@ -164,10 +164,10 @@ def test_copies_made_by_encrypt_and_by_a_migration_are_owner_only(tmp_path: Path
     cfg = alembic_config(store.engine)
     with store.engine.begin() as conn:  # as if made by the version before this one
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006")
+        command.downgrade(cfg, "0007")
     store.close()
     Store.open(path, encrypt=False).close()  # migrates, with a backup first
-    before = tmp_path / "old.db.before-0006.bak"
+    before = tmp_path / "old.db.before-0007.bak"
     result = maintenance.encrypt_database(path, "boss", PASSWORD)
     for file in (before, result.backup, path, key_file_for(path)):
         assert stat.S_IMODE(os.stat(file).st_mode) == 0o600, file
