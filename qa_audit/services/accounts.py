@@ -255,14 +255,18 @@ def _grant_key(store: Store, session: Session, user: User, password: str,
 
 
 def grant_shared_password(store: Store, usernames: list[str], password: str) -> None:
-    """Key entries for accounts created in bulk with one password (demo data only)."""
+    """Key entries for accounts created in bulk with one password (demo data only). Their
+    signing keys stay with this store, so that work scripted in their names right after
+    (the demo's moderation) is signed as if they had signed in."""
     if not (store.encrypted and usernames):
         return
-    publics = store.ensure_keyring().add_accounts(usernames, password, store.key)
+    signing = store.ensure_keyring().add_accounts(usernames, password, store.key)
     with store.unit_of_work() as session:
         ids = dict(session.exec(select(User.username, User.id).where(
             col(User.username).in_(usernames))).all())
-        audit_log.register_signing_keys(session, {ids[u]: publics[u] for u in usernames})
+        audit_log.register_signing_keys(session, {
+            ids[u]: key.public_key().public_bytes_raw() for u, key in signing.items()})
+    store.signers.update({ids[u]: key for u, key in signing.items()})
 
 
 def change_password(store: Store, actor: Actor, old: str, new: str) -> None:

@@ -300,16 +300,20 @@ class Keyring:
         self._change(put)
         return _unb64(entry["signing_public"])
 
-    def add_accounts(self, usernames: list[str], password: str, key: bytes) -> dict[str, bytes]:
+    def add_accounts(self, usernames: list[str], password: str, key: bytes
+                     ) -> dict[str, Ed25519PrivateKey]:
         """Entries for many accounts that share one password (demo and test data), spending
-        the costly key derivation once; each still has its own key pairs and nonces."""
+        the costly key derivation once; each still has its own key pairs and nonces.
+        Returns their signing keys (the demo generator signs its scripted work with them)."""
         salt = os.urandom(16)
         kek = _kek(password.encode("utf-8"), salt, _kdf)
+        signing = {u: Ed25519PrivateKey.generate() for u in usernames}
         entries = {self.account_id(u): self._new_entry(self.account_id(u), password, key,
-                                                       self.generation, salt=salt, kek=kek)
+                                                       self.generation, signing[u],
+                                                       salt=salt, kek=kek)
                    for u in usernames}
         self._change(lambda data: data["accounts"].update(entries))
-        return {u: _unb64(entries[self.account_id(u)]["signing_public"]) for u in usernames}
+        return signing
 
     def remove(self, username: str) -> None:
         account = self.account_id(username)

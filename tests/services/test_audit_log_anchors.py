@@ -151,3 +151,21 @@ def test_signatures_are_made_by_the_signed_in_actor(world) -> None:
     signed = [sig for actor, sig in rows if actor == sup]
     assert signed and all(signed)
     assert audit_log.SIGNING_KEYS
+
+
+def test_a_demo_database_verifies_intact(tmp_path) -> None:
+    """Demo data: its finalised assessments carry real content hashes and the work it
+    scripts in people's names (moderation) is signed by them."""
+    from qa_audit.resources import shipped_frameworks
+    from qa_audit.services.demo import generate_demo
+    from qa_audit.services.store import Store
+
+    store = Store.open(tmp_path / "demo.db")
+    generate_demo(store, assessments=120, seed=2, frameworks=shipped_frameworks())
+    report = verify_chain(store)
+    assert report.intact, report.problems[:5]
+    with store.engine.connect() as conn:
+        finalised = conn.execute(text("SELECT count(*) FROM assessment WHERE content_hash "
+                                      "IS NOT NULL")).scalar()
+    assert finalised
+    store.close()
