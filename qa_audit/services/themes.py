@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from qa_audit.domain.framework import NOT_APPLICABLE
 from qa_audit.domain.permissions import Action, Actor, check
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.domain.workflow import Status
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import Assessment, FrameworkVersion, OrgUnit, Rating
@@ -95,7 +96,7 @@ def grade_distribution(
     with store.reading() as session:
         rows = session.execute(query).all()
         teams = dict(session.execute(
-            select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == "team")
+            select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == OrgUnitKind.TEAM)
         ).all())
     return GradeDistribution(
         framework_id,

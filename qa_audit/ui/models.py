@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from enum import IntEnum
@@ -13,7 +12,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from qa_audit.domain.framework import Framework
 from qa_audit.domain.permissions import Actor
 from qa_audit.services import frameworks
 from qa_audit.services.listing import (
@@ -93,7 +91,6 @@ class AssessmentTableModel(_SafeResetModel):
         super().__init__()
         self._store, self._actor = store, actor
         self._query = query or AssessmentQuery()
-        self._frameworks: dict[uuid.UUID, Framework] = {}
         self._resetting = False
         # No view is attached yet: a first load that fails raises to whoever builds it.
         self._total, self._rows = self._fetch(self._query)
@@ -214,10 +211,7 @@ class AssessmentTableModel(_SafeResetModel):
     def _grade_label(self, row: AssessmentRow) -> str:
         if not row.overall_grade or row.framework_version_id is None:
             return ""
-        framework = self._frameworks.get(row.framework_version_id)
-        if framework is None:
-            framework = frameworks.get_framework(self._store, row.framework_version_id)
-            self._frameworks[row.framework_version_id] = framework
+        framework = frameworks.get_framework(self._store, row.framework_version_id)
         grade = framework.scale.grade(row.overall_grade)
         return grade.label if grade else row.overall_grade
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.services import accounts
 from qa_audit.services.accounts import UserInfo
 from qa_audit.services.store import Store
@@ -51,12 +52,12 @@ class AdminView(QWidget):
         layout.addWidget(self._add_user_box())
         layout.addWidget(self._add_team_box())
 
-    def _teams(self, combo: QComboBox, kinds: tuple[str, ...]) -> None:
+    def _teams(self, combo: QComboBox, kinds: tuple[OrgUnitKind, ...]) -> None:
         combo.clear()
         combo.addItem("—", None)
         for unit in accounts.list_org_units(self.store):
             if unit.kind in kinds:
-                combo.addItem(f"{unit.name} ({unit.kind.replace('_', ' ')})", unit.id)
+                combo.addItem(f"{unit.name} ({unit.kind.label})", unit.id)
 
     def _add_user_box(self) -> QGroupBox:
         box = QGroupBox("Add an account")
@@ -67,7 +68,7 @@ class AdminView(QWidget):
         for role in Role:
             self.role.addItem(role.label, role)
         self.team = fitted_combo("Team")
-        self._teams(self.team, ("team",))
+        self._teams(self.team, (OrgUnitKind.TEAM,))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         for label, w, tip in (("&Username", self.username, "Letters and digits"),
@@ -92,11 +93,11 @@ class AdminView(QWidget):
         self.unit_name.setAccessibleName("Unit name")
         self.unit_kind = QComboBox()
         self.unit_kind.setAccessibleName("Kind of unit")
-        for kind in ("team", "service_area", "region"):
-            self.unit_kind.addItem(kind.replace("_", " "), kind)
+        for kind in reversed(OrgUnitKind):
+            self.unit_kind.addItem(kind.label, kind)
         self.unit_parent = fitted_combo()
         self.unit_parent.setAccessibleName("Part of")
-        self._teams(self.unit_parent, ("region", "service_area"))
+        self._teams(self.unit_parent, (OrgUnitKind.REGION, OrgUnitKind.SERVICE_AREA))
         add = QPushButton("Add &unit")
         add.setToolTip("Create the unit")
         add.clicked.connect(lambda: self._add_unit(add))
@@ -122,8 +123,8 @@ class AdminView(QWidget):
 
         def added(_value: object) -> None:
             self.unit_name.clear()
-            self._teams(self.team, ("team",))
-            self._teams(self.unit_parent, ("region", "service_area"))
+            self._teams(self.team, (OrgUnitKind.TEAM,))
+            self._teams(self.unit_parent, (OrgUnitKind.REGION, OrgUnitKind.SERVICE_AREA))
 
         Operation(self, lambda: accounts.add_org_unit(self.store, self.actor, *args),
                   changed=(Change.ORG_UNIT,), busy=(add,)).success(added).run()

@@ -280,7 +280,7 @@ class SessionPanel(QScrollArea):
         self.action_list.clear()
         for action in detail.actions:
             due = f" (due {action.due_on:%d %b %Y})" if action.due_on else ""
-            state = "done" if action.status == "done" else "open"
+            state = action.status.value
             self.action_list.addItem(f"{action.text}{due} — {state}")
         self.action_text.setEnabled(may.write_notes)
         self.add_button.setEnabled(may.write_notes)
