@@ -7,10 +7,11 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTableView
 
 from qa_audit.domain.permissions import Actor
 from qa_audit.services import frameworks
@@ -24,9 +25,6 @@ from qa_audit.services.listing import (
 from qa_audit.services.store import Store
 
 from .palette import BAD, STATUS_COLOURS
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QComboBox
 
 _Index = QModelIndex | QPersistentModelIndex
 _Loaded = TypeVar("_Loaded")
@@ -268,10 +266,9 @@ def format_date(day: dt.date | None) -> str:
     return day.strftime("%d %b %Y") if day else "—"
 
 
-def read_only_table(model: QAbstractTableModel, name: str, first_width: int = 0) -> Any:
+def read_only_table(model: QAbstractTableModel, name: str, first_width: int = 0
+                    ) -> QTableView:
     """A row-selecting, read-only table view over `model`, sized to its contents."""
-    from PySide6.QtWidgets import QAbstractItemView, QTableView
-
     table = QTableView()
     table.setModel(model)
     table.setAccessibleName(name)
@@ -290,8 +287,6 @@ def fitted_combo(name: str = "", chars: int = 24) -> QComboBox:
     """A combo box about `chars` characters wide however long its items (framework titles,
     names, case references): a long one no longer widens the window; the open list still
     shows every item whole."""
-    from PySide6.QtWidgets import QComboBox
-
     combo = QComboBox()
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(chars)
@@ -300,10 +295,8 @@ def fitted_combo(name: str = "", chars: int = 24) -> QComboBox:
     return combo
 
 
-def heading_row(title: str, *trailing: Any) -> Any:
+def heading_row(title: str, *trailing: Any) -> QHBoxLayout:
     """A page's heading on the left and its widgets (counts, buttons) on the right."""
-    from PySide6.QtWidgets import QHBoxLayout, QLabel
-
     row = QHBoxLayout()
     heading = QLabel(title)
     heading.setObjectName("heading")

@@ -346,6 +346,8 @@ class SessionPanel(QScrollArea):
             self.show_session(session_id)
 
     def export_record(self) -> None:
+        # Loaded on first export, not with the page: the PDF side (reportlab, pdfium)
+        # adds about 0.3 s that the main window would otherwise wait for when it opens.
         from qa_audit.services.documents import DocumentKind
 
         from ..export_dialogs import ExportPdfDialog, run_modal
