@@ -61,8 +61,9 @@ def test_filters_change_the_rows(qtbot, world) -> None:
     view.status.setCurrentIndex(view.status.findData(Status.SUBMITTED.value))
     assert view.model.rowCount() == 1 and "1 assessment" in view.count_label.text()
     view.status.setCurrentIndex(0)
-    view.search.setText("NO-SUCH-REF")
-    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+    with qtbot.waitSignal(view.model.modelReset, timeout=5000):  # after the typing pause
+        view.search.setText("NO-SUCH-REF")
+    assert view.model.rowCount() == 0
 
 
 def test_fca_sees_only_their_submitted_assessments(qtbot, world) -> None:

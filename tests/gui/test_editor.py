@@ -152,10 +152,9 @@ def test_autosave_after_a_pause(qtbot, world) -> None:
     aid = world.new_audit()
     editor = _editor(qtbot, world, world.supervisor, aid)
     editor._timer.setInterval(50)
-    states: list[str] = []
-    editor.saveStateChanged.connect(states.append)
-    qtbot.keyClick(editor.tree, Qt.Key.Key_1)
-    qtbot.waitUntil(lambda: any(s.startswith("Saved") for s in states))
+    with qtbot.waitSignal(editor.saveStateChanged, timeout=5000,
+                          check_params_cb=lambda said: said.startswith("Saved")):
+        qtbot.keyClick(editor.tree, Qt.Key.Key_1)  # nothing else saves it: the timer does
     assert assessments.get_assessment(world.store, world.supervisor, aid).ratings[
         "seen"].grade == "O"
 
