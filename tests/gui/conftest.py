@@ -31,7 +31,7 @@ def on_modal(qtbot) -> Iterator[Callable[[Callable[[QWidget], None]], None]]:
 
         def poll() -> None:
             widget = QApplication.activeModalWidget()
-            if widget is None:
+            if widget is None or not widget.isVisible():  # keys sent before it shows are lost
                 if time.monotonic() > deadline:
                     timer.stop()
                     armed.pop()
