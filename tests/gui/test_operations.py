@@ -4,6 +4,7 @@ service fails keeps its rows."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThread
@@ -17,6 +18,8 @@ from qa_audit.ui.models import AssessmentColumn, AssessmentTableModel, ListModel
 from qa_audit.ui.operations import Change, Operation, changes
 from qa_audit.ui.views.actions import ActionsView
 from qa_audit.ui.views.assessments import AssessmentListView
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _parent(qtbot) -> tuple[QWidget, QPushButton]:
@@ -200,3 +203,17 @@ def _no_message_box_left(qtbot):
     box = QApplication.activeModalWidget()
     if isinstance(box, QMessageBox):
         box.reject()
+
+
+def test_an_imported_framework_appears_in_the_list(qtbot, world) -> None:
+    from qa_audit.ui.views.frameworks import FrameworksView
+
+    view = FrameworksView(world.store, world.admin)
+    qtbot.addWidget(view)
+    before = view.model.rowCount()
+    source = (ROOT / "standards" / "practice-observation.yaml")
+    with qtbot.waitSignal(view.model.modelReset, timeout=10_000):
+        view.import_file(source)
+        assert not view.import_button.isEnabled()
+    assert view.model.rowCount() == before + 1
+    assert view.import_button.isEnabled()
