@@ -2,6 +2,11 @@
 
 Errors go to stderr with a non-zero exit. Passwords come from a prompt, --password-file
 or QA_AUDIT_PASSWORD, never from an argument.
+
+Imports of services, reports and the UI are inside the commands that use them, on purpose:
+`qa-audit` with no command paints the sign-in window before SQLAlchemy, SQLModel or
+reportlab is loaded (checked by tests/e2e/test_start_up.py; loading them first costs about a
+second), and `qa-audit validate` needs none of them.
 """
 
 from __future__ import annotations
