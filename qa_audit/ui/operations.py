@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from .errors import show_error
@@ -58,18 +58,42 @@ def changes() -> ChangeBus:
     return _bus
 
 
-def connect_changes(receiver: QObject, kinds: Iterable[Change],
+def connect_changes(receiver: QWidget, kinds: Iterable[Change],
                     refresh: Callable[[], object]) -> None:
-    """Call `refresh` whenever records of one of `kinds` changed, while `receiver` lives."""
+    """Call `refresh` whenever records of one of `kinds` changed, while `receiver` lives.
+
+    A view that is not showing (another page, the lists behind the open editor) is not
+    refreshed at every save: it is marked stale and refreshed when it is next shown.
+    """
     wanted = frozenset(kinds)
+    watcher = _RefreshWhenShown(receiver, refresh)
 
     def on_changed(changed: frozenset[Change]) -> None:
         if changed & wanted and shiboken6.isValid(receiver):
-            refresh()
+            watcher.changed()
 
     bus = changes()
     bus.changed.connect(on_changed)
     receiver.destroyed.connect(lambda _obj=None: _disconnect(bus, on_changed))
+
+
+class _RefreshWhenShown(QObject):
+    def __init__(self, view: QWidget, refresh: Callable[[], object]) -> None:
+        super().__init__(view)
+        self._view, self._refresh, self._stale = view, refresh, False
+        view.installEventFilter(self)
+
+    def changed(self) -> None:
+        if self._view.isVisible():
+            self._refresh()
+        else:
+            self._stale = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and self._stale:
+            self._stale = False
+            self._refresh()
+        return False
 
 
 def _disconnect(bus: ChangeBus, slot: Callable[[frozenset[Change]], None]) -> None:

@@ -109,11 +109,32 @@ def test_a_closed_page_gets_no_handler_but_the_change_is_announced(qtbot, world)
 def test_lists_refresh_themselves_when_assessments_change(qtbot, world) -> None:
     view = AssessmentListView(world.store, world.supervisor, "Team", AssessmentQuery())
     qtbot.addWidget(view)
+    view.show()
     assert view.model.rowCount() == 0
     world.new_audit()
     with qtbot.waitSignal(view.model.modelReset, timeout=2000):
         changes().announce({Change.ASSESSMENT})
     assert view.model.rowCount() == 1 and view.count_label.text() == "1 assessment"
+    resets: list[bool] = []
+    view.model.modelReset.connect(lambda: resets.append(True))
+    changes().announce({Change.SESSION})  # not a kind it shows
+    assert resets == []
+
+
+def test_a_hidden_list_refreshes_when_it_is_shown_again(qtbot, world) -> None:
+    view = AssessmentListView(world.store, world.supervisor, "Team", AssessmentQuery())
+    qtbot.addWidget(view)
+    resets: list[bool] = []
+    view.model.modelReset.connect(lambda: resets.append(True))
+    world.new_audit()
+    changes().announce({Change.ASSESSMENT})
+    changes().announce({Change.ASSESSMENT})  # hidden (behind the editor): not queried yet
+    assert resets == [] and view.model.rowCount() == 0
+    view.show()
+    assert resets == [True] and view.model.rowCount() == 1  # once, when shown
+    view.hide()
+    view.show()
+    assert resets == [True]  # nothing changed meanwhile: no query
 
 
 def test_marking_an_action_done_from_the_list_does_not_block(qtbot, world) -> None:
@@ -124,6 +145,7 @@ def test_marking_an_action_done_from_the_list_does_not_block(qtbot, world) -> No
     assessments.submit(world.store, world.supervisor, aid)
     view = ActionsView(world.store, world.fca, "My open actions", team=False)
     qtbot.addWidget(view)
+    view.show()
     assert view.model.rowCount() == 1
     view.table.selectRow(0)
     with qtbot.waitSignal(view.model.modelReset, timeout=5000):
@@ -210,6 +232,7 @@ def test_an_imported_framework_appears_in_the_list(qtbot, world) -> None:
 
     view = FrameworksView(world.store, world.admin)
     qtbot.addWidget(view)
+    view.show()
     before = view.model.rowCount()
     source = (ROOT / "standards" / "practice-observation.yaml")
     with qtbot.waitSignal(view.model.modelReset, timeout=10_000):
