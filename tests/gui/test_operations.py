@@ -240,3 +240,35 @@ def test_an_imported_framework_appears_in_the_list(qtbot, world) -> None:
         assert not view.import_button.isEnabled()
     assert view.model.rowCount() == before + 1
     assert view.import_button.isEnabled()
+
+
+def test_adding_an_account_runs_off_the_gui_thread_and_a_refusal_says_why(
+        qtbot, world, on_modal) -> None:
+    from qa_audit.services import accounts as acc
+    from qa_audit.ui.views.admin import AdminView
+
+    view = AdminView(world.store, world.admin)
+    qtbot.addWidget(view)
+    view.show()
+    add = next(b for b in view.findChildren(QPushButton) if b.text() == "&Add account")
+    view.username.setText("aisha khan")  # a name typed where the username goes
+    view.display.setText("عائشة 😀 " + "y" * 5000)
+    view.password.setText("river lantern parcel")
+    shown: list[str] = []
+    on_modal(lambda box: (shown.append(box.text()), box.accept()))
+    add.click()
+    assert not add.isEnabled()  # while the password is hashed
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert add.isEnabled() and "letters and digits" in shown[0]
+    assert view.password.text() == "river lantern parcel"  # kept to correct
+    rows = view.users.rowCount()
+    view.username.setText("aisha.k")
+    view.display.setText("عائشة خان 😀")
+    view.role.setCurrentIndex(view.role.findText("practitioner (FCA)"))
+    on_modal(lambda box: (shown.append(box.text()), box.accept()))
+    with qtbot.waitSignal(view.users.modelReset, timeout=10_000):
+        add.click()
+    assert view.users.rowCount() == rows + 1
+    added = {u.display_name: u for u in acc.list_users(world.store, world.admin)}
+    assert added["عائشة خان 😀"].role.value == "fca"
+    assert view.password.text() == ""

@@ -106,7 +106,7 @@ class AdminView(QWidget):
         return box
 
     def _add_user(self, add: QPushButton) -> None:
-        args = (self.username.text(), self.display.text(), self.role.currentData(),
+        args = (self.username.text(), self.display.text(), Role(self.role.currentData()),
                 self.password.text(), self.team.currentData())
 
         def added(_value: object) -> None:
