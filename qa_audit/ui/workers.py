@@ -97,6 +97,11 @@ def run_in_background(
     return worker
 
 
+def is_running(worker: Worker | None) -> bool:
+    """Whether `worker` has not finished yet (its result or error not yet delivered)."""
+    return worker is not None and worker in _running
+
+
 def when_done(worker: Worker | None, then: Callable[[], None]) -> None:
     """Call `then` once `worker` has finished (at once if there is none or it has)."""
     if worker is not None and worker in _running:

@@ -37,7 +37,7 @@ from qa_audit.services.store import Store
 
 from ..errors import show_error
 from ..operations import Change, Operation, changes
-from ..workers import Worker, wait_for
+from ..workers import Worker, is_running, wait_for
 from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
 from .standard_panel import StandardPanel
 from .state import EditorState, Pending, StandardState
@@ -341,6 +341,9 @@ class AssessmentEditor(QWidget):
             self._timer.start()
 
     def _autosave(self) -> None:
+        if is_running(self._worker):  # a change (submit, finalise) is being made: after it
+            self._timer.start()
+            return
         self.flush(show_errors=False)
 
     def flush(self, show_errors: bool = True) -> bool:
