@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import AssessmentKind, canonical_json
-from qa_audit.domain.records import ActionStatus
+from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.domain.workflow import Capabilities, Status
 from qa_audit.store.tables import (
     ActionItem,
@@ -69,7 +69,7 @@ class ActionInfo:
 class ResponseInfo:
     fca_id: uuid.UUID
     reflection: str
-    agreement: str
+    agreement: Agreement
     reasons: str
     signed_at: dt.datetime | None
     change_request: str = ""  # what the practitioner last asked to be changed
@@ -224,7 +224,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
         response=ResponseInfo(
             response.fca_id,
             response.reflection,
-            response.agreement,
+            Agreement(response.agreement),
             response.reasons,
             response.signed_at,
             response.change_request,
