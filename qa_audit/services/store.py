@@ -21,6 +21,7 @@ from sqlmodel import Session
 from qa_audit.errors import DiskFull, StoreError
 from qa_audit.store.engine import (
     SQLITE_NOTADB,
+    WRITES,
     WrongKey,
     check_key,
     database_url,
@@ -272,6 +273,7 @@ class Store:
             session.info["signers"] = self.signers
             session.info["database_path"] = self.path
             try:
+                session.connection(execution_options={WRITES: True})  # BEGIN IMMEDIATE
                 yield session
                 session.commit()
                 for hook in session.info.pop("after_commit", ()):

@@ -29,6 +29,7 @@ def test_disable_from_the_admin_page(qtbot, world, on_modal) -> None:
     on_modal(read_and_close)
     button = next(b for b in view.findChildren(QPushButton) if "Disable" in b.text())
     button.click()
+    qtbot.waitUntil(lambda: bool(said), timeout=10_000)  # the re-key runs off the GUI thread
     assert said and "new key" in said[0] and "Sol Supervisor" in said[0]
     keyring = Keyring.load(key_file_for(world.store.path))
     assert not keyring.has_account("sup2") and keyring.generation == 1
