@@ -127,7 +127,7 @@ def assessment_report(
         areas_for_development=d.areas_for_development, actions=actions,
         reflection=response.reflection if response else "",
         agreement=AGREEMENT.get(
-            response.agreement, "") if response and response.signed_at else "",
+            response.agreement or "", "") if response and response.signed_at else "",
         reasons=response.reasons if response else "",
         practitioner_signed=response.signed_at if response else None,
         supervisor_signed=d.finalised_at,

@@ -27,7 +27,7 @@ from qa_audit.resources import icon_path
 from qa_audit.services import launch
 
 from .errors import install_excepthook
-from .palette import STYLE_SHEET, apply_palette
+from .palette import apply_palette, style_sheet
 from .qt_fixes import guard_bools
 from .sign_in import SignInDialog
 
@@ -47,7 +47,7 @@ def application() -> QApplication:
     app.setOrganizationName("qa-audit")
     app.setWindowIcon(QIcon(str(icon_path())))
     apply_palette(app)
-    app.setStyleSheet(STYLE_SHEET)
+    app.setStyleSheet(style_sheet())
     return app
 
 

@@ -4,7 +4,10 @@ at least 3:1; status always shown as words too (colour is never the only signal)
 
 from __future__ import annotations
 
+from string import Template
+
 from qa_audit.domain.workflow import Status
+from qa_audit.resources import resource
 
 TEXT = "#1f2328"
 MUTED = "#57606a"  # 6.4:1 on white
@@ -28,31 +31,13 @@ STATUS_COLOURS = {
     Status.FINALISED: OK,
 }
 
-STYLE_SHEET = f"""
-QWidget {{ color: {TEXT}; }}
-QWidget:disabled {{ color: {DISABLED}; }}
-QListWidget#navigation {{ background: {SURFACE}; border: 2px solid {SURFACE}; font-size: 11pt; }}
-QListWidget#navigation:focus {{ border: 2px solid {ACCENT}; }}
-QListWidget#navigation::item {{ padding: 8px 12px; }}
-QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}
-QLabel#heading {{ font-size: 15pt; font-weight: 600; }}
-QLabel#subheading {{ color: {MUTED}; }}
-QLabel#readOnlyNote {{ background: {SURFACE}; color: {TEXT}; border-left: 4px solid {MUTED};
-    padding: 4px 8px; }}
-QLabel#standardTitle {{ font-size: 13pt; font-weight: 600; }}
-QLineEdit {{ border: 1px solid {BORDER}; }}
-QLineEdit:focus {{ border: 2px solid {ACCENT}; }}
-QPlainTextEdit, QTextEdit {{ border: 1px solid {BORDER}; margin: 1px; }}
-QPlainTextEdit:focus, QTextEdit:focus {{ border: 2px solid {ACCENT}; margin: 0px; }}
-QPlainTextEdit:read-only, QTextEdit:read-only, QLineEdit:read-only {{
-    background: {READ_ONLY}; color: {TEXT}; }}
-QAbstractSpinBox QLineEdit, QComboBox QLineEdit, QAbstractSpinBox QLineEdit:focus,
-QComboBox QLineEdit:focus {{ border: none; background: transparent; }}
-QPushButton[grade="true"] {{ padding: 6px 10px; }}
-QPushButton[grade="true"]:checked {{ background: {ACCENT}; color: white; font-weight: 600; }}
-QPushButton[grade="true"]:checked:disabled {{ background: {MUTED}; color: white; }}
-QFrame#lockScreen {{ background: {SURFACE}; }}
-"""
+
+
+def style_sheet() -> str:
+    """`resources/style.qss` with the palette's colours filled in."""
+    template = Template(resource("style.qss").read_text("utf-8"))
+    return template.substitute(text=TEXT, muted=MUTED, accent=ACCENT, surface=SURFACE,
+                               disabled=DISABLED, border=BORDER, read_only=READ_ONLY)
 
 
 def apply_palette(app: object) -> None:
@@ -100,8 +85,6 @@ def add_fonts() -> None:
     if _fonts_added:
         return
     from PySide6.QtGui import QFontDatabase
-
-    from qa_audit.resources import resource
 
     for name in ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"):
         QFontDatabase.addApplicationFont(str(resource("fonts", name)))

@@ -99,6 +99,7 @@ class SignInDialog(QDialog):
             self.message.setAccessibleName(str(exc))
             QAccessible.updateAccessibility(QAccessibleEvent(self.message,
                                                              QAccessible.Event.Alert))
+            self.adjustSize()  # a long message (a pause after wrong passwords) shows whole
             self.password.clear()
             self.password.setFocus()
             return

@@ -64,6 +64,7 @@ CHILD = textwrap.dedent(f"""
             dialog.sign.click()
         QTimer.singleShot(50, confirm)
         page.sign.click()
+        window.editor.wait_for_operation()  # signing runs off the GUI thread
         print("responded:", window.editor.state.detail.status.value, flush=True)
         window.show_page("supervision")
         window.sign_out()
@@ -85,6 +86,7 @@ CHILD = textwrap.dedent(f"""
                 box.StandardButton.Yes).click()
         QTimer.singleShot(50, yes)
         window.editor.request_finalise()
+        window.editor.wait_for_operation()
         print("finalised:", window.editor.state.detail.status.value, flush=True)
         quit_action = next(a for a in window.findChildren(
             __import__("PySide6.QtGui", fromlist=["QAction"]).QAction) if a.text() == "&Quit")

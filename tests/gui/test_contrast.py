@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.ui.app import application
-from qa_audit.ui.palette import STYLE_SHEET
+from qa_audit.ui.palette import style_sheet
 
 
 def ratio(a: QColor, b: QColor) -> float:
@@ -63,9 +63,13 @@ def test_palette_text_is_at_least_4_5_to_1(qtbot) -> None:
     assert {k: v for k, v in low.items() if v < 4.5} == {}
 
 
+def _without_comments(text: str) -> str:
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+
+
 def _rules() -> list[tuple[str, dict[str, str]]]:
     rules = []
-    for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", STYLE_SHEET):
+    for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", _without_comments(style_sheet())):
         props = dict(re.findall(r"([a-z-]+)\s*:\s*([^;]+);", body))
         rules.append((selector.strip(), props))
     return rules

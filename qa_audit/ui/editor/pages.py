@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.framework import ContextField, FieldType
-from qa_audit.services.assessments import Agreement, Narrative
+from qa_audit.domain.records import ActionStatus, Agreement
+from qa_audit.services.assessments import Narrative
 from qa_audit.services.views import ActionInfo
 
 from ..inputs import DateBox
@@ -325,7 +326,7 @@ class ActionsPage(QWidget):
     def _toggle_done(self) -> None:
         action = self._selected()
         if action is not None:
-            self.doneRequested.emit(action.id, action.status != "done")
+            self.doneRequested.emit(action.id, action.status is not ActionStatus.DONE)
 
 
 AGREEMENT_WORDS: dict[str, str] = {Agreement.AGREE: "They agree with the feedback.",
@@ -407,8 +408,7 @@ class ResponsePage(QWidget):
             w.blockSignals(True)
         self.reflection.setPlainText(response.reflection if response else "")
         self.reasons.setPlainText(response.reasons if response else "")
-        stored = response.agreement if response else ""
-        agreement = Agreement(stored) if stored in set(Agreement) else None
+        agreement = response.agreement if response else None
         self._check(agreement)
         for w in blockers:
             w.blockSignals(False)
@@ -421,11 +421,12 @@ class ResponsePage(QWidget):
             self.intro.setText("Read the feedback, then write your reflection. It is saved as "
                                "you type; sign when you are ready.")
         elif response and response.signed_at:
-            view = AGREEMENT_WORDS.get(stored, "")
+            view = AGREEMENT_WORDS.get(agreement or "", "")
             self.intro.setText(f"Signed by the practitioner on "
                                f"{response.signed_at:%d %b %Y at %H:%M} (UTC). {view}"
                                + (f" Their reasons: {response.reasons}"
-                                  if stored != Agreement.AGREE and response.reasons else ""))
+                                  if agreement is not Agreement.AGREE and response.reasons
+                                  else ""))
         else:
             self.intro.setText("The practitioner has not responded yet.")
 

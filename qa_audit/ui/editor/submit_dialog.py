@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qa_audit.domain.records import Agreement
 from qa_audit.domain.scoring import Missing
-from qa_audit.services.assessments import Agreement
 from qa_audit.services.views import AssessmentDetail
 
 AGREEMENT_CHOSEN = {Agreement.AGREE: "I agree", Agreement.PARTLY: "I partly agree",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -28,13 +29,16 @@ from PySide6.QtWidgets import (
 
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Actor
+from qa_audit.domain.records import Agreement
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import UserError
 from qa_audit.services import assessments, frameworks
-from qa_audit.services.assessments import Agreement, Narrative
+from qa_audit.services.assessments import Narrative
 from qa_audit.services.store import Store
 
 from ..errors import show_error
+from ..operations import Change, Operation, changes
+from ..workers import Worker, is_running, wait_for
 from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
 from .standard_panel import StandardPanel
 from .state import EditorState, Pending, StandardState
@@ -59,6 +63,7 @@ class AssessmentEditor(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(Settings.load().autosave_seconds * 1000))
         self._timer.timeout.connect(self._autosave)
+        self._worker: Worker | None = None
         self._build()
         self._bind_keys()
         self.show_standard(0)
@@ -363,6 +368,9 @@ class AssessmentEditor(QWidget):
             self._timer.start()
 
     def _autosave(self) -> None:
+        if is_running(self._worker):  # a change (submit, finalise) is being made: after it
+            self._timer.start()
+            return
         self.flush(show_errors=False)
 
     def flush(self, show_errors: bool = True) -> bool:
@@ -388,6 +396,7 @@ class AssessmentEditor(QWidget):
             return False
         self.saveStateChanged.emit(f"Saved {dt.datetime.now():%H:%M}")
         self.changed.emit(self.assessment_id)
+        changes().announce({Change.ASSESSMENT})
         return True
 
     def _save(self, pending: dict[Pending, Any]) -> None:
@@ -407,19 +416,39 @@ class AssessmentEditor(QWidget):
                                           Narrative(change.key), value)
 
     # -- workflow --------------------------------------------------------------------------
-    def _run(self, call: Any, success: str = "") -> bool:
+    def _workflow_buttons(self) -> list[QWidget]:
+        """Buttons that start a change; disabled while one runs so it cannot start twice."""
+        return [self.back, self.submit, self.finalise_button, self.actions_page.add,
+                self.actions_page.remove, self.actions_page.done, self.response_page.sign,
+                self.response_page.send_back, self.addenda_page.add]
+
+    def _run(self, call: Callable[[], object], success: str = "",
+             then: Callable[[], None] | None = None) -> None:
+        """Save what is typed, then make the change off the GUI thread; on success reload
+        the assessment, say `success` and call `then`. A refusal shows its clear message
+        and keeps everything typed."""
         if not self.flush():
-            return False
-        try:
-            call()
-        except UserError as exc:
-            show_error(self, exc)
-            return False
-        self._reload()
-        self.changed.emit(self.assessment_id)
-        if success:
-            self.saveStateChanged.emit(success)
-        return True
+            return
+        self.saveStateChanged.emit("Working…")
+
+        def done(_value: object) -> None:
+            self._reload()
+            self.changed.emit(self.assessment_id)
+            self.saveStateChanged.emit(success or f"Saved {dt.datetime.now():%H:%M}")
+            if then is not None:
+                then()
+
+        def failed(exc: BaseException, tb: str) -> None:
+            self.saveStateChanged.emit("Not changed")
+            show_error(self, exc, tb)
+
+        operation = Operation(self, call, changed=(Change.ASSESSMENT, Change.ACTION),
+                              busy=self._workflow_buttons())
+        self._worker = operation.success(done).failure(failed).run()
+
+    def wait_for_operation(self) -> None:
+        """Return once the change being made (if any) has finished and been shown."""
+        wait_for(self._worker)
 
     def request_submit(self) -> None:
         if not self.state.can_edit:
@@ -467,10 +496,10 @@ class AssessmentEditor(QWidget):
         if confirm.exec() != SignResponseDialog.DialogCode.Accepted:
             return
         self._response_dirty = False
-        if self._run(lambda: assessments.respond(self.store, self.actor, self.assessment_id,
-                                                 reflection, agreement, reasons),
-                     "Response signed and sent"):
-            self.focus_start()  # the sign button is now disabled: keep focus in the editor
+        # Once signed the sign button is disabled: focus stays in the editor.
+        self._run(lambda: assessments.respond(self.store, self.actor, self.assessment_id,
+                                              reflection, agreement, reasons),
+                  "Response signed and sent", then=self.focus_start)
 
     def focus_start(self) -> None:
         """Focus where this person starts: her reflection while she can respond, the tabs
@@ -491,10 +520,9 @@ class AssessmentEditor(QWidget):
                 self.store, self.actor, self.assessment_id, reason), "Returned for changes")
 
     def _add_action(self, text: str, standard_id: str | None, due: dt.date | None) -> None:
-        if self._run(lambda: assessments.add_action(self.store, self.actor, self.assessment_id,
-                                                    text, due_on=due,
-                                                    standard_id=standard_id)):
-            self.actions_page.text.clear()  # kept, to correct, when it was refused
+        self._run(lambda: assessments.add_action(self.store, self.actor, self.assessment_id,
+                                                 text, due_on=due, standard_id=standard_id),
+                  then=self.actions_page.text.clear)  # kept, to correct, when refused
 
     def _remove_action(self, action_id: uuid.UUID) -> None:
         self._run(lambda: assessments.remove_action(self.store, self.actor, self.assessment_id,
@@ -504,10 +532,9 @@ class AssessmentEditor(QWidget):
         self._run(lambda: assessments.set_action_status(self.store, self.actor, action_id, done))
 
     def _add_addendum(self, text: str) -> None:
-        if self._run(lambda: assessments.add_addendum(self.store, self.actor,
-                                                      self.assessment_id, text),
-                     "Addendum added"):
-            self.addenda_page.text.clear()
+        self._run(lambda: assessments.add_addendum(self.store, self.actor, self.assessment_id,
+                                                   text),
+                  "Addendum added", then=self.addenda_page.text.clear)
 
     def _unadded_text_kept(self) -> bool:
         """An action or addendum typed but not added: ask whether to add it, drop it or
@@ -526,6 +553,7 @@ class AssessmentEditor(QWidget):
                 return False
             if answer == QMessageBox.StandardButton.Yes:
                 page.add.click()  # the text is cleared once added
+                self.wait_for_operation()
                 if typed():  # refused: the message said why
                     return False
             else:
@@ -534,7 +562,8 @@ class AssessmentEditor(QWidget):
 
     def leave(self) -> bool:
         """Save everything before the editor closes, asking about an action or addendum
-        typed but not added; False to stay."""
+        typed but not added; False to stay. A change being made is finished first."""
+        self.wait_for_operation()
         return self.flush() and self._unadded_text_kept()
 
     def _close(self) -> None:
