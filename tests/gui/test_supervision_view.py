@@ -185,7 +185,9 @@ def test_co_signing_completes_in_the_natural_order(qtbot, world) -> None:
     assert _state_cell(view) == "Waiting for you to sign"
     qtbot.keyClicks(view.panel.stages["what_happened"], "We read the audit together")
     qtbot.mouseClick(view.panel.sign_button, Qt.MouseButton.LeftButton)
-    assert not view.panel.sign_button.isEnabled()  # his signature stands
+    qtbot.waitUntil(lambda: sv.get_session(world.store, world.supervisor, sid)
+                    .supervisor_signed_at is not None)
+    view.refresh()
     assert "(practitioner) to sign" in _state_cell(view)
     fca_view = _view(qtbot, world, world.fca)
     assert _state_cell(fca_view) == "Waiting for you to sign"
@@ -195,6 +197,10 @@ def test_co_signing_completes_in_the_natural_order(qtbot, world) -> None:
     assert fca_view.panel.flush()  # her edit leaves his signature where it was
     assert sv.get_session(world.store, world.fca, sid).supervisor_signed_at is not None
     qtbot.mouseClick(fca_view.panel.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sv.get_session(world.store, world.fca, sid).signed)
+    fca_view.refresh()
+    fca_view.panel.show_session(sid)
+    assert _state_cell(fca_view) == "Signed by both"
     detail = sv.get_session(world.store, world.fca, sid)
     assert detail.signed and detail.fca_reflection == "I will see children alone earlier"
     assert _state_cell(fca_view) == "Signed by both"
@@ -239,6 +245,8 @@ def test_an_action_agreed_in_supervision_has_a_due_date(qtbot, world) -> None:
     view.panel.action_due.setDate(QDate(2031, 3, 14))
     qtbot.keyClicks(view.panel.action_text, "Shadow a final analysis")
     qtbot.keyClick(view.panel.action_text, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(sv.get_session(world.store, world.supervisor, sid).actions))
+    qtbot.waitUntil(lambda: view.panel.action_list.count() == 1)
     (action,) = sv.get_session(world.store, world.supervisor, sid).actions
     assert action.text == "Shadow a final analysis" and action.due_on == dt.date(2031, 3, 14)
     assert "due 14 Mar 2031" in view.panel.action_list.item(0).text()
