@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
             self._add_page("feedback", "Feedback for me", lambda: AssessmentListView(
                 store, a, "Feedback for me", AssessmentQuery(statuses=SUBMITTED_ON)))
             self._add_page("my-actions", "My actions", actions("My open actions", False))
-        wide = {Scope.TEAM: "Team", Scope.REGION: "Region"}
+        wide = {Scope.TEAM: "Team", Scope.REGION: "Region", Scope.SERVICE: "All regions"}
         if (title := wide.get(scope_of(a.role, Action.VIEW_ASSESSMENT) or Scope.ALL)):
             self._add_page("team", title, lambda: AssessmentListView(
                 store, a, f"{title} assessments", AssessmentQuery()))

@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.permissions import Action, Actor, Scope, scope_of
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import UserError
 from qa_audit.services import accounts, themes
@@ -363,7 +363,10 @@ class ThemesView(QWidget):
     def _visible_units(self, units: Sequence[accounts.OrgUnitInfo]
                        ) -> list[accounts.OrgUnitInfo]:
         a = self.actor
-        if a.role is Role.SUPERVISOR:
+        scope = scope_of(a.role, Action.VIEW_THEMES)
+        if scope is Scope.SERVICE:  # a head of service: every region
+            return list(units)
+        if scope is Scope.TEAM:
             return [u for u in units if u.id == a.team_id]
         return [u for u in units if u.region_id == a.region_id]
 
