@@ -22,38 +22,46 @@ def _shade(share: float) -> Any:
     return colors.Color(*(c / 255 for c in rgb))
 
 
-def heatmap_table(figures: ThemesFigures, width: float) -> Any:
-    """Teams (rows) x standards (columns), each cell the share at the second-best grade or
-    better with its count; a cell under the threshold reads 'too few (n)' and is unshaded."""
+TEAMS_PER_TABLE = 5
+
+
+def heatmap_tables(figures: ThemesFigures, width: float) -> list[Any]:
+    """Standards (rows) x teams (columns, five to a table so names stay readable), each cell
+    the share at the second-best grade or better with its count; a cell under the
+    threshold reads 'too few (n)' and is not shaded."""
     from reportlab.lib import colors
+    from reportlab.platypus import Spacer, TableStyle
 
-    n = max(1, len(figures.standards))
-    first = min(width * 0.22, 110.0)
-    column = (width - first) / n
-    rows: list[list[Any]] = [[para("Team", "label"),
-                              *(para(text(s), "small") for s in figures.standards)]]
-    style: list[tuple[Any, ...]] = []
-    for r, (team, cells) in enumerate(zip(figures.teams, figures.cells, strict=True), start=1):
-        row: list[Any] = [para(text(team), "small")]
-        for c, cell in enumerate(cells, start=1):
-            if cell is None or not cell.graded:
-                row.append(para("none graded", "small"))
-            elif cell.too_few:
-                row.append(para(f"too few ({cell.graded})", "small"))
-                style.append(("BACKGROUND", (c, r), (c, r), colors.HexColor("#f6f8fa")))
-            else:
-                share = cell.good / cell.graded
-                ink = "#ffffff" if share > 0.55 else "#000000"
-                row.append(para(f'<font color="{ink}">{round(100 * share)}%<br/>'
-                                f'{cell.good} of {cell.graded}</font>', "small"))
-                style.append(("BACKGROUND", (c, r), (c, r), _shade(share)))
-        rows.append(row)
-    grid = table(rows, [first, *([column] * n)], header=True)
-    if style:
-        from reportlab.platypus import TableStyle
-
-        grid.setStyle(TableStyle(style))
-    return grid
+    out: list[Any] = []
+    first = width * 0.34
+    for start in range(0, len(figures.teams), TEAMS_PER_TABLE):
+        teams = figures.teams[start:start + TEAMS_PER_TABLE]
+        column = (width - first) / TEAMS_PER_TABLE
+        rows: list[list[Any]] = [[para("Standard", "label"),
+                                  *(para(f"<b>{text(t)}</b>", "small") for t in teams)]]
+        style: list[tuple[Any, ...]] = []
+        for r, standard in enumerate(figures.standards, start=1):
+            row: list[Any] = [para(text(standard), "small")]
+            for c, team_cells in enumerate(figures.cells[start:start + TEAMS_PER_TABLE],
+                                           start=1):
+                cell = team_cells[r - 1]
+                if cell is None or not cell.graded:
+                    row.append(para("none graded", "small"))
+                elif cell.too_few:
+                    row.append(para(f"too few ({cell.graded})", "small"))
+                    style.append(("BACKGROUND", (c, r), (c, r), colors.HexColor("#f6f8fa")))
+                else:
+                    share = cell.good / cell.graded
+                    ink = "#ffffff" if share > 0.55 else "#000000"
+                    row.append(para(f'<font color="{ink}">{round(100 * share)}% '
+                                    f'({cell.good} of {cell.graded})</font>', "small"))
+                    style.append(("BACKGROUND", (c, r), (c, r), _shade(share)))
+            rows.append(row)
+        grid = table(rows, [first, *([column] * len(teams))], header=True)
+        if style:
+            grid.setStyle(TableStyle(style))
+        out += [grid, Spacer(1, 6)]
+    return out
 
 
 def delay_table(figures: ThemesFigures, width: float) -> Any:
@@ -82,11 +90,11 @@ def themes_story(figures: ThemesFigures, scale: tuple[GradeBand, ...], width: fl
         CondPageBreak(220), para("Themes", "h2"),
         para(f"As drawn in the Themes view — {filters}.", "small"), Spacer(1, 4),
         para(f"Teams × standards: share graded {text(figures.good_code)} or better", "h3"),
-        para(f"Of the assessments graded on each standard; a cell with fewer than "
+        para(f"Of the assessments graded on each standard, by team; a cell with fewer than "
              f"{figures.too_few} reads 'too few' and is not shaded.", "small"),
     ]
-    out.append(heatmap_table(figures, width) if figures.teams
-               else para("<i>No assessments graded</i>"))
+    out += (heatmap_tables(figures, width) if figures.teams
+            else [para("<i>No assessments graded</i>")])
     if figures.quarters:
         out.append(KeepTogether([para("Grades by quarter (all standards)", "h3"),
                                  distribution_bars(figures.quarters, scale, width),

@@ -253,8 +253,6 @@ class MainWindow(QMainWindow):
             page.newRequested.connect(self.new_assessment)
         if hasattr(page, "openRequested") and not isinstance(page, AssessmentListView):
             page.openRequested.connect(self.open_assessment)  # themes, moderation
-        if hasattr(page, "teamSummaryRequested"):
-            page.teamSummaryRequested.connect(self._team_summary)
 
     def _build_pages(self) -> None:
         from .views.assessments import AssessmentListView
@@ -508,11 +506,6 @@ class MainWindow(QMainWindow):
 
         if draw_cases(self.store, self.actor, self):
             self._refresh_lists()
-
-    def _team_summary(self) -> None:
-        from qa_audit.services.documents import DocumentKind
-
-        self.export_summary(DocumentKind.TEAM)
 
     def export_batch(self) -> None:
         from .export_dialogs import BatchExportDialog, run_modal

@@ -178,3 +178,21 @@ def test_every_bar_is_reached_from_the_keyboard(qtbot, qtmodeltester, world) -> 
     refs = sorted(behind.data(behind.index(r, 1)) for r in range(behind.rowCount()))
     assert refs == ["PL-2025-00011", "PR-2025-00013"]  # A2 and A5, as the click test finds
     assert view.bars_table.focusPolicy() != Qt.FocusPolicy.NoFocus
+
+
+def test_the_view_exports_as_the_team_summary_with_its_filters(qtbot, world, tmp_path) -> None:
+    import re
+
+    from pypdf import PdfReader
+
+    build(world)
+    view = _view(qtbot, world)
+    with qtbot.waitSignal(view.ready, timeout=20_000):
+        view.team.setCurrentIndex(view.team.findText("Newcastle 1"))
+    saved = []
+    view.export_summary_to(tmp_path / "summary.pdf", saved.append)
+    qtbot.waitUntil(lambda: bool(saved), timeout=20_000)
+    flat = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(saved[0]).pages))
+    assert "Team:Newcastle1" in flat and "Newcastle2" not in flat
+    assert "toofew(3)" in flat and "Delaybyteam" in flat
+    assert not any(name.replace(" ", "") in flat for name in NAMES)

@@ -240,7 +240,6 @@ class ThemesView(QWidget):
     """The quality lead's (and supervisor's) themes dashboard."""
 
     openRequested = Signal(object)  # uuid.UUID of an assessment
-    teamSummaryRequested = Signal()
     ready = Signal()  # every chart drawn for the current filters
 
     def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
@@ -258,8 +257,9 @@ class ThemesView(QWidget):
         export.setToolTip("The counts by team and standard as a workbook (.xlsx) or CSV")
         export.clicked.connect(self._export_table)
         summary = QPushButton("Team summary &PDF…")
-        summary.setToolTip("The team summary PDF: the same figures for one team (Ctrl+Shift+T)")
-        summary.clicked.connect(self.teamSummaryRequested.emit)
+        summary.setToolTip("The team practice summary PDF of what this view shows: its "
+                           "filters, the heatmap and delay by team")
+        summary.clicked.connect(self._export_summary)
         layout.addLayout(heading_row("Themes", self.status, export, summary))
         layout.addLayout(self._filters())
         note = QLabel("Teams and standards only: no practitioner is named or ranked here. "
@@ -761,6 +761,34 @@ class ThemesView(QWidget):
             "Workbook (*.xlsx);;Comma-separated values (*.csv)")
         if name:
             self.export_table_to(Path(name))
+
+    def _export_summary(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the team practice summary", "team-summary.pdf", "PDF (*.pdf)")
+        if name:
+            self.export_summary_to(Path(name))
+
+    def export_summary_to(self, out: Path, then: Callable[[Path], None] | None = None) -> None:
+        """The team practice summary of this view's filters and figures, written off the GUI
+        thread (in the protective marking of the settings)."""
+        from qa_audit.config import Settings
+        from qa_audit.services import themes_summary
+
+        f = self.current_filter()
+        if f is None:
+            return
+        store, actor = self.store, self.actor
+        marking = Settings.load().protective_marking
+
+        def job(_p: Progress) -> Path:
+            return themes_summary.export_summary(store, actor, f, out, marking=marking)
+
+        def done(path: Path) -> None:
+            self.status.setText(f"Saved {path.name}")
+            if then is not None:
+                then(path)
+
+        run_in_background(job, done, lambda exc, tb: show_error(self, exc, tb))
 
     def export_table_to(self, out: Path, then: Callable[[Path], None] | None = None) -> None:
         f = self.current_filter()
