@@ -211,7 +211,6 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
         user.password_hash = hash_password(new)
-        user.row_version += 1
         _grant_key(store, user.username, new)
         audit_log.record(session, actor, "change_password", "user", user.id)
 
@@ -231,7 +230,6 @@ def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:
             raise InvalidInput(f"The account '{username}' is disabled, so it could not sign "
                                "in with a new password; enable it first, then set one.")
         user.password_hash = hash_password(new)
-        user.row_version += 1
         _grant_key(store, user.username, new)
         if store.keyring is not None:
             store.keyring.clear_failures(user.username)
@@ -319,7 +317,6 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
         if user is None:
             raise NotFound(f"No user '{username}'.")
         user.active = active
-        user.row_version += 1
         keyring = store.refresh_keyring()
         if not active and keyring is not None:
             # A disabled account can no longer unwrap the key; re-enabling needs a reset.

@@ -8,6 +8,7 @@ given. A new file is created encrypted and unlocked, with a recovery key to show
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,8 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from qa_audit.errors import StoreError
-from qa_audit.store.engine import database_url, open_engine
+from qa_audit.store.engine import database_url, open_engine, writing_engine
+from qa_audit.store.errors import Backend, is_busy, translated
 from qa_audit.store.files import is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
     Keyring,
@@ -30,6 +32,8 @@ from qa_audit.store.keyring import (
 from qa_audit.store.tables import Setting
 
 DATABASE_ID = "database_id"
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -48,6 +52,7 @@ class Store:
         self.keyring = keyring
         self._key = key
         self._recovery_key: str | None = None
+        self._writer: tuple[Engine, Engine] | None = None  # (engine, its writing engine)
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
@@ -186,29 +191,54 @@ class Store:
         return keyring
 
     # -- units of work ----------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        return Backend.of(self.engine.dialect.name)
+
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """A session whose work is committed together on success, rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        """A session whose work is committed together on success, rolled back on error.
+
+        On SQLite it starts by taking the write lock (BEGIN IMMEDIATE), waiting up to the
+        busy timeout for another program to let go, and tries once more if it did not.
+        Known database errors (busy, read-only, full disk, I/O error, damaged file) come
+        out as `StoreError` subclasses, a write over a record changed meanwhile as
+        `StaleRecord`; anything else is a bug and comes out as it is."""
+        backend = self.backend
+        with translated(backend), Session(self._writing_engine(),
+                                          expire_on_commit=False) as session:
+            self._begin(session, backend)
             try:
                 yield session
                 session.commit()
-            except OperationalError as exc:
-                session.rollback()
-                if "full" in str(exc.orig).lower():
-                    raise StoreError(
-                        "The disk is full, so this change was not saved (what was saved "
-                        "before is safe, and your text stays on screen). Free some space "
-                        "and save again.") from exc
-                raise
             except BaseException:
                 session.rollback()
                 raise
 
+    def _writing_engine(self) -> Engine:
+        engine = self.engine
+        if self._writer is None or self._writer[0] is not engine:
+            self._writer = (engine, writing_engine(engine))
+        return self._writer[1]
+
+    @staticmethod
+    def _begin(session: Session, backend: Backend) -> None:
+        """Start the transaction now, so that a busy database is retried once before any
+        work is done (the work itself cannot be run again from here)."""
+        try:
+            session.connection()
+        except OperationalError as exc:
+            if not is_busy(exc, backend):
+                raise
+            session.close()
+            log.info("database busy; trying once more")
+            session.connection()
+
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads only."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with translated(self.backend), Session(self.engine,
+                                               expire_on_commit=False) as session:
             yield session
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from qa_audit.domain.permissions import Action, Actor, Role, Target, check
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly
 from qa_audit.reports.model import PromptEntry
+from qa_audit.store.errors import check_version
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -63,6 +64,7 @@ class SessionDetail:
     actions: tuple[ActionInfo, ...]
     supervisor_signed_at: dt.datetime | None
     fca_signed_at: dt.datetime | None
+    row_version: int = 0  # what a save or signature of this copy passes as `seen`
 
     @property
     def signed(self) -> bool:
@@ -73,11 +75,15 @@ def _target(row: SupervisionSession) -> Target:
     return Target(team_id=row.team_id, author_id=row.supervisor_id, subject_id=row.fca_id)
 
 
-def _load(session: Session, actor: Actor, session_id: uuid.UUID) -> SupervisionSession:
+def _load(session: Session, actor: Actor, session_id: uuid.UUID,
+          seen: int | None = None) -> SupervisionSession:
+    """The record, if the actor may work on it; with `seen` (the row_version the actor's
+    copy was drawn from), refused as stale if someone changed it since."""
     row = session.get(SupervisionSession, session_id)
     if row is None:
         raise NotFound("That supervision session does not exist.")
     check(actor, Action.SIGN_SUPERVISION, _target(row))
+    check_version(row.row_version, seen, "this supervision record")
     return row
 
 
@@ -123,48 +129,59 @@ def _changed(session: Session, actor: Actor, row: SupervisionSession, what: str)
         row.supervisor_signed_at = None
         row.fca_signed_at = None
         audit_log.record(session, actor, "withdraw_signatures", "supervision_session", row.id)
-    row.row_version += 1
+    row.updated_at = utcnow()
     audit_log.record(session, actor, what, "supervision_session", row.id)
 
 
-def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[str, str]
-               ) -> None:
+def _saved(session: Session, row: SupervisionSession) -> int:
+    """The record's row_version once this unit of work's changes are written."""
+    session.flush()
+    return row.row_version
+
+
+def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[str, str],
+               *, seen: int | None = None) -> int:
     """The supervisor's notes under the four stages of the reflective cycle. A change
-    withdraws both signatures; saving the notes as they are changes nothing."""
+    withdraws both signatures; saving the notes as they are changes nothing. Returns the
+    record's row_version (`seen`: see `_load`)."""
     unknown = set(notes) - set(STAGES)
     if unknown:
         raise InvalidInput(f"Unknown stage: {sorted(unknown)[0]}")
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id)
+        row = _load(session, actor, session_id, seen)
         if actor.user_id != row.supervisor_id:
             raise ReadOnly("Only the supervisor writes the session notes.")
         _editable(row)
         if all(getattr(row, stage) == text for stage, text in notes.items()):
-            return
+            return row.row_version
         for stage, text in notes.items():
             setattr(row, stage, text)
         _changed(session, actor, row, "edit")
+        return _saved(session, row)
 
 
-def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text: str) -> None:
-    """The practitioner's reflection. A change withdraws both signatures."""
+def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
+                        *, seen: int | None = None) -> int:
+    """The practitioner's reflection. A change withdraws both signatures. Returns the
+    record's row_version (`seen`: see `_load`)."""
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id)
+        row = _load(session, actor, session_id, seen)
         if actor.user_id != row.fca_id:
             raise ReadOnly("Only the practitioner writes their reflection.")
         _editable(row)
         if row.fca_reflection == text:
-            return
+            return row.row_version
         row.fca_reflection = text
         _changed(session, actor, row, "edit")
+        return _saved(session, row)
 
 
 def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
-                    assessment_ids: list[uuid.UUID]) -> None:
+                    assessment_ids: list[uuid.UUID], *, seen: int | None = None) -> int:
     """The assessments discussed (only ones about this FCA). A change withdraws both
-    signatures."""
+    signatures. Returns the record's row_version (`seen`: see `_load`)."""
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id)
+        row = _load(session, actor, session_id, seen)
         if actor.user_id != row.supervisor_id:
             raise ReadOnly("Only the supervisor chooses the assessments discussed.")
         _editable(row)
@@ -176,23 +193,24 @@ def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
         links = list(session.exec(select(SessionAssessment).where(
             SessionAssessment.session_id == row.id)))
         if {link.assessment_id for link in links} == set(assessment_ids):
-            return
+            return row.row_version
         for link in links:
             session.delete(link)
         session.flush()
         for aid in dict.fromkeys(assessment_ids):
             session.add(SessionAssessment(session_id=row.id, assessment_id=aid))
         _changed(session, actor, row, "edit")
+        return _saved(session, row)
 
 
 def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
-               due_on: dt.date | None = None) -> uuid.UUID:
+               due_on: dt.date | None = None, *, seen: int | None = None) -> uuid.UUID:
     """An action agreed for the practitioner. It changes the record: both signatures are
-    withdrawn."""
+    withdrawn (`seen`: see `_load`)."""
     if not text.strip():
         raise InvalidInput("Say what the action is.")
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id)
+        row = _load(session, actor, session_id, seen)
         _editable(row)
         item = ActionItem(session_id=row.id, text=text.strip(), owner_id=row.fca_id,
                           due_on=due_on, agreed=True)
@@ -201,11 +219,14 @@ def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
         return item.id
 
 
-def sign(store: Store, actor: Actor, session_id: uuid.UUID) -> None:
+def sign(store: Store, actor: Actor, session_id: uuid.UUID, *, seen: int | None = None
+         ) -> int:
     """The supervisor or the FCA signs the record as agreed. Once both have signed, the
-    record is closed: no more changes and no signing again."""
+    record is closed: no more changes and no signing again. With `seen`, a record changed
+    since the signer's copy was drawn is not signed (`StaleRecord`): a signature covers
+    what its signer saw. Returns the record's row_version."""
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id)
+        row = _load(session, actor, session_id, seen)
         _editable(row)
         if actor.user_id == row.supervisor_id:
             if not any(getattr(row, s).strip() for s in STAGES):
@@ -216,6 +237,7 @@ def sign(store: Store, actor: Actor, session_id: uuid.UUID) -> None:
         else:
             raise ReadOnly("Only the supervisor and the practitioner sign the record.")
         audit_log.record(session, actor, "sign", "supervision_session", row.id)
+        return _saved(session, row)
 
 
 def list_sessions(store: Store, actor: Actor) -> list[SessionSummary]:
@@ -248,7 +270,7 @@ def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDet
     return SessionDetail(
         row.id, row.held_on, row.supervisor_id, names.get(row.supervisor_id, ""), row.fca_id,
         names.get(row.fca_id, ""), {s: getattr(row, s) for s in STAGES}, row.fca_reflection,
-        rows, prompts, actions, row.supervisor_signed_at, row.fca_signed_at)
+        rows, prompts, actions, row.supervisor_signed_at, row.fca_signed_at, row.row_version)
 
 
 def _prompts(store: Store, session: Session, ids: list[uuid.UUID]

@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from qa_audit.errors import StoreError
 
+from .errors import Backend, user_error
 from .files import sqlite_file
 from .keyring import sqlcipher_passphrase
 
@@ -21,10 +22,21 @@ if TYPE_CHECKING:
 # The newest migration in migrations/versions. Opening an up-to-date database compares with
 # this instead of importing alembic (a tenth of a second at every start); a test keeps it
 # equal to alembic's own head.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+# How long a SQLite connection waits for another one's lock before giving up with BUSY.
+# A unit of work that gives up tries once more (`Store.unit_of_work`), so a person waits at
+# most twice this before being told another program is using the database.
+BUSY_TIMEOUT_MS = 3000
+
+# The execution option that marks a unit of work's engine: its transactions start with
+# BEGIN IMMEDIATE, taking the write lock (or waiting for it) before anything is read, so a
+# write never finds its snapshot outdated halfway through, and a busy database can be
+# retried before the work starts.
+WRITE_OPTION = "qa_audit_write"
 
 
 def database_url(target: str | Path) -> str:
@@ -60,7 +72,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         # A 64 MiB page cache: list pages and theme aggregates are served from memory
@@ -70,7 +82,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        writing = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def writing_engine(engine: Engine) -> Engine:
+    """The same engine (and pool) for units of work: see `WRITE_OPTION`."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -104,6 +122,9 @@ def migrate(engine: Engine) -> None:
     try:
         current = current_revision(engine)
     except (DatabaseError, OperationalError) as exc:
+        known = user_error(exc, Backend.of(engine.dialect.name))
+        if known is not None:
+            raise known from exc
         raise StoreError(
             f"The database cannot be read: {_reason(exc)}. It may be damaged or not a "
             "qa_audit database; restore it from a backup."

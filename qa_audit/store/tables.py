@@ -1,17 +1,23 @@
 """The tables of DESIGN.md section 4.
 
 UUID primary keys (records travel between machines), UTC timestamps and a
-`row_version` on every mutable record for optimistic locking. JSON values (context
-answers, ticked indicators, snapshots) are stored as canonical JSON text so that
-SQLite and PostgreSQL behave the same.
+`row_version` on every mutable record for optimistic locking. The version belongs to
+the mapper (SQLAlchemy's `version_id_col`): every UPDATE of such a row says
+`WHERE row_version = <the version loaded>` and sets the next one, so a write over a row
+someone else changed meanwhile matches nothing and is refused (`StaleDataError`, shown
+as `StaleRecord`). No code sets `row_version` itself. JSON values (context answers,
+ticked indicators, snapshots) are stored as canonical JSON text so that SQLite and
+PostgreSQL behave the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from .types import UTCDateTime, new_id, utcnow
@@ -21,7 +27,15 @@ def _ts(nullable: bool = False) -> Column[dt.datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 
-class OrgUnit(SQLModel, table=True):
+class Versioned:
+    """A record people edit: its `row_version` column is the mapper's version counter."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.row_version}  # type: ignore[attr-defined]
+
+
+class OrgUnit(Versioned, SQLModel, table=True):
     __tablename__ = "org_unit"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str
@@ -31,7 +45,7 @@ class OrgUnit(SQLModel, table=True):
     row_version: int = 1
 
 
-class User(SQLModel, table=True):
+class User(Versioned, SQLModel, table=True):
     __tablename__ = "user_account"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     username: str = Field(unique=True, index=True)
@@ -57,7 +71,7 @@ class FrameworkVersion(SQLModel, table=True):
     imported_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class Case(SQLModel, table=True):
+class Case(Versioned, SQLModel, table=True):
     __tablename__ = "case_file"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     reference: str = Field(unique=True, index=True)  # pseudonymised, never a child's name
@@ -76,7 +90,7 @@ class Case(SQLModel, table=True):
 SORTED_BY = ("subject_id", "author_id", "kind", "overall_grade", "updated_at")
 
 
-class Assessment(SQLModel, table=True):
+class Assessment(Versioned, SQLModel, table=True):
     __tablename__ = "assessment"
     __table_args__ = (
         # Lists are read newest first within a scope: these let SQLite walk the index in
@@ -120,7 +134,7 @@ class Assessment(SQLModel, table=True):
     row_version: int = 1
 
 
-class Rating(SQLModel, table=True):
+class Rating(Versioned, SQLModel, table=True):
     __tablename__ = "rating"
     __table_args__ = (
         # An index, not a table constraint, so bulk loads can drop and rebuild it.
@@ -141,7 +155,7 @@ class Rating(SQLModel, table=True):
     row_version: int = 1
 
 
-class ActionItem(SQLModel, table=True):
+class ActionItem(Versioned, SQLModel, table=True):
     __tablename__ = "action_item"
     __table_args__ = (Index("ix_action_owner_status_due", "owner_id", "status", "due_on"),)
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -162,7 +176,7 @@ class ActionItem(SQLModel, table=True):
     row_version: int = 1
 
 
-class Response(SQLModel, table=True):
+class Response(Versioned, SQLModel, table=True):
     __tablename__ = "response"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     assessment_id: uuid.UUID = Field(foreign_key="assessment.id", unique=True, ondelete="CASCADE")
@@ -179,7 +193,7 @@ class Response(SQLModel, table=True):
     row_version: int = 1
 
 
-class Moderation(SQLModel, table=True):
+class Moderation(Versioned, SQLModel, table=True):
     __tablename__ = "moderation"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     assessment_id: uuid.UUID = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
@@ -192,7 +206,7 @@ class Moderation(SQLModel, table=True):
     row_version: int = 1
 
 
-class SupervisionSession(SQLModel, table=True):
+class SupervisionSession(Versioned, SQLModel, table=True):
     __tablename__ = "supervision_session"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     supervisor_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
@@ -207,6 +221,9 @@ class SupervisionSession(SQLModel, table=True):
     supervisor_signed_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     fca_signed_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    # When the record's content (notes, reflection, assessments discussed, actions) last
+    # changed; setting it is what moves row_version when only linked rows changed.
+    updated_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     row_version: int = 1
 
 
