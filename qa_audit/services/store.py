@@ -18,9 +18,17 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
-from qa_audit.errors import StoreError
+from qa_audit.errors import (
+    DatabaseBusy,
+    DatabaseDamaged,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    DiskError,
+    DiskFull,
+    StoreError,
+)
 from qa_audit.store.engine import database_url, open_engine, writing_engine
-from qa_audit.store.errors import Backend, is_busy, translated
+from qa_audit.store.errors import Backend, is_busy, translated, user_error
 from qa_audit.store.files import is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
     Keyring,
@@ -134,7 +142,13 @@ class Store:
             engine = open_engine(self.path, key)
             with Session(engine) as session:
                 stored = session.get(Setting, DATABASE_ID)
+        except (DatabaseBusy, DatabaseReadOnly, DatabaseUnavailable, DiskError, DiskFull):
+            raise  # the file is fine and the key may be too: said as it is
         except (StoreError, DatabaseError) as exc:
+            known = user_error(exc, Backend.SQLITE)
+            if known is not None and not isinstance(known, DatabaseDamaged):
+                raise known from exc
+            # SQLCipher reads a wrong key's pages as garbage: NOTADB, like a damaged file.
             raise StoreError(
                 "The key does not open this database: the key file may belong to another "
                 "database, or the database file is damaged. Restore both from the same backup."

@@ -39,12 +39,12 @@ from PySide6.QtWidgets import (
 
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
-from qa_audit.errors import UserError
+from qa_audit.errors import StaleRecord, UserError
 from qa_audit.services import accounts
 from qa_audit.services import supervision as sv
 from qa_audit.services.store import Store
 
-from ..errors import show_error
+from ..errors import offer_reload, show_error
 from ..models import ListModel, fitted_combo, heading_row, read_only_table
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -168,6 +168,8 @@ class SessionPanel(QScrollArea):
         self.setEnabled(False)
         self._filling = False  # the panel is being drawn: text changes are not edits
         self._pending = False
+        self._version: int | None = None  # the record's row_version the panel shows
+        self._stale = False  # a save was refused as stale and the person has not reloaded
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(Settings.load().autosave_seconds * 1000))
@@ -189,17 +191,21 @@ class SessionPanel(QScrollArea):
         self._timer.start()
 
     def _autosave(self) -> None:
-        self.flush(show_errors=False)
+        if not self._stale:  # refused until the person reloads: said once, not each pause
+            self.flush(show_errors=False)
 
     def flush(self, show_errors: bool = True) -> bool:
         """Save pending edits now. False (with the text kept and still pending) if saving
-        failed."""
+        failed, or if someone else changed the record (the person may reload it)."""
         self._timer.stop()
         if not self._pending or self.session_id is None:
             return True
         try:
             self._save()
             detail = sv.get_session(self.view.store, self.view.actor, self.session_id)
+        except StaleRecord as exc:
+            self._stale_record(exc)
+            return False
         except UserError as exc:
             self.save_state.setText(f"Could not save: {exc}")
             if show_errors:
@@ -211,10 +217,23 @@ class SessionPanel(QScrollArea):
         self._show_signatures(detail)
         return True
 
+    def _stale_record(self, error: StaleRecord) -> None:
+        """Someone else changed the record: say so, give what was typed to copy, and reload
+        it if the person chooses to (what they typed is then dropped)."""
+        self._stale = True
+        self.save_state.setText("Not saved: someone else changed this record")
+        editable = [(sv.STAGE_LABELS[stage], edit) for stage, edit in self.stages.items()]
+        editable.append(("The practitioner's reflection", self.reflection))
+        unsaved = "\n\n".join(f"{label}:\n{edit.toPlainText()}" for label, edit in editable
+                               if not edit.isReadOnly() and edit.toPlainText().strip())
+        if offer_reload(self, error, unsaved) and self.session_id is not None:
+            self.show_session(self.session_id)
+            self.save_state.setText("Reloaded: showing the record as saved now")
+
     def leave(self) -> bool:
         """Save before another session is shown; if that fails, ask whether to lose the
         text. False: stay on this session."""
-        if self.flush(show_errors=False):
+        if self.flush(show_errors=False) or not self._pending:
             return True
         answer = QMessageBox.question(
             self, "Unsaved changes", f"{self.save_state.text()}\n\nLeave this session and "
@@ -230,7 +249,8 @@ class SessionPanel(QScrollArea):
         flush first)."""
         detail = sv.get_session(self.view.store, self.view.actor, session_id)
         self._timer.stop()
-        self._pending = False
+        self._pending = self._stale = False
+        self._version = detail.row_version
         self._filling = True
         try:
             self._draw(detail)
@@ -304,17 +324,23 @@ class SessionPanel(QScrollArea):
         self.closed_note.setVisible(detail.signed)
 
     def _save(self) -> None:
+        """Save through the services, each given the record's version the panel was drawn
+        from (or last saved), so a record someone else changed is not overwritten."""
         assert self.session_id is not None
         store, actor = self.view.store, self.view.actor
-        detail = sv.get_session(store, actor, self.session_id)
+        detail = sv.get_session(store, actor, self.session_id)  # who is who; not its version
         if actor.user_id == detail.supervisor_id:
             ticked = [self.discussed.item(i).data(ID_ROLE) for i in range(self.discussed.count())
                       if self.discussed.item(i).checkState() == Qt.CheckState.Checked]
-            sv.set_assessments(store, actor, self.session_id, ticked)
-            sv.save_notes(store, actor, self.session_id,
-                          {s: e.toPlainText() for s, e in self.stages.items()})
+            self._version = sv.set_assessments(store, actor, self.session_id, ticked,
+                                               seen=self._version)
+            self._version = sv.save_notes(
+                store, actor, self.session_id,
+                {s: e.toPlainText() for s, e in self.stages.items()}, seen=self._version)
         elif actor.user_id == detail.fca_id:
-            sv.save_fca_reflection(store, actor, self.session_id, self.reflection.toPlainText())
+            self._version = sv.save_fca_reflection(
+                store, actor, self.session_id, self.reflection.toPlainText(),
+                seen=self._version)
 
     def save(self) -> bool:
         if self.session_id is None or not self.flush():
@@ -323,13 +349,15 @@ class SessionPanel(QScrollArea):
         return True
 
     def sign(self) -> None:
-        if not self.save():
+        """Save, then sign the record as shown: one changed by someone else since it was
+        drawn is not signed (the message says so) and is shown as it is now."""
+        if self.session_id is None or not self.flush():
             return
         try:
-            sv.sign(self.view.store, self.view.actor, self.session_id)  # type: ignore[arg-type]
+            sv.sign(self.view.store, self.view.actor, self.session_id, seen=self._version)
         except UserError as exc:
             show_error(self, exc)
-        self.show_session(self.session_id)  # type: ignore[arg-type]
+        self.show_session(self.session_id)
         self.view.refresh()
 
     def export_record(self) -> None:
@@ -351,7 +379,8 @@ class SessionPanel(QScrollArea):
         if not self.flush():  # keep what was typed: the panel is redrawn from the database
             return
         try:
-            sv.add_action(self.view.store, self.view.actor, self.session_id, text)
+            sv.add_action(self.view.store, self.view.actor, self.session_id, text,
+                          seen=self._version)
         except UserError as exc:
             show_error(self, exc)
             return
