@@ -75,15 +75,11 @@ def _target(row: SupervisionSession) -> Target:
     return Target(team_id=row.team_id, author_id=row.supervisor_id, subject_id=row.fca_id)
 
 
-def _load(session: Session, actor: Actor, session_id: uuid.UUID,
-          seen: int | None = None) -> SupervisionSession:
-    """The record, if the actor may work on it; with `seen` (the row_version the actor's
-    copy was drawn from), refused as stale if someone changed it since."""
+def _load(session: Session, actor: Actor, session_id: uuid.UUID) -> SupervisionSession:
     row = session.get(SupervisionSession, session_id)
     if row is None:
         raise NotFound("That supervision session does not exist.")
     check(actor, Action.SIGN_SUPERVISION, _target(row))
-    check_version(row.row_version, seen, "this supervision record")
     return row
 
 
@@ -116,9 +112,12 @@ def suggest(store: Store, actor: Actor, fca_id: uuid.UUID, months: int = 6
     return rows, actions
 
 
-def _editable(row: SupervisionSession) -> None:
+def _editable(row: SupervisionSession, seen: int | None) -> None:
+    """Refuse a change to a closed record, or (with `seen`, the row_version the actor's copy
+    was drawn from) to a record someone else changed since."""
     if row.supervisor_signed_at and row.fca_signed_at:
         raise ReadOnly("This session record is signed by both and cannot be changed.")
+    check_version(row.row_version, seen, "this supervision record")
 
 
 def _changed(session: Session, actor: Actor, row: SupervisionSession, what: str) -> None:
@@ -143,15 +142,15 @@ def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[st
                *, seen: int | None = None) -> int:
     """The supervisor's notes under the four stages of the reflective cycle. A change
     withdraws both signatures; saving the notes as they are changes nothing. Returns the
-    record's row_version (`seen`: see `_load`)."""
+    record's row_version (`seen`: see `_editable`)."""
     unknown = set(notes) - set(STAGES)
     if unknown:
         raise InvalidInput(f"Unknown stage: {sorted(unknown)[0]}")
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id, seen)
+        row = _load(session, actor, session_id)
         if actor.user_id != row.supervisor_id:
             raise ReadOnly("Only the supervisor writes the session notes.")
-        _editable(row)
+        _editable(row, seen)
         if all(getattr(row, stage) == text for stage, text in notes.items()):
             return row.row_version
         for stage, text in notes.items():
@@ -163,12 +162,12 @@ def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[st
 def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
                         *, seen: int | None = None) -> int:
     """The practitioner's reflection. A change withdraws both signatures. Returns the
-    record's row_version (`seen`: see `_load`)."""
+    record's row_version (`seen`: see `_editable`)."""
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id, seen)
+        row = _load(session, actor, session_id)
         if actor.user_id != row.fca_id:
             raise ReadOnly("Only the practitioner writes their reflection.")
-        _editable(row)
+        _editable(row, seen)
         if row.fca_reflection == text:
             return row.row_version
         row.fca_reflection = text
@@ -179,12 +178,12 @@ def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text:
 def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
                     assessment_ids: list[uuid.UUID], *, seen: int | None = None) -> int:
     """The assessments discussed (only ones about this FCA). A change withdraws both
-    signatures. Returns the record's row_version (`seen`: see `_load`)."""
+    signatures. Returns the record's row_version (`seen`: see `_editable`)."""
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id, seen)
+        row = _load(session, actor, session_id)
         if actor.user_id != row.supervisor_id:
             raise ReadOnly("Only the supervisor chooses the assessments discussed.")
-        _editable(row)
+        _editable(row, seen)
         for aid in assessment_ids:
             a = session.get(Assessment, aid)
             if a is None or a.subject_id != row.fca_id or a.status == Status.DRAFT:
@@ -206,12 +205,12 @@ def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
 def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
                due_on: dt.date | None = None, *, seen: int | None = None) -> uuid.UUID:
     """An action agreed for the practitioner. It changes the record: both signatures are
-    withdrawn (`seen`: see `_load`)."""
+    withdrawn (`seen`: see `_editable`)."""
     if not text.strip():
         raise InvalidInput("Say what the action is.")
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id, seen)
-        _editable(row)
+        row = _load(session, actor, session_id)
+        _editable(row, seen)
         item = ActionItem(session_id=row.id, text=text.strip(), owner_id=row.fca_id,
                           due_on=due_on, agreed=True)
         session.add(item)
@@ -226,8 +225,8 @@ def sign(store: Store, actor: Actor, session_id: uuid.UUID, *, seen: int | None 
     since the signer's copy was drawn is not signed (`StaleRecord`): a signature covers
     what its signer saw. Returns the record's row_version."""
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id, seen)
-        _editable(row)
+        row = _load(session, actor, session_id)
+        _editable(row, seen)
         if actor.user_id == row.supervisor_id:
             if not any(getattr(row, s).strip() for s in STAGES):
                 raise InvalidInput("Write the session notes before signing.")

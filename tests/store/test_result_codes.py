@@ -249,3 +249,41 @@ def test_a_failing_write_is_a_disk_error_and_keeps_the_last_save(world) -> None:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     assert assessments.get_assessment(store, actor, aid).ratings["seen"].evidence == "kept"
     store.close()
+
+
+def test_errors_are_told_apart_by_code_not_by_the_words_in_them(world) -> None:
+    """A bug whose message happens to say "full" or "locked" stays a bug (for the crash
+    report), not a message about the disk."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    with pytest.raises(OperationalError) as caught, world.store.unit_of_work() as session:
+        session.execute(text('SELECT * FROM "the disk is full and the database is locked"'))
+    assert not isinstance(caught.value, StoreError)
+    assert getattr(caught.value.orig, "sqlite_errorname", "") == "SQLITE_ERROR"
+
+
+def test_the_mapping_is_keyed_by_backend() -> None:
+    """PostgreSQL (the team store) reports SQLSTATEs, not SQLite's result codes: the same
+    number means nothing across them."""
+    from qa_audit.store.errors import Backend, user_error
+
+    class PsycopgError(Exception):  # what psycopg's exceptions carry: a SQLSTATE
+        def __init__(self, sqlstate: str) -> None:
+            super().__init__("")
+            self.sqlstate = sqlstate
+
+    assert isinstance(user_error(PsycopgError("40001"), Backend.POSTGRESQL), DatabaseBusy)
+    assert isinstance(user_error(PsycopgError("53100"), Backend.POSTGRESQL), DiskFull)
+    assert user_error(PsycopgError("23505"), Backend.POSTGRESQL) is None  # unique: a bug
+    assert user_error(PsycopgError("40001"), Backend.SQLITE) is None
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    with pytest.raises(sqlite3.OperationalError) as missing:
+        conn.execute("SELECT * FROM missing")
+    conn.close()
+    assert user_error(missing.value, Backend.SQLITE) is None
+    assert user_error(missing.value, Backend.POSTGRESQL) is None
+    assert Backend.of("postgresql") is Backend.POSTGRESQL
+    assert Backend.of("sqlite") is Backend.SQLITE
