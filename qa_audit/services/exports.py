@@ -16,6 +16,7 @@ from sqlmodel import col
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.reports.model import Profile
 from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -27,7 +28,7 @@ from qa_audit.store.tables import (
 )
 
 from . import audit_log
-from .listing import _scope
+from .blinding import not_blind
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
 from .store import Store
 
@@ -68,7 +69,9 @@ class ExportResult:
 
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
-    return true() if actor is None else _scope(actor)
+    # An assessment the actor is moderating blind is left out until they submit.
+    return true() if actor is None else and_(
+        visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT), not_blind(actor))
 
 
 def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:

@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.permissions import Action, Actor
+from qa_audit.domain.records import ActionStatus
 from qa_audit.domain.workflow import Status
+from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import ActionItem, Assessment, Case, FrameworkVersion, OrgUnit, User
 
+from .blinding import blind_ids, pending_for
 from .store import Store
 from .views import ActionInfo, actions_of
 
@@ -75,22 +78,8 @@ _subject = aliased(User)
 _author = aliased(User)
 
 
-def _scope(actor: Actor) -> ColumnElement[bool]:
-    """Rows this actor may see, as a SQL condition (the same rules as permissions.py)."""
-    if not allowed(actor, Action.VIEW_ASSESSMENT):
-        return false()
-    if actor.role is Role.SUPERVISOR:
-        return col(Assessment.team_id) == actor.team_id
-    not_draft = col(Assessment.status) != Status.DRAFT.value
-    if actor.role is Role.FCA:
-        return and_(col(Assessment.subject_id) == actor.user_id, not_draft)
-    if actor.role is Role.QUALITY_LEAD:
-        return and_(col(Assessment.region_id) == actor.region_id, not_draft)
-    return false()
-
-
 def _filtered(actor: Actor, q: AssessmentQuery) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [_scope(actor)]
+    conds: list[ColumnElement[bool]] = [visible(actor, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT)]
     if q.statuses:
         conds.append(col(Assessment.status).in_([s.value for s in q.statuses]))
     if q.kind is not None:
@@ -153,7 +142,9 @@ def page_ids(store: Store, actor: Actor, q: AssessmentQuery, offset: int, limit:
              ) -> list[uuid.UUID]:
     """Step one: the ids of one page, from the assessment table (plus the sort key's table
     only), so SQLite walks the scope's index in order and stops after the page."""
-    key = col(_SORT_COLUMNS[q.sort])
+    key: Any = col(_SORT_COLUMNS[q.sort])
+    if q.sort is SortKey.GRADE:  # the order must not tell a blind moderator the grade
+        key = case((pending_for(actor), None), else_=key)
     query = select(col(Assessment.id)).select_from(Assessment)
     if q.sort in _SORT_JOINS:
         table, on = _SORT_JOINS[q.sort]
@@ -170,12 +161,14 @@ def list_assessments(
     store: Store, actor: Actor, q: AssessmentQuery, offset: int = 0, limit: int = 200
 ) -> list[AssessmentRow]:
     """One page of the assessments this actor may see, filtered and sorted in SQL."""
-    return page_details(store, page_ids(store, actor, q, offset, limit))
+    return page_details(store, page_ids(store, actor, q, offset, limit), actor)
 
 
-def page_details(store: Store, ids: list[uuid.UUID]) -> list[AssessmentRow]:
+def page_details(store: Store, ids: list[uuid.UUID], actor: Actor | None = None
+                 ) -> list[AssessmentRow]:
     """Step two: the listed columns for these ids, in the same order (the caller has
-    already decided the actor may see them)."""
+    already decided the actor may see them). The overall grade of an assessment `actor`
+    is moderating blind is left blank."""
     if not ids:
         return []
     query = (
@@ -195,9 +188,11 @@ def page_details(store: Store, ids: list[uuid.UUID]) -> list[AssessmentRow]:
         .where(col(Assessment.id).in_(ids))
     )
     with store.reading() as session:
+        blind = blind_ids(session, actor, ids)
         rows = {
             r[0]: AssessmentRow(r[0], AssessmentKind(r[1]), r[2] or "", r[3], r[4], r[5] or "",
-                                r[6], r[7], Status(r[8]), r[9], r[10], r[11], r[12])
+                                r[6], r[7], Status(r[8]), r[9],
+                                None if r[0] in blind else r[10], r[11], r[12])
             for r in session.execute(query).all()
         }
     return [rows[i] for i in ids if i in rows]
@@ -206,17 +201,21 @@ def page_details(store: Store, ids: list[uuid.UUID]) -> list[AssessmentRow]:
 def open_actions(
     store: Store, actor: Actor, *, owner_id: uuid.UUID | None = None, team: bool = False
 ) -> tuple[ActionInfo, ...]:
-    """Open actions the actor owns, or (team=True) those of the actor's team. Actions of a
-    draft assessment are not anyone's yet: the practitioner has not been sent it."""
+    """Open actions that the actor may see: those owned by `owner_id` (default: the actor),
+    or (team=True) those owned by members of the actor's team. Actions of a draft
+    assessment are not anyone's yet: the practitioner has not been sent it."""
     drafts = select(col(Assessment.id)).where(col(Assessment.status) == Status.DRAFT.value)
     with store.reading() as session:
         conds: list[ColumnElement[bool]] = [
-            col(ActionItem.status) == "open",
+            actions_visible(actor),
+            col(ActionItem.status) == ActionStatus.OPEN,
             or_(col(ActionItem.assessment_id).is_(None),
                 col(ActionItem.assessment_id).not_in(drafts))]
         if team and actor.team_id is not None:
             members = select(col(User.id)).where(col(User.team_id) == actor.team_id)
             conds.append(col(ActionItem.owner_id).in_(members))
+        elif team:
+            return ()
         else:
             conds.append(col(ActionItem.owner_id) == (owner_id or actor.user_id))
         return actions_of(session, *conds)

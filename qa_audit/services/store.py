@@ -27,7 +27,7 @@ from qa_audit.errors import (
     DiskFull,
     StoreError,
 )
-from qa_audit.store.engine import database_url, open_engine, writing_engine
+from qa_audit.store.engine import WRITES, database_url, open_engine
 from qa_audit.store.errors import Backend, is_busy, translated, user_error
 from qa_audit.store.files import is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
@@ -60,7 +60,6 @@ class Store:
         self.keyring = keyring
         self._key = key
         self._recovery_key: str | None = None
-        self._writer: tuple[Engine, Engine] | None = None  # (engine, its writing engine)
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
@@ -219,8 +218,7 @@ class Store:
         out as `StoreError` subclasses, a write over a record changed meanwhile as
         `StaleRecord`; anything else is a bug and comes out as it is."""
         backend = self.backend
-        with translated(backend), Session(self._writing_engine(),
-                                          expire_on_commit=False) as session:
+        with translated(backend), Session(self.engine, expire_on_commit=False) as session:
             self._begin(session, backend)
             try:
                 yield session
@@ -229,24 +227,18 @@ class Store:
                 session.rollback()
                 raise
 
-    def _writing_engine(self) -> Engine:
-        engine = self.engine
-        if self._writer is None or self._writer[0] is not engine:
-            self._writer = (engine, writing_engine(engine))
-        return self._writer[1]
-
     @staticmethod
     def _begin(session: Session, backend: Backend) -> None:
         """Start the transaction now, so that a busy database is retried once before any
         work is done (the work itself cannot be run again from here)."""
         try:
-            session.connection()
+            session.connection(execution_options={WRITES: True})  # BEGIN IMMEDIATE
         except OperationalError as exc:
             if not is_busy(exc, backend):
                 raise
             session.close()
             log.info("database busy; trying once more")
-            session.connection()
+            session.connection(execution_options={WRITES: True})
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -11,7 +11,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import AssessmentKind, canonical_json
-from qa_audit.domain.workflow import Status
+from qa_audit.domain.records import ActionStatus, Agreement
+from qa_audit.domain.workflow import Capabilities, Status
 from qa_audit.store.tables import (
     ActionItem,
     Addendum,
@@ -58,7 +59,7 @@ class ActionInfo:
     owner_id: uuid.UUID | None
     owner_name: str
     due_on: dt.date | None
-    status: str
+    status: ActionStatus
     agreed: bool
     completed_on: dt.date | None
     standard_id: str | None
@@ -67,11 +68,11 @@ class ActionInfo:
     row_version: int = 0
 
     def overdue(self, today: dt.date) -> bool:
-        return self.status == "open" and self.due_on is not None and self.due_on < today
+        return self.status is ActionStatus.OPEN and self.due_on is not None and self.due_on < today
 
     def state(self, today: dt.date) -> str:
         """Done, Overdue or Open, as the app and the PDFs show it."""
-        if self.status == "done":
+        if self.status is ActionStatus.DONE:
             return "Done"
         return "Overdue" if self.overdue(today) else "Open"
 
@@ -80,7 +81,7 @@ class ActionInfo:
 class ResponseInfo:
     fca_id: uuid.UUID
     reflection: str
-    agreement: str
+    agreement: Agreement
     reasons: str
     signed_at: dt.datetime | None
     change_request: str = ""  # what the practitioner last asked to be changed
@@ -131,6 +132,8 @@ class AssessmentDetail:
     content_hash: str | None
     row_version: int
     case_dates: dict[str, dt.date | None] = field(default_factory=dict)
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    """What the person who asked may do with it now (`assessments.get_assessment`)."""
     versions: Versions = field(default_factory=dict)  # of the parts: see `Versions`
 
     def canonical_content(self) -> str:
@@ -182,7 +185,7 @@ def actions_of(session: Session, *conditions: Any) -> tuple[ActionInfo, ...]:
             i.owner_id,
             names.get(i.owner_id, "") if i.owner_id else "",
             i.due_on,
-            i.status,
+            ActionStatus(i.status),
             i.agreed,
             i.completed_on,
             i.standard_id,
@@ -235,7 +238,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
         response=ResponseInfo(
             response.fca_id,
             response.reflection,
-            response.agreement,
+            Agreement(response.agreement),
             response.reasons,
             response.signed_at,
             response.change_request,

@@ -22,21 +22,16 @@ if TYPE_CHECKING:
 # The newest migration in migrations/versions. Opening an up-to-date database compares with
 # this instead of importing alembic (a tenth of a second at every start); a test keeps it
 # equal to alembic's own head.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 log = logging.getLogger(__name__)
+WRITES = "qa_audit_writes"  # execution option: this transaction will write
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 # How long a SQLite connection waits for another one's lock before giving up with BUSY.
 # A unit of work that gives up tries once more (`Store.unit_of_work`), so a person waits at
 # most twice this before being told another program is using the database.
 BUSY_TIMEOUT_MS = 3000
-
-# The execution option that marks a unit of work's engine: its transactions start with
-# BEGIN IMMEDIATE, taking the write lock (or waiting for it) before anything is read, so a
-# write never finds its snapshot outdated halfway through, and a busy database can be
-# retried before the work starts.
-WRITE_OPTION = "qa_audit_write"
 
 
 def database_url(target: str | Path) -> str:
@@ -82,13 +77,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        writing = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
-
-
-def writing_engine(engine: Engine) -> Engine:
-    """The same engine (and pool) for units of work: see `WRITE_OPTION`."""
-    return engine.execution_options(**{WRITE_OPTION: True})
+        # A unit of work that writes takes the write lock at its start (IMMEDIATE): a
+        # deferred one that read first and then writes after another connection (a worker
+        # thread, the command line) committed gets SQLITE_BUSY at once, without waiting.
+        immediate = conn.get_execution_options().get(WRITES, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

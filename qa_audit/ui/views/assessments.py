@@ -22,13 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.permissions import Actor
 from qa_audit.domain.workflow import Status
 from qa_audit.services import accounts, frameworks
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
-from ..models import AssessmentTableModel, fitted_combo, heading_row
+from ..errors import show_error
+from ..models import AssessmentColumn, AssessmentTableModel, fitted_combo, heading_row
+from ..operations import Change, connect_changes
 
 ANY = "Any"
 
@@ -65,12 +67,15 @@ class AssessmentListView(QWidget):
         layout.addLayout(top)
         layout.addLayout(self._filters())
         self.model = AssessmentTableModel(store, actor, base)
+        self.model.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
+        connect_changes(self, (Change.ASSESSMENT,), self.refresh)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(title)
         # The indicator first: enabling sorting then asks for the order the model already
         # has (newest first), so the list is queried once, not three times.
-        self.table.horizontalHeader().setSortIndicator(5, Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSortIndicator(AssessmentColumn.DATE,
+                                                       Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -80,7 +85,10 @@ class AssessmentListView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((150, 150, 170, 280, 170, 100, 190)):
+        for column, width in ((AssessmentColumn.CASE, 150), (AssessmentColumn.KIND, 150),
+                              (AssessmentColumn.PRACTITIONER, 170),
+                              (AssessmentColumn.FRAMEWORK, 280), (AssessmentColumn.STATUS, 170),
+                              (AssessmentColumn.DATE, 100), (AssessmentColumn.OVERALL, 190)):
             self.table.setColumnWidth(column, width)
         self.table.activated.connect(self._open)
         self.table.doubleClicked.connect(self._open)
@@ -96,9 +104,9 @@ class AssessmentListView(QWidget):
         self.practitioner = _combo("Practitioner filter", "Show one practitioner's assessments",
                                    12)
         self.practitioner.addItem(ANY, None)
-        if self.actor.role is not Role.FCA:  # the team's (supervisor) or region's (lead)
-            for user_id, name in accounts.practitioners_visible(self.store, self.actor):
-                self.practitioner.addItem(name, user_id)
+        people = accounts.practitioners_visible(self.store, self.actor)
+        for user_id, name in people:
+            self.practitioner.addItem(name, user_id)
         self.framework = _combo("Framework filter", "Show assessments against one framework", 16)
         self.framework.addItem(ANY, None)
         for info in frameworks.latest_versions(self.store):
@@ -127,7 +135,8 @@ class AssessmentListView(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for date in (self.date_from, self.date_to):
             date.dateChanged.connect(lambda _d: self.apply_filters())
-        self.practitioner.setVisible(self.actor.role is not Role.FCA)
+        # a practitioner sees only themselves: nobody to choose between
+        self.practitioner.setVisible(len(people) > 1)
         return row
 
     def _date(self, name: str, tip: str) -> QDateEdit:

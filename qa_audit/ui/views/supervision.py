@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.workflow import SessionCapabilities
 from qa_audit.errors import StaleRecord, UserError
 from qa_audit.services import accounts
 from qa_audit.services import supervision as sv
@@ -46,6 +47,7 @@ from qa_audit.services.store import Store
 
 from ..errors import offer_reload, show_error
 from ..models import ListModel, fitted_combo, heading_row, read_only_table
+from ..operations import Change, Operation, connect_changes
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
@@ -62,7 +64,7 @@ class NewSessionDialog(QDialog):
         form = QFormLayout(self)
         self.fca = fitted_combo()
         self.fca.setAccessibleName("Practitioner")
-        for user in accounts.list_users(store, Role.FCA):
+        for user in accounts.list_users(store, actor, Role.FCA):
             if user.team_id == actor.team_id and user.active:
                 self.fca.addItem(user.display_name, user.id)
         self.date = QDateEdit(QDate.currentDate())
@@ -85,6 +87,7 @@ class SessionPanel(QScrollArea):
         super().__init__()
         self.view = view
         self.session_id: uuid.UUID | None = None
+        self._may = SessionCapabilities()
         self.setWidgetResizable(True)
         body = QWidget()
         self.setWidget(body)
@@ -264,13 +267,13 @@ class SessionPanel(QScrollArea):
         self.setEnabled(True)
         self.header.setText(f"Supervision with {detail.fca_name} on "
                             f"{detail.held_on:%d %B %Y} (supervisor {detail.supervisor_name})")
-        is_supervisor = actor.user_id == detail.supervisor_id
-        is_fca = actor.user_id == detail.fca_id
-        open_record = not detail.signed
+        # What the services say this person may do here; saving writes what was open to
+        # them when drawn, and the service refuses it if that has changed since.
+        may = self._may = detail.capabilities
         self.discussed.clear()
         linked = {a.id for a in detail.assessments}
         suggested = list(detail.assessments)
-        choosing = is_supervisor and open_record
+        choosing = may.write_notes
         if choosing:  # a closed record lists only what was discussed
             rows, _ = sv.suggest(store, actor, detail.fca_id)
             suggested += [r for r in rows if r.id not in linked]
@@ -291,18 +294,18 @@ class SessionPanel(QScrollArea):
                              "graded below the second-best grade.</p>")
         for stage, edit in self.stages.items():
             edit.setPlainText(detail.notes[stage])
-            edit.setReadOnly(not (is_supervisor and open_record))
+            edit.setReadOnly(not may.write_notes)
         self.reflection.setPlainText(detail.fca_reflection)
-        self.reflection.setReadOnly(not (is_fca and open_record))
+        self.reflection.setReadOnly(not may.write_reflection)
         self.action_list.clear()
         for action in detail.actions:
             due = f" (due {action.due_on:%d %b %Y})" if action.due_on else ""
-            state = "done" if action.status == "done" else "open"
+            state = action.status.value
             self.action_list.addItem(f"{action.text}{due} — {state}")
-        self.action_text.setEnabled(open_record)
-        self.add_button.setEnabled(open_record)
-        self.save_button.setEnabled(open_record)
-        self.sign_button.setEnabled(open_record)
+        self.action_text.setEnabled(may.write_notes)
+        self.add_button.setEnabled(may.write_notes)
+        self.save_button.setEnabled(may.write_notes or may.write_reflection)
+        self.sign_button.setEnabled(may.sign)
         self._show_signatures(detail)
 
     def _show_signatures(self, detail: sv.SessionDetail) -> None:
@@ -328,8 +331,8 @@ class SessionPanel(QScrollArea):
         from (or last saved), so a record someone else changed is not overwritten."""
         assert self.session_id is not None
         store, actor = self.view.store, self.view.actor
-        detail = sv.get_session(store, actor, self.session_id)  # who is who; not its version
-        if actor.user_id == detail.supervisor_id:
+        may = self._may
+        if may.write_notes:
             ticked = [self.discussed.item(i).data(ID_ROLE) for i in range(self.discussed.count())
                       if self.discussed.item(i).checkState() == Qt.CheckState.Checked]
             self._version = sv.set_assessments(store, actor, self.session_id, ticked,
@@ -337,7 +340,7 @@ class SessionPanel(QScrollArea):
             self._version = sv.save_notes(
                 store, actor, self.session_id,
                 {s: e.toPlainText() for s, e in self.stages.items()}, seen=self._version)
-        elif actor.user_id == detail.fca_id:
+        if may.write_reflection:
             self._version = sv.save_fca_reflection(
                 store, actor, self.session_id, self.reflection.toPlainText(),
                 seen=self._version)
@@ -351,16 +354,30 @@ class SessionPanel(QScrollArea):
     def sign(self) -> None:
         """Save, then sign the record as shown: one changed by someone else since it was
         drawn is not signed (the message says so) and is shown as it is now."""
-        if self.session_id is None or not self.flush():
+        session_id = self.session_id
+        if session_id is None or not self.flush():
             return
-        try:
-            sv.sign(self.view.store, self.view.actor, self.session_id, seen=self._version)
-        except UserError as exc:
-            show_error(self, exc)
-        self.show_session(self.session_id)
-        self.view.refresh()
+
+        def refused(exc: BaseException, tb: str) -> None:
+            show_error(self, exc, tb)
+            self._shown_again(session_id)
+
+        seen = self._version  # the record as this panel shows it, not as it may be now
+        Operation(self, lambda: sv.sign(self.view.store, self.view.actor, session_id,
+                                        seen=seen),
+                  changed=(Change.SESSION,), busy=self._buttons()).success(
+            lambda _v: self._shown_again(session_id)).failure(refused).run()
+
+    def _buttons(self) -> list[QWidget]:
+        return [self.add_button, self.save_button, self.sign_button]
+
+    def _shown_again(self, session_id: uuid.UUID) -> None:
+        if self.session_id == session_id:
+            self.show_session(session_id)
 
     def export_record(self) -> None:
+        # Loaded on first export, not with the page: the PDF side (reportlab, pdfium)
+        # adds about 0.3 s that the main window would otherwise wait for when it opens.
         from qa_audit.services.documents import DocumentKind
 
         from ..export_dialogs import ExportPdfDialog, run_modal
@@ -374,18 +391,21 @@ class SessionPanel(QScrollArea):
 
     def add_action(self) -> None:
         text = self.action_text.text().strip()
-        if not text or self.session_id is None:
+        session_id = self.session_id
+        if not text or session_id is None:
             return
         if not self.flush():  # keep what was typed: the panel is redrawn from the database
             return
-        try:
-            sv.add_action(self.view.store, self.view.actor, self.session_id, text,
-                          seen=self._version)
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self.action_text.clear()
-        self.show_session(self.session_id)
+
+        def added(_value: object) -> None:
+            self.action_text.clear()
+            self._shown_again(session_id)
+
+        seen = self._version
+        Operation(self, lambda: sv.add_action(self.view.store, self.view.actor, session_id,
+                                              text, seen=seen),
+                  changed=(Change.SESSION, Change.ACTION), busy=self._buttons()).success(
+            added).run()
 
 
 class SupervisionView(QWidget):
@@ -401,6 +421,7 @@ class SupervisionView(QWidget):
         splitter = QSplitter()
         self.sessions = ListModel(["Date", "Practitioner", "Supervisor", "State"],
                                   lambda: sv.list_sessions(store, actor), _cells)
+        self.sessions.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
         self.table = read_only_table(self.sessions, "Supervision sessions", 110)
         self._reselecting = False
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
@@ -409,6 +430,7 @@ class SupervisionView(QWidget):
         splitter.addWidget(self.panel)
         splitter.setSizes([380, 760])
         layout.addWidget(splitter, 1)
+        connect_changes(self, (Change.SESSION,), self.refresh)
 
     def refresh(self) -> None:
         """Reload the list, keeping the session shown selected."""
@@ -451,13 +473,14 @@ class SupervisionView(QWidget):
         dialog = NewSessionDialog(self.store, self.actor, self)
         if not dialog.exec() or dialog.fca.currentData() is None:
             return
-        try:
-            sid = sv.create_session(self.store, self.actor, dialog.fca.currentData(),
-                                    dialog.date.date().toPython())  # type: ignore[arg-type]
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self.refresh()
-        ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
-        if sid in ids:
-            self.table.selectRow(ids.index(sid))
+        fca = dialog.fca.currentData()
+        held_on: dt.date = dialog.date.date().toPython()  # type: ignore[assignment]
+
+        def made(sid: uuid.UUID) -> None:
+            self.refresh()
+            ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
+            if sid in ids:
+                self.table.selectRow(ids.index(sid))
+
+        Operation(self, lambda: sv.create_session(self.store, self.actor, fca, held_on),
+                  changed=(Change.SESSION,), busy=(self.new_button,)).success(made).run()
