@@ -83,3 +83,8 @@ class TooManyAttempts(UserError):
 
 class StoreError(UserError):
     """The database cannot be opened or used (damaged, locked, newer schema...)."""
+
+
+class BundleRejected(UserError):
+    """A bundle failed a check (signature, hashes, recipient, schema, replay...); nothing
+    of it was written."""

@@ -455,7 +455,9 @@ def respond(
         response.signed_at = response.updated_at = utcnow()
         response.row_version += 1
         for item in session.exec(select(ActionItem).where(ActionItem.assessment_id == row.id)):
-            item.agreed = True
+            if not item.agreed:
+                item.agreed = True
+                item.row_version += 1  # every change moves the version (records travel)
 
 
 def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, reason: str) -> None:
@@ -469,6 +471,7 @@ def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, rea
         response = _response(session, row, actor)
         response.change_request = reason
         response.updated_at = utcnow()
+        response.row_version += 1
 
 
 def _response(session: Session, row: Assessment, actor: Actor) -> Response:

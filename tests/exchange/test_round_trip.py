@@ -1,0 +1,116 @@
+"""Supervisor's file -> bundle -> practitioner's file -> response bundle -> supervisor's
+file, and back once more after finalising: both copies agree."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_audit.errors import BundleRejected
+from qa_audit.services import assessments, bundles
+from qa_audit.services.assessments import Agreement
+
+from .conftest import events, table_hash
+
+
+def _assessment_hash(store, aid) -> str:
+    hexid = aid.hex
+    return table_hash(store, where={
+        "assessment": f"id = '{hexid}'",
+        "rating": f"assessment_id = '{hexid}'",
+        "action_item": f"assessment_id = '{hexid}'",
+        "response": f"assessment_id = '{hexid}'",
+        "addendum": f"assessment_id = '{hexid}'",
+    })
+
+
+def test_round_trip_between_two_databases(pair) -> None:
+    w = pair.world
+    aid = w.new_audit()
+    w.complete(aid)
+    assessments.add_action(w.store, pair.sup, aid, "Read the parenting assessment again")
+    assessments.submit(w.store, pair.sup, aid)
+
+    out = pair.folder / "to-fca.qab"
+    sent = bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca", out)
+    assert sent.counts["assessment"] == 1 and sent.seq == 1
+
+    # The practitioner has never seen the supervisor's keys: the preview says so.
+    preview = bundles.preview_bundle(pair.home, pair.fca, "correct horse battery", out)
+    assert not preview.sender_known and preview.sender_name == "sup"
+    assert preview.counts["assessment"] == {"new": 1}
+    assert preview.counts["action"] == {"new": 1}
+    with pytest.raises(BundleRejected, match="not known here yet"):
+        bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out)
+    bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out, trust_sender=True)
+    detail = assessments.get_assessment(pair.home, pair.fca, aid)
+    assert detail.status == "submitted"
+    assert _assessment_hash(pair.home, aid) == _assessment_hash(w.store, aid)
+
+    # She responds on her laptop and sends it back.
+    assessments.respond(pair.home, pair.fca, aid, "I will test plans earlier.", Agreement.AGREE)
+    back = pair.folder / "to-sup.qab"
+    bundles.export_bundle(pair.home, pair.fca, "correct horse battery", "sup", back)
+    preview = bundles.preview_bundle(w.store, pair.sup, "correct horse battery", back)
+    assert preview.sender_known
+    assert preview.counts["assessment"] == {"update": 1}
+    assert preview.counts["response"] == {"new": 1}
+    assert preview.counts["action"] == {"update": 1}  # agreed by responding
+    assert not preview.conflicts and not preview.ignored
+    bundles.import_bundle(w.store, pair.sup, "correct horse battery", back)
+    assert assessments.get_assessment(w.store, pair.sup, aid).status == "responded"
+
+    # The supervisor finalises and sends the final version.
+    assessments.finalise(w.store, pair.sup, aid)
+    final = pair.folder / "final.qab"
+    bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca", final)
+    bundles.import_bundle(pair.home, pair.fca, "correct horse battery", final)
+    assert assessments.get_assessment(pair.home, pair.fca, aid).status == "finalised"
+    assert _assessment_hash(pair.home, aid) == _assessment_hash(w.store, aid)
+
+    # Each end logged its exports and imports.
+    for store in (w.store, pair.home):
+        assert events(store, "bundle_export") >= 1 and events(store, "bundle_import") >= 1
+    assert events(w.store, "bundle_export") == 2 and events(pair.home, "bundle_import") == 2
+
+    # Nothing new: nothing to send.
+    with pytest.raises(Exception, match="Nothing new"):
+        bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca",
+                              pair.folder / "empty.qab")
+
+
+def test_bundle_carries_only_what_the_recipient_may_see(pair) -> None:
+    w = pair.world
+    draft = w.new_audit()  # a draft: only its author sees it
+    sent_one = w.new_audit()
+    w.complete(sent_one)
+    assessments.submit(w.store, pair.sup, sent_one)
+    out = pair.folder / "b.qab"
+    result = bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca", out)
+    assert result.counts["assessment"] == 1
+    bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out, trust_sender=True)
+    from qa_audit.errors import NotFound
+
+    with pytest.raises(NotFound):
+        assessments.get_assessment(pair.home, pair.fca, draft)  # never travelled
+    assert assessments.get_assessment(pair.home, pair.fca, sent_one).status == "submitted"
+    # The draft's rows are not in the practitioner's file at all.
+    with pair.home.reading() as session:
+        from sqlalchemy import text
+
+        n = session.connection().execute(text(
+            "SELECT count(*) FROM rating WHERE assessment_id = :a"), {"a": draft.hex}).scalar()
+    assert n == 0
+
+
+def test_same_bundle_twice_is_refused_and_writes_nothing(pair) -> None:
+    w = pair.world
+    aid = w.new_audit()
+    w.complete(aid)
+    assessments.submit(w.store, pair.sup, aid)
+    out = pair.folder / "b.qab"
+    bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca", out)
+    bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out, trust_sender=True)
+    before = table_hash(pair.home)
+    with pytest.raises(BundleRejected, match="imported already"):
+        bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out)
+    assert table_hash(pair.home) == before
