@@ -474,9 +474,10 @@ class Planner:
                 assert mine is not None
                 by_owner = (may_mark_action(self.sender, target, mine["owner_id"])
                             or allowed(self.sender, Action.RESPOND, target))
-                if self.sender.user_id != writer and (
-                        _changed_fields(ACTION, mine, action) - ACTION_OWNER_FIELDS
-                        or not by_owner):
+                theirs_only = change.decision is not Decision.CONFLICT
+                if (self.sender.user_id != writer and not by_owner) or (
+                        self.sender.user_id != writer and theirs_only
+                        and _changed_fields(ACTION, mine, action) - ACTION_OWNER_FIELDS):
                     self._ignore(change, "not from its author nor its owner")
                 else:
                     values = {k: v for k, v in action.items() if k != "id"}
@@ -604,7 +605,9 @@ class Planner:
             return
         if fields[other_signature] is None:  # a change withdraws the other's signature
             changed.discard(other_signature)
-        if changed - part:
+        # In a conflict ours changed too, so the difference is not all theirs: it is enough
+        # that they write a part of the record; the person then chooses whose to keep.
+        if change.decision is not Decision.CONFLICT and changed - part:
             self._ignore(change, "changes a part its sender does not write")
             return
         values = {k: v for k, v in fields.items() if k != "id"}

@@ -5,10 +5,11 @@ the schema, the bundle's id and sequence number, the sender (with their public k
 recipient and the SHA-256 of every records file, and ``manifest.sig``, the sender's
 Ed25519 signature of the manifest's bytes.
 
-Outside: a zip of ``envelope.json`` (format, recipient, an ephemeral X25519 public key,
-a nonce) and ``payload.bin``, the inner zip encrypted with AES-256-GCM under a key made by
-HKDF-SHA256 from an X25519 exchange between the ephemeral key and the recipient's key;
-the envelope is the associated data, so changing it breaks the decryption.
+Outside, every byte covered by a check: a magic line, the length of the envelope (4 bytes,
+big-endian), the envelope (JSON: format, recipient, an ephemeral X25519 public key, a
+nonce), then the inner zip encrypted with AES-256-GCM under a key made by HKDF-SHA256
+from an X25519 exchange between the ephemeral key and the recipient's key; the envelope is
+the associated data, so changing any byte of it breaks the decryption.
 
 Opening checks everything before anything is read as records: recipient, decryption,
 signature, the sender's known key, schema, hashes. Any failure is `BundleRejected`.
@@ -42,6 +43,7 @@ from .keys import AccountKeys, PublicKeys
 from .records import KINDS, SCHEMA, Payload
 
 FORMAT = "qa-audit/bundle@1"
+MAGIC = b"qa-audit bundle\n"
 MAX_UNPACKED = 2 * 1024**3  # a bundle bigger than this unpacked is refused (zip bombs)
 
 
@@ -130,20 +132,29 @@ def pack(payload: Payload, sender: AccountKeys, recipient: PublicKeys, seq: int,
                           sort_keys=True).encode("utf-8")
     sealed = AESGCM(_wrap_key(shared, ephemeral_public, recipient.exchange)).encrypt(
         nonce, inner, envelope)
-    return _zip({"envelope.json": envelope, "payload.bin": sealed}, compress=False)
+    return MAGIC + len(envelope).to_bytes(4, "big") + envelope + sealed
+
+
+def _split(data: bytes) -> tuple[bytes, bytes]:
+    """The envelope's bytes and the sealed part."""
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise BundleRejected("This file is damaged or not a qa_audit bundle.")
+    start = len(MAGIC) + 4
+    size = int.from_bytes(data[len(MAGIC):start], "big")
+    if size > 4096 or start + size > len(data):
+        raise BundleRejected("This file is damaged or not a qa_audit bundle.")
+    return data[start:start + size], data[start + size:]
 
 
 def envelope_recipient(data: bytes) -> tuple[uuid.UUID, str]:
     """Whom a bundle is for (read without opening it)."""
-    envelope = _envelope(_unzip(data, "bundle file"))
+    envelope = _envelope(_split(data)[0])
     return uuid.UUID(envelope["recipient"]), str(envelope.get("recipient_name", ""))
 
 
-def _envelope(outer: dict[str, bytes]) -> dict[str, Any]:
-    if set(outer) != {"envelope.json", "payload.bin"}:
-        raise BundleRejected("This file is not a qa_audit bundle.")
+def _envelope(raw: bytes) -> dict[str, Any]:
     try:
-        envelope = json.loads(outer["envelope.json"])
+        envelope = json.loads(raw)
         uuid.UUID(envelope["recipient"])
     except (ValueError, KeyError, TypeError) as exc:
         raise BundleRejected("The bundle's envelope is damaged.") from exc
@@ -156,8 +167,8 @@ def _envelope(outer: dict[str, bytes]) -> dict[str, Any]:
 def open_bundle(data: bytes, me: AccountKeys, known_sender: PublicKeys | None) -> Opened:
     """Check and decrypt a bundle for `me`. `known_sender` is the sender's keys as trusted
     here (None: unknown; the caller shows the fingerprint before trusting it)."""
-    outer = _unzip(data, "bundle file")
-    envelope = _envelope(outer)
+    raw_envelope, sealed = _split(data)
+    envelope = _envelope(raw_envelope)
     if uuid.UUID(envelope["recipient"]) != me.user_id:
         name = envelope.get("recipient_name") or "someone else"
         raise BundleRejected(f"This bundle is for another person ({name}), not for you; it "
@@ -167,7 +178,7 @@ def open_bundle(data: bytes, me: AccountKeys, known_sender: PublicKeys | None) -
         nonce = base64.b64decode(envelope["nonce"], validate=True)
         shared = me.exchange.exchange(X25519PublicKey.from_public_bytes(ephemeral))
         inner = AESGCM(_wrap_key(shared, ephemeral, me.public.exchange)).decrypt(
-            nonce, outer["payload.bin"], outer["envelope.json"])
+            nonce, sealed, raw_envelope)
     except (InvalidTag, ValueError, KeyError, TypeError) as exc:
         raise BundleRejected("The bundle does not decrypt with your key: it was altered or "
                              "damaged on the way, or made for an older key of yours.") from exc

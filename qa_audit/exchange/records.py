@@ -29,7 +29,6 @@ from sqlmodel import Session, col
 from qa_audit.domain.permissions import Action, Actor
 from qa_audit.errors import BundleRejected
 from qa_audit.store.scope import Kind, visible
-from qa_audit.store.types import UTCDateTime
 from qa_audit.store.tables import (
     ActionItem,
     Addendum,
@@ -44,6 +43,7 @@ from qa_audit.store.tables import (
     SupervisionSession,
     User,
 )
+from qa_audit.store.types import UTCDateTime
 
 SCHEMA = "qa-audit/exchange@1"
 KINDS = ("org_unit", "person", "case", "framework", "assessment", "response", "addendum",
