@@ -19,6 +19,7 @@ Who may do what is asked of `domain.permissions` and `domain.workflow`, never re
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -34,7 +35,7 @@ from qa_audit.domain.framework import framework_from_dict
 from qa_audit.domain.permissions import Action, Actor, Role, Target, allowed
 from qa_audit.domain.workflow import TRANSITIONS, Status, may_mark_action
 from qa_audit.errors import BundleRejected
-from qa_audit.store.bulk import insert_records
+from qa_audit.store.bulk import insert_records, insert_tuples, storage_value
 from qa_audit.store.tables import ExchangeKnown
 from qa_audit.store.types import utcnow
 
@@ -51,8 +52,12 @@ from .records import (
     SESSION,
     USER,
     Payload,
+    columns,
     decode,
     encode,
+    python_type,
+    stored,
+    to_storage,
 )
 
 KNOWN: Table = ExchangeKnown.__table__  # type: ignore[attr-defined]
@@ -114,6 +119,8 @@ class Plan:
 
     changes: list[Change] = field(default_factory=list)
     inserts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    """New rows already in storage form (`records.to_storage`), by table."""
     known: dict[uuid.UUID, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -345,9 +352,11 @@ class Planner:
                 raise BundleRejected("An assessment's framework snapshot is not in the bundle "
                                      "nor here.")
             fields["framework_version_id"] = self.framework_ids[sha]
-            ratings = [decode(RATING, r) for r in record["ratings"]]
+            if not isinstance(record["ratings"], list):
+                raise BundleRejected("An assessment's ratings are not a list.")
+            ratings = [to_storage(RATING, r) for r in record["ratings"]]
             actions = [decode(ACTION, a) for a in record["actions"]]
-            if any(r["assessment_id"] != fields["id"] for r in ratings) or any(
+            if any(r[_RATING_PARENT] != fields["id"].hex for r in ratings) or any(
                     a["assessment_id"] != fields["id"] or a["session_id"] is not None
                     for a in actions):
                 raise BundleRejected("An assessment record holds another record's parts.")
@@ -363,7 +372,9 @@ class Planner:
                                [i for i in ids if i in local])
         local_actions = _group(self.conn, ACTION, "assessment_id",
                                [i for i in ids if i in local])
-        cases = dict(self.conn.execute(select(CASE.c.id, CASE.c.reference).where(
+        cases: dict[Any, str] = {r["id"]: r["reference"] for r in self.plan.inserts.get(
+            CASE.name, [])}
+        cases.update(self.conn.execute(select(CASE.c.id, CASE.c.reference).where(
             CASE.c.id.in_([f["case_id"] for f, _r, _a in incoming if f["case_id"]]))).all())
         for fields, ratings, actions in incoming:
             label = self._label(fields, cases)
@@ -382,8 +393,7 @@ class Planner:
                     self._ignore(change, "only its author sends a new assessment")
                 else:
                     self.plan.add(ASSESSMENT, fields)
-                    for r in ratings:
-                        self.plan.add(RATING, r)
+                    self.plan.rows.setdefault(RATING.name, []).extend(ratings)
             elif change.decision in (Decision.UPDATE, Decision.CONFLICT):
                 assert mine is not None
                 self._assessment_update(change, mine, fields, mine_ratings, ratings, by_author,
@@ -394,9 +404,7 @@ class Planner:
                           label=label)
 
     def _label(self, fields: Mapping[Any, Any], cases: Mapping[Any, str]) -> str:
-        case = cases.get(fields["case_id"]) or next(
-            (c["fields"]["reference"] for c in self.payload.records.get("case", [])
-             if c["fields"]["id"] == str(fields["case_id"])), "")
+        case = cases.get(fields["case_id"], "")
         subject = self.people.get(fields["subject_id"])
         who = subject["display_name"] if subject else ""
         return " ".join(x for x in (case, who, str(fields["assessed_on"])) if x)
@@ -407,7 +415,7 @@ class Planner:
 
     def _assessment_update(self, change: Change, mine: Mapping[Any, Any],
                            fields: dict[str, Any], mine_ratings: list[Mapping[Any, Any]],
-                           ratings: list[dict[str, Any]], by_author: bool,
+                           ratings: list[tuple[Any, ...]], by_author: bool,
                            incoming_actions: list[uuid.UUID]) -> None:
         assert self.sender is not None
         if mine["status"] == Status.FINALISED.value:
@@ -422,7 +430,7 @@ class Planner:
                              .values(**values))
                 conn.execute(delete(RATING).where(RATING.c.assessment_id == fields["id"]))
                 if ratings:
-                    insert_records(conn, RATING, ratings)
+                    insert_tuples(conn, RATING, list(columns(RATING)), ratings)
                 # Actions the author removed go with the author's version.
                 gone = [row.id for row in conn.execute(select(ACTION.c.id).where(
                     ACTION.c.assessment_id == fields["id"])) if row.id not in keep_actions]
@@ -632,8 +640,11 @@ def _updater(table: Table, record_id: uuid.UUID, values: Mapping[str, Any]
     return write
 
 
-def _rating_set(rows: Iterable[Mapping[Any, Any]]) -> list[tuple[Any, ...]]:
-    return sorted(tuple(encode(RATING, r).values()) for r in rows)
+_RATING_PARENT = columns(RATING).index("assessment_id")
+
+
+def _rating_set(rows: Iterable[Mapping[Any, Any] | tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return sorted(r if isinstance(r, tuple) else stored(RATING, r) for r in rows)
 
 
 def _text_of(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -665,7 +676,10 @@ def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,
     for table in order:
         rows = plan.inserts.get(table.name)
         if rows:
-            insert_records(conn, table, rows)
+            _insert(conn, table, rows)
+        tuples = plan.rows.get(table.name)
+        if tuples:
+            insert_tuples(conn, table, list(columns(table)), tuples)
     for change in plan.changes:
         if change.write is None:
             continue
@@ -674,6 +688,31 @@ def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,
         elif change.decision is Decision.CONFLICT:
             _resolve(conn, change, resolutions[change.record_id], receiver, sender_name)
     _remember(conn, peer_id, plan.known)
+
+
+def _storage(kind: type) -> Callable[[Any], Any]:
+    """How a column's Python value is stored in SQLite (as `bulk.storage_value`, chosen once
+    per column instead of per value)."""
+    if kind is uuid.UUID:
+        return lambda v: None if v is None else v.hex
+    if kind is bool:
+        return lambda v: None if v is None else int(v)
+    if kind in (dt.datetime, dt.date):
+        return storage_value
+    return lambda v: v
+
+
+def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many new rows: on SQLite straight to the driver's executemany (the bulk path)."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        insert_records(conn, table, rows)
+        return
+    names = list(rows[0])
+    store = [_storage(python_type(table.c[n].type)) for n in names]
+    insert_tuples(conn, table, names, [tuple(f(row[n]) for f, n in zip(store, names, strict=True))
+                                       for row in rows])
 
 
 def _resolve(conn: Connection, change: Change, resolution: Resolution, receiver: Actor,
@@ -701,8 +740,8 @@ def _remember(conn: Connection, peer_id: uuid.UUID, versions: Mapping[uuid.UUID,
     for start in range(0, len(ids), CHUNK):
         conn.execute(delete(KNOWN).where(KNOWN.c.peer_id == peer_id,
                                          KNOWN.c.record_id.in_(ids[start:start + CHUNK])))
-    insert_records(conn, KNOWN, [{"peer_id": peer_id, "record_id": i, "row_version": versions[i]}
-                                 for i in ids])
+    _insert(conn, KNOWN, [{"peer_id": peer_id, "record_id": i, "row_version": versions[i]}
+                          for i in ids])
 
 
 def remember_sent(session: Session, peer_id: uuid.UUID, versions: Mapping[uuid.UUID, int]

@@ -26,6 +26,7 @@ import os
 import secrets
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,8 +165,9 @@ def _envelope(raw: bytes) -> dict[str, Any]:
     return envelope
 
 
-def open_bundle(data: bytes, me: AccountKeys, known_sender: PublicKeys | None) -> Opened:
-    """Check and decrypt a bundle for `me`. `known_sender` is the sender's keys as trusted
+def open_bundle(data: bytes, me: AccountKeys,
+                known_keys: Callable[[uuid.UUID], PublicKeys | None]) -> Opened:
+    """Check and decrypt a bundle for `me`. `known_keys` gives a sender's keys as trusted
     here (None: unknown; the caller shows the fingerprint before trusting it)."""
     raw_envelope, sealed = _split(data)
     envelope = _envelope(raw_envelope)
@@ -189,6 +191,7 @@ def open_bundle(data: bytes, me: AccountKeys, known_sender: PublicKeys | None) -
         sender = PublicKeys.from_card(manifest["sender"])
     except (ValueError, KeyError, TypeError, BundleRejected) as exc:
         raise BundleRejected("The bundle's manifest is missing or damaged.") from exc
+    known_sender = known_keys(sender.user_id)
     if known_sender is not None and (known_sender.signing, known_sender.exchange) != (
             sender.signing, sender.exchange):
         raise BundleRejected(

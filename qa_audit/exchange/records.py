@@ -18,9 +18,11 @@ each keep their own row.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import DateTime, Table, and_, select
@@ -28,6 +30,7 @@ from sqlmodel import Session, col
 
 from qa_audit.domain.permissions import Action, Actor
 from qa_audit.errors import BundleRejected
+from qa_audit.store.bulk import storage_value
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
@@ -71,9 +74,10 @@ LEFT_OUT: dict[str, frozenset[str]] = {
 }
 
 
-def columns(table: Table) -> list[str]:
+@cache
+def columns(table: Table) -> tuple[str, ...]:
     skip = LEFT_OUT.get(table.name, frozenset())
-    return [c.name for c in table.columns if c.name not in skip]
+    return tuple(c.name for c in table.columns if c.name not in skip)
 
 
 def to_json(value: Any) -> Any:
@@ -90,50 +94,112 @@ def encode(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
     return {name: to_json(row[name]) for name in columns(table)}
 
 
+def _timestamp(value: Any) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("no time zone")
+    return parsed.astimezone(dt.UTC)
+
+
+def _typed(kind: type) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise TypeError(kind.__name__)
+        return value
+
+    return check
+
+
+def _number(value: Any) -> Any:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError("number")
+    return value
+
+
+_READERS: dict[type, Callable[[Any], Any]] = {
+    uuid.UUID: uuid.UUID, dt.datetime: _timestamp, dt.date: dt.date.fromisoformat,
+    bool: _typed(bool), int: _typed(int), float: _number, str: _typed(str)}
+
+
+@cache
+def _decoder(table: Table) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
+    """Per column of the format: its name, how to read its JSON value, whether it may be
+    empty."""
+    return tuple((name, _READERS[python_type(table.c[name].type)],
+                  bool(table.c[name].nullable) or bool(table.c[name].primary_key))
+                 for name in columns(table))
+
+
 def decode(table: Table, data: object, extra: Sequence[str] = ()) -> dict[str, Any]:
     """A record's columns as Python values; a missing, unknown or mistyped value refuses the
     whole bundle (a sender of this format never writes one)."""
-    names = columns(table)
-    if not isinstance(data, dict) or set(data) != set(names) | set(extra):
+    readers = _decoder(table)
+    if not isinstance(data, dict) or len(data) != len(readers) + len(extra):
         raise BundleRejected(f"A {table.name} record does not have the fields of this format.")
     out: dict[str, Any] = {}
-    for name in names:
-        out[name] = _value(table, name, data[name])
-    for name in extra:
-        out[name] = data[name]
+    try:
+        for name, read, nullable in readers:
+            value = data[name]
+            if value is None:
+                if not nullable:
+                    raise BundleRejected(f"{table.name}.{name} is empty in the bundle.")
+                out[name] = None
+            else:
+                out[name] = read(value)
+        for name in extra:
+            out[name] = data[name]
+    except KeyError as exc:
+        raise BundleRejected(f"A {table.name} record does not have the fields of this "
+                             "format.") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise BundleRejected(f"A {table.name} record holds a value of the wrong kind.") from exc
     return out
 
 
-def _value(table: Table, name: str, value: Any) -> Any:
-    column = table.c[name]
-    if value is None:
-        if not column.nullable and not column.primary_key:
-            raise BundleRejected(f"{table.name}.{name} is empty in the bundle.")
-        return None
-    kind = python_type(column.type)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _stored_uuid(value: Any) -> str:
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise ValueError("not an id")
+    return value.replace("-", "")
+
+
+_STORED: dict[type, Callable[[Any], Any]] = {
+    uuid.UUID: _stored_uuid,
+    dt.datetime: lambda v: storage_value(_timestamp(v)),
+    dt.date: lambda v: dt.date.fromisoformat(v).isoformat(),
+    bool: lambda v: int(_typed(bool)(v)), int: _typed(int), float: _number, str: _typed(str)}
+
+
+@cache
+def _storer(table: Table) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
+    return tuple((name, _STORED[python_type(table.c[name].type)],
+                  bool(table.c[name].nullable) or bool(table.c[name].primary_key))
+                 for name in columns(table))
+
+
+def to_storage(table: Table, data: object) -> tuple[Any, ...]:
+    """A record's columns (in `columns(table)` order) checked as `decode` checks them, but
+    kept in the form SQLite stores (ids as 32 hex digits...): the bulk path for the many
+    small records (ratings) that are only written, never reasoned about."""
+    storers = _storer(table)
+    if not isinstance(data, dict) or len(data) != len(storers):
+        raise BundleRejected(f"A {table.name} record does not have the fields of this format.")
     try:
-        if kind is uuid.UUID:
-            return uuid.UUID(value)
-        if kind is dt.datetime:
-            parsed = dt.datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                raise ValueError("no time zone")
-            return parsed.astimezone(dt.UTC)
-        if kind is dt.date:
-            return dt.date.fromisoformat(value)
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise TypeError(name)
-            return value
-        if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
-            raise TypeError(name)
-        if kind is float and not isinstance(value, int | float):
-            raise TypeError(name)
-        if kind is str and not isinstance(value, str):
-            raise TypeError(name)
+        return tuple(None if (value := data[name]) is None and nullable else store(value)
+                     for name, store, nullable in storers)
+    except KeyError as exc:
+        raise BundleRejected(f"A {table.name} record does not have the fields of this "
+                             "format.") from exc
     except (TypeError, ValueError, AttributeError) as exc:
-        raise BundleRejected(f"{table.name}.{name} holds a value of the wrong kind.") from exc
-    return value
+        raise BundleRejected(f"A {table.name} record holds a value of the wrong kind.") from exc
+
+
+def stored(table: Table, row: Mapping[Any, Any]) -> tuple[Any, ...]:
+    """A row read from the database in the same form as `to_storage`."""
+    return tuple(None if row[name] is None else storage_value(row[name])
+                 for name in columns(table))
 
 
 def python_type(kind: Any) -> type:

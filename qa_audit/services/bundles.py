@@ -161,12 +161,9 @@ def _open(session: Session, actor: Actor, password: str, data: bytes) -> _Opened
     if recipient_id != actor.user_id:
         raise BundleRejected(f"This bundle is for another person ({name or 'someone else'}), "
                              "not for you; it was not opened.")
-    # The sender's id is only known once opened: try with the keys trusted for them after.
-    opened = bundles.open_bundle(data, me, None)
+    opened = bundles.open_bundle(data, me, lambda i: exchange_keys.known_keys(session, i))
     header = opened.header
     known_sender = exchange_keys.known_keys(session, header.sender.user_id)
-    if known_sender is not None:
-        opened = bundles.open_bundle(data, me, known_sender)
     seen = session.get(ExchangeBundle, header.bundle_id)
     if seen is not None:
         raise BundleRejected(f"This bundle was imported already, on "
