@@ -105,16 +105,16 @@ def trust_key_card(store: Store, actor: Actor, card: PublicKeys) -> None:
         audit_log.record(session, actor, "trust_key", "user", card.user_id)
 
 
-def export_bundle(store: Store, actor: Actor, password: str, to_username: str, out: Path,
+def export_bundle(store: Store, actor: Actor, password: str, to: str | uuid.UUID, out: Path,
                   assessment_ids: Sequence[uuid.UUID] | None = None) -> ExportResult:
-    """Write a bundle for `to_username` of what both may see and changed since the last
-    bundle to them (or the assessments named, whole)."""
+    """Write a bundle for `to` (a username or an account id) of what both may see and
+    changed since the last bundle to them (or the assessments named, whole)."""
     check(actor, Action.EXPORT_ASSESSMENT)
     with store.unit_of_work() as session:
-        recipient_row = session.exec(select(User).where(
-            User.username == to_username.strip().lower())).first()
+        recipient_row = session.get(User, to) if isinstance(to, uuid.UUID) else session.exec(
+            select(User).where(User.username == to.strip().lower())).first()
         if recipient_row is None or not recipient_row.active:
-            raise NotFound(f"No active account is called '{to_username}'.")
+            raise NotFound(f"No active account is called '{to}'.")
         if recipient_row.id == actor.user_id:
             raise InvalidInput("A bundle goes to someone else; choose another person.")
         recipient = actor_for(session, recipient_row)

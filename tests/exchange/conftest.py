@@ -16,6 +16,7 @@ from qa_audit.domain.permissions import Actor
 from qa_audit.services import accounts, bundles, maintenance
 from qa_audit.services.store import Store
 from tests.conftest import PASSWORD, World
+from tests.gui.conftest import on_modal  # noqa: F401  (a fixture for the dialog tests)
 
 
 @dataclass
