@@ -387,7 +387,8 @@ class Planner:
                 self.known.get(fields["id"]), same), label, version=fields["row_version"],
                 assessment_id=fields["id"])
             self.plan.known[fields["id"]] = fields["row_version"]
-            by_author = self.sender.user_id == fields["author_id"]
+            by_author = self.sender.user_id == fields["author_id"] and allowed(
+                self.sender, Action.EDIT_ASSESSMENT, self._target(fields))
             if change.decision is Decision.NEW:
                 if not by_author:
                     self._ignore(change, "only its author sends a new assessment")
@@ -498,11 +499,10 @@ class Planner:
         incoming = [decode(RESPONSE, r.get("fields")) for r in _records(self.payload,
                                                                         "response")]
         local = _by_id(self.conn, RESPONSE, [r["id"] for r in incoming])
-        parents = _by_id(self.conn, ASSESSMENT, [r["assessment_id"] for r in incoming])
-        planned = {r["id"] for r in self.plan.inserts.get(ASSESSMENT.name, [])}
+        parents = self._parents([r["assessment_id"] for r in incoming])
         for response in incoming:
             parent = parents.get(response["assessment_id"])
-            if parent is None and response["assessment_id"] not in planned:
+            if parent is None:
                 raise BundleRejected("A response in the bundle belongs to an assessment that "
                                      "is neither here nor in the bundle.")
             mine = local.get(response["id"])
@@ -513,9 +513,12 @@ class Planner:
                 assessment_id=response["assessment_id"])
             self.plan.known[response["id"]] = response["row_version"]
             if change.decision in (Decision.NEW, Decision.UPDATE, Decision.CONFLICT):
-                if self.sender.user_id != response["fca_id"]:
+                if self.sender.user_id != response["fca_id"] or (
+                        parent["subject_id"] != response["fca_id"]) or not allowed(
+                        self.sender, Action.RESPOND, self._target(parent)):
                     self._ignore(change, "only its practitioner writes a response")
-                elif parent is not None and parent["status"] == Status.FINALISED.value:
+                elif parent["status"] == Status.FINALISED.value and change.decision is not (
+                        Decision.NEW):
                     self._ignore(change, "finalised here: read-only")
                 elif change.decision is Decision.NEW:
                     self.plan.add(RESPONSE, response)
@@ -525,6 +528,19 @@ class Planner:
                     change.write = _updater(RESPONSE, response["id"], values)
                     change.mine = _text_of(RESPONSE, mine)
             self.plan.changes.append(change)
+
+    def _parents(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Mapping[Any, Any]]:
+        """Assessments as they will be: the bundle's new ones, else this database's. A
+        record of an assessment the receiver may not see refuses the whole bundle."""
+        wanted = set(ids)
+        out: dict[uuid.UUID, Mapping[Any, Any]] = {
+            r["id"]: r for r in self.plan.inserts.get(ASSESSMENT.name, []) if r["id"] in wanted}
+        out.update({k: v for k, v in _by_id(self.conn, ASSESSMENT, wanted - set(out)).items()})
+        if any(not allowed(self.receiver, Action.VIEW_ASSESSMENT, self._target(parent))
+               for parent in out.values()):
+            raise BundleRejected("The bundle holds a record of an assessment you may not see; "
+                                 "nothing was imported.")
+        return out
 
     def _addenda(self) -> None:
         assert self.sender is not None
@@ -539,7 +555,12 @@ class Planner:
                 continue
             change = Change("addendum", addendum["id"], Decision.NEW, version=1,
                             assessment_id=addendum["assessment_id"])
-            if self.sender.user_id != addendum["author_id"]:
+            parent = self._parents([addendum["assessment_id"]]).get(addendum["assessment_id"])
+            if parent is None:
+                raise BundleRejected("An addendum in the bundle belongs to an assessment that "
+                                     "is neither here nor in the bundle.")
+            if self.sender.user_id != addendum["author_id"] or not allowed(
+                    self.sender, Action.ADD_ADDENDUM, self._target(parent)):
                 self._ignore(change, "only its author sends an addendum")
             else:
                 self.plan.add(ADDENDUM, addendum)

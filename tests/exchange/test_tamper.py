@@ -4,6 +4,7 @@ manifest, an unknown schema, a framework snapshot that does not match its hash."
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import uuid
@@ -280,3 +281,40 @@ def test_not_a_bundle_and_a_folder_are_told_clearly(trusted, tmp_path) -> None:
         bundles.import_bundle(trusted.home, trusted.fca, PASSWORD, tmp_path)
 
 
+
+
+def test_a_response_to_someone_elses_assessment_is_ignored(trusted) -> None:
+    """The practitioner (signing honestly with her own key) sends a 'response' of hers to
+    another practitioner's assessment: the supervisor's copy does not take it."""
+    from sqlalchemy import text
+
+    from qa_audit.domain.permissions import Role
+    from qa_audit.exchange.records import RESPONSE, USER, Payload, encode
+    from qa_audit.services import accounts
+    from qa_audit.store.tables import User
+
+    w = trusted.world
+    other = accounts.add_user(w.store, w.admin, "fca3", "Omar Ali", Role.FCA, PASSWORD,
+                              w.team_id)
+    aid = w.new_audit()
+    w.complete(aid)
+    assessments.submit(w.store, trusted.sup, aid)
+    with w.store.unit_of_work() as session:  # the audit is about the other practitioner
+        session.connection().execute(text("UPDATE assessment SET subject_id = :s WHERE id = :a"),
+                                     {"s": other.id.hex, "a": aid.hex})
+    payload = Payload()
+    with trusted.home.reading() as session:
+        me = session.get(User, trusted.fca.user_id)
+        payload.records["person"] = [{"fields": encode(USER, me.model_dump())}]
+    payload.records["response"] = [{"fields": encode(RESPONSE, {
+        "id": uuid.uuid4(), "assessment_id": aid, "fca_id": trusted.fca.user_id,
+        "reflection": "Not mine to write", "agreement": "agree", "reasons": "",
+        "change_request": "", "signed_at": None, "updated_at": dt.datetime.now(dt.UTC),
+        "row_version": 1})}]
+    fca_keys = _keys(trusted.home, trusted.fca, "fca")
+    sup_keys = _keys(w.store, trusted.sup, "sup").public
+    path = trusted.folder / "forged.qab"
+    path.write_bytes(bundle_format.pack(payload, fca_keys, sup_keys, 5))
+    preview = bundles.preview_bundle(w.store, trusted.sup, PASSWORD, path)
+    assert preview.counts["response"] == {"ignored": 1}
+    assert any("only its practitioner" in i for i in preview.ignored)
