@@ -114,3 +114,29 @@ def test_same_bundle_twice_is_refused_and_writes_nothing(pair) -> None:
     with pytest.raises(BundleRejected, match="imported already"):
         bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out)
     assert table_hash(pair.home) == before
+
+
+def test_applying_the_same_records_twice_changes_nothing_the_second_time(pair) -> None:
+    """Idempotent at the apply step (what a sync repeats after a dropped connection)."""
+    from qa_audit.exchange.apply import execute, plan_payload
+    from qa_audit.exchange.records import collect, known_versions
+    from qa_audit.services.accounts import actor_for
+    from qa_audit.store.tables import User
+
+    w = pair.world
+    aid = w.new_audit()
+    w.complete(aid)
+    assessments.add_action(w.store, pair.sup, aid, "Plan the next visit")
+    assessments.submit(w.store, pair.sup, aid)
+    with w.store.reading() as session:
+        fca = actor_for(session, session.get(User, pair.fca.user_id))
+        payload = collect(session, pair.sup, fca, {})
+    for round_ in (1, 2):
+        with pair.home.unit_of_work() as session:
+            plan = plan_payload(session, payload, pair.sup.user_id, pair.fca,
+                                known_versions(session, pair.sup.user_id))
+            assert plan.writes_anything is (round_ == 1)
+            execute(session, plan, pair.fca, pair.sup.user_id, {}, "sup")
+        if round_ == 1:
+            after_first = table_hash(pair.home)
+    assert table_hash(pair.home) == after_first
