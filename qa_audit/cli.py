@@ -164,6 +164,9 @@ def _parser() -> argparse.ArgumentParser:
     btr.add_argument("file", type=Path)
     btr.add_argument("--fingerprint", required=True,
                      help="the fingerprint they read to you (must match the card)")
+    btr.add_argument("--replace", action="store_true",
+                     help="replace the keys trusted for them (they got new ones, e.g. after "
+                     "a password reset)")
     enc = sub.add_parser("encrypt", help="move a clear-text database into an encrypted one",
                          parents=[common])
     enc.set_defaults(encrypt=True)
@@ -498,7 +501,7 @@ def _bundle(store: Store, args: argparse.Namespace) -> int:
         if _fingerprint(args.fingerprint) != _fingerprint(card.fingerprint):
             raise UserError(f"The card's fingerprint is {card.fingerprint}, not the one given: "
                             "it is not trusted.")
-        bundles.trust_key_card(store, actor, card)
+        bundles.trust_key_card(store, actor, card, replace=args.replace)
         print(f"trusted the keys of {card.username}")
         return 0
     if args.action == "export":

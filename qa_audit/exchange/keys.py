@@ -146,6 +146,22 @@ def account_keys(session: Session, user_id: uuid.UUID, username: str, password: 
     return keys
 
 
+def reseal(session: Session, user_id: uuid.UUID, old: str, new: str) -> None:
+    """Seal this account's keys with its new password (a password change keeps them)."""
+    row = session.get(ExchangeKey, user_id)
+    if row is None or row.sealed_private is None:
+        return
+    row.sealed_private = _seal(_unseal(row, old), new)
+    session.add(row)
+
+
+def forget(session: Session, user_id: uuid.UUID) -> None:
+    """Drop this account's own keys (a password reset: the old password sealed them)."""
+    row = session.get(ExchangeKey, user_id)
+    if row is not None and row.sealed_private is not None:
+        session.delete(row)
+
+
 def known_keys(session: Session, user_id: uuid.UUID) -> PublicKeys | None:
     """Someone's public keys as trusted here (None: unknown or not yet confirmed)."""
     row = session.get(ExchangeKey, user_id)
@@ -155,17 +171,24 @@ def known_keys(session: Session, user_id: uuid.UUID) -> PublicKeys | None:
                       _unb64(row.exchange_public))
 
 
-def trust(session: Session, keys: PublicKeys) -> None:
+def trust(session: Session, keys: PublicKeys, *, replace: bool = False) -> None:
     """Record someone's public keys as confirmed (their fingerprint was checked). Keys of
-    an account that already has other trusted keys here are refused: a changed key is
-    told, never swapped in quietly."""
+    an account that already has other trusted keys here are refused unless `replace` (the
+    person was told why their keys changed, e.g. a password reset): a changed key is
+    never swapped in quietly. This account's own keys are never replaced from a card."""
     row = session.get(ExchangeKey, keys.user_id)
     if row is not None and row.trusted_at is not None:
-        if (_unb64(row.signing_public), _unb64(row.exchange_public)) != (keys.signing,
+        if (_unb64(row.signing_public), _unb64(row.exchange_public)) == (keys.signing,
                                                                           keys.exchange):
+            return
+        if not replace or row.sealed_private is not None:
             raise BundleRejected(
                 f"Other keys are already trusted for {row.username} here; a key card with "
-                "different keys is refused. Ask them how their keys changed.")
+                "different keys is refused. Ask them how their keys changed (a password "
+                "reset makes new ones), then trust the new card with --replace.")
+        row.signing_public, row.exchange_public = _b64(keys.signing), _b64(keys.exchange)
+        row.trusted_at = utcnow()
+        session.add(row)
         return
     session.add(ExchangeKey(user_id=keys.user_id, username=keys.username,
                             signing_public=_b64(keys.signing),

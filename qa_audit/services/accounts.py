@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
+from qa_audit.exchange import keys as exchange_keys
 from qa_audit.store.keyring import backoff_seconds, use_fast_kdf
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import AuditEvent, OrgUnit, User
@@ -211,6 +212,7 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
             keyring.unwrap(user.username, old)
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
+        exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
         user.password_hash = hash_password(new)
         user.row_version += 1
         _grant_key(store, user.username, new)
@@ -234,6 +236,9 @@ def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:
         user.password_hash = hash_password(new)
         user.row_version += 1
         _grant_key(store, user.username, new)
+        # The old password sealed the bundle keys: new ones are made at next use (and the
+        # people who send to this account trust the new key card).
+        exchange_keys.forget(session, user.id)
         if store.keyring is not None:
             store.keyring.clear_failures(user.username)
         audit_log.record(session, actor, "reset_password", "user", user.id)

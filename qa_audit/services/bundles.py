@@ -96,12 +96,16 @@ def read_key_card(path: Path) -> PublicKeys:
         raise BundleRejected(f"{path.name} is not a qa_audit key card.") from exc
 
 
-def trust_key_card(store: Store, actor: Actor, card: PublicKeys) -> None:
-    """Keep someone's public keys as confirmed (the person compared the fingerprint)."""
+def trust_key_card(store: Store, actor: Actor, card: PublicKeys, *, replace: bool = False
+                   ) -> None:
+    """Keep someone's public keys as confirmed (the person compared the fingerprint);
+    `replace` swaps in new keys for someone already trusted (after a password reset)."""
     if actor.user_id.int == 0:
         raise InvalidInput("Sign in as yourself (--user) to trust someone's keys.")
+    if card.user_id == actor.user_id:
+        raise InvalidInput("That is your own key card; give it to the people who send to you.")
     with store.unit_of_work() as session:
-        exchange_keys.trust(session, card)
+        exchange_keys.trust(session, card, replace=replace)
         audit_log.record(session, actor, "trust_key", "user", card.user_id)
 
 

@@ -74,3 +74,28 @@ def test_bundle_export_bad_input_is_a_clear_error(pair, tmp_path, capsys, monkey
     err = capsys.readouterr().err
     assert err.startswith("qa-audit: ") and "Traceback" not in err
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_keys_follow_a_password_change_and_a_reset_needs_a_new_card(pair, tmp_path) -> None:
+    from qa_audit.errors import BundleRejected
+    from qa_audit.services import accounts, bundles
+
+    home, fca = pair.home, pair.fca
+    before = bundles.my_key_card(home, fca, PASSWORD)
+    accounts.change_password(home, fca, PASSWORD, "a brand new passphrase")
+    assert bundles.my_key_card(home, fca, "a brand new passphrase") == before  # same keys
+
+    admin = accounts.sign_in(home, "admin", PASSWORD)
+    accounts.reset_password(home, admin, "fca", "reset by the administrator")
+    after = bundles.my_key_card(home, fca, "reset by the administrator")
+    assert after.fingerprint != before.fingerprint  # new keys: the old password sealed them
+    with pytest.raises(BundleRejected, match="--replace"):
+        bundles.trust_key_card(pair.office, pair.sup, after)
+    bundles.trust_key_card(pair.office, pair.sup, after, replace=True)
+    aid = pair.world.new_audit()
+    pair.world.complete(aid)
+    assessments.submit(pair.office, pair.sup, aid)
+    out = tmp_path / "new-keys.qab"
+    bundles.export_bundle(pair.office, pair.sup, PASSWORD, "fca", out)
+    bundles.import_bundle(home, fca, "reset by the administrator", out, trust_sender=True)
+    assert assessments.get_assessment(home, fca, aid).status == "submitted"
