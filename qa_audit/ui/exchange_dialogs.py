@@ -77,6 +77,7 @@ class SendBundleDialog(QDialog):
         self._worker: Worker | None = None
         self.sent_to: Path | None = None
         self.setWindowTitle(f"Send to {recipient_name}")
+        self.setMinimumWidth(560)
         form = QFormLayout()
         form.addRow("To:", QLabel(recipient_name))
         self.path = QLineEdit(str(Path.home() / default_name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from qa_audit.services import assessments
+from qa_audit.services import assessments, bundles
 from qa_audit.ui.exchange_dialogs import ImportBundleDialog, SendBundleDialog
 from qa_audit.ui.main_window import MainWindow
 from tests.conftest import PASSWORD
@@ -76,3 +76,29 @@ def test_file_menu_has_the_bundle_entries(qtbot, pair) -> None:
     qtbot.addWidget(window)
     texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
     assert "Sen&d to practitioner…" in texts and "&Import bundle…" in texts
+
+
+def test_send_to_practitioner_from_the_open_assessment(qtbot, pair, on_modal) -> None:
+    w = pair.world
+    aid = w.new_audit()
+    w.complete(aid)
+    assessments.submit(w.store, pair.sup, aid)
+    window = MainWindow(pair.office, pair.sup, "sup")
+    qtbot.addWidget(window)
+    window.open_assessment(aid)
+    out = pair.folder / "from-menu.qab"
+    seen = []
+
+    def fill(dialog) -> None:
+        seen.append(dialog.windowTitle())
+        dialog.path.setText(str(out))
+        dialog.password.setText(PASSWORD)
+        dialog.send()
+
+    on_modal(fill)
+    window.send_bundle()  # returns once the dialog closed after writing the bundle
+    assert seen == ["Send to Fatima Khan"]
+    assert out.exists()
+    preview = bundles.preview_bundle(
+        pair.home, pair.fca, PASSWORD, out)
+    assert preview.counts["assessment"] == {"new": 1}

@@ -28,6 +28,9 @@ def test_round_trip_between_two_databases(pair) -> None:
     aid = w.new_audit()
     w.complete(aid)
     assessments.add_action(w.store, pair.sup, aid, "Read the parenting assessment again")
+    # Any text travels as typed: Arabic, emoji, markup-like text, a 5,000-character word.
+    assessments.set_narrative(w.store, pair.sup, aid, assessments.Narrative.STRENGTHS,
+                              "صوت الطفل واضح 👧🏽 <b>&amp;</b> " + "x" * 5000)
     assessments.submit(w.store, pair.sup, aid)
 
     out = pair.folder / "to-fca.qab"
@@ -44,6 +47,7 @@ def test_round_trip_between_two_databases(pair) -> None:
     bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out, trust_sender=True)
     detail = assessments.get_assessment(pair.home, pair.fca, aid)
     assert detail.status == "submitted"
+    assert detail.strengths == "صوت الطفل واضح 👧🏽 <b>&amp;</b> " + "x" * 5000
     assert _assessment_hash(pair.home, aid) == _assessment_hash(w.store, aid)
 
     # She responds on her laptop and sends it back.
