@@ -54,7 +54,6 @@ def test_wrong_password_in_the_preview_is_told_and_imports_nothing(qtbot, pair, 
     w.complete(aid)
     assessments.submit(w.store, pair.sup, aid)
     out = pair.folder / "to-fca.qab"
-    from qa_audit.services import bundles
 
     bundles.export_bundle(w.store, pair.sup, PASSWORD, "fca", out)
     dialog = ImportBundleDialog(pair.home, pair.fca)
