@@ -318,3 +318,45 @@ def test_a_response_to_someone_elses_assessment_is_ignored(trusted) -> None:
     preview = bundles.preview_bundle(w.store, trusted.sup, PASSWORD, path)
     assert preview.counts["response"] == {"ignored": 1}
     assert any("only its practitioner" in i for i in preview.ignored)
+
+
+def test_records_that_do_not_fit_are_refused_whole(trusted) -> None:
+    """Signed by the real supervisor, but an action names an owner that is neither here
+    nor in the bundle: the write fails part-way and nothing of it stays."""
+    w = trusted.world
+    aid = w.new_audit()
+    assessments.add_action(w.store, trusted.sup, aid, "A first action")
+    w.complete(aid)
+    assessments.submit(w.store, trusted.sup, aid)
+    sup_keys = _keys(w.store, trusted.sup, "sup")
+    fca_keys = _keys(trusted.home, trusted.fca, "fca").public
+    with w.store.reading() as session:
+        payload = collect(session, trusted.sup, _fca_actor(trusted), {}, [aid])
+    payload.records["assessment"][0]["actions"][0]["owner_id"] = str(uuid.uuid4())
+    _refused(trusted, bundle_format.pack(payload, sup_keys, fca_keys, 40),
+             "do not fit this database")
+
+
+def test_a_failed_write_of_the_bundle_file_records_nothing_as_sent(pair, monkeypatch) -> None:
+    """The disk fills while the bundle is written: no file, and nothing counts as sent
+    (the next bundle carries everything again)."""
+    import errno
+    import os
+
+    from qa_audit.errors import InvalidInput
+
+    _submitted(pair)
+    before = table_hash(pair.office)
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(InvalidInput, match="No space left"):
+        bundles.export_bundle(pair.office, pair.sup, PASSWORD, "fca", pair.folder / "b.qab")
+    monkeypatch.undo()
+    assert not list(pair.folder.iterdir())  # no file, no temporary file left
+    assert table_hash(pair.office) == before  # no sequence, no versions marked as sent
+    result = bundles.export_bundle(pair.office, pair.sup, PASSWORD, "fca",
+                                   pair.folder / "b.qab")
+    assert result.seq == 1 and result.counts["assessment"] == 1
