@@ -58,6 +58,7 @@ from .records import (
     python_type,
     stored,
     to_storage,
+    versions_map,
 )
 
 KNOWN: Table = ExchangeKnown.__table__  # type: ignore[attr-defined]
@@ -155,15 +156,18 @@ class Plan:
 
 
 def _decide(local: int | None, incoming: int, base: int | None, same: bool) -> Decision:
+    """`base`: the version the sender knew we had (None: they never had it from us)."""
     if local is None:
         return Decision.NEW
+    if same:
+        return Decision.UNCHANGED if incoming == local else Decision.OLDER
+    if base is not None:
+        if incoming <= base:
+            return Decision.OLDER  # they have not changed it since what we had
+        return Decision.CONFLICT if local > base else Decision.UPDATE
     if incoming == local:
-        return Decision.UNCHANGED if same else Decision.CONFLICT
-    if incoming < local:
-        return Decision.OLDER
-    if base is not None and local > base:
         return Decision.CONFLICT
-    return Decision.UPDATE
+    return Decision.UPDATE if incoming > local else Decision.OLDER
 
 
 def _by_id(conn: Connection, table: Table, ids: Iterable[uuid.UUID], column: str = "id"
@@ -206,12 +210,12 @@ class Planner:
     """Builds the plan for one payload from `sender`, read on the receiver's connection."""
 
     def __init__(self, conn: Connection, payload: Payload, sender_id: uuid.UUID,
-                 receiver: Actor, known: Mapping[uuid.UUID, int]) -> None:
+                 receiver: Actor) -> None:
         self.conn = conn
         self.payload = payload
         self.sender_id = sender_id
         self.receiver = receiver
-        self.known = known
+        self.bases = versions_map(payload.bases, "base versions")
         self.plan = Plan()
         self.framework_ids: dict[str, uuid.UUID] = {}
         self.units: dict[uuid.UUID, Mapping[Any, Any]] = {}
@@ -220,6 +224,7 @@ class Planner:
 
     # -- reference data ---------------------------------------------------------------------
     def run(self) -> Plan:
+        self.plan.known = versions_map(self.payload.have, "versions held")
         self._frameworks()
         self._org_units()
         self._people()
@@ -384,7 +389,7 @@ class Planner:
                 _rating_set(mine_ratings) == _rating_set(ratings))
             change = Change("assessment", fields["id"], _decide(
                 None if mine is None else mine["row_version"], fields["row_version"],
-                self.known.get(fields["id"]), same), label, version=fields["row_version"],
+                self.bases.get(fields["id"]), same), label, version=fields["row_version"],
                 assessment_id=fields["id"])
             self.plan.known[fields["id"]] = fields["row_version"]
             by_author = self.sender.user_id == fields["author_id"] and allowed(
@@ -471,7 +476,7 @@ class Planner:
             same = mine is not None and not _changed_fields(ACTION, mine, action)
             change = Change("action", action["id"], _decide(
                 None if mine is None else mine["row_version"], action["row_version"],
-                self.known.get(action["id"]), same), label, version=action["row_version"],
+                self.bases.get(action["id"]), same), label, version=action["row_version"],
                 assessment_id=None if session_record else parent["id"])
             self.plan.known[action["id"]] = action["row_version"]
             if change.decision is Decision.NEW:
@@ -509,7 +514,7 @@ class Planner:
             same = mine is not None and not _changed_fields(RESPONSE, mine, response)
             change = Change("response", response["id"], _decide(
                 None if mine is None else mine["row_version"], response["row_version"],
-                self.known.get(response["id"]), same), version=response["row_version"],
+                self.bases.get(response["id"]), same), version=response["row_version"],
                 assessment_id=response["assessment_id"])
             self.plan.known[response["id"]] = response["row_version"]
             if change.decision in (Decision.NEW, Decision.UPDATE, Decision.CONFLICT):
@@ -602,7 +607,7 @@ class Planner:
             label = f"{fields['held_on']}"
             change = Change("supervision_session", fields["id"], _decide(
                 None if mine is None else mine["row_version"], fields["row_version"],
-                self.known.get(fields["id"]), same), label, version=fields["row_version"])
+                self.bases.get(fields["id"]), same), label, version=fields["row_version"])
             self.plan.known[fields["id"]] = fields["row_version"]
             by_supervisor = self.sender.user_id == fields["supervisor_id"]
             kept_links = [a for a in links if a in present]
@@ -676,10 +681,10 @@ def _text_of(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
                                                           "overall_grade", "content_hash")}
 
 
-def plan_payload(session: Session, payload: Payload, sender_id: uuid.UUID, receiver: Actor,
-                 known: Mapping[uuid.UUID, int]) -> Plan:
+def plan_payload(session: Session, payload: Payload, sender_id: uuid.UUID, receiver: Actor
+                 ) -> Plan:
     """What applying `payload` would do (reads only): the preview."""
-    return Planner(session.connection(), payload, sender_id, receiver, known).run()
+    return Planner(session.connection(), payload, sender_id, receiver).run()
 
 
 def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,
@@ -763,8 +768,3 @@ def _remember(conn: Connection, peer_id: uuid.UUID, versions: Mapping[uuid.UUID,
                                          KNOWN.c.record_id.in_(ids[start:start + CHUNK])))
     _insert(conn, KNOWN, [{"peer_id": peer_id, "record_id": i, "row_version": versions[i]}
                           for i in ids])
-
-
-def remember_sent(session: Session, peer_id: uuid.UUID, versions: Mapping[uuid.UUID, int]
-                  ) -> None:
-    _remember(session.connection(), peer_id, versions)

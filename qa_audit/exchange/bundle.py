@@ -45,6 +45,7 @@ from .records import KINDS, SCHEMA, Payload
 
 FORMAT = "qa-audit/bundle@1"
 MAGIC = b"qa-audit bundle\n"
+VERSIONS = "records/versions.json"
 MAX_UNPACKED = 2 * 1024**3  # a bundle bigger than this unpacked is refused (zip bombs)
 
 
@@ -109,6 +110,8 @@ def pack(payload: Payload, sender: AccountKeys, recipient: PublicKeys, seq: int,
     files = {f"records/{kind}.json": json.dumps(payload.records[kind], ensure_ascii=False,
                                                 separators=(",", ":")).encode("utf-8")
              for kind in KINDS}
+    files[VERSIONS] = json.dumps({"have": payload.have, "bases": payload.bases},
+                                 separators=(",", ":")).encode("utf-8")
     manifest = {
         "schema": SCHEMA,
         "bundle_id": str(bundle_id or uuid.uuid4()),
@@ -223,6 +226,11 @@ def open_bundle(data: bytes, me: AccountKeys,
         if not isinstance(records, list):
             raise BundleRejected(f"The bundle's {kind} records are not a list.")
         payload.records[kind] = records
+    try:
+        versions = json.loads(files[VERSIONS])
+        payload.have, payload.bases = dict(versions["have"]), dict(versions["bases"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BundleRejected("The bundle's versions cannot be read.") from exc
     return Opened(header, payload)
 
 

@@ -213,26 +213,24 @@ def python_type(kind: Any) -> type:
 
 @dataclass
 class Payload:
-    """Records by kind, as JSON-ready dicts."""
+    """Records by kind, as JSON-ready dicts, and two version maps (record id -> version):
+
+    - `have`: the version the sender holds of every written record both people may see
+      (whether sent or not), so the recipient learns what the sender has and sends only
+      what is newer; nothing counts as delivered until the other side says it has it, so
+      a lost bundle loses nothing;
+    - `bases`: for each record sent, the version the sender knew the recipient had (the
+      version their change was made on): the recipient's copy changed since then too
+      means a conflict.
+    """
 
     records: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {kind: [] for kind in KINDS})
+    have: dict[str, int] = field(default_factory=dict)
+    bases: dict[str, int] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         return len(self.records.get(kind, []))
-
-    @property
-    def versions(self) -> dict[uuid.UUID, int]:
-        """The version of every written record (not reference data) in the payload."""
-        out: dict[uuid.UUID, int] = {}
-        for kind in ("assessment", "response", "supervision_session"):
-            for record in self.records[kind]:
-                out[uuid.UUID(record["fields"]["id"])] = record["fields"]["row_version"]
-                for action in record.get("actions", []):
-                    out[uuid.UUID(action["id"])] = action["row_version"]
-        for record in self.records["addendum"]:
-            out[uuid.UUID(record["fields"]["id"])] = 1
-        return out
 
 
 def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
@@ -261,8 +259,9 @@ def known_versions(session: Session, peer_id: uuid.UUID) -> dict[uuid.UUID, int]
 def collect(session: Session, sender: Actor, recipient: Actor,
             known: Mapping[uuid.UUID, int], assessment_ids: Sequence[uuid.UUID] | None = None
             ) -> Payload:
-    """What `sender` may see and `recipient` may see, changed since it was last exchanged
-    with the recipient (`known`), with the reference data those records name.
+    """What `sender` may see and `recipient` may see, newer than the recipient is known to
+    have (`known`: record id -> version), with the reference data those records name; or,
+    with `assessment_ids`, those assessments whole.
 
     Scope comes from the domain's rules through `store.scope.visible`, for both people:
     a bundle never carries a record its recipient may not see."""
@@ -280,13 +279,14 @@ def collect(session: Session, sender: Actor, recipient: Actor,
     shared = [a["id"] for a in assessments]
 
     def changed(row: Mapping[Any, Any]) -> bool:
-        return int(row["row_version"]) > known.get(row["id"], 0)
+        payload.have[str(row["id"])] = int(row["row_version"])
+        return assessment_ids is not None or int(row["row_version"]) > known.get(row["id"], 0)
 
     actions_by: dict[uuid.UUID, list[Mapping[Any, Any]]] = {}
     for action in _rows(session, ACTION, "assessment_id", shared):
         actions_by.setdefault(action["assessment_id"], []).append(action)
     chosen = [a for a in assessments
-              if changed(a) or any(changed(x) for x in actions_by.get(a["id"], []))]
+              if any([changed(a), *(changed(x) for x in actions_by.get(a["id"], []))])]
     ratings_by: dict[uuid.UUID, list[Mapping[Any, Any]]] = {}
     for rating in _rows(session, RATING, "assessment_id", [a["id"] for a in chosen]):
         ratings_by.setdefault(rating["assessment_id"], []).append(rating)
@@ -312,12 +312,40 @@ def collect(session: Session, sender: Actor, recipient: Actor,
             payload.records["response"].append({"fields": encode(RESPONSE, response)})
             people.add(response["fca_id"])
     for addendum in _rows(session, ADDENDUM, "assessment_id", shared):
-        if addendum["id"] not in known:
+        if changed({"id": addendum["id"], "row_version": 1}):  # addenda never change
             payload.records["addendum"].append({"fields": encode(ADDENDUM, addendum)})
             people.add(addendum["author_id"])
-    _collect_sessions(session, payload, sender, recipient, known, set(shared), people, teams)
+    if assessment_ids is None:
+        _collect_sessions(session, payload, sender, recipient, known, set(shared), people,
+                          teams)
     _collect_references(session, payload, people, teams, cases, frameworks.values())
+    sent = _sent_ids(payload)
+    payload.bases = {str(i): known[i] for i in sent if i in known}
     return payload
+
+
+def versions_map(data: object, what: str) -> dict[uuid.UUID, int]:
+    """A bundle's version map, checked: record ids to positive versions."""
+    if not isinstance(data, dict):
+        raise BundleRejected(f"The bundle's {what} are not a map of versions.")
+    try:
+        out = {uuid.UUID(k): v for k, v in data.items()}
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise BundleRejected(f"The bundle's {what} name records by something else than an "
+                             "id.") from exc
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+               for v in out.values()):
+        raise BundleRejected(f"The bundle's {what} hold a version that is not a number.")
+    return out
+
+
+def _sent_ids(payload: Payload) -> list[uuid.UUID]:
+    ids = []
+    for kind in ("assessment", "response", "addendum", "supervision_session"):
+        for record in payload.records[kind]:
+            ids.append(uuid.UUID(record["fields"]["id"]))
+            ids.extend(uuid.UUID(a["id"]) for a in record.get("actions", []))
+    return ids
 
 
 def _collect_sessions(session: Session, payload: Payload, sender: Actor, recipient: Actor,
@@ -336,8 +364,10 @@ def _collect_sessions(session: Session, payload: Payload, sender: Actor, recipie
             links_by.setdefault(link["session_id"], []).append(str(link["assessment_id"]))
     for row in rows:
         actions = sorted(actions_by.get(row["id"], []), key=lambda x: str(x["id"]))
-        if int(row["row_version"]) <= known.get(row["id"], 0) and all(
-                int(x["row_version"]) <= known.get(x["id"], 0) for x in actions):
+        versions = [(row["id"], row["row_version"])] + [(x["id"], x["row_version"])
+                                                        for x in actions]
+        payload.have.update({str(i): int(v) for i, v in versions})
+        if all(int(v) <= known.get(i, 0) for i, v in versions):
             continue
         payload.records["supervision_session"].append({
             "fields": encode(SESSION, row), "assessments": sorted(links_by.get(row["id"], [])),

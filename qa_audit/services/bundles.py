@@ -19,7 +19,7 @@ from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.errors import BundleRejected, InvalidInput, NotFound
 from qa_audit.exchange import bundle as bundles
 from qa_audit.exchange import keys as exchange_keys
-from qa_audit.exchange.apply import Plan, Resolution, execute, plan_payload, remember_sent
+from qa_audit.exchange.apply import Plan, Resolution, execute, plan_payload
 from qa_audit.exchange.keys import AccountKeys, PublicKeys
 from qa_audit.exchange.records import KINDS, Payload, collect, known_versions
 from qa_audit.store.tables import ExchangeBundle, ExchangePeer, User
@@ -129,8 +129,8 @@ def export_bundle(store: Store, actor: Actor, password: str, to: str | uuid.UUID
                 f"card (qa-audit bundle key --out FILE), check its fingerprint with them, "
                 "and trust it (qa-audit bundle trust FILE).")
         me = _me(session, actor, password)
-        known = {} if assessment_ids else known_versions(session, recipient.user_id)
-        payload = collect(session, actor, recipient, known, assessment_ids)
+        payload = collect(session, actor, recipient, known_versions(session, recipient.user_id),
+                          assessment_ids)
         if assessment_ids and payload.count("assessment") < len(set(assessment_ids)):
             raise NotFound(f"{recipient_row.display_name} may not see that assessment yet (a "
                            "practitioner sees it once it is submitted), or you may not.")
@@ -145,7 +145,6 @@ def export_bundle(store: Store, actor: Actor, password: str, to: str | uuid.UUID
         session.add(peer)
         bundle_id = uuid.uuid4()
         data = bundles.pack(payload, me, their_keys, peer.sent_seq, bundle_id)
-        remember_sent(session, recipient.user_id, payload.versions)
         audit_log.record(session, actor, "bundle_export", "bundle", bundle_id)
         bundles.write_file(out, data)  # inside the transaction: no file, nothing recorded
         return ExportResult(out, recipient_row.username, peer.sent_seq,
@@ -178,8 +177,7 @@ def _open(session: Session, actor: Actor, password: str, data: bytes) -> _Opened
             f"This bundle is older than one already imported from {header.sender.username} "
             f"(number {header.seq}; the last was {peer.received_seq}): a replay. Nothing was "
             "imported.")
-    plan = plan_payload(session, opened.payload, header.sender.user_id, actor,
-                        known_versions(session, header.sender.user_id))
+    plan = plan_payload(session, opened.payload, header.sender.user_id, actor)
     preview = BundlePreview(
         header.bundle_id, header.seq, header.created_at, header.sender.user_id,
         header.sender.username, header.sender.fingerprint, known_sender is not None,

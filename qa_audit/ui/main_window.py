@@ -546,11 +546,13 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+N  new practice observation", "Ctrl+F  find a case reference",
             "Ctrl+Shift+P  practitioner period summary", "Ctrl+Shift+T  team summary",
             "Ctrl+Shift+B  batch export PDFs", "Ctrl+Shift+E  export data (CSV/XLSX)",
+            "Ctrl+Shift+I  import a bundle (preview first)",
             "Enter  open the selected assessment", "In an assessment:",
             "  1–9  grade the standard (in the scale's order), N  not applicable",
             "  Alt+1–9  grade even while typing", "  Ctrl+Down / Ctrl+Up  next / previous "
             "standard", "  Ctrl+S  save now", "  Ctrl+Enter  submit to the practitioner",
             "  Esc  back to the list", "  Ctrl+P  export the assessment as a PDF",
+            "  Ctrl+Shift+S  send it to the practitioner as a bundle",
             "Ctrl+L  lock", "Ctrl+Q  quit"]))
 
     def _about(self) -> None:

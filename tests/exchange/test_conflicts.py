@@ -109,3 +109,16 @@ def test_response_changed_after_sending_and_also_here_keeps_mine_as_addendum(pai
             "SELECT text FROM addendum WHERE assessment_id = :a"), {"a": aid.hex})]
     assert reflection == "Second thoughts, signed later"
     assert len(addenda) == 1 and "Office copy text" in addenda[0]
+
+
+def test_more_edits_here_than_there_is_still_a_conflict(pair) -> None:
+    """Two saves here (version +2) and one there (version +1) since the last exchange: their
+    version is lower than mine, yet their change is not older than mine: a conflict."""
+    sid = _shared_session(pair)
+    sv.save_notes(pair.office, pair.sup, sid, {**NOTES, "analysis": "Plans tested late."})
+    sv.save_notes(pair.office, pair.sup, sid, {**NOTES, "analysis": "Plans tested later."})
+    sv.save_fca_reflection(pair.home, pair.fca, sid, "I disagree about the timing.")
+    back = pair.folder / "back.qab"
+    bundles.export_bundle(pair.home, pair.fca, PASSWORD, "sup", back)
+    preview = bundles.preview_bundle(pair.office, pair.sup, PASSWORD, back)
+    assert [c.kind for c in preview.conflicts] == ["supervision_session"]

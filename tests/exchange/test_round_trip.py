@@ -76,10 +76,17 @@ def test_round_trip_between_two_databases(pair) -> None:
         assert events(store, "bundle_export") >= 1 and events(store, "bundle_import") >= 1
     assert events(w.store, "bundle_export") == 2 and events(pair.home, "bundle_import") == 2
 
-    # Nothing new: nothing to send.
+    # She has everything he has, and he told her so (the versions he holds travel with
+    # each bundle): nothing to send back.
     with pytest.raises(Exception, match="Nothing new"):
-        bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca",
+        bundles.export_bundle(pair.home, pair.fca, "correct horse battery", "sup",
                               pair.folder / "empty.qab")
+    # He has not heard from her since the final version, so it counts as not delivered
+    # and travels again (harmless: she already has it).
+    again = pair.folder / "again.qab"
+    bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca", again)
+    preview = bundles.preview_bundle(pair.home, pair.fca, "correct horse battery", again)
+    assert not preview.changes_anything and preview.counts["assessment"] == {"unchanged": 1}
 
 
 def test_bundle_carries_only_what_the_recipient_may_see(pair) -> None:
@@ -123,7 +130,7 @@ def test_same_bundle_twice_is_refused_and_writes_nothing(pair) -> None:
 def test_applying_the_same_records_twice_changes_nothing_the_second_time(pair) -> None:
     """Idempotent at the apply step (what a sync repeats after a dropped connection)."""
     from qa_audit.exchange.apply import execute, plan_payload
-    from qa_audit.exchange.records import collect, known_versions
+    from qa_audit.exchange.records import collect
     from qa_audit.services.accounts import actor_for
     from qa_audit.store.tables import User
 
@@ -137,10 +144,29 @@ def test_applying_the_same_records_twice_changes_nothing_the_second_time(pair) -
         payload = collect(session, pair.sup, fca, {})
     for round_ in (1, 2):
         with pair.home.unit_of_work() as session:
-            plan = plan_payload(session, payload, pair.sup.user_id, pair.fca,
-                                known_versions(session, pair.sup.user_id))
+            plan = plan_payload(session, payload, pair.sup.user_id, pair.fca)
             assert plan.writes_anything is (round_ == 1)
             execute(session, plan, pair.fca, pair.sup.user_id, {}, "sup")
         if round_ == 1:
             after_first = table_hash(pair.home)
     assert table_hash(pair.home) == after_first
+
+
+def test_a_lost_bundle_loses_nothing(pair) -> None:
+    """Nothing counts as delivered until the other side's bundle says they have it: the
+    next bundle carries what the lost one did."""
+    w = pair.world
+    first, second = w.new_audit(), w.new_audit()
+    for aid in (first, second):
+        w.complete(aid)
+    assessments.submit(w.store, pair.sup, first)
+    bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca",
+                          pair.folder / "lost.qab")
+    (pair.folder / "lost.qab").unlink()  # never arrives
+    assessments.submit(w.store, pair.sup, second)
+    out = pair.folder / "next.qab"
+    sent = bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca", out)
+    assert sent.counts["assessment"] == 2 and sent.seq == 2
+    bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out, trust_sender=True)
+    for aid in (first, second):
+        assert assessments.get_assessment(pair.home, pair.fca, aid).status == "submitted"

@@ -205,7 +205,7 @@ def test_framework_the_receiver_lacks_travels_inside(trusted) -> None:
     path = trusted.folder / "fw.qab"
     path.write_bytes(_send(trusted, "fw-out.qab"))
     preview = bundles.preview_bundle(trusted.home, trusted.fca, PASSWORD, path)
-    assert preview.counts["framework"] == {"new": 1}
+    assert preview.counts["framework"].get("new") == 1  # mini 2; mini 1 is here already
     bundles.import_bundle(trusted.home, trusted.fca, PASSWORD, path)
     assert fv.sha256 in {v.sha256 for v in frameworks.list_versions(trusted.home)}
     assert assessments.get_assessment(trusted.home, trusted.fca, aid).status == "submitted"
