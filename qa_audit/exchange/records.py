@@ -165,9 +165,19 @@ def _stored_uuid(value: Any) -> str:
     return value.replace("-", "")
 
 
+def _stored_timestamp(value: Any) -> str:
+    """As `storage_value` stores it; the exporter's own form (UTC with microseconds) is
+    rewritten as text, anything else parsed."""
+    if isinstance(value, str) and len(value) == 32 and value.endswith("+00:00") and (
+            value[10] == "T" and value[19] == "."):
+        dt.datetime.fromisoformat(value)  # still checked
+        return value[:10] + " " + value[11:26]
+    return str(storage_value(_timestamp(value)))
+
+
 _STORED: dict[type, Callable[[Any], Any]] = {
     uuid.UUID: _stored_uuid,
-    dt.datetime: lambda v: storage_value(_timestamp(v)),
+    dt.datetime: _stored_timestamp,
     dt.date: lambda v: dt.date.fromisoformat(v).isoformat(),
     bool: lambda v: int(_typed(bool)(v)), int: _typed(int), float: _number, str: _typed(str)}
 
@@ -186,14 +196,17 @@ def to_storage(table: Table, data: object) -> tuple[Any, ...]:
     storers = _storer(table)
     if not isinstance(data, dict) or len(data) != len(storers):
         raise BundleRejected(f"A {table.name} record does not have the fields of this format.")
+    out = []
     try:
-        return tuple(None if (value := data[name]) is None and nullable else store(value)
-                     for name, store, nullable in storers)
+        for name, store, nullable in storers:
+            value = data[name]
+            out.append(None if value is None and nullable else store(value))
     except KeyError as exc:
         raise BundleRejected(f"A {table.name} record does not have the fields of this "
                              "format.") from exc
     except (TypeError, ValueError, AttributeError) as exc:
         raise BundleRejected(f"A {table.name} record holds a value of the wrong kind.") from exc
+    return tuple(out)
 
 
 def stored(table: Table, row: Mapping[Any, Any]) -> tuple[Any, ...]:
