@@ -26,13 +26,15 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, update
 from sqlmodel import Session
 
 from qa_audit.domain.framework import framework_from_dict
-from qa_audit.domain.permissions import Action, Actor, Role, Target, allowed
+from qa_audit.domain.permissions import Action, Actor, Role, Target
+from qa_audit.domain.permissions import allowed as _allowed
 from qa_audit.domain.workflow import TRANSITIONS, Status, may_mark_action
 from qa_audit.errors import BundleRejected
 from qa_audit.store.bulk import insert_records, insert_tuples, storage_value
@@ -60,6 +62,9 @@ from .records import (
     to_storage,
     versions_map,
 )
+
+# Asked once per (person, action, facts): thousands of records share a few such facts.
+allowed = lru_cache(maxsize=4096)(_allowed)
 
 KNOWN: Table = ExchangeKnown.__table__  # type: ignore[attr-defined]
 CHUNK = 500

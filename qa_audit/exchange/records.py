@@ -183,10 +183,15 @@ _STORED: dict[type, Callable[[Any], Any]] = {
 
 
 @cache
-def _storer(table: Table) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
-    return tuple((name, _STORED[python_type(table.c[name].type)],
-                  bool(table.c[name].nullable) or bool(table.c[name].primary_key))
-                 for name in columns(table))
+def _storer(table: Table) -> tuple[tuple[str, Callable[[Any], Any] | type, bool], ...]:
+    """Per column: its name, how to store its value (a type: kept as it is, if exactly
+    of that type: the common case, without a call), whether it may be empty."""
+    out: list[tuple[str, Callable[[Any], Any] | type, bool]] = []
+    for name in columns(table):
+        kind = python_type(table.c[name].type)
+        nullable = bool(table.c[name].nullable) or bool(table.c[name].primary_key)
+        out.append((name, kind if kind in (str, int) else _STORED[kind], nullable))
+    return tuple(out)
 
 
 def to_storage(table: Table, data: object) -> tuple[Any, ...]:
@@ -196,11 +201,18 @@ def to_storage(table: Table, data: object) -> tuple[Any, ...]:
     storers = _storer(table)
     if not isinstance(data, dict) or len(data) != len(storers):
         raise BundleRejected(f"A {table.name} record does not have the fields of this format.")
-    out = []
+    out: list[Any] = []
     try:
         for name, store, nullable in storers:
             value = data[name]
-            out.append(None if value is None and nullable else store(value))
+            if value is None and nullable:
+                out.append(None)
+            elif type(value) is store:  # str or int, taken as they are
+                out.append(value)
+            elif isinstance(store, type):
+                raise TypeError(name)
+            else:
+                out.append(store(value))
     except KeyError as exc:
         raise BundleRejected(f"A {table.name} record does not have the fields of this "
                              "format.") from exc
