@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, update
@@ -107,7 +107,8 @@ class Change:
     kind: str
     record_id: uuid.UUID
     decision: Decision
-    label: str = ""
+    label: str | Callable[[], str] = ""
+    """What to call the record (made only when shown: a bundle may hold thousands)."""
     reason: str = ""
     version: int = 0
     assessment_id: uuid.UUID | None = None
@@ -115,7 +116,8 @@ class Change:
     write: Callable[[Connection], None] | None = None
 
     def describe(self) -> str:
-        text = f"{self.kind.replace('_', ' ')} {self.label}".strip()
+        label = self.label if isinstance(self.label, str) else self.label()
+        text = f"{self.kind.replace('_', ' ')} {label}".strip()
         return f"{text}: {self.reason}" if self.reason else text
 
 
@@ -387,7 +389,7 @@ class Planner:
         cases.update(self.conn.execute(select(CASE.c.id, CASE.c.reference).where(
             CASE.c.id.in_([f["case_id"] for f, _r, _a in incoming if f["case_id"]]))).all())
         for fields, ratings, actions in incoming:
-            label = self._label(fields, cases)
+            label = partial(self._label, fields, cases)
             mine = local.get(fields["id"])
             mine_ratings = local_ratings.get(fields["id"], [])
             same = mine is not None and not _changed_fields(ASSESSMENT, mine, fields) and (
@@ -465,7 +467,8 @@ class Planner:
         change.mine = {"status": Status(mine["status"]).label}
 
     def _actions(self, actions: list[dict[str, Any]], local: list[Mapping[Any, Any]],
-                 parent: Mapping[Any, Any], *, new_parent: bool, label: str,
+                 parent: Mapping[Any, Any], *, new_parent: bool,
+                 label: str | Callable[[], str],
                  session_record: bool = False) -> None:
         assert self.sender is not None
         mine_by = {a["id"]: a for a in local}

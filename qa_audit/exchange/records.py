@@ -121,6 +121,9 @@ _READERS: dict[type, Callable[[Any], Any]] = {
     bool: _typed(bool), int: _typed(int), float: _number, str: _typed(str)}
 
 
+_READ_STR = _READERS[str]
+
+
 @cache
 def _decoder(table: Table) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
     """Per column of the format: its name, how to read its JSON value, whether it may be
@@ -144,6 +147,8 @@ def decode(table: Table, data: object, extra: Sequence[str] = ()) -> dict[str, A
                 if not nullable:
                     raise BundleRejected(f"{table.name}.{name} is empty in the bundle.")
                 out[name] = None
+            elif type(value) is str and read is _READ_STR:  # the common case, no call
+                out[name] = value
             else:
                 out[name] = read(value)
         for name in extra:
