@@ -1,7 +1,7 @@
 """Offline exchange: public keys, per-peer high-water marks, known versions, bundles seen
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from qa_audit.store.types import UTCDateTime
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
