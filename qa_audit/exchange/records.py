@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import DateTime, Table, and_, select
+from sqlalchemy import ColumnElement, DateTime, Table, and_, select
 from sqlmodel import Session, col
 
 from qa_audit.domain.permissions import Action, Actor
@@ -287,18 +287,19 @@ def known_versions(session: Session, peer_id: uuid.UUID) -> dict[uuid.UUID, int]
 
 
 def collect(session: Session, sender: Actor, recipient: Actor,
-            known: Mapping[uuid.UUID, int], assessment_ids: Sequence[uuid.UUID] | None = None
-            ) -> Payload:
+            known: Mapping[uuid.UUID, int], assessment_ids: Sequence[uuid.UUID] | None = None,
+            *, also: ColumnElement[bool] | None = None) -> Payload:
     """What `sender` may see and `recipient` may see, newer than the recipient is known to
     have (`known`: record id -> version), with the reference data those records name; or,
     with `assessment_ids`, those assessments whole.
 
     Scope comes from the domain's rules through `store.scope.visible`, for both people:
-    a bundle never carries a record its recipient may not see."""
+    a bundle never carries a record its recipient may not see. `also`: a further condition
+    on the assessments the caller's rules add (blind moderation)."""
     payload = Payload()
     both = and_(visible(sender, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT),
                 visible(recipient, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT))
-    query = select(ASSESSMENT).where(both)
+    query = select(ASSESSMENT).where(both if also is None else and_(both, also))
     assessments: list[Mapping[Any, Any]] = []
     if assessment_ids is not None:
         for part in _chunks(list(assessment_ids)):

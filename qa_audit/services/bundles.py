@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -27,6 +28,7 @@ from qa_audit.store.types import utcnow
 
 from . import audit_log
 from .accounts import actor_for
+from .blinding import not_blind
 from .store import Store
 
 
@@ -129,8 +131,10 @@ def export_bundle(store: Store, actor: Actor, password: str, to: str | uuid.UUID
                 f"card (qa-audit bundle key --out FILE), check its fingerprint with them, "
                 "and trust it (qa-audit bundle trust FILE).")
         me = _me(session, actor, password)
+        # An assessment either of them is moderating blind stays out: its grades must not
+        # reach the moderator before they submit their own (services/blinding.py).
         payload = collect(session, actor, recipient, known_versions(session, recipient.user_id),
-                          assessment_ids)
+                          assessment_ids, also=and_(not_blind(actor), not_blind(recipient)))
         if assessment_ids and payload.count("assessment") < len(set(assessment_ids)):
             raise NotFound(f"{recipient_row.display_name} may not see that assessment yet (a "
                            "practitioner sees it once it is submitted), or you may not.")

@@ -170,3 +170,42 @@ def test_a_lost_bundle_loses_nothing(pair) -> None:
     bundles.import_bundle(pair.home, pair.fca, "correct horse battery", out, trust_sender=True)
     for aid in (first, second):
         assert assessments.get_assessment(pair.home, pair.fca, aid).status == "submitted"
+
+
+def test_an_assessment_moderated_blind_is_not_sent_to_its_moderator(pair) -> None:
+    """A quality lead scoring an audit blind must not receive its grades in a bundle."""
+    from qa_audit.services.accounts import sign_in
+    from qa_audit.store.tables import Moderation
+
+    w = pair.world
+    blind, other = w.new_audit(), w.new_audit()
+    for aid in (blind, other):
+        w.complete(aid)
+        assessments.submit(w.store, pair.sup, aid)
+    with w.store.unit_of_work() as session:
+        session.add(Moderation(assessment_id=blind, moderator_id=w.ql.user_id))
+    lead_home = pair.folder / "lead.db"
+    from qa_audit.services import maintenance
+    from qa_audit.services.store import Store
+
+    maintenance.backup(pair.home, sign_in(pair.home, "admin", "correct horse battery"),
+                       lead_home)
+    lead_store = Store.open(lead_home)
+    try:
+        lead = sign_in(lead_store, "ql", "correct horse battery")
+        bundles.trust_key_card(w.store, pair.sup,
+                               bundles.my_key_card(lead_store, lead, "correct horse battery"))
+        out = pair.folder / "to-lead.qab"
+        sent = bundles.export_bundle(w.store, pair.sup, "correct horse battery", "ql", out)
+        assert sent.counts["assessment"] == 1
+        with pytest.raises(Exception, match="may not see that assessment"):
+            bundles.export_bundle(w.store, pair.sup, "correct horse battery", "ql",
+                                  pair.folder / "x.qab", [blind])
+        bundles.import_bundle(lead_store, lead, "correct horse battery", out, trust_sender=True)
+        assert assessments.get_assessment(lead_store, lead, other).overall_grade == "RI"
+        from qa_audit.errors import NotFound
+
+        with pytest.raises(NotFound):
+            assessments.get_assessment(lead_store, lead, blind)
+    finally:
+        lead_store.close()
