@@ -18,7 +18,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from qa_audit.errors import StoreError
-from qa_audit.store.engine import database_url, open_engine
+from qa_audit.store.engine import WRITES, database_url, open_engine
 from qa_audit.store.files import is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
     Keyring,
@@ -191,6 +191,7 @@ class Store:
         """A session whose work is committed together on success, rolled back on error."""
         with Session(self.engine, expire_on_commit=False) as session:
             try:
+                session.connection(execution_options={WRITES: True})  # BEGIN IMMEDIATE
                 yield session
                 session.commit()
             except OperationalError as exc:
