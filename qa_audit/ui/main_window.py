@@ -518,7 +518,9 @@ class MainWindow(QMainWindow):
 
         dialog = ImportBundleDialog(self.store, self.actor, self)
         if run_modal(dialog):
-            self._refresh_lists()
+            from .operations import Change, changes
+
+            changes().announce(Change)  # a bundle may bring records of every kind
             self.statusBar().showMessage("Bundle imported.", 5000)
 
     def export_summary(self, kind: DocumentKind) -> None:

@@ -194,7 +194,7 @@ def test_framework_the_receiver_lacks_travels_inside(trusted) -> None:
     comes with the assessment, and the laptop stores it."""
     w = trusted.world
     text = (FIXTURES / "mini.yaml").read_text().replace('version: "1"', 'version: "2"')
-    fv = frameworks.import_framework_text(w.store, w.admin, text, "mini2.yaml").version
+    fv = _import_text(w.store, w.admin, text, "mini2.yaml").version
     from qa_audit.domain.framework import AssessmentKind
 
     aid = assessments.create_assessment(w.store, trusted.sup, AssessmentKind.CASE_AUDIT, fv.id,
@@ -229,9 +229,9 @@ def test_same_framework_version_with_other_content_is_refused(trusted) -> None:
     """The laptop holds mini 3 with other content than the office's mini 3."""
     w = trusted.world
     base = (FIXTURES / "mini.yaml").read_text().replace('version: "1"', 'version: "3"')
-    frameworks.import_framework_text(trusted.home, _laptop_admin(trusted),
-                                     base.replace("Mini standards", "Other standards"), "x.yaml")
-    fv = frameworks.import_framework_text(w.store, w.admin, base, "mini3.yaml").version
+    _import_text(trusted.home, _laptop_admin(trusted),
+                 base.replace("Mini standards", "Other standards"), "x.yaml")
+    fv = _import_text(w.store, w.admin, base, "mini3.yaml").version
     from qa_audit.domain.framework import AssessmentKind
 
     aid = assessments.create_assessment(w.store, trusted.sup, AssessmentKind.CASE_AUDIT, fv.id,
@@ -239,6 +239,12 @@ def test_same_framework_version_with_other_content_is_refused(trusted) -> None:
     w.complete(aid)
     assessments.submit(w.store, trusted.sup, aid)
     _refused(trusted, _send(trusted, "b.qab"), "stored here with other content")
+
+
+def _import_text(store, actor, text: str, name: str):
+    from qa_audit.domain.loader import parse_framework
+
+    return frameworks.import_framework(store, actor, parse_framework(text, name))
 
 
 def _laptop_admin(pair):
