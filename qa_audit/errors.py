@@ -85,6 +85,11 @@ class StoreError(UserError):
     """The database cannot be opened or used (damaged, locked, newer schema...)."""
 
 
+class DiskFull(StoreError):
+    """The disk (or the user's quota) is full: what was being written was not saved, and
+    nothing half-written was left under its name."""
+
+
 class BundleRejected(UserError):
     """A bundle failed a check (signature, hashes, recipient, schema, replay...); nothing
     of it was written."""
