@@ -75,9 +75,10 @@ CHUNK = 500
 # practitioner part. `row_version` and `updated_at` move with any change.
 STEP_FIELDS = frozenset({"status", "updated_at", "row_version"})
 ACTION_OWNER_FIELDS = frozenset({"status", "completed_on", "agreed", "row_version"})
+# The parts each writer of a supervision record writes; `updated_at` moves with any change.
 SESSION_NOTES = frozenset({"held_on", "team_id", "what_happened", "reflection", "analysis",
-                           "action_plan", "supervisor_signed_at"})
-SESSION_REFLECTION = frozenset({"fca_reflection", "fca_signed_at"})
+                           "action_plan", "supervisor_signed_at", "updated_at"})
+SESSION_REFLECTION = frozenset({"fca_reflection", "fca_signed_at", "updated_at"})
 
 
 class Decision(StrEnum):

@@ -503,8 +503,7 @@ def respond(
         response.signed_at = response.updated_at = utcnow()
         for item in session.exec(select(ActionItem).where(ActionItem.assessment_id == row.id)):
             if not item.agreed:
-                item.agreed = True
-                item.row_version += 1  # every change moves the version (records travel)
+                item.agreed = True  # a change: the mapper moves its version (records travel)
 
 
 def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, reason: str) -> None:
@@ -518,7 +517,6 @@ def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, rea
         response = _response(session, row, actor)
         response.change_request = reason
         response.updated_at = utcnow()
-        response.row_version += 1
 
 
 def _response(session: Session, row: Assessment, actor: Actor) -> Response:

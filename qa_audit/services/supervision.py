@@ -249,7 +249,6 @@ def sign(store: Store, actor: Actor, session_id: uuid.UUID, *, seen: int | None 
             row.fca_signed_at = utcnow()
         else:
             raise ReadOnly("Only the supervisor and the practitioner sign the record.")
-        row.row_version += 1  # a signature is a change to the record (records travel)
         audit_log.record(session, actor, "sign", "supervision_session", row.id)
         return _saved(session, row)
 
