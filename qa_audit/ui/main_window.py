@@ -470,7 +470,7 @@ class MainWindow(QMainWindow):
         self._build_reports_menu(bar)
         file_menu.addSeparator()
         if allowed(self.actor, Action.EXPORT_ASSESSMENT):
-            self._action(file_menu, "Sen&d to practitioner…", self.send_bundle, "Ctrl+Shift+S",
+            self._action(file_menu, "Send to p&ractitioner…", self.send_bundle, "Ctrl+Shift+S",
                          "Send the open assessment to its practitioner as a signed, encrypted "
                          "bundle file")
         self._action(file_menu, "&Import bundle…", self.import_bundle, "Ctrl+Shift+I",
