@@ -13,11 +13,11 @@ from pathlib import Path
 from qa_audit.domain.permissions import Actor
 from qa_audit.errors import InvalidInput
 from qa_audit.reports.model import Profile
+from qa_audit.store.database import Store
 
 from . import summaries
 from .listing import AssessmentQuery, page_details, page_ids
 from .report_data import DEFAULT_MARKING, Pseudonym, assessment_report, pseudonymiser
-from .store import Store
 
 
 class DocumentKind(StrEnum):

@@ -23,13 +23,13 @@ from qa_audit.reports.model import (
     Profile,
     StandardEntry,
 )
+from qa_audit.store.database import Store
 from qa_audit.store.tables import Setting
 
 from . import audit_log
 from .assessments import get_assessment, target_of
 from .frameworks import get_framework
-from .store import Store
-from .views import ActionInfo
+from .read_models import ActionInfo
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 AGREEMENT = {"agree": "Agrees", "partly": "Partly agrees", "disagree": "Disagrees"}
