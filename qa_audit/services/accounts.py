@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
+from qa_audit.store import postgres
 from qa_audit.store.keyring import backoff_seconds, use_fast_kdf
 from qa_audit.store.tables import OrgUnit, User
 from qa_audit.store.types import utcnow
@@ -111,7 +112,12 @@ def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | No
     keyring = store.keyring_for_sign_in()
     _refuse_while_backing_off(store, username, now)
     try:
-        if keyring is not None and username in keyring.usernames:
+        if store.is_team_store:
+            # The server checks the person's own login role (and, for a store opened
+            # without one, connects as it from now on).
+            store.sign_in_as(username, password)
+            password_ok = True
+        elif keyring is not None and username in keyring.usernames:
             key = keyring.unwrap(username, password)
             store.unlock_with_key(key)
             password_ok = True
@@ -208,9 +214,14 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
         keyring = store.refresh_keyring()
         if keyring is not None and user.username in keyring.usernames:
             keyring.unwrap(user.username, old)
+        elif store.is_team_store:
+            try:
+                postgres.check_login(store.team_url or "", user.username, old)
+            except WrongPassword:
+                raise WrongPassword("Your current password is not right.") from None
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
-        user.password_hash = hash_password(new)
+        _set_password(store, session, user, new)
         user.row_version += 1
         _grant_key(store, user.username, new)
         audit_log.record(session, actor, "change_password", "user", user.id)
@@ -230,12 +241,21 @@ def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:
         if not user.active:
             raise InvalidInput(f"The account '{username}' is disabled, so it could not sign "
                                "in with a new password; enable it first, then set one.")
-        user.password_hash = hash_password(new)
+        _set_password(store, session, user, new)
         user.row_version += 1
         _grant_key(store, user.username, new)
         if store.keyring is not None:
             store.keyring.clear_failures(user.username)
         audit_log.record(session, actor, "reset_password", "user", user.id)
+
+
+def _set_password(store: Store, session: Session, user: User, password: str) -> None:
+    """On the team store the server keeps the password (its login role's SCRAM verifier)
+    and no hash is stored in the readable user table."""
+    if store.is_team_store:
+        postgres.set_login_password(session.connection(), user.username, password)
+    else:
+        user.password_hash = hash_password(password)
 
 
 def sign_out(store: Store, actor: Actor) -> None:
@@ -301,11 +321,14 @@ def add_user(
             display_name=display_name.strip(),
             role=role.value,
             team_id=team_id,
-            password_hash=hash_password(password),
+            password_hash="" if store.is_team_store else hash_password(password),
         )
         session.add(user)
         audit_log.record(session, actor, "create", "user", user.id)
         session.flush()
+        if store.is_team_store:
+            # Their own login role, in this transaction: both or neither.
+            postgres.create_login(session.connection(), username, password, role.value)
         _grant_key(store, username, password)
         return _user_info(session, user)
 
@@ -320,6 +343,8 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
             raise NotFound(f"No user '{username}'.")
         user.active = active
         user.row_version += 1
+        if store.is_team_store:
+            postgres.set_login_enabled(session.connection(), user.username, active)
         keyring = store.refresh_keyring()
         if not active and keyring is not None:
             # A disabled account can no longer unwrap the key; re-enabling needs a reset.

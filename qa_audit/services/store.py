@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from qa_audit.errors import StoreError
-from qa_audit.store.engine import database_url, open_engine
+from qa_audit.store import postgres
+from qa_audit.store.engine import check_schema, database_url, make_engine, open_engine
 from qa_audit.store.files import is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
     Keyring,
@@ -42,9 +43,11 @@ class Store:
         path: Path | None = None,
         keyring: Keyring | None = None,
         key: bytes | None = None,
+        url: str | None = None,
     ) -> None:
         self._engine = engine
         self.path = path
+        self.team_url = url  # the team store (PostgreSQL) this was opened on
         self.keyring = keyring
         self._key = key
         self._recovery_key: str | None = None
@@ -59,6 +62,12 @@ class Store:
         existed) opens as it is until `migrate_to_encrypted` is run on it.
         """
         url = database_url(target)
+        if url.startswith("postgresql"):
+            # A URL with a login (an administrator's maintenance role, the tests' superuser)
+            # is opened at once; without one, each person signs in as their own role.
+            if postgres.has_login(url):
+                return cls(open_engine(url), url=url)
+            return cls(None, url=url)
         if not url.startswith("sqlite:///"):
             return cls(open_engine(url))
         path = Path(url.removeprefix("sqlite:///"))
@@ -89,6 +98,10 @@ class Store:
 
     # -- state ------------------------------------------------------------------------------
     @property
+    def is_team_store(self) -> bool:
+        return self.team_url is not None
+
+    @property
     def encrypted(self) -> bool:
         return self.path is not None and (self._key is not None or self._engine is None)
 
@@ -112,6 +125,8 @@ class Store:
     def location(self) -> str:
         if self.path is not None:
             return str(self.path)
+        if self.team_url is not None:
+            return postgres.where(self.team_url)
         return self.engine.url.render_as_string(hide_password=True)
 
     def take_recovery_key(self) -> str | None:
@@ -141,6 +156,23 @@ class Store:
             raise StoreError("The key file belongs to another database.")
         self._engine, self._key = engine, key
 
+    def sign_in_as(self, username: str, password: str) -> None:
+        """Team store: the server checks this person's own login. A locked store (opened
+        without a login) then runs as that person's role from here on; an open one (an
+        administrator's connection) only checks the password."""
+        assert self.team_url is not None
+        if self._engine is not None:
+            postgres.check_login(self.team_url, username, password)
+            return
+        url = postgres.with_login(self.team_url, username, password)
+        engine = make_engine(url.render_as_string(hide_password=False))
+        try:
+            check_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        self._engine = engine
+
     def unlock_with_recovery_key(self, text: str) -> None:
         self.unlock_with_key(database_key(parse_recovery_key(text)))
 
@@ -163,8 +195,7 @@ class Store:
         """The key file as it is now; a locked store without one cannot be opened by any
         password, which is said as it is rather than as a wrong password."""
         keyring = self.refresh_keyring()
-        if keyring is None and self.locked:
-            assert self.path is not None
+        if keyring is None and self.locked and self.path is not None:
             keys = key_file_for(self.path)
             raise StoreError(
                 f"The key file {keys.name} is missing from {keys.parent}, so no password can "
@@ -193,8 +224,12 @@ class Store:
             try:
                 yield session
                 session.commit()
-            except OperationalError as exc:
-                session.rollback()
+            except DBAPIError as exc:
+                _rollback(session)
+                if self.team_url is not None:
+                    raise _team_store_error(exc) from exc
+                if not isinstance(exc, OperationalError):
+                    raise
                 if "full" in str(exc.orig).lower():
                     raise StoreError(
                         "The disk is full, so this change was not saved (what was saved "
@@ -209,8 +244,27 @@ class Store:
     def reading(self) -> Iterator[Session]:
         """A session for reads only."""
         with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+            try:
+                yield session
+            except DBAPIError as exc:
+                if self.team_url is None:
+                    raise
+                _rollback(session)
+                raise _team_store_error(exc) from exc
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _rollback(session: Session) -> None:
+    """Roll back; a connection already lost has nothing left to roll back."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        session.close()
+
+
+def _team_store_error(exc: DBAPIError) -> Exception:
+    error = postgres.statement_error(exc)
+    return exc if error is None else error

@@ -1,0 +1,375 @@
+"""Setting up a team store on PostgreSQL: group roles and grants, the helper functions that
+say who is asking, row-level security generated from the domain's permission matrix, the
+server-side audit chain and the finalised-assessment guard.
+
+Nothing here restates who may do what. Each case-content table is described by how its
+rows reach a permission `Target` (its own columns, or a parent row's), and by which of the
+domain's `Action`s read, add, change or remove its rows; the policy of a table and command
+is then the matrix's scopes for those actions, rendered as SQL with the actor taken from
+the helper functions. Changing `domain/permissions.py` changes the policies at the next
+`qa-audit team init` (which is safe to run again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from qa_audit.domain.permissions import MATRIX, Action, Role
+from qa_audit.domain.workflow import Status
+
+from .postgres import APP_GROUP, group_role
+from .scope_sql import ACTOR, TargetColumns, render_scope
+
+A = Action
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A row reaches its permission target through a parent row."""
+
+    column: str
+    table: str
+
+
+@dataclass(frozen=True)
+class Secured:
+    """One case-content table: where its target comes from and which actions use it."""
+
+    table: str
+    target: TargetColumns | Parent | tuple[Parent, ...]
+    select: tuple[Action, ...]
+    insert: tuple[Action, ...] = ()
+    update: tuple[Action, ...] = ()
+    delete: tuple[Action, ...] = ()
+    # Extra owner rule: the person a row names in this column may update it (an action's
+    # owner marks it done), once its parent is past draft.
+    owner_column: str | None = None
+
+
+ASSESSMENT_TARGET = TargetColumns(team="team_id", region="region_id", author="author_id",
+                                  subject="subject_id",
+                                  draft=f"status = '{Status.DRAFT.value}'")
+SESSION_TARGET = TargetColumns(team="team_id", region=None, author="supervisor_id",
+                               subject="fca_id", draft=None)
+CASE_TARGET = TargetColumns(team="team_id", region=None, author=None, subject="fca_id",
+                            draft=None)
+_VIEW = (A.VIEW_ASSESSMENT,)
+_EDIT = (A.CREATE_ASSESSMENT, A.EDIT_ASSESSMENT)
+_BY_ASSESSMENT = Parent("assessment_id", "assessment")
+_BY_SESSION = Parent("session_id", "supervision_session")
+
+SECURED: tuple[Secured, ...] = (
+    Secured("assessment", ASSESSMENT_TARGET, select=_VIEW, insert=(A.CREATE_ASSESSMENT,),
+            update=(A.EDIT_ASSESSMENT, A.SUBMIT, A.FINALISE, A.RESPOND,
+                    A.RETURN_FOR_CHANGES)),
+    Secured("rating", _BY_ASSESSMENT, select=_VIEW, insert=_EDIT,
+            update=(A.EDIT_ASSESSMENT,), delete=(A.EDIT_ASSESSMENT,)),
+    Secured("response", _BY_ASSESSMENT, select=_VIEW,
+            insert=(A.RESPOND, A.RETURN_FOR_CHANGES),
+            update=(A.RESPOND, A.RETURN_FOR_CHANGES)),
+    Secured("addendum", _BY_ASSESSMENT, select=_VIEW, insert=(A.ADD_ADDENDUM,)),
+    Secured("moderation", _BY_ASSESSMENT, select=(A.MODERATE,), insert=(A.MODERATE,),
+            update=(A.MODERATE,)),
+    Secured("supervision_session", SESSION_TARGET, select=(A.SIGN_SUPERVISION,),
+            insert=(A.RECORD_SUPERVISION,),
+            update=(A.RECORD_SUPERVISION, A.SIGN_SUPERVISION)),
+    Secured("session_assessment", _BY_SESSION, select=(A.SIGN_SUPERVISION,),
+            insert=(A.RECORD_SUPERVISION,), delete=(A.RECORD_SUPERVISION,)),
+    Secured("action_item", (_BY_ASSESSMENT, _BY_SESSION),
+            select=(A.VIEW_ASSESSMENT, A.SIGN_SUPERVISION),
+            insert=(A.EDIT_ASSESSMENT, A.RECORD_SUPERVISION),
+            update=(A.EDIT_ASSESSMENT, A.RECORD_SUPERVISION, A.COMPLETE_ACTION),
+            delete=(A.EDIT_ASSESSMENT, A.RECORD_SUPERVISION), owner_column="owner_id"),
+    Secured("case_file", CASE_TARGET, select=(A.MANAGE_CASES,), insert=(A.MANAGE_CASES,),
+            update=(A.MANAGE_CASES,)),
+)
+CASE_CONTENT_TABLES = tuple(s.table for s in SECURED)
+# Actions on the tables that hold no case content, for the grants of each role's group.
+SYSTEM_TABLE_WRITES: dict[str, tuple[tuple[str, ...], Action]] = {
+    "user_account": (("INSERT", "UPDATE"), A.MANAGE_USERS),
+    "org_unit": (("INSERT", "UPDATE"), A.MANAGE_TEAMS),
+    "framework_version": (("INSERT",), A.IMPORT_FRAMEWORK),
+}
+# Per-database settings: the pseudonymisation secret is added by the first export.
+SETTING_WRITES = ("INSERT",)
+
+
+def roles_with(actions: Iterable[Action]) -> list[tuple[Role, Action]]:
+    return [(role, action) for role in Role for action in actions
+            if action in MATRIX[role]]
+
+
+def predicate(secured: Secured, actions: tuple[Action, ...], alias: str) -> str:
+    """Rows of `secured` (as `alias`) on which the actor may do any of `actions`."""
+    target = secured.target
+    if isinstance(target, Parent):
+        target = (target,)
+    if isinstance(target, TargetColumns):
+        return _direct(target, actions, alias)
+    parts = []
+    for parent in target:
+        parent_secured = _by_table(parent.table)
+        assert isinstance(parent_secured.target, TargetColumns)
+        inner = _direct(parent_secured.target, actions, "p")
+        parts.append(f"EXISTS (SELECT 1 FROM {parent.table} p WHERE p.id = "
+                     f"{alias}.{parent.column} AND ({inner}))")
+    return " OR ".join(parts) if parts else "false"
+
+
+def _direct(target: TargetColumns, actions: tuple[Action, ...], alias: str) -> str:
+    clauses = []
+    for role, action in roles_with(actions):
+        scope_sql = render_scope(MATRIX[role][action], target, alias)
+        clauses.append(f"({ACTOR.role} = '{role.value}' AND {scope_sql})")
+    return "(" + " OR ".join(dict.fromkeys(clauses)) + ")" if clauses else "false"
+
+
+def _by_table(table: str) -> Secured:
+    return next(s for s in SECURED if s.table == table)
+
+
+def policy_statements(secured: Secured) -> list[str]:
+    t = secured.table
+    out = [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
+           f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY"]
+    for command, actions in (("SELECT", secured.select), ("INSERT", secured.insert),
+                             ("UPDATE", secured.update), ("DELETE", secured.delete)):
+        name = f"qa_{t}_{command.lower()}"
+        out.append(f"DROP POLICY IF EXISTS {name} ON {t}")
+        cond = predicate(secured, actions, t) if actions else "false"
+        if command == "UPDATE" and secured.owner_column:
+            parents = secured.target if isinstance(secured.target, tuple) else ()
+            past_draft = " OR ".join(
+                f"EXISTS (SELECT 1 FROM {p.table} p WHERE p.id = {t}.{p.column}"
+                + (f" AND p.status <> '{Status.DRAFT.value}')" if p.table == "assessment"
+                   else ")") for p in parents) or "true"
+            cond = (f"({cond}) OR ({t}.{secured.owner_column} = {ACTOR.user_id} "
+                    f"AND ({past_draft}))")
+        if command == "SELECT" or command == "DELETE":
+            clause = f"USING ({cond})"
+        elif command == "INSERT":
+            clause = f"WITH CHECK ({cond})"
+        else:
+            clause = f"USING ({cond}) WITH CHECK ({cond})"
+        out.append(f"CREATE POLICY {name} ON {t} FOR {command} TO {APP_GROUP} {clause}")
+    return out
+
+
+def _helpers() -> list[str]:
+    """SECURITY DEFINER functions mapping a login role to its user row (the user table
+    itself stays readable, but this keeps the policies short and index-friendly)."""
+    fn = """CREATE OR REPLACE FUNCTION {name}(login name) RETURNS {type}
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $$ {body} $$"""
+    user = "FROM user_account u WHERE u.username = login AND u.active"
+    return [
+        fn.format(name="qa_user_id", type="uuid", body=f"SELECT u.id {user}"),
+        fn.format(name="qa_user_role", type="text", body=f"SELECT u.role {user}"),
+        fn.format(name="qa_user_team", type="uuid", body=f"SELECT u.team_id {user}"),
+        fn.format(name="qa_user_region", type="uuid",
+                  body="SELECT o.region_id FROM user_account u JOIN org_unit o "
+                       "ON o.id = u.team_id WHERE u.username = login AND u.active"),
+    ]
+
+
+def _login_functions() -> list[str]:
+    """Creating, re-passwording and disabling people's login roles, allowed to an
+    administrator (a role with MANAGE_USERS in the matrix) or the store's owner, so no app
+    role needs CREATEROLE. `session_user` is the person connected (inside a SECURITY
+    DEFINER function `current_user` is the owner)."""
+    managers = ", ".join(f"'{r.value}'" for r, _ in roles_with((A.MANAGE_USERS,)))
+    roles = ", ".join(f"'{r.value}'" for r in Role)
+    guard = f"""
+        IF NOT (qa_user_role(session_user) IN ({managers})
+                OR session_user = current_user
+                OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)) THEN
+            RAISE EXCEPTION 'Only an administrator can manage accounts.'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;"""
+    return [
+        f"""CREATE OR REPLACE FUNCTION qa_audit_create_login(login text, verifier text,
+                app_role text) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN {guard}
+            IF app_role NOT IN ({roles}) THEN
+                RAISE EXCEPTION 'Unknown role %', app_role;
+            END IF;
+            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN
+                RAISE EXCEPTION 'The name % is already taken on this database server; '
+                    'choose another username.', login;
+            END IF;
+            EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', login, verifier,
+                           'qa_audit_' || app_role);
+        END $$""",
+        f"""CREATE OR REPLACE FUNCTION qa_audit_set_password(login text, verifier text)
+            RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            IF login <> session_user THEN {guard}
+            END IF;
+            IF qa_user_id(login) IS NULL AND NOT EXISTS (
+                    SELECT 1 FROM user_account WHERE username = login) THEN
+                RAISE EXCEPTION 'No account %', login;
+            END IF;
+            EXECUTE format('ALTER ROLE %I PASSWORD %L', login, verifier);
+        END $$""",
+        f"""CREATE OR REPLACE FUNCTION qa_audit_set_login(login text, enabled boolean)
+            RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN {guard}
+            IF NOT EXISTS (SELECT 1 FROM user_account WHERE username = login) THEN
+                RAISE EXCEPTION 'No account %', login;
+            END IF;
+            EXECUTE format('ALTER ROLE %I %s', login,
+                           CASE WHEN enabled THEN 'LOGIN' ELSE 'NOLOGIN' END);
+        END $$""",
+    ]
+
+
+GENESIS = "0" * 64
+
+
+def _audit_chain() -> list[str]:
+    """The server computes each event's sequence number, time and hash (the same digest as
+    `services.audit_log`), one event at a time, so a client cannot choose or fork them and a
+    missing sequence number means a removed event."""
+    return [
+        f"""CREATE OR REPLACE FUNCTION qa_audit_event_chain() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        DECLARE
+            last_seq integer;
+            last_hash text;
+        BEGIN
+            PERFORM pg_advisory_xact_lock(hashtext('qa_audit_event_chain'));
+            SELECT seq, hash INTO last_seq, last_hash FROM audit_event
+                ORDER BY seq DESC LIMIT 1;
+            NEW.seq := coalesce(last_seq, 0) + 1;
+            NEW.at := date_trunc('microseconds', clock_timestamp() AT TIME ZONE 'UTC');
+            NEW.prev_hash := coalesce(last_hash, '{GENESIS}');
+            NEW.hash := encode(sha256(convert_to(concat_ws(chr(31),
+                NEW.prev_hash,
+                NEW.id::text,
+                to_char(NEW.at, 'YYYY-MM-DD"T"HH24:MI:SS')
+                    || CASE WHEN extract(microseconds FROM NEW.at)::bigint % 1000000 = 0
+                            THEN '' ELSE to_char(NEW.at, '.US') END
+                    || '+00:00',
+                coalesce(NEW.actor_id::text, ''),
+                NEW.action, NEW.entity, NEW.entity_id), 'UTF8')), 'hex');
+            RETURN NEW;
+        END $$""",
+        "DROP TRIGGER IF EXISTS qa_audit_event_chain ON audit_event",
+        """CREATE TRIGGER qa_audit_event_chain BEFORE INSERT ON audit_event
+            FOR EACH ROW EXECUTE FUNCTION qa_audit_event_chain()""",
+    ]
+
+
+def _finalised_guard() -> list[str]:
+    """No person (a login with a user row) changes or removes a finalised assessment or
+    its ratings; corrections are addenda. The owner (retention, migrations) is not a
+    person and is not stopped."""
+    finalised = Status.FINALISED.value
+    refuse = ("RAISE EXCEPTION 'This assessment is finalised and cannot be changed; add an "
+              "addendum instead.' USING ERRCODE = 'P0001'")
+    return [
+        f"""CREATE OR REPLACE FUNCTION qa_audit_finalised_assessment() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+        BEGIN
+            IF OLD.status = '{finalised}' AND qa_user_id(current_user) IS NOT NULL THEN
+                {refuse};
+            END IF;
+            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END $$""",
+        f"""CREATE OR REPLACE FUNCTION qa_assessment_finalised(assessment_id uuid)
+            RETURNS boolean
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+            SELECT EXISTS (SELECT 1 FROM assessment a WHERE a.id = assessment_id
+                           AND a.status = '{finalised}') $$""",
+        f"""CREATE OR REPLACE FUNCTION qa_audit_finalised_rating() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+        BEGIN
+            IF qa_user_id(current_user) IS NOT NULL AND (
+                    (TG_OP <> 'INSERT' AND qa_assessment_finalised(OLD.assessment_id))
+                    OR (TG_OP <> 'DELETE' AND qa_assessment_finalised(NEW.assessment_id)))
+                    THEN
+                {refuse};
+            END IF;
+            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END $$""",
+        "DROP TRIGGER IF EXISTS qa_audit_finalised ON assessment",
+        """CREATE TRIGGER qa_audit_finalised BEFORE UPDATE OR DELETE ON assessment
+            FOR EACH ROW EXECUTE FUNCTION qa_audit_finalised_assessment()""",
+        "DROP TRIGGER IF EXISTS qa_audit_finalised ON rating",
+        """CREATE TRIGGER qa_audit_finalised BEFORE INSERT OR UPDATE OR DELETE ON rating
+            FOR EACH ROW EXECUTE FUNCTION qa_audit_finalised_rating()""",
+    ]
+
+
+def _roles() -> list[str]:
+    out = [f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_GROUP}') THEN
+            CREATE ROLE {APP_GROUP} NOLOGIN;
+        END IF; END $$"""]
+    for role in Role:
+        group = group_role(role.value)
+        out.append(f"""DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{group}') THEN
+                CREATE ROLE {group} NOLOGIN IN ROLE {APP_GROUP};
+            END IF; END $$""")
+    return out
+
+
+def _grants() -> list[str]:
+    everything = ", ".join((*CASE_CONTENT_TABLES, *SYSTEM_TABLE_WRITES, "setting",
+                            "audit_event", "alembic_version"))
+    out = [
+        f"REVOKE ALL ON {everything} FROM PUBLIC, {APP_GROUP}",
+        f"GRANT USAGE ON SCHEMA public TO {APP_GROUP}",
+        # Case content: every app role may try; row-level security decides which rows.
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(CASE_CONTENT_TABLES)} "
+        f"TO {APP_GROUP}",
+        f"GRANT SELECT ON {', '.join(SYSTEM_TABLE_WRITES)}, setting, alembic_version "
+        f"TO {APP_GROUP}",
+        f"GRANT {', '.join(SETTING_WRITES)} ON setting TO {APP_GROUP}",
+        # The audit log: append only; reading it is for those who may view it.
+        f"GRANT INSERT ON audit_event TO {APP_GROUP}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_GROUP}",
+    ]
+    for role in Role:
+        group = group_role(role.value)
+        for table, (commands, action) in SYSTEM_TABLE_WRITES.items():
+            if action in MATRIX[role]:
+                out.append(f"GRANT {', '.join(commands)} ON {table} TO {group}")
+        if A.VIEW_AUDIT_LOG in MATRIX[role]:
+            out.append(f"GRANT SELECT ON audit_event TO {group}")
+    for fn in ("qa_user_id(name)", "qa_user_role(name)", "qa_user_team(name)",
+               "qa_user_region(name)", "qa_assessment_finalised(uuid)",
+               "qa_audit_create_login(text, text, text)",
+               "qa_audit_set_password(text, text)", "qa_audit_set_login(text, boolean)"):
+        out += [f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC",
+                f"GRANT EXECUTE ON FUNCTION {fn} TO {APP_GROUP}"]
+    return out
+
+
+def statements() -> list[str]:
+    """Everything `team init` runs after the migrations, in order; safe to run again."""
+    out = [*_roles(), *_helpers(), *_login_functions(), *_audit_chain(),
+           *_finalised_guard()]
+    for secured in SECURED:
+        out += policy_statements(secured)
+    return out + _grants()
+
+
+def install(conn: Connection) -> None:
+    """Roles, grants, functions, triggers and policies, in the caller's transaction."""
+    for statement in statements():
+        conn.execute(text(statement.replace(":", r"\:")))
+
+
+def drop_policies(conn: Connection) -> None:
+    """Row-level security off (for the benchmark's 'without policies' figure only)."""
+    for secured in SECURED:
+        conn.execute(text(f"ALTER TABLE {secured.table} NO FORCE ROW LEVEL SECURITY"))
+        conn.execute(text(f"ALTER TABLE {secured.table} DISABLE ROW LEVEL SECURITY"))
