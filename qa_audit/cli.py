@@ -441,8 +441,12 @@ def _audit_log(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     if report.intact:
         print(f"audit log intact: {report.events} events")
         return 0
-    print(f"audit log BROKEN at event {report.broken_at}: an event was edited, inserted or "
-          "deleted", file=sys.stderr)
+    if report.broken_at is not None:
+        print(f"audit log BROKEN at event {report.broken_at}: an event was edited, inserted "
+              "or deleted", file=sys.stderr)
+    for first, last in report.gaps:
+        missing = str(first) if first == last else f"{first} to {last}"
+        print(f"audit log GAP: event {missing} missing (removed)", file=sys.stderr)
     return 1
 
 

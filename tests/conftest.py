@@ -48,7 +48,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames:
         return
     suite = Path(str(metafunc.definition.fspath)).parent.name
-    if suite in BOTH_BACKENDS and metafunc.definition.get_closest_marker("sqlite_only") is None:
+    marked = metafunc.definition.get_closest_marker
+    if marked("postgresql_only") is not None:
+        metafunc.parametrize("backend", ["postgresql"], indirect=True)
+    elif suite in BOTH_BACKENDS and marked("sqlite_only") is None:
         metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 

@@ -64,15 +64,22 @@ def record(
     log.info("%s %s %s", action, entity, event.entity_id)
 
 
+MAX_GAPS_REPORTED = 20
+
+
 @dataclass(frozen=True)
 class ChainReport:
     events: int
     broken_at: int | None
     """Sequence number of the first event whose hash does not match, or None if intact."""
+    gaps: tuple[tuple[int, int], ...] = ()
+    """Missing sequence numbers, as (first, last) ranges (the first few): events are
+    numbered one after another, so a gap is a removed event even where the chain was
+    recomputed around it."""
 
     @property
     def intact(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and not self.gaps
 
 
 def verify(store: Store, actor: Actor) -> ChainReport:
@@ -84,13 +91,20 @@ def verify(store: Store, actor: Actor) -> ChainReport:
 def verify_chain(store: Store) -> ChainReport:
     prev = GENESIS
     count = 0
+    broken_at: int | None = None
+    gaps: list[tuple[int, int]] = []
+    last_seq = 0
     with store.reading() as session:
         for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))):
             count += 1
-            if event.prev_hash != prev or _digest(event) != event.hash:
-                return ChainReport(count, event.seq)
+            seq = event.seq or 0
+            if seq != last_seq + 1 and len(gaps) < MAX_GAPS_REPORTED:
+                gaps.append((last_seq + 1, seq - 1))
+            last_seq = seq
+            if broken_at is None and (event.prev_hash != prev or _digest(event) != event.hash):
+                broken_at = seq
             prev = event.hash
-    return ChainReport(count, None)
+    return ChainReport(count, broken_at, tuple(gaps))
 
 
 __all__ = ["ChainReport", "record", "utcnow", "verify", "verify_chain"]

@@ -47,6 +47,9 @@ class Secured:
     # Extra owner rule: the person a row names in this column may update it (an action's
     # owner marks it done), once its parent is past draft.
     owner_column: str | None = None
+    # Also readable where a row the actor may read points at it: (table, column), e.g. a
+    # case's reference appears on the assessments about it.
+    seen_through: tuple[tuple[str, str], ...] = ()
 
 
 ASSESSMENT_TARGET = TargetColumns(team="team_id", region="region_id", author="author_id",
@@ -84,7 +87,7 @@ SECURED: tuple[Secured, ...] = (
             update=(A.EDIT_ASSESSMENT, A.RECORD_SUPERVISION, A.COMPLETE_ACTION),
             delete=(A.EDIT_ASSESSMENT, A.RECORD_SUPERVISION), owner_column="owner_id"),
     Secured("case_file", CASE_TARGET, select=(A.MANAGE_CASES,), insert=(A.MANAGE_CASES,),
-            update=(A.MANAGE_CASES,)),
+            update=(A.MANAGE_CASES,), seen_through=(("assessment", "case_id"),)),
 )
 CASE_CONTENT_TABLES = tuple(s.table for s in SECURED)
 # Actions on the tables that hold no case content, for the grants of each role's group.
@@ -140,6 +143,11 @@ def policy_statements(secured: Secured) -> list[str]:
         name = f"qa_{t}_{command.lower()}"
         out.append(f"DROP POLICY IF EXISTS {name} ON {t}")
         cond = predicate(secured, actions, t) if actions else "false"
+        if command == "SELECT":
+            for table, column in secured.seen_through:
+                other = _by_table(table)
+                cond += (f" OR EXISTS (SELECT 1 FROM {table} r WHERE r.{column} = {t}.id "
+                         f"AND ({predicate(other, other.select, 'r')}))")
         if command == "UPDATE" and secured.owner_column:
             parents = secured.target if isinstance(secured.target, tuple) else ()
             past_draft = " OR ".join(
@@ -274,10 +282,20 @@ def _finalised_guard() -> list[str]:
     refuse = ("RAISE EXCEPTION 'This assessment is finalised and cannot be changed; add an "
               "addendum instead.' USING ERRCODE = 'P0001'")
     return [
+        # Finalising records the content hash once, just after the status changes.
         f"""CREATE OR REPLACE FUNCTION qa_audit_finalised_assessment() RETURNS trigger
         LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+        DECLARE
+            probe assessment;
         BEGIN
             IF OLD.status = '{finalised}' AND qa_user_id(current_user) IS NOT NULL THEN
+                IF TG_OP = 'UPDATE' AND OLD.content_hash IS NULL THEN
+                    probe := NEW;
+                    probe.content_hash := NULL;
+                    IF probe IS NOT DISTINCT FROM OLD THEN
+                        RETURN NEW;
+                    END IF;
+                END IF;
                 {refuse};
             END IF;
             RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -335,6 +353,8 @@ def _grants() -> list[str]:
         f"GRANT {', '.join(SETTING_WRITES)} ON setting TO {APP_GROUP}",
         # The audit log: append only; reading it is for those who may view it.
         f"GRANT INSERT ON audit_event TO {APP_GROUP}",
+        # INSERT ... RETURNING seq (the ORM learns the new event's key): the numbers only.
+        f"GRANT SELECT (seq) ON audit_event TO {APP_GROUP}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_GROUP}",
     ]
     for role in Role:

@@ -84,6 +84,10 @@ def connection_error(exc: BaseException, url: str | URL | None = None) -> Except
     no socket, timed out)."""
     place = f" at {where(url)}" if url is not None else ""
     code = sqlstate(exc)
+    if code is None and url is not None and _server_answers(url):
+        # libpq gives no SQLSTATE for a refused connection; a server that answers a ping
+        # but refused us refused the credentials (or a disabled login, named the same).
+        return WrongPassword("The username or password is not right.")
     if code in (INVALID_PASSWORD, INVALID_AUTHORIZATION):
         return WrongPassword("The username or password is not right.")
     if code == UNKNOWN_DATABASE:
@@ -122,6 +126,18 @@ def _primary_message(exc: BaseException) -> str:
     diag = getattr(orig, "diag", None)
     message = getattr(diag, "message_primary", None)
     return str(message or orig)
+
+
+def _server_answers(url: str | URL) -> bool:
+    """Whether a server accepts connections there at all (libpq's PQping: no credentials
+    are sent)."""
+    from psycopg import pq
+    from psycopg.conninfo import make_conninfo
+
+    u = make_url(url)
+    args = {k: v for k, v in _psycopg_args(u).items() if k != "password" and v is not None}
+    conninfo = make_conninfo(**args, connect_timeout=CONNECT_TIMEOUT_S)
+    return bool(pq.PGconn.ping(conninfo.encode()) == pq.Ping.OK)
 
 
 def is_connection_fault(exc: BaseException) -> bool:
