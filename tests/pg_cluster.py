@@ -163,3 +163,14 @@ def pg_database(pg_cluster: PgCluster, pg_template: str) -> Iterator[str]:
         yield name
     finally:
         pg_cluster.drop_database_and_roles(name)
+
+
+@pytest.fixture
+def empty_pg_database(pg_cluster: PgCluster) -> Iterator[str]:
+    """A new, empty database (as an administrator finds it before `team init`)."""
+    name = f"e_{uuid.uuid4().hex[:12]}"
+    pg_cluster.admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        pg_cluster.drop_database_and_roles(name)

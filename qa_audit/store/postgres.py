@@ -85,8 +85,13 @@ def connection_error(exc: BaseException, url: str | URL | None = None) -> Except
     place = f" at {where(url)}" if url is not None else ""
     code = sqlstate(exc)
     if code is None and url is not None and _server_answers(url):
-        # libpq gives no SQLSTATE for a refused connection; a server that answers a ping
-        # but refused us refused the credentials (or a disabled login, named the same).
+        # libpq gives no SQLSTATE for a refused connection. A server that answers a ping
+        # but refused us refused the credentials (a disabled login is told the same),
+        # unless the same login gets into its maintenance database: then it is the
+        # database that is missing (or closed to this login).
+        if _login_works_elsewhere(url):
+            return StoreError(f"There is no team store{place}, or your login may not "
+                              "connect to it: check the address with the administrator.")
         return WrongPassword("The username or password is not right.")
     if code in (INVALID_PASSWORD, INVALID_AUTHORIZATION):
         return WrongPassword("The username or password is not right.")
@@ -138,6 +143,20 @@ def _server_answers(url: str | URL) -> bool:
     args = {k: v for k, v in _psycopg_args(u).items() if k != "password" and v is not None}
     conninfo = make_conninfo(**args, connect_timeout=CONNECT_TIMEOUT_S)
     return bool(pq.PGconn.ping(conninfo.encode()) == pq.Ping.OK)
+
+
+def _login_works_elsewhere(url: str | URL) -> bool:
+    import psycopg
+
+    u = make_url(url)
+    if u.database == "postgres":
+        return False
+    try:
+        psycopg.connect(**{**_psycopg_args(u), "dbname": "postgres"},
+                        connect_timeout=CONNECT_TIMEOUT_S).close()
+    except psycopg.Error:
+        return False
+    return True
 
 
 def is_connection_fault(exc: BaseException) -> bool:
