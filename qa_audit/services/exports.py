@@ -16,6 +16,7 @@ from sqlmodel import col
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.reports.model import Profile
 from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -27,7 +28,6 @@ from qa_audit.store.tables import (
 )
 
 from . import audit_log
-from .listing import _scope
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
 from .store import Store
 
@@ -68,7 +68,7 @@ class ExportResult:
 
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
-    return true() if actor is None else _scope(actor)
+    return true() if actor is None else visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT)
 
 
 def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:

@@ -28,6 +28,7 @@ from qa_audit.reports.model import (
     TeamReport,
     TimePoint,
 )
+from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -176,6 +177,7 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
             team_id=fca.team_id, region_id=team.region_id if team else None,
             subject_id=fca.id))
         rows = list(session.scalars(select(Assessment).where(
+            visible(actor, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT),
             col(Assessment.subject_id) == fca.id, col(Assessment.status).in_(SUBMITTED),
             col(Assessment.assessed_on) >= date_from, col(Assessment.assessed_on) <= date_to,
         ).order_by(col(Assessment.assessed_on), col(Assessment.id))))
@@ -190,8 +192,9 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
             col(SupervisionSession.fca_id) == fca.id,
             col(SupervisionSession.held_on) >= date_from,
             col(SupervisionSession.held_on) <= date_to)
-        actions = actions_of(session, col(ActionItem.owner_id) == fca.id, or_(
-            col(ActionItem.assessment_id).in_(ids), col(ActionItem.session_id).in_(sessions)))
+        actions = actions_of(session, col(ActionItem.owner_id) == fca.id, actions_visible(actor),
+                             or_(col(ActionItem.assessment_id).in_(ids),
+                                 col(ActionItem.session_id).in_(sessions)))
         audit_log.record(session, actor, f"export_period_pdf_{profile.value}", "user", fca.id)
         fca_name, team_name = fca.display_name, team.name if team else ""
 
@@ -252,6 +255,7 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
     frameworks = _Frameworks(store)
     today = dt.date.today()
     in_period = and_(col(Assessment.team_id) == team_id,
+                     visible(actor, Action.VIEW_THEMES, Kind.ASSESSMENT),
                      col(Assessment.assessed_on) >= date_from,
                      col(Assessment.assessed_on) <= date_to)
     submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED))
