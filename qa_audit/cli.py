@@ -462,7 +462,7 @@ def _team_init(store: Store, args: argparse.Namespace) -> int:
                         "--db postgresql://OWNER@HOST/DATABASE")
     username = args.admin.strip().lower()
     password = None
-    if username not in {u.username for u in accounts.list_users(store)}:
+    if username not in {u.username for u in accounts.list_users(store, accounts.system_actor())}:
         password = read_password(args.new_password_file,
                                  f"Password for the administrator {username}: ",
                                  env="QA_AUDIT_NEW_PASSWORD")

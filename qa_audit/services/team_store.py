@@ -50,7 +50,7 @@ def init_team_store(store: Store, admin_username: str, admin_name: str,
                 "the right to create roles (CREATEROLE).") from exc
         raise (error or exc) from exc
     log.info("team store roles, policies and triggers installed")
-    existing = {u.username for u in accounts.list_users(store)}
+    existing = {u.username for u in accounts.list_users(store, accounts.system_actor())}
     username = admin_username.strip().lower()
     created = False
     if username not in existing:

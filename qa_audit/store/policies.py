@@ -2,17 +2,17 @@
 say who is asking, row-level security generated from the domain's permission matrix, the
 server-side audit chain and the finalised-assessment guard.
 
-Nothing here restates who may do what. Each case-content table is described by how its
-rows reach a permission `Target` (its own columns, or a parent row's), and by which of the
-domain's `Action`s read, add, change or remove its rows; the policy of a table and command
-is then the matrix's scopes for those actions, rendered as SQL with the actor taken from
-the helper functions. Changing `domain/permissions.py` changes the policies at the next
-`qa-audit team init` (which is safe to run again).
+Nothing here restates who may do what. Each case-content table says, per command, on
+which grounds a row may be used: one of the domain's `Action`s on the row itself or on
+the record it belongs to (a rating's assessment, an action's supervision session), or the
+domain's owner rule. The policy is then the matrix's scopes for those actions, through
+the same rules and translator as the app's own queries (`store/scope_policy.py`), with
+the actor taken from the helper functions. Changing `domain/permissions.py` changes the
+policies at the next `qa-audit team init` (which is safe to run again).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -21,73 +21,89 @@ from qa_audit.domain.permissions import MATRIX, Action, Role
 from qa_audit.domain.workflow import Status
 
 from .postgres import APP_GROUP, group_role
-from .scope_sql import ACTOR, TargetColumns, render_scope
+from .scope import Kind
+from .scope_policy import TABLE, condition, owner_condition, render
 
 A = Action
 
 
 @dataclass(frozen=True)
-class Parent:
-    """A row reaches its permission target through a parent row."""
+class Ground:
+    """Why a person may touch a row: one of `actions` on the row itself (`through` None)
+    or on the record of `kind` its `through` column points at."""
 
-    column: str
-    table: str
+    kind: Kind
+    actions: tuple[Action, ...]
+    through: str | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The owner rule of the domain (an action's owner), on the row itself."""
+
+    kind: Kind
+
+
+Reason = Ground | Owner
 
 
 @dataclass(frozen=True)
 class Secured:
-    """One case-content table: where its target comes from and which actions use it."""
+    """One case-content table and, per command, the grounds on which a person may use it
+    (none: no app role may)."""
 
     table: str
-    target: TargetColumns | Parent | tuple[Parent, ...]
-    select: tuple[Action, ...]
-    insert: tuple[Action, ...] = ()
-    update: tuple[Action, ...] = ()
-    delete: tuple[Action, ...] = ()
-    # Extra owner rule: the person a row names in this column may update it (an action's
-    # owner marks it done), once its parent is past draft.
-    owner_column: str | None = None
-    # Also readable where a row the actor may read points at it: (table, column), e.g. a
-    # case's reference appears on the assessments about it.
-    seen_through: tuple[tuple[str, str], ...] = ()
+    select: tuple[Reason, ...]
+    insert: tuple[Reason, ...] = ()
+    update: tuple[Reason, ...] = ()
+    delete: tuple[Reason, ...] = ()
 
 
-ASSESSMENT_TARGET = TargetColumns(team="team_id", region="region_id", author="author_id",
-                                  subject="subject_id",
-                                  draft=f"status = '{Status.DRAFT.value}'")
-SESSION_TARGET = TargetColumns(team="team_id", region=None, author="supervisor_id",
-                               subject="fca_id", draft=None)
-CASE_TARGET = TargetColumns(team="team_id", region=None, author=None, subject="fca_id",
-                            draft=None)
-_VIEW = (A.VIEW_ASSESSMENT,)
-_EDIT = (A.CREATE_ASSESSMENT, A.EDIT_ASSESSMENT)
-_BY_ASSESSMENT = Parent("assessment_id", "assessment")
-_BY_SESSION = Parent("session_id", "supervision_session")
+ASSESSMENT, SESSION = Kind.ASSESSMENT, Kind.SUPERVISION_SESSION
+_VIEW = Ground(ASSESSMENT, (A.VIEW_ASSESSMENT,), "assessment_id")
+_EDIT = Ground(ASSESSMENT, (A.EDIT_ASSESSMENT,), "assessment_id")
+_RESPOND = Ground(ASSESSMENT, (A.RESPOND, A.RETURN_FOR_CHANGES), "assessment_id")
+_IN_SESSION = Ground(SESSION, (A.VIEW_SUPERVISION,), "session_id")
+_RECORDING = Ground(SESSION, (A.RECORD_SUPERVISION,), "session_id")
 
 SECURED: tuple[Secured, ...] = (
-    Secured("assessment", ASSESSMENT_TARGET, select=_VIEW, insert=(A.CREATE_ASSESSMENT,),
-            update=(A.EDIT_ASSESSMENT, A.SUBMIT, A.FINALISE, A.RESPOND,
-                    A.RETURN_FOR_CHANGES)),
-    Secured("rating", _BY_ASSESSMENT, select=_VIEW, insert=_EDIT,
-            update=(A.EDIT_ASSESSMENT,), delete=(A.EDIT_ASSESSMENT,)),
-    Secured("response", _BY_ASSESSMENT, select=_VIEW,
-            insert=(A.RESPOND, A.RETURN_FOR_CHANGES),
-            update=(A.RESPOND, A.RETURN_FOR_CHANGES)),
-    Secured("addendum", _BY_ASSESSMENT, select=_VIEW, insert=(A.ADD_ADDENDUM,)),
-    Secured("moderation", _BY_ASSESSMENT, select=(A.MODERATE,), insert=(A.MODERATE,),
-            update=(A.MODERATE,)),
-    Secured("supervision_session", SESSION_TARGET, select=(A.SIGN_SUPERVISION,),
-            insert=(A.RECORD_SUPERVISION,),
-            update=(A.RECORD_SUPERVISION, A.SIGN_SUPERVISION)),
-    Secured("session_assessment", _BY_SESSION, select=(A.SIGN_SUPERVISION,),
-            insert=(A.RECORD_SUPERVISION,), delete=(A.RECORD_SUPERVISION,)),
-    Secured("action_item", (_BY_ASSESSMENT, _BY_SESSION),
-            select=(A.VIEW_ASSESSMENT, A.SIGN_SUPERVISION),
-            insert=(A.EDIT_ASSESSMENT, A.RECORD_SUPERVISION),
-            update=(A.EDIT_ASSESSMENT, A.RECORD_SUPERVISION, A.COMPLETE_ACTION),
-            delete=(A.EDIT_ASSESSMENT, A.RECORD_SUPERVISION), owner_column="owner_id"),
-    Secured("case_file", CASE_TARGET, select=(A.MANAGE_CASES,), insert=(A.MANAGE_CASES,),
-            update=(A.MANAGE_CASES,), seen_through=(("assessment", "case_id"),)),
+    Secured("assessment",
+            select=(Ground(ASSESSMENT, (A.VIEW_ASSESSMENT,)),),
+            insert=(Ground(ASSESSMENT, (A.CREATE_ASSESSMENT,)),),
+            update=(Ground(ASSESSMENT, (A.EDIT_ASSESSMENT, A.SUBMIT, A.FINALISE, A.RESPOND,
+                                        A.RETURN_FOR_CHANGES, A.SEND_TO_MODERATION,
+                                        A.MODERATE)),)),
+    Secured("rating", select=(_VIEW,),
+            insert=(Ground(ASSESSMENT, (A.CREATE_ASSESSMENT, A.EDIT_ASSESSMENT),
+                           "assessment_id"),),
+            update=(_EDIT,), delete=(_EDIT,)),
+    Secured("response", select=(_VIEW,), insert=(_RESPOND,), update=(_RESPOND,)),
+    Secured("addendum", select=(_VIEW,),
+            insert=(Ground(ASSESSMENT, (A.ADD_ADDENDUM,), "assessment_id"),)),
+    Secured("moderation", select=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),),
+            insert=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),),
+            update=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),)),
+    Secured("supervision_session",
+            select=(Ground(SESSION, (A.VIEW_SUPERVISION,)),),
+            insert=(Ground(SESSION, (A.RECORD_SUPERVISION,)),),
+            update=(Ground(SESSION, (A.RECORD_SUPERVISION, A.SIGN_SUPERVISION)),)),
+    Secured("session_assessment", select=(_IN_SESSION,), insert=(_RECORDING,),
+            delete=(_RECORDING,)),
+    Secured("action_item",
+            select=(_VIEW, _IN_SESSION, Owner(Kind.ACTION)),
+            insert=(_EDIT, _RECORDING),
+            update=(Ground(ASSESSMENT, (A.EDIT_ASSESSMENT, A.COMPLETE_ACTION),
+                           "assessment_id"),
+                    Ground(SESSION, (A.RECORD_SUPERVISION, A.COMPLETE_ACTION), "session_id"),
+                    Owner(Kind.ACTION)),
+            delete=(_EDIT, _RECORDING)),
+    # A case is seen by those who manage its team's cases, and wherever an assessment
+    # about it is seen (its reference is on the assessment).
+    Secured("case_file",
+            select=(Ground(Kind.CASE, (A.MANAGE_CASES,)),
+                    Ground(ASSESSMENT, (A.VIEW_ASSESSMENT,), "case_id")),
+            insert=(Ground(Kind.CASE, (A.MANAGE_CASES,)),),
+            update=(Ground(Kind.CASE, (A.MANAGE_CASES,)),)),
 )
 CASE_CONTENT_TABLES = tuple(s.table for s in SECURED)
 # Actions on the tables that hold no case content, for the grants of each role's group.
@@ -100,69 +116,48 @@ SYSTEM_TABLE_WRITES: dict[str, tuple[tuple[str, ...], Action]] = {
 SETTING_WRITES = ("INSERT",)
 
 
-def roles_with(actions: Iterable[Action]) -> list[tuple[Role, Action]]:
-    return [(role, action) for role in Role for action in actions
-            if action in MATRIX[role]]
+def roles_with(action: Action) -> list[Role]:
+    return [role for role in Role if action in MATRIX[role]]
 
 
-def predicate(secured: Secured, actions: tuple[Action, ...], alias: str) -> str:
-    """Rows of `secured` (as `alias`) on which the actor may do any of `actions`."""
-    target = secured.target
-    if isinstance(target, Parent):
-        target = (target,)
-    if isinstance(target, TargetColumns):
-        return _direct(target, actions, alias)
-    parts = []
-    for parent in target:
-        parent_secured = _by_table(parent.table)
-        assert isinstance(parent_secured.target, TargetColumns)
-        inner = _direct(parent_secured.target, actions, "p")
-        parts.append(f"EXISTS (SELECT 1 FROM {parent.table} p WHERE p.id = "
-                     f"{alias}.{parent.column} AND ({inner}))")
-    return " OR ".join(parts) if parts else "false"
+def reason_sql(reason: Reason, table: str) -> str:
+    if isinstance(reason, Owner):
+        return render(owner_condition(reason.kind))
+    inner = render(condition(reason.actions, reason.kind))
+    if reason.through is None:
+        return inner
+    parent = TABLE[reason.kind]
+    # A row points at the record whose rule decides (a rating at its assessment; a case
+    # the other way round: an assessment points at it).
+    if table == "case_file":
+        link = f"{parent}.{reason.through} = {table}.id"
+    else:
+        link = f"{parent}.id = {table}.{reason.through}"
+    return f"EXISTS (SELECT 1 FROM {parent} WHERE {link} AND ({inner}))"
 
 
-def _direct(target: TargetColumns, actions: tuple[Action, ...], alias: str) -> str:
-    clauses = []
-    for role, action in roles_with(actions):
-        scope_sql = render_scope(MATRIX[role][action], target, alias)
-        clauses.append(f"({ACTOR.role} = '{role.value}' AND {scope_sql})")
-    return "(" + " OR ".join(dict.fromkeys(clauses)) + ")" if clauses else "false"
-
-
-def _by_table(table: str) -> Secured:
-    return next(s for s in SECURED if s.table == table)
+def using(secured: Secured, reasons: tuple[Reason, ...]) -> str:
+    if not reasons:
+        return "false"
+    return " OR ".join(f"({reason_sql(r, secured.table)})" for r in reasons)
 
 
 def policy_statements(secured: Secured) -> list[str]:
     t = secured.table
     out = [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
            f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY"]
-    for command, actions in (("SELECT", secured.select), ("INSERT", secured.insert),
+    for command, reasons in (("SELECT", secured.select), ("INSERT", secured.insert),
                              ("UPDATE", secured.update), ("DELETE", secured.delete)):
         name = f"qa_{t}_{command.lower()}"
-        out.append(f"DROP POLICY IF EXISTS {name} ON {t}")
-        cond = predicate(secured, actions, t) if actions else "false"
-        if command == "SELECT":
-            for table, column in secured.seen_through:
-                other = _by_table(table)
-                cond += (f" OR EXISTS (SELECT 1 FROM {table} r WHERE r.{column} = {t}.id "
-                         f"AND ({predicate(other, other.select, 'r')}))")
-        if command == "UPDATE" and secured.owner_column:
-            parents = secured.target if isinstance(secured.target, tuple) else ()
-            past_draft = " OR ".join(
-                f"EXISTS (SELECT 1 FROM {p.table} p WHERE p.id = {t}.{p.column}"
-                + (f" AND p.status <> '{Status.DRAFT.value}')" if p.table == "assessment"
-                   else ")") for p in parents) or "true"
-            cond = (f"({cond}) OR ({t}.{secured.owner_column} = {ACTOR.user_id} "
-                    f"AND ({past_draft}))")
-        if command == "SELECT" or command == "DELETE":
+        cond = using(secured, reasons)
+        if command in ("SELECT", "DELETE"):
             clause = f"USING ({cond})"
         elif command == "INSERT":
             clause = f"WITH CHECK ({cond})"
         else:
             clause = f"USING ({cond}) WITH CHECK ({cond})"
-        out.append(f"CREATE POLICY {name} ON {t} FOR {command} TO {APP_GROUP} {clause}")
+        out += [f"DROP POLICY IF EXISTS {name} ON {t}",
+                f"CREATE POLICY {name} ON {t} FOR {command} TO {APP_GROUP} {clause}"]
     return out
 
 
@@ -188,7 +183,7 @@ def _login_functions() -> list[str]:
     administrator (a role with MANAGE_USERS in the matrix) or the store's owner, so no app
     role needs CREATEROLE. `session_user` is the person connected (inside a SECURITY
     DEFINER function `current_user` is the owner)."""
-    managers = ", ".join(f"'{r.value}'" for r, _ in roles_with((A.MANAGE_USERS,)))
+    managers = ", ".join(f"'{r.value}'" for r in roles_with(A.MANAGE_USERS))
     roles = ", ".join(f"'{r.value}'" for r in Role)
     guard = f"""
         IF NOT (qa_user_role(session_user) IN ({managers})
@@ -300,6 +295,11 @@ def _finalised_guard() -> list[str]:
             END IF;
             RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
         END $$""",
+        f"""CREATE OR REPLACE FUNCTION qa_assessment_is_draft(assessment_id uuid)
+            RETURNS boolean
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+            SELECT EXISTS (SELECT 1 FROM assessment a WHERE a.id = assessment_id
+                           AND a.status = '{Status.DRAFT.value}') $$""",
         f"""CREATE OR REPLACE FUNCTION qa_assessment_finalised(assessment_id uuid)
             RETURNS boolean
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -366,6 +366,7 @@ def _grants() -> list[str]:
             out.append(f"GRANT SELECT ON audit_event TO {group}")
     for fn in ("qa_user_id(name)", "qa_user_role(name)", "qa_user_team(name)",
                "qa_user_region(name)", "qa_assessment_finalised(uuid)",
+               "qa_assessment_is_draft(uuid)",
                "qa_audit_create_login(text, text, text)",
                "qa_audit_set_password(text, text)", "qa_audit_set_login(text, boolean)"):
         out += [f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC",
