@@ -13,7 +13,7 @@ from psycopg import errors
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
-from qa_audit.errors import PermissionDenied, ReadOnly, WrongPassword
+from qa_audit.errors import PermissionDenied, ReadOnly, StoreError, WrongPassword
 from qa_audit.services import accounts, assessments, audit_log, cases, listing, supervision
 from qa_audit.services.store import Store
 
@@ -310,3 +310,55 @@ def test_admin_adds_a_person_with_their_own_login(world, pg_cluster, pg_database
         conn.execute("SELECT qa_audit_create_login('rogue', 'x', 'admin')")
     store.close()
     sup_store.close()
+
+
+def test_statement_timeout_is_a_clear_message_and_nothing_is_half_written(
+        team, pg_cluster) -> None:
+    """Someone's psql holds the rating's row; the save waits, is stopped by the statement
+    timeout, says so, and a retry once the row is free goes through."""
+    from qa_audit.store.engine import database_url
+    from qa_audit.store.postgres import make_pg_engine, with_login
+
+    aid = team.ids["draft"]
+    url = with_login(database_url(pg_cluster.url(team.database, user=None)), "sup", PASSWORD)
+    store = Store(make_pg_engine(url, statement_timeout_ms=300),
+                  url=url.render_as_string(hide_password=False))
+    sup = team.actors["sup"]
+    blocker = pg_cluster.connect(team.database)
+    blocker.execute("SELECT 1 FROM rating WHERE assessment_id = %s FOR UPDATE", (aid,))
+    with pytest.raises(StoreError, match="took too long"):
+        assessments.save_rating(store, sup, aid, "seen", evidence="Typed while it waited")
+    blocker.rollback()
+    blocker.close()
+    assert assessments.get_assessment(store, sup, aid).ratings["seen"].evidence == "Draft text"
+    assessments.save_rating(store, sup, aid, "seen", evidence="Typed while it waited")
+    assert (assessments.get_assessment(store, sup, aid).ratings["seen"].evidence
+            == "Typed while it waited")
+    store.close()
+
+
+def test_connection_dropped_mid_save_is_a_clear_message_and_a_retry_saves(
+        team, pg_cluster) -> None:
+    """The server ends the person's connection between two statements of one save: the
+    message says nothing was saved, nothing was, and saving again works."""
+    from sqlalchemy import event
+
+    store, sup, aid = team.stores["sup"], team.actors["sup"], team.ids["draft"]
+    killed = []
+
+    def drop_connection(conn, cursor, statement, *_args) -> None:
+        if statement.startswith("UPDATE rating") and not killed:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with pg_cluster.connect(team.database, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            killed.append(pid)
+
+    event.listen(store.engine, "before_cursor_execute", drop_connection)
+    with pytest.raises(StoreError, match="connection to it was lost"):
+        assessments.save_rating(store, sup, aid, "seen", evidence="Half a save")
+    event.remove(store.engine, "before_cursor_execute", drop_connection)
+    assert killed
+    assert assessments.get_assessment(store, sup, aid).ratings["seen"].evidence == "Draft text"
+    assessments.save_rating(store, sup, aid, "seen", evidence="Saved on retry")
+    assert assessments.get_assessment(store, sup, aid).ratings["seen"].evidence == (
+        "Saved on retry")
