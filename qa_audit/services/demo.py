@@ -46,7 +46,7 @@ from qa_audit.store.bulk import (
     storage_value,
 )
 
-from . import accounts, audit_log, demo_text, frameworks
+from . import accounts, audit_log, demo_text, frameworks, team_store
 from .store import Store
 
 DEMO_PASSWORD = "demo-password-2024"
@@ -104,6 +104,8 @@ def generate_demo(
     if accounts.user_count(store) > 0:
         raise InvalidInput("This database already has accounts; demo data goes into a new "
                            "database (give a new --db path).")
+    if store.is_team_store:
+        team_store.install(store)  # roles and policies first: the people get logins
     fws = _import_frameworks(store, frameworks)
     gen = _Generator(random.Random(seed), fws, assessments)
     sqlite = store.engine.dialect.name == "sqlite"
@@ -123,6 +125,8 @@ def generate_demo(
     if sqlite:
         _journal_mode(store, "WAL")
     accounts.grant_shared_password(store, gen.usernames, DEMO_PASSWORD)
+    if store.is_team_store:
+        team_store.create_logins(store, gen.people_roles, DEMO_PASSWORD)
     with store.unit_of_work() as session:
         audit_log.record(session, accounts.system_actor(), "demo_generated", "database")
     return gen.summary()
@@ -156,6 +160,7 @@ class _Generator:
         self.today = dt.date.today()
         self.now = dt.datetime.now(dt.UTC)
         self.usernames: list[str] = []
+        self.people_roles: list[tuple[str, str]] = []
         self.teams: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.status_counts: Counter[str] = Counter()
@@ -205,6 +210,7 @@ class _Generator:
         username = username or self._username(first, last)
         self._taken.add(username)
         self.usernames.append(username)
+        self.people_roles.append((username, role.value))
         return {"id": _uid(self.rng), "username": username, "display_name": f"{first} {last}",
                 "role": role.value, "team_id": team["id"] if team else None, "active": True,
                 "password_hash": pw_hash, "created_at": self.now, "row_version": 1}

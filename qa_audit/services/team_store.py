@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import col
 
 from qa_audit.domain.permissions import Role
 from qa_audit.errors import StoreError
 from qa_audit.store import policies, postgres
+from qa_audit.store.tables import User
 
 from . import accounts
 from .store import Store
@@ -24,18 +27,8 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TeamStoreReport:
-    location: str
-    admin_created: bool
-    accounts: int
-
-
-def init_team_store(store: Store, admin_username: str, admin_name: str,
-                    admin_password: str | None) -> TeamStoreReport:
-    """Set up the team store `store` is open on (as its owner). The administrator is
-    created unless an account of that name exists already (then `admin_password` may be
-    None and nothing about the account changes)."""
+def install(store: Store) -> None:
+    """Roles, grants, functions, triggers and policies (regenerated; safe to repeat)."""
     if not store.is_team_store or store.locked:
         raise StoreError("team init works on a PostgreSQL database opened with its owner's "
                          "login: --db postgresql://OWNER@HOST/DATABASE")
@@ -50,6 +43,30 @@ def init_team_store(store: Store, admin_username: str, admin_name: str,
                 "the right to create roles (CREATEROLE).") from exc
         raise (error or exc) from exc
     log.info("team store roles, policies and triggers installed")
+
+
+def create_logins(store: Store, people: list[tuple[str, str]], password: str) -> None:
+    """Login roles for accounts loaded in bulk with one password (demo data only); the
+    server keeps their password, so no hash stays in the readable user table."""
+    with store.engine.begin() as conn:
+        postgres.create_logins(conn, people, password)
+        conn.execute(update(User).where(col(User.username).in_([n for n, _ in people]))
+                     .values(password_hash=""))
+
+
+@dataclass(frozen=True)
+class TeamStoreReport:
+    location: str
+    admin_created: bool
+    accounts: int
+
+
+def init_team_store(store: Store, admin_username: str, admin_name: str,
+                    admin_password: str | None) -> TeamStoreReport:
+    """Set up the team store `store` is open on (as its owner). The administrator is
+    created unless an account of that name exists already (then `admin_password` may be
+    None and nothing about the account changes)."""
+    install(store)
     existing = {u.username for u in accounts.list_users(store, accounts.system_actor())}
     username = admin_username.strip().lower()
     created = False

@@ -9,6 +9,7 @@ which holds the table grants. The server then knows who is asking: row-level sec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, make_url, text
@@ -208,6 +209,20 @@ def create_login(conn: Connection, username: str, password: str, role: str) -> N
                       "role": role})
     except DBAPIError as exc:
         raise _login_error(exc, username) from exc
+
+
+def create_logins(conn: Connection, people: Sequence[tuple[str, str]], password: str) -> None:
+    """Many login roles with one password (demo data only): (username, app role) pairs."""
+    if not people:
+        return
+    # A SCRAM verifier does not depend on the username, so one serves every account.
+    verifier = scram_verifier(conn, people[0][0], password)
+    try:
+        conn.execute(text("SELECT qa_audit_create_login(:name, :verifier, :role)"),
+                     [{"name": name, "verifier": verifier, "role": role}
+                      for name, role in people])
+    except DBAPIError as exc:
+        raise _login_error(exc, people[0][0]) from exc
 
 
 def set_login_password(conn: Connection, username: str, password: str) -> None:

@@ -77,3 +77,30 @@ def test_audit_log_cannot_be_emptied_by_the_administrator_either(team_store, pg_
         assert conn.execute("SELECT count(*) FROM audit_event").fetchone()[0] >= 1
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM audit_event")
+
+
+def test_demo_team_store_fca_sees_exactly_hers_under_her_own_login(
+        pg_cluster, empty_pg_database, capsys, monkeypatch) -> None:
+    from qa_audit.services.demo import DEMO_PASSWORD
+
+    assert main(["demo", "--db", pg_cluster.url(empty_pg_database), "--assessments", "400",
+                 "--seed", "3"]) == 0
+    capsys.readouterr()
+    with pg_cluster.connect(empty_pg_database) as conn:  # the superuser: every row
+        assert conn.execute("SELECT count(*) FROM assessment").fetchone() == (400,)
+        fcas = conn.execute(
+            "SELECT u.username, count(a.id) FILTER (WHERE a.status <> 'draft'), "
+            "count(a.id) FROM user_account u JOIN assessment a ON a.subject_id = u.id "
+            "WHERE u.role = 'fca' GROUP BY u.username HAVING count(*) FILTER "
+            "(WHERE a.status = 'draft') > 0 ORDER BY u.username LIMIT 3").fetchall()
+        assert conn.execute("SELECT count(*) FROM user_account WHERE password_hash <> ''"
+                            ).fetchone() == (0,)
+    assert fcas, "the demo has FCAs with drafts about them"
+    for username, not_draft, _all in fcas:
+        with pg_cluster.connect(empty_pg_database, user=username,
+                                password=DEMO_PASSWORD) as conn:
+            assert conn.execute("SELECT count(*) FROM assessment").fetchone() == (not_draft,)
+    monkeypatch.setenv("QA_AUDIT_PASSWORD", DEMO_PASSWORD)
+    url = pg_cluster.url(empty_pg_database, user=None)
+    assert main(["users", "list", "--db", url, "--user", "admin"]) == 0
+    assert "admin\tadmin" in capsys.readouterr().out
