@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlmodel import col
 
@@ -31,11 +31,20 @@ from .scope import Facts, Kind, facts, rule_sql
 from .tables import ActionItem
 
 CURRENT_USER: ColumnElement[str] = literal_column("current_user")
-ROLE = func.qa_user_role(CURRENT_USER)
+
+
+def _once(function: Any) -> Any:
+    """`(SELECT f(current_user))`: an uncorrelated subquery, which PostgreSQL evaluates
+    once per statement (an InitPlan) instead of once per row, and which an index scan
+    can compare with."""
+    return select(function(CURRENT_USER)).scalar_subquery()
+
+
+ROLE = _once(func.qa_user_role)
 OWN: dict[Own, Any] = {
-    Own.USER: func.qa_user_id(CURRENT_USER),
-    Own.TEAM: func.qa_user_team(CURRENT_USER),
-    Own.REGION: func.qa_user_region(CURRENT_USER),
+    Own.USER: _once(func.qa_user_id),
+    Own.TEAM: _once(func.qa_user_team),
+    Own.REGION: _once(func.qa_user_region),
 }
 TABLE: dict[Kind, str] = {
     Kind.ASSESSMENT: "assessment",
