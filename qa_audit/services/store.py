@@ -126,7 +126,7 @@ class Store:
         if self.path is not None:
             return str(self.path)
         if self.team_url is not None:
-            return postgres.where(self.team_url)
+            return f"team store {postgres.where(self.team_url)}"
         return self.engine.url.render_as_string(hide_password=True)
 
     def take_recovery_key(self) -> str | None:
