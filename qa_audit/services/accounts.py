@@ -223,9 +223,12 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
         _set_password(store, session, user, new)
-        user.row_version += 1
+        if not store.is_team_store:  # there the server keeps it; the user row is unchanged
+            user.row_version += 1
         _grant_key(store, user.username, new)
         audit_log.record(session, actor, "change_password", "user", user.id)
+    if store.is_team_store:
+        store.password_changed(user.username, new)
 
 
 def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:

@@ -173,6 +173,18 @@ class Store:
             raise
         self._engine = engine
 
+    def password_changed(self, username: str, password: str) -> None:
+        """Team store: this store's own login changed its password, so new connections
+        must use the new one (the open ones stay valid)."""
+        if self.team_url is None or self._engine is None:
+            return
+        if self._engine.url.username != username:
+            return
+        old = self._engine
+        url = postgres.with_login(self.team_url, username, password)
+        self._engine = make_engine(url.render_as_string(hide_password=False))
+        old.dispose()
+
     def unlock_with_recovery_key(self, text: str) -> None:
         self.unlock_with_key(database_key(parse_recovery_key(text)))
 

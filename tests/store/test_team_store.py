@@ -362,3 +362,22 @@ def test_connection_dropped_mid_save_is_a_clear_message_and_a_retry_saves(
     assessments.save_rating(store, sup, aid, "seen", evidence="Saved on retry")
     assert assessments.get_assessment(store, sup, aid).ratings["seen"].evidence == (
         "Saved on retry")
+
+
+def test_people_change_their_own_password_and_admins_reset_others(team, pg_cluster) -> None:
+    store, fca = team.stores["fca"], team.actors["fca"]
+    accounts.change_password(store, fca, PASSWORD, "my very own words now")
+    # Her open store keeps working (new connections use the new password)...
+    store.engine.dispose()
+    assert listing.count_assessments(store, fca, listing.AssessmentQuery()) == 2
+    # ...and the server takes the new password, not the old one.
+    with pytest.raises(psycopg.OperationalError):
+        _raw(pg_cluster, team.database, "fca")
+    pg_cluster.connect(team.database, user="fca", password="my very own words now").close()
+    accounts.reset_password(team.stores["admin"], team.actors["admin"], "fca",
+                            "set by the administrator")
+    pg_cluster.connect(team.database, user="fca", password="set by the administrator").close()
+    # Nobody else may reset a password on the server, even by calling its function.
+    with _raw(pg_cluster, team.database, "sup") as conn, pytest.raises(
+            errors.InsufficientPrivilege):
+        conn.execute("SELECT qa_audit_set_password('fca', 'x')")
