@@ -44,7 +44,18 @@ DATABASE = "bench"
 def team_store(ctx: Context) -> tuple[PgCluster, dict[str, Any]]:
     """The run's cluster with the demo loaded (once), stopped when the run ends."""
     if "pg" in ctx.cache:
+        if isinstance(ctx.cache["pg"], Exception):  # the load failed once: say so, once
+            raise RuntimeError("the team store's demo load failed (see pg_demo_load)")
         return ctx.cache["pg"]  # type: ignore[no-any-return]
+    try:
+        ctx.cache["pg"] = _load(ctx)
+    except Exception as exc:
+        ctx.cache["pg"] = exc
+        raise
+    return ctx.cache["pg"]  # type: ignore[no-any-return]
+
+
+def _load(ctx: Context) -> tuple[PgCluster, dict[str, Any]]:
     cluster = PgCluster(Path(tempfile.mkdtemp(prefix="qa-audit-bench-pg-")),
                         secrets.token_urlsafe(16))
     cluster.start()
@@ -62,9 +73,7 @@ def team_store(ctx: Context) -> tuple[PgCluster, dict[str, Any]]:
         for username, role in conn.execute(
                 "SELECT username, role FROM user_account ORDER BY username"):
             users.setdefault(Role(role), username)
-    info = {"load_s": load_s, "users": users}
-    ctx.cache["pg"] = (cluster, info)
-    return cluster, info
+    return cluster, {"load_s": load_s, "users": users}
 
 
 def own_login(ctx: Context, role: Role) -> tuple[Store, Actor]:

@@ -43,6 +43,7 @@ from qa_audit.store.bulk import (
     insert_records,
     insert_tuples,
     large_cache,
+    loading,
     storage_value,
 )
 
@@ -120,7 +121,7 @@ def generate_demo(
         gen.cases(conn)
         heavy = [_t(m) for m in (tables.Assessment, tables.Rating, tables.ActionItem,
                                  tables.Response)]
-        with indexes_deferred(conn, heavy):
+        with loading(conn, heavy), indexes_deferred(conn, heavy):
             gen.assessments(conn)
     if sqlite:
         _journal_mode(store, "WAL")
