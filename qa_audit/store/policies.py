@@ -120,13 +120,18 @@ def roles_with(action: Action) -> list[Role]:
     return [role for role in Role if action in MATRIX[role]]
 
 
-def reason_sql(reason: Reason, table: str) -> str:
+def reason_sql(reason: Reason, table: str, command: str) -> str:
     if isinstance(reason, Owner):
         return render(owner_condition(reason.kind))
     inner = render(condition(reason.actions, reason.kind))
     if reason.through is None:
         return inner
     parent = TABLE[reason.kind]
+    if command == "SELECT" and _reads_as_parent(reason, parent):
+        # Reading the parent inside a policy is itself filtered by the parent's SELECT
+        # policy, which is this very condition: saying it again would have the server
+        # evaluate it twice for every row.
+        inner = "true"
     # A row points at the record whose rule decides (a rating at its assessment; a case
     # the other way round: an assessment points at it).
     if table == "case_file":
@@ -136,10 +141,15 @@ def reason_sql(reason: Reason, table: str) -> str:
     return f"EXISTS (SELECT 1 FROM {parent} WHERE {link} AND ({inner}))"
 
 
-def using(secured: Secured, reasons: tuple[Reason, ...]) -> str:
+def _reads_as_parent(reason: Ground, parent: str) -> bool:
+    own = next(s for s in SECURED if s.table == parent).select
+    return own == (Ground(reason.kind, reason.actions),)
+
+
+def using(secured: Secured, reasons: tuple[Reason, ...], command: str) -> str:
     if not reasons:
         return "false"
-    return " OR ".join(f"({reason_sql(r, secured.table)})" for r in reasons)
+    return " OR ".join(f"({reason_sql(r, secured.table, command)})" for r in reasons)
 
 
 def policy_statements(secured: Secured) -> list[str]:
@@ -149,7 +159,7 @@ def policy_statements(secured: Secured) -> list[str]:
     for command, reasons in (("SELECT", secured.select), ("INSERT", secured.insert),
                              ("UPDATE", secured.update), ("DELETE", secured.delete)):
         name = f"qa_{t}_{command.lower()}"
-        cond = using(secured, reasons)
+        cond = using(secured, reasons, command)
         if command in ("SELECT", "DELETE"):
             clause = f"USING ({cond})"
         elif command == "INSERT":
