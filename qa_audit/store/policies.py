@@ -279,6 +279,29 @@ def _audit_chain() -> list[str]:
     ]
 
 
+def _audit_log_policies() -> list[str]:
+    """Who reads which events: those who may view the audit log, all of them; everyone
+    else the events about their own account and what they did themselves (the sign-in
+    notice says who set their password and how often the account was used since). A
+    person adds events only as themselves (or as nobody: a refused sign-in). ENABLE
+    without FORCE: the owner's chain trigger reads the whole log."""
+    viewers = ", ".join(f"'{r.value}'" for r in roles_with(A.VIEW_AUDIT_LOG))
+    me = "(SELECT qa_user_id(current_user))"
+    return [
+        "ALTER TABLE audit_event ENABLE ROW LEVEL SECURITY",
+        "ALTER TABLE audit_event NO FORCE ROW LEVEL SECURITY",
+        "DROP POLICY IF EXISTS qa_audit_event_select ON audit_event",
+        f"""CREATE POLICY qa_audit_event_select ON audit_event FOR SELECT TO {APP_GROUP}
+            USING ((SELECT qa_user_role(current_user)) IN ({viewers})
+                   OR audit_event.actor_id = {me} OR audit_event.actor_id IS NULL
+                   OR (audit_event.entity = 'user'
+                       AND audit_event.entity_id = {me}::text))""",
+        "DROP POLICY IF EXISTS qa_audit_event_insert ON audit_event",
+        f"""CREATE POLICY qa_audit_event_insert ON audit_event FOR INSERT TO {APP_GROUP}
+            WITH CHECK (audit_event.actor_id IS NULL OR audit_event.actor_id = {me})""",
+    ]
+
+
 def _finalised_guard() -> list[str]:
     """No person (a login with a user row) changes or removes a finalised assessment or
     its ratings; corrections are addenda. The owner (retention, migrations) is not a
@@ -361,10 +384,9 @@ def _grants() -> list[str]:
         f"GRANT SELECT ON {', '.join(SYSTEM_TABLE_WRITES)}, setting, alembic_version "
         f"TO {APP_GROUP}",
         f"GRANT {', '.join(SETTING_WRITES)} ON setting TO {APP_GROUP}",
-        # The audit log: append only; reading it is for those who may view it.
-        f"GRANT INSERT ON audit_event TO {APP_GROUP}",
-        # INSERT ... RETURNING seq (the ORM learns the new event's key): the numbers only.
-        f"GRANT SELECT (seq) ON audit_event TO {APP_GROUP}",
+        # The audit log: append only (no UPDATE, DELETE or TRUNCATE for anyone but the
+        # owner); which events a person reads is the policy's (`_audit_log_policies`).
+        f"GRANT SELECT, INSERT ON audit_event TO {APP_GROUP}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_GROUP}",
     ]
     for role in Role:
@@ -372,8 +394,6 @@ def _grants() -> list[str]:
         for table, (commands, action) in SYSTEM_TABLE_WRITES.items():
             if action in MATRIX[role]:
                 out.append(f"GRANT {', '.join(commands)} ON {table} TO {group}")
-        if A.VIEW_AUDIT_LOG in MATRIX[role]:
-            out.append(f"GRANT SELECT ON audit_event TO {group}")
     for fn in ("qa_user_id(name)", "qa_user_role(name)", "qa_user_team(name)",
                "qa_user_region(name)", "qa_assessment_finalised(uuid)",
                "qa_assessment_is_draft(uuid)",
@@ -387,7 +407,7 @@ def _grants() -> list[str]:
 def statements() -> list[str]:
     """Everything `team init` runs after the migrations, in order; safe to run again."""
     out = [*_roles(), *_helpers(), *_login_functions(), *_audit_chain(),
-           *_finalised_guard()]
+           *_audit_log_policies(), *_finalised_guard()]
     for secured in SECURED:
         out += policy_statements(secured)
     return out + _grants()

@@ -381,3 +381,22 @@ def test_people_change_their_own_password_and_admins_reset_others(team, pg_clust
     with _raw(pg_cluster, team.database, "sup") as conn, pytest.raises(
             errors.InsufficientPrivilege):
         conn.execute("SELECT qa_audit_set_password('fca', 'x')")
+
+
+def test_each_person_reads_only_their_own_audit_events(team, pg_cluster) -> None:
+    """Enough for the sign-in notice (who set my password, when I signed in), nothing of
+    what others did; the administrator reads the whole log."""
+    fca = team.actors["fca"]
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        rows = conn.execute("SELECT actor_id, entity, entity_id FROM audit_event").fetchall()
+        assert rows and all(a in (fca.user_id, None) or (e == "user" and i == str(fca.user_id))
+                            for a, e, i in rows)
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO audit_event (id, at, actor_id, action, entity, "
+                         "entity_id, prev_hash, hash) VALUES (gen_random_uuid(), now(), %s, "
+                         "'finalise', 'assessment', '', '', '')", (team.actors["sup"].user_id,))
+    assert accounts.password_notice(team.stores["fca"], fca) is not None  # set by admin
+    with _raw(pg_cluster, team.database, "admin") as conn, pg_cluster.connect(
+            team.database) as su:
+        assert (conn.execute("SELECT count(*) FROM audit_event").fetchone()
+                == su.execute("SELECT count(*) FROM audit_event").fetchone())
