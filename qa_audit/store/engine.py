@@ -43,10 +43,6 @@ def database_url(target: str | Path) -> str:
     return text
 
 
-def is_postgresql(target: str | Path) -> bool:
-    return database_url(target).startswith("postgresql")
-
-
 def make_engine(target: str | Path, key: bytes | None = None) -> Engine:
     """An engine for a SQLite path or any SQLAlchemy URL, set up for safe writes.
 

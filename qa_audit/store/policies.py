@@ -418,9 +418,3 @@ def install(conn: Connection) -> None:
     for statement in statements():
         conn.execute(text(statement.replace(":", r"\:")))
 
-
-def drop_policies(conn: Connection) -> None:
-    """Row-level security off (for the benchmark's 'without policies' figure only)."""
-    for secured in SECURED:
-        conn.execute(text(f"ALTER TABLE {secured.table} NO FORCE ROW LEVEL SECURITY"))
-        conn.execute(text(f"ALTER TABLE {secured.table} DISABLE ROW LEVEL SECURITY"))
