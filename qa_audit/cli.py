@@ -152,7 +152,46 @@ def _parser() -> argparse.ArgumentParser:
     enc = sub.add_parser("encrypt", help="move a clear-text database into an encrypted one",
                          parents=[common])
     enc.set_defaults(encrypt=True)
+    _leads_commands(sub, common)
     return p
+
+
+def _leads_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                    common: argparse.ArgumentParser) -> None:
+    """`themes` and `moderation`: the quality leads' figures, for analysts."""
+    th = sub.add_parser(
+        "themes", parents=[common], help="graded assessments by team, standard, quarter, grade",
+        description="Counts of graded assessments (N/A left out) and how many were at the "
+        "scale's second-best grade or better, as the Themes view shows them; no one is named. "
+        "CSV to --csv (or standard output), or a workbook with --xlsx.")
+    th.add_argument("--by", default="team,standard",
+                    help="comma-separated: team, standard, quarter, grade (default team,standard)")
+    th.add_argument("--framework", help="a framework id (default: every framework)")
+    th.add_argument("--version", dest="framework_version", help="one version of the framework")
+    th.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    th.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    th.add_argument("--team", help="one team, by name")
+    th.add_argument("--law-type", choices=["public", "private"])
+    th.add_argument("--case-type")
+    th.add_argument("--kind", choices=["case_audit", "practice_observation"])
+    out = th.add_mutually_exclusive_group()
+    out.add_argument("--csv", type=Path, metavar="OUT", help="CSV file to write")
+    out.add_argument("--xlsx", type=Path, metavar="OUT", help="workbook to write")
+    mo = sub.add_parser("moderation", help="moderation samples and agreement")
+    ms = mo.add_subparsers(dest="action", required=True)
+    ag = ms.add_parser("agreement", parents=[common],
+                       help="exact, within-one and quadratic-weighted kappa per standard")
+    ag.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    ag.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    ag.add_argument("--csv", type=Path, metavar="OUT", help="CSV file (default: standard output)")
+    sa = ms.add_parser("sample", parents=[common],
+                       help="draw a moderation sample for you to score blind")
+    sa.add_argument("--percent", type=float, default=10.0,
+                    help="of each team's eligible audits per quarter (default 10)")
+    sa.add_argument("--seed", type=int, help="repeat an earlier draw (default: a new seed)")
+    sa.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    sa.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    sa.add_argument("--framework", help="a framework id (default: every framework)")
 
 
 def read_password(password_file: Path | None, prompt: str = "Password: ",
@@ -214,7 +253,7 @@ def _run(args: argparse.Namespace) -> int:
         handler = {
             "frameworks": _frameworks, "export": _export, "users": _users,
             "backup": _backup, "restore": _restore, "retention": _retention,
-            "audit-log": _audit_log,
+            "audit-log": _audit_log, "themes": _themes, "moderation": _moderation,
         }[args.command]
         return handler(store, actor, args)
     finally:
@@ -560,3 +599,80 @@ def _gui(args: argparse.Namespace) -> int:
         print(f"(The sign-in dialog is filled in with {username}; the password is "
               f"{DEMO_PASSWORD}.)")
     return int(run_app(target, demo=args.demo, username=username))
+
+
+def _named_actor(actor: Actor, what: str) -> None:
+    if actor.user_id.int == 0:
+        raise UserError(f"Give --user: {what} are read by, and for, a named person.")
+
+
+def _themes(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    import csv
+
+    from qa_audit.domain.framework import AssessmentKind
+    from qa_audit.reports.tabular import write_csv
+    from qa_audit.services import frameworks, themes
+
+    _named_actor(actor, "themes")
+    target = args.xlsx or args.csv
+    if target is not None and target.is_dir():
+        raise UserError(f"{target} is a folder: give a file name to save the table as.")
+    by = tuple(part.strip() for part in args.by.split(",") if part.strip())
+    ids = [args.framework] if args.framework else sorted(
+        {v.framework_id for v in frameworks.latest_versions(store)})
+    team = _team_id(store, args.team) if args.team else None
+    header: list[str] = ["framework", *by, "graded", "good_or_better", "share"]
+    rows: list[tuple[object, ...]] = []
+    for framework_id in ids:
+        f = themes.ThemeFilter(framework_id, args.framework_version, args.date_from,
+                               args.date_to, team_id=team, law_type=args.law_type,
+                               case_type=args.case_type,
+                               kind=AssessmentKind(args.kind) if args.kind else None)
+        if len(ids) == 1 and (args.xlsx or args.csv):
+            out = themes.export_table(store, actor, f, by, args.xlsx or args.csv)
+            print(f"wrote {out}")
+            return 0
+        _, table = themes.themes_table(store, actor, f, by)
+        rows += [(framework_id, *r) for r in table]
+    if args.xlsx:
+        from qa_audit.reports.tabular import write_xlsx
+
+        write_xlsx(args.xlsx, [("Export", "qa_audit themes table (no one is named)")],
+                   [("Themes", header, rows)])
+        print(f"wrote {args.xlsx}")
+    elif args.csv:
+        write_csv(args.csv, header, rows)
+        print(f"wrote {args.csv}")
+    else:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return 0
+
+
+def _moderation(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    import csv
+
+    from qa_audit.reports.tabular import write_csv
+    from qa_audit.services import moderation
+
+    _named_actor(actor, "moderation figures")
+    if args.action == "sample":
+        result = moderation.draw_sample(store, actor, moderation.SampleRules(
+            args.percent, True, args.date_from, args.date_to, args.framework), args.seed)
+        print(f"drew {len(result.picked)} of {result.eligible} eligible audits "
+              f"(seed {result.seed}; draw {result.draw_id})")
+        return 0
+    report = moderation.agreement_report(store, actor, date_from=args.date_from,
+                                         date_to=args.date_to)
+    header, rows = moderation.agreement_table(report)
+    if args.csv is not None and args.csv.is_dir():
+        raise UserError(f"{args.csv} is a folder: give a file name to save the table as.")
+    if args.csv:
+        write_csv(args.csv, header, rows)
+        print(f"wrote {args.csv} ({report.moderations} moderations)")
+    else:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return 0

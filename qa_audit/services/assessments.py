@@ -32,6 +32,7 @@ from qa_audit.store.tables import (
 from qa_audit.store.types import utcnow
 
 from . import audit_log
+from .blinding import blinded, is_blind
 from .frameworks import get_framework
 from .store import Store
 from .views import AssessmentDetail, RatingInfo, detail_of
@@ -156,8 +157,9 @@ def get_assessment(store: Store, actor: Actor, assessment_id: uuid.UUID) -> Asse
         row = _load(session, assessment_id)
         check(actor, Action.VIEW_ASSESSMENT, target_of(row))
         audit_log.record(session, actor, "view", "assessment", row.id)
-        return replace(detail_of(session, row), capabilities=capabilities(
+        detail = replace(detail_of(session, row), capabilities=capabilities(
             actor, target_of(row), Status(row.status)))
+        return blinded(detail) if is_blind(session, actor, row.id) else detail
 
 
 def save_rating(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
+from sqlmodel import col
 
 from qa_audit.domain.framework import (
     NOT_APPLICABLE,
@@ -31,7 +32,7 @@ from qa_audit.domain.framework import (
     Framework,
     canonical_json,
 )
-from qa_audit.domain.permissions import Role
+from qa_audit.domain.permissions import Actor, Role
 from qa_audit.domain.scoring import needs_evidence, overall_grade
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.domain.workflow import Status
@@ -48,14 +49,17 @@ from qa_audit.store.bulk import (
 )
 
 from . import accounts, audit_log, demo_text, frameworks, team_store
+from .documents import quarter as documents_quarter
 from .store import Store
 
 DEMO_PASSWORD = "demo-password-2024"
 RATING_COLUMNS = ("id", "assessment_id", "standard_id", "grade", "indicators", "evidence",
                   "commentary", "updated_at", "row_version")
+# "In moderation" is not generated: the quality leads' moderation step below draws its
+# sample through the moderation service, which puts the drawn audits there.
 STATUS_WEIGHTS = {
-    Status.FINALISED: 60, Status.DRAFT: 14, Status.SUBMITTED: 10, Status.RESPONDED: 8,
-    Status.RETURNED: 4, Status.MODERATION: 4,
+    Status.FINALISED: 60, Status.DRAFT: 14, Status.SUBMITTED: 10, Status.RESPONDED: 12,
+    Status.RETURNED: 4,
 }
 
 
@@ -72,6 +76,7 @@ class DemoSummary:
     responses: int
     by_status: dict[str, int] = field(default_factory=dict)
     sample_usernames: tuple[str, ...] = ()
+    moderation: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
         states = ", ".join(f"{n} {s}" for s, n in sorted(self.by_status.items()))
@@ -79,7 +84,10 @@ class DemoSummary:
             f"Demo data: {self.regions} regions, {self.service_areas} service areas, "
             f"{self.teams} teams, {self.users} accounts, {self.cases} cases\n"
             f"{self.assessments} assessments ({states}), {self.ratings} ratings, "
-            f"{self.actions} actions, {self.responses} responses"
+            f"{self.actions} actions, {self.responses} responses\n"
+            f"Moderation: {self.moderation.get('drawn', 0)} audits drawn, "
+            f"{self.moderation.get('scored', 0)} scored blind, "
+            f"{self.moderation.get('decided', 0)} outcomes recorded"
         )
 
 
@@ -130,7 +138,76 @@ def generate_demo(
         team_store.create_logins(store, gen.people_roles, DEMO_PASSWORD)
     with store.unit_of_work() as session:
         audit_log.record(session, accounts.system_actor(), "demo_generated", "database")
-    return gen.summary()
+    moderated = demo_moderation(store, random.Random(seed * 7919 + 17),
+                                percent=10.0 if assessments < 20_000 else 1.0)
+    return gen.summary(moderated)
+
+
+def demo_moderation(store: Store, rng: random.Random, *, percent: float,
+                    scored_per_region: int = 12) -> Counter[str]:
+    """The quality leads' moderation, done through the moderation service as a lead does it:
+    each draws a sample of last quarter's case audits (its seed recorded), scores part of
+    it blind and submits, and records the outcome of most of those; the rest of the sample
+    waits to be scored, and audits not yet finalised wait 'In moderation'."""
+    from . import moderation
+
+    counts: Counter[str] = Counter()
+    first, last = documents_quarter(dt.date.today(), back=1)
+    with store.reading() as session:
+        leads = session.execute(
+            select(tables.User, col(tables.OrgUnit.region_id))
+            .join(tables.OrgUnit, col(tables.OrgUnit.id) == col(tables.User.team_id))
+            .where(col(tables.User.role) == Role.QUALITY_LEAD.value)
+            .order_by(col(tables.User.username))).all()
+    for user, region_id in leads:
+        lead = Actor(user.id, Role.QUALITY_LEAD, user.team_id, region_id, user.display_name)
+        rules = moderation.SampleRules(percent, True, first, last)
+        drawn = moderation.draw_sample(store, lead, rules, seed=rng.randrange(2**31 - 1))
+        counts["drawn"] += len(drawn.picked)
+        to_score = min(scored_per_region, len(drawn.picked) * 2 // 3)
+        for aid in drawn.picked[:to_score]:
+            mid = next(m.id for m in moderation.list_moderations(store, lead)
+                       if m.assessment_id == aid)
+            _score_blind(store, lead, mid, rng)
+            counts["scored"] += 1
+            if rng.random() < 0.7:
+                compared = moderation.compare(store, lead, mid)
+                same = all(not p.differs for p in compared.pairs)
+                outcome = moderation.Outcome.CONFIRMED if same or rng.random() < 0.6 else (
+                    moderation.Outcome.CHANGED)
+                note = "" if outcome is moderation.Outcome.CONFIRMED else rng.choice(
+                    demo_text.MODERATION_NOTES)
+                moderation.record_outcome(store, lead, mid, outcome, note)
+                counts["decided"] += 1
+    with store.reading() as session:
+        counts["held"] = int(session.execute(
+            select(func.count()).select_from(tables.Assessment)
+            .where(col(tables.Assessment.status) == Status.MODERATION.value)
+        ).scalar_one())
+    return counts
+
+
+def _score_blind(store: Store, lead: Actor, moderation_id: uuid.UUID,
+                 rng: random.Random) -> None:
+    """A second scorer's grades: the moderator cannot see the originals, so the demo draws
+    them from the audit's own grade (read here, below the services) moved one step now and
+    then, as a second reader's would."""
+    from . import moderation
+
+    form = moderation.get_form(store, lead, moderation_id)
+    fw = frameworks.get_framework(store, form.framework_version_id)
+    with store.reading() as session:
+        original: dict[str, str | None] = dict(session.execute(
+            select(col(tables.Rating.standard_id), col(tables.Rating.grade))
+            .where(col(tables.Rating.assessment_id) == form.assessment_id)).all())
+    codes = fw.scale.codes
+    for standard in fw.standards():
+        code = original.get(standard.id)
+        if code in codes and rng.random() < 0.25:
+            code = codes[max(0, min(len(codes) - 1, codes.index(code) + rng.choice((-1, 1))))]
+        if code:
+            moderation.save_grade(store, lead, moderation_id, standard.id, code)
+    moderation.submit(store, lead, moderation_id)
 
 
 def _journal_mode(store: Store, mode: str) -> None:
@@ -440,11 +517,15 @@ class _Generator:
                 "signed_at": row["updated_at"] if responded else None,
                 "updated_at": row["updated_at"], "row_version": 1})
 
-    def summary(self) -> DemoSummary:
+    def summary(self, moderated: Counter[str]) -> DemoSummary:
         c = self.counts
+        statuses = Counter(self.status_counts)
+        held = moderated["held"]
+        statuses.update({Status.RESPONDED.value: -held, Status.MODERATION.value: held})
         return DemoSummary(c["regions"], c["service_areas"], c["teams"], c["users"], c["cases"],
                            c["assessments"], c["ratings"], c["actions"], c["responses"],
-                           dict(self.status_counts), tuple(self.samples))
+                           {k: v for k, v in statuses.items() if v}, tuple(self.samples),
+                           dict(moderated))
 
 
 @lru_cache(maxsize=4096)

@@ -28,6 +28,7 @@ from qa_audit.store.tables import (
 )
 
 from . import audit_log
+from .blinding import not_blind
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
 from .store import Store
 
@@ -68,7 +69,9 @@ class ExportResult:
 
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
-    return true() if actor is None else visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT)
+    # An assessment the actor is moderating blind is left out until they submit.
+    return true() if actor is None else and_(
+        visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT), not_blind(actor))
 
 
 def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:

@@ -41,6 +41,7 @@ from qa_audit.store.tables import (
 )
 
 from . import audit_log
+from .blinding import not_blind
 from .frameworks import get_framework
 from .report_data import AGREEMENT, DEFAULT_MARKING, Pseudonym, action_entry, pseudonymiser
 from .store import Store
@@ -179,6 +180,7 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
         rows = list(session.scalars(select(Assessment).where(
             visible(actor, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT),
             col(Assessment.subject_id) == fca.id, col(Assessment.status).in_(SUBMITTED),
+            not_blind(actor),
             col(Assessment.assessed_on) >= date_from, col(Assessment.assessed_on) <= date_to,
         ).order_by(col(Assessment.assessed_on), col(Assessment.id))))
         ids = [r.id for r in rows]
@@ -258,7 +260,7 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
                      visible(actor, Action.VIEW_THEMES, Kind.ASSESSMENT),
                      col(Assessment.assessed_on) >= date_from,
                      col(Assessment.assessed_on) <= date_to)
-    submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED))
+    submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED), not_blind(actor))
     with store.unit_of_work() as session:
         team = session.get(OrgUnit, team_id)
         if team is None or team.kind != "team":

@@ -78,10 +78,12 @@ SECURED: tuple[Secured, ...] = (
                            "assessment_id"),),
             update=(_EDIT,), delete=(_EDIT,)),
     Secured("response", select=(_VIEW,), insert=(_RESPOND,), update=(_RESPOND,)),
+    # A moderator's outcome on a finalised audit is added as their addendum.
     Secured("addendum", select=(_VIEW,),
-            insert=(Ground(ASSESSMENT, (A.ADD_ADDENDUM,), "assessment_id"),)),
+            insert=(Ground(ASSESSMENT, (A.ADD_ADDENDUM, A.MODERATE), "assessment_id"),)),
     Secured("moderation", select=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),),
-            insert=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),),
+            insert=(Ground(ASSESSMENT, (A.MODERATE, A.SEND_TO_MODERATION),
+                           "assessment_id"),),
             update=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),)),
     Secured("supervision_session",
             select=(Ground(SESSION, (A.VIEW_SUPERVISION,)),),
@@ -107,10 +109,12 @@ SECURED: tuple[Secured, ...] = (
 )
 CASE_CONTENT_TABLES = tuple(s.table for s in SECURED)
 # Actions on the tables that hold no case content, for the grants of each role's group.
-SYSTEM_TABLE_WRITES: dict[str, tuple[tuple[str, ...], Action]] = {
-    "user_account": (("INSERT", "UPDATE"), A.MANAGE_USERS),
-    "org_unit": (("INSERT", "UPDATE"), A.MANAGE_TEAMS),
-    "framework_version": (("INSERT",), A.IMPORT_FRAMEWORK),
+SYSTEM_TABLE_WRITES: dict[str, tuple[tuple[str, ...], tuple[Action, ...]]] = {
+    "user_account": (("INSERT", "UPDATE"), (A.MANAGE_USERS,)),
+    "org_unit": (("INSERT", "UPDATE"), (A.MANAGE_TEAMS,)),
+    "framework_version": (("INSERT",), (A.IMPORT_FRAMEWORK,)),
+    # A record of a sample drawn (its rules and the ids picked; no case content).
+    "sample_draw": (("INSERT",), (A.DRAW_CASE_SAMPLE, A.MODERATE)),
 }
 # Per-database settings: the pseudonymisation secret is added by the first export.
 SETTING_WRITES = ("INSERT",)
@@ -391,8 +395,8 @@ def _grants() -> list[str]:
     ]
     for role in Role:
         group = group_role(role.value)
-        for table, (commands, action) in SYSTEM_TABLE_WRITES.items():
-            if action in MATRIX[role]:
+        for table, (commands, actions) in SYSTEM_TABLE_WRITES.items():
+            if any(action in MATRIX[role] for action in actions):
                 out.append(f"GRANT {', '.join(commands)} ON {table} TO {group}")
     for fn in ("qa_user_id(name)", "qa_user_role(name)", "qa_user_team(name)",
                "qa_user_region(name)", "qa_assessment_finalised(uuid)",

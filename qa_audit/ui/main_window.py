@@ -251,6 +251,10 @@ class MainWindow(QMainWindow):
         if isinstance(page, AssessmentListView):
             page.openRequested.connect(self.open_assessment)
             page.newRequested.connect(self.new_assessment)
+        if hasattr(page, "openRequested") and not isinstance(page, AssessmentListView):
+            page.openRequested.connect(self.open_assessment)  # themes, moderation
+        if hasattr(page, "teamSummaryRequested"):
+            page.teamSummaryRequested.connect(self._team_summary)
 
     def _build_pages(self) -> None:
         from .views.assessments import AssessmentListView
@@ -297,6 +301,10 @@ class MainWindow(QMainWindow):
                            actions("Team's open and overdue actions", True))
         if allowed(a, Action.VIEW_SUPERVISION):
             self._add_page("supervision", "Supervision", supervision)
+        if allowed(a, Action.VIEW_THEMES):
+            self._add_page("themes", "Themes", lambda: _themes_page(store, a))
+        if allowed(a, Action.MODERATE):
+            self._add_page("moderation", "Moderation", lambda: _moderation_page(store, a))
         if allowed(a, Action.VIEW_FRAMEWORKS):
             self._add_page("frameworks", "Frameworks", framework_list)
         if allowed(a, Action.MANAGE_USERS):
@@ -404,6 +412,10 @@ class MainWindow(QMainWindow):
             self._action(file_menu, "New practice &observation…", lambda: self.new_assessment(
                 AssessmentKind.PRACTICE_OBSERVATION), "Ctrl+Shift+N")
             toolbar.addAction(new_audit)
+        if allowed(self.actor, Action.DRAW_CASE_SAMPLE):
+            self._action(file_menu, "&Draw cases to audit…", self.draw_cases,
+                         tip="Draw cases by rules and create draft audits for their "
+                         "supervisors")
         save = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save,
                             "Save the open assessment now")
         toolbar.addAction(save)
@@ -494,6 +506,17 @@ class MainWindow(QMainWindow):
         name = "period-summary.pdf" if kind.value == "period" else "team-summary.pdf"
         run_modal(ExportPdfDialog(self.store, self.actor, kind, default_name=name,
                                   marking=self.settings.protective_marking, parent=self))
+
+    def draw_cases(self) -> None:
+        from .views.moderation import draw_cases
+
+        if draw_cases(self.store, self.actor, self):
+            self._refresh_lists()
+
+    def _team_summary(self) -> None:
+        from qa_audit.services.documents import DocumentKind
+
+        self.export_summary(DocumentKind.TEAM)
 
     def export_batch(self) -> None:
         from .export_dialogs import BatchExportDialog, run_modal
@@ -610,6 +633,18 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         if last:
             self.show_page(last)
+
+
+def _themes_page(store: Store, actor: Actor) -> QWidget:
+    from .views.themes import ThemesView
+
+    return ThemesView(store, actor)
+
+
+def _moderation_page(store: Store, actor: Actor) -> QWidget:
+    from .views.moderation import ModerationView
+
+    return ModerationView(store, actor)
 
 
 def _icon() -> Any:
