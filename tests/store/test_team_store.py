@@ -400,3 +400,29 @@ def test_each_person_reads_only_their_own_audit_events(team, pg_cluster) -> None
             team.database) as su:
         assert (conn.execute("SELECT count(*) FROM audit_event").fetchone()
                 == su.execute("SELECT count(*) FROM audit_event").fetchone())
+
+
+def test_moderation_by_the_quality_leads_own_login(team, pg_cluster) -> None:
+    """A quality lead draws a sample, scores it blind and records the outcome, all through
+    her own login; the outcome on a finalised audit lands as her addendum, which its
+    supervisor reads; nobody else reads the moderation itself."""
+    from qa_audit.services import moderation
+    from qa_audit.services.moderation import Outcome, SampleRules
+
+    store, ql = team.stores["ql"], team.actors["ql"]
+    drawn = moderation.draw_sample(store, ql, SampleRules(percent=100), seed=1)
+    assert team.ids["final"] in drawn.picked
+    items = moderation.list_moderations(store, ql)
+    for item in items:
+        for standard in ("seen", "care-plan", "sgo"):
+            moderation.save_grade(store, ql, item.id, standard, "G")
+        moderation.submit(store, ql, item.id)
+        moderation.record_outcome(store, ql, item.id, Outcome.CHANGED, "Graded a step low")
+    final = assessments.get_assessment(team.stores["sup"], team.actors["sup"], team.ids["final"])
+    assert any("Graded a step low" in a.text for a in final.addenda)
+    with _raw(pg_cluster, team.database, "ql") as conn:
+        assert {r[0] for r in conn.execute("SELECT id FROM moderation")} == {
+            i.id for i in items}
+    for name in ("fca", "sup", "sup2", "ql-south", "admin"):
+        with _raw(pg_cluster, team.database, name) as conn:
+            assert conn.execute("SELECT count(*) FROM moderation").fetchone() == (0,), name
