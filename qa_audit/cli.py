@@ -2,6 +2,11 @@
 
 Errors go to stderr with a non-zero exit. Passwords come from a prompt, --password-file
 or QA_AUDIT_PASSWORD, never from an argument.
+
+Imports of services, reports and the UI are inside the commands that use them, on purpose:
+`qa-audit` with no command paints the sign-in window before SQLAlchemy, SQLModel or
+reportlab is loaded (checked by tests/e2e/test_start_up.py; loading them first costs about a
+second), and `qa-audit validate` needs none of them.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import TYPE_CHECKING
 from qa_audit import __version__
 from qa_audit.config import default_database, setup_logging
 from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.errors import FrameworkError, UserError
 from qa_audit.resources import shipped_frameworks
 
@@ -389,7 +395,7 @@ def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
         kind, target = DocumentKind.PERIOD, user.id
     else:
         teams = [u for u in accounts.list_org_units(store)
-                 if u.kind == "team" and u.name.casefold() == args.team.casefold()]
+                 if u.kind is OrgUnitKind.TEAM and u.name.casefold() == args.team.casefold()]
         if len(teams) != 1:
             raise UserError(f"No team is called '{args.team}'." if not teams else
                             f"More than one team is called '{args.team}'.")
@@ -440,7 +446,7 @@ def _team_id(store: Store, name: str) -> uuid.UUID:
 
     units = accounts.list_org_units(store)
     named = [u for u in units if u.name.casefold() == name.casefold()]
-    teams = [u for u in named if u.kind == "team"]
+    teams = [u for u in named if u.kind is OrgUnitKind.TEAM]
     if len(teams) == 1:
         return teams[0].id
     if teams:
@@ -449,8 +455,8 @@ def _team_id(store: Store, name: str) -> uuid.UUID:
         raise UserError(f"No team called '{name}'.")
     unit = named[0]
     kind = unit.kind.replace("_", " ")
-    below = sorted(u.name for u in units if u.kind == "team" and (
-        u.parent_id == unit.id or (unit.kind == "region" and u.region_id == unit.id)))
+    below = sorted(u.name for u in units if u.kind is OrgUnitKind.TEAM and (
+        u.parent_id == unit.id or (unit.kind is OrgUnitKind.REGION and u.region_id == unit.id)))
     if not below:
         raise UserError(f"'{unit.name}' is a {kind}, not a team, and has no teams yet.")
     raise UserError(f"'{unit.name}' is a {kind}, not a team; give a team's name, such as "

@@ -9,10 +9,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from qa_audit.resources import resource
+
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 FONT_ARABIC = "NotoSansArabic"  # Arabic script incl. Urdu letters DejaVu lacks (ہ ے ۓ ۂ)
-_FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
+_FONTS = resource("fonts")
 
 
 @lru_cache(maxsize=1)

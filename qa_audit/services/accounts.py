@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, Role, check
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
 from qa_audit.store import postgres
 from qa_audit.store.keyring import backoff_seconds, use_fast_kdf
@@ -57,7 +58,7 @@ class UserInfo:
 class OrgUnitInfo:
     id: uuid.UUID
     name: str
-    kind: str
+    kind: OrgUnitKind
     parent_id: uuid.UUID | None
     region_id: uuid.UUID | None
 
@@ -268,11 +269,13 @@ def sign_out(store: Store, actor: Actor) -> None:
 
 
 def add_org_unit(
-    store: Store, actor: Actor, name: str, kind: str, parent_id: uuid.UUID | None = None
+    store: Store, actor: Actor, name: str, kind: OrgUnitKind | str,
+    parent_id: uuid.UUID | None = None
 ) -> OrgUnitInfo:
     check(actor, Action.MANAGE_TEAMS)
-    if kind not in ("region", "service_area", "team"):
+    if kind not in tuple(OrgUnitKind):
         raise InvalidInput(f"Unknown kind of unit: {kind}")
+    kind = OrgUnitKind(kind)
     if not name.strip():
         raise InvalidInput("Give the unit a name.")
     with store.unit_of_work() as session:
@@ -283,7 +286,7 @@ def add_org_unit(
                 raise NotFound("The parent unit does not exist.")
             region_id = parent.region_id
         unit = OrgUnit(name=name.strip(), kind=kind, parent_id=parent_id)
-        unit.region_id = unit.id if kind == "region" else region_id
+        unit.region_id = unit.id if kind is OrgUnitKind.REGION else region_id
         session.add(unit)
         audit_log.record(session, actor, "create", "org_unit", unit.id)
         return _unit_info(unit)
@@ -296,7 +299,7 @@ def list_org_units(store: Store) -> list[OrgUnitInfo]:
 
 
 def _unit_info(u: OrgUnit) -> OrgUnitInfo:
-    return OrgUnitInfo(u.id, u.name, u.kind, u.parent_id, u.region_id)
+    return OrgUnitInfo(u.id, u.name, OrgUnitKind(u.kind), u.parent_id, u.region_id)
 
 
 def add_user(
@@ -375,7 +378,7 @@ def list_users(store: Store, actor: Actor, role: Role | None = None) -> list[Use
             query = query.where(User.role == role.value)
         users = session.exec(query).all()
         teams = dict(session.exec(select(OrgUnit.id, OrgUnit.name).where(
-            OrgUnit.kind == "team")).all())
+            OrgUnit.kind == OrgUnitKind.TEAM)).all())
         return [UserInfo(u.id, u.username, u.display_name, Role(u.role), u.team_id,
                          teams.get(u.team_id, "") if u.team_id else "", u.active)
                 for u in users]
@@ -404,7 +407,7 @@ def teams_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     region's teams."""
     with store.reading() as session:
         query = select(col(OrgUnit.id), col(OrgUnit.name)).where(
-            col(OrgUnit.kind) == "team", visible(actor, Action.VIEW_THEMES, Kind.TEAM))
+            col(OrgUnit.kind) == OrgUnitKind.TEAM, visible(actor, Action.VIEW_THEMES, Kind.TEAM))
         return [(i, n) for i, n in session.execute(query.order_by(col(OrgUnit.name)))]
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
+from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.domain.scoring import RatingState, missing_for_submit, overall_grade
 from qa_audit.domain.workflow import Status, Step, capabilities, may_mark_action, transition
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly, SubmitBlocked
@@ -56,12 +57,6 @@ class Narrative(StrEnum):
             "strengths": "Strengths",
             "areas_for_development": "Areas for development",
         }[self.value]
-
-
-class Agreement(StrEnum):
-    AGREE = "agree"
-    PARTLY = "partly"
-    DISAGREE = "disagree"
 
 
 def target_of(a: Assessment) -> Target:
@@ -374,7 +369,7 @@ def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bo
             target = Target(subject_id=item.owner_id)
         if not may_mark_action(actor, target, item.owner_id):
             check(actor, Action.COMPLETE_ACTION, target)  # says why not
-        item.status = "done" if done else "open"
+        item.status = ActionStatus.DONE if done else ActionStatus.OPEN
         item.completed_on = dt.date.today() if done else None
         item.row_version += 1
         audit_log.record(

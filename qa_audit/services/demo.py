@@ -33,6 +33,7 @@ from qa_audit.domain.framework import (
     canonical_json,
 )
 from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.records import ActionStatus, Agreement, OrgUnitKind
 from qa_audit.domain.scoring import needs_evidence, overall_grade
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.domain.workflow import Status
@@ -252,19 +253,19 @@ class _Generator:
         teams_per_area = 2 if self.n < 20_000 else 3
         for region, areas in demo_text.REGIONS.items():
             rid = _uid(rng)
-            rows.append({"id": rid, "name": region, "kind": "region", "parent_id": None,
+            rows.append({"id": rid, "name": region, "kind": OrgUnitKind.REGION, "parent_id": None,
                          "region_id": rid, "row_version": 1})
             self.counts["regions"] += 1
             for area in areas[:2]:
                 aid = _uid(rng)
-                rows.append({"id": aid, "name": area, "kind": "service_area", "parent_id": rid,
-                             "region_id": rid, "row_version": 1})
+                rows.append({"id": aid, "name": area, "kind": OrgUnitKind.SERVICE_AREA,
+                             "parent_id": rid, "region_id": rid, "row_version": 1})
                 self.counts["service_areas"] += 1
                 for number in range(1, teams_per_area + 1):
                     tid = _uid(rng)
                     name = f"{area} {number}"
-                    rows.append({"id": tid, "name": name, "kind": "team", "parent_id": aid,
-                                 "region_id": rid, "row_version": 1})
+                    rows.append({"id": tid, "name": name, "kind": OrgUnitKind.TEAM,
+                                 "parent_id": aid, "region_id": rid, "row_version": 1})
                     # Latent practice quality and delay of the team, so themes differ.
                     self.teams.append({"id": tid, "region_id": rid, "name": name,
                                        "quality": rng.gauss(0, 0.45),
@@ -503,11 +504,11 @@ class _Generator:
                 "id": _uid(rng), "assessment_id": row["id"], "session_id": None,
                 "standard_id": None, "text": rng.choice(demo_text.ACTIONS),
                 "owner_id": row["subject_id"], "due_on": due,
-                "status": "done" if done else "open", "agreed": responded,
+                "status": ActionStatus.DONE if done else ActionStatus.OPEN, "agreed": responded,
                 "completed_on": due - dt.timedelta(days=rng.randint(0, 10)) if done else None,
                 "created_at": row["created_at"], "row_version": 1})
         if responded or status is Status.RETURNED:
-            agreement = rng.choices(["agree", "partly", "disagree"], [8, 3, 1])[0]
+            agreement = rng.choices(list(Agreement), [8, 3, 1])[0]
             responses.append({
                 "id": _uid(rng), "assessment_id": row["id"], "fca_id": row["subject_id"],
                 "reflection": (rng.choice(demo_text.REFLECTIONS[agreement]) if responded

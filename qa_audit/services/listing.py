@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Action, Actor
+from qa_audit.domain.records import ActionStatus
 from qa_audit.domain.workflow import Status
 from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import ActionItem, Assessment, Case, FrameworkVersion, OrgUnit, User
@@ -211,7 +212,7 @@ def open_actions(
     with store.reading() as session:
         conds: list[ColumnElement[bool]] = [
             actions_visible(actor),
-            col(ActionItem.status) == "open",
+            col(ActionItem.status) == ActionStatus.OPEN,
             or_(col(ActionItem.assessment_id).is_(None),
                 col(ActionItem.assessment_id).not_in(drafts))]
         if team and actor.team_id is not None:

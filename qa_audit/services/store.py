@@ -19,7 +19,13 @@ from sqlmodel import Session
 
 from qa_audit.errors import StoreError
 from qa_audit.store import postgres
-from qa_audit.store.engine import check_schema, database_url, make_engine, open_engine
+from qa_audit.store.engine import (
+    WRITES,
+    check_schema,
+    database_url,
+    make_engine,
+    open_engine,
+)
 from qa_audit.store.files import is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
     Keyring,
@@ -234,6 +240,7 @@ class Store:
         """A session whose work is committed together on success, rolled back on error."""
         with Session(self.engine, expire_on_commit=False) as session:
             try:
+                session.connection(execution_options={WRITES: True})  # BEGIN IMMEDIATE
                 yield session
                 session.commit()
             except DBAPIError as exc:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
 from qa_audit.domain.permissions import Action, Actor, Target, check
+from qa_audit.domain.records import ActionStatus, OrgUnitKind
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound
 from qa_audit.reports.model import (
@@ -53,16 +54,13 @@ SUBMITTED = tuple(s.value for s in Status if s is not Status.DRAFT)
 
 
 class _Frameworks:
-    """Framework snapshots by version id, parsed once per report."""
+    """Framework snapshots by version id (from the one cache in `frameworks`)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._cache: dict[uuid.UUID, Framework] = {}
 
     def __call__(self, version_id: uuid.UUID) -> Framework:
-        if version_id not in self._cache:
-            self._cache[version_id] = get_framework(self._store, version_id)
-        return self._cache[version_id]
+        return get_framework(self._store, version_id)
 
 
 def grade_words(fw: Framework, code: str | None) -> str:
@@ -79,8 +77,8 @@ def _bands(fw: Framework) -> tuple[GradeBand, ...]:
 
 
 def count_actions(actions: Iterable[ActionInfo], today: dt.date) -> ActionCounts:
-    live = [a for a in actions if a.status != "cancelled"]
-    done = [a for a in live if a.status == "done"]
+    live = [a for a in actions if a.status is not ActionStatus.CANCELLED]
+    done = [a for a in live if a.status is ActionStatus.DONE]
     on_time = [a for a in done if a.due_on is None or (a.completed_on or today) <= a.due_on]
     return ActionCounts(total=len(live), done=len(done), done_on_time=len(on_time),
                         open=len(live) - len(done), overdue=sum(a.overdue(today) for a in live))
@@ -263,7 +261,7 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
     submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED), not_blind(actor))
     with store.unit_of_work() as session:
         team = session.get(OrgUnit, team_id)
-        if team is None or team.kind != "team":
+        if team is None or team.kind != OrgUnitKind.TEAM:
             raise NotFound("That team is not in this database.")
         check(actor, Action.VIEW_THEMES, Target(team_id=team.id, region_id=team.region_id))
         region = session.get(OrgUnit, team.region_id) if team.region_id else None

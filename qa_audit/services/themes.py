@@ -37,6 +37,7 @@ from sqlmodel import Session, col
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
 from qa_audit.domain.permissions import Action, Actor, check
+from qa_audit.domain.records import ActionStatus, OrgUnitKind
 from qa_audit.domain.timescales import ALLOCATION_WORKING_DAYS, PUBLIC_LAW_WEEKS
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound, StoreError
@@ -143,7 +144,7 @@ def grade_distribution(
     with store.reading() as session:
         rows = _grade_rows(session, _conditions(actor, f))
         teams = dict(session.execute(
-            select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == "team")
+            select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == OrgUnitKind.TEAM)
         ).all())
     return GradeDistribution(
         framework_id,
@@ -367,15 +368,9 @@ def newest_version(store: Store, f: ThemeFilter) -> uuid.UUID:
     return found
 
 
-_FRAMEWORKS: dict[uuid.UUID, Framework] = {}
-
-
 def framework_of(store: Store, version_id: uuid.UUID) -> Framework:
-    """A framework version, parsed once per process: a stored snapshot never changes, and
-    its id is unique to it."""
-    if version_id not in _FRAMEWORKS:
-        _FRAMEWORKS[version_id] = get_framework(store, version_id)
-    return _FRAMEWORKS[version_id]
+    """A framework version, parsed once per process (by `get_framework`'s cache)."""
+    return get_framework(store, version_id)
 
 
 def bands_of(fw: Framework) -> tuple[GradeBand, ...]:
@@ -405,7 +400,8 @@ def dashboard(store: Store, actor: Actor, f: ThemeFilter, *, today: dt.date | No
             action_rows = session.execute(_action_query(conds, today)).all()
             delay_rows = session.execute(_delay_query(store, conds, benchmark, today)).all()
             teams = dict(session.execute(
-                select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == "team")
+                select(col(OrgUnit.id), col(OrgUnit.name)).where(
+                    col(OrgUnit.kind) == OrgUnitKind.TEAM)
             ).all())
         grade_rows = grades.result()
 
@@ -449,7 +445,7 @@ def dashboard(store: Store, actor: Actor, f: ThemeFilter, *, today: dt.date | No
 
 def _action_query(conds: list[ColumnElement[bool]], today: dt.date) -> Any:  # a Select
     in_view = select(col(Assessment.id)).where(and_(*conds))
-    overdue = and_(col(ActionItem.status) == "open", col(ActionItem.due_on) < today)
+    overdue = and_(col(ActionItem.status) == ActionStatus.OPEN, col(ActionItem.due_on) < today)
     late = case((overdue, 1), else_=0).label("overdue")
     return (select(col(ActionItem.status), late, func.count())
             .where(col(ActionItem.assessment_id).in_(in_view),
@@ -458,9 +454,9 @@ def _action_query(conds: list[ColumnElement[bool]], today: dt.date) -> Any:  # a
 
 
 def _tally(rows: Sequence[Any]) -> ActionTally:
-    open_ = sum(int(n) for status, _late, n in rows if status == "open")
-    done = sum(int(n) for status, _late, n in rows if status == "done")
-    overdue = sum(int(n) for status, late, n in rows if status == "open" and late)
+    open_ = sum(int(n) for status, _late, n in rows if status == ActionStatus.OPEN)
+    done = sum(int(n) for status, _late, n in rows if status == ActionStatus.DONE)
+    overdue = sum(int(n) for status, late, n in rows if status == ActionStatus.OPEN and late)
     return ActionTally(open_, done, overdue)
 
 
@@ -576,7 +572,8 @@ def assessment_ids_behind(store: Store, actor: Actor, f: ThemeFilter, pick: Pick
             conds.append(quarter_expression() == pick.quarter)
     elif e in (Element.ACTIONS_OPEN, Element.ACTIONS_DONE, Element.ACTIONS_OVERDUE):
         acts = select(col(ActionItem.assessment_id)).where(
-            col(ActionItem.status) == ("done" if e is Element.ACTIONS_DONE else "open"))
+            col(ActionItem.status) == (ActionStatus.DONE if e is Element.ACTIONS_DONE
+                                       else ActionStatus.OPEN))
         if e is Element.ACTIONS_OVERDUE:
             acts = acts.where(col(ActionItem.due_on) < today)
         conds.append(col(Assessment.id).in_(acts))

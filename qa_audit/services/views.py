@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import AssessmentKind, canonical_json
+from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.domain.workflow import Capabilities, Status
 from qa_audit.store.tables import (
     ActionItem,
@@ -47,7 +48,7 @@ class ActionInfo:
     owner_id: uuid.UUID | None
     owner_name: str
     due_on: dt.date | None
-    status: str
+    status: ActionStatus
     agreed: bool
     completed_on: dt.date | None
     standard_id: str | None
@@ -55,11 +56,11 @@ class ActionInfo:
     session_id: uuid.UUID | None = None
 
     def overdue(self, today: dt.date) -> bool:
-        return self.status == "open" and self.due_on is not None and self.due_on < today
+        return self.status is ActionStatus.OPEN and self.due_on is not None and self.due_on < today
 
     def state(self, today: dt.date) -> str:
         """Done, Overdue or Open, as the app and the PDFs show it."""
-        if self.status == "done":
+        if self.status is ActionStatus.DONE:
             return "Done"
         return "Overdue" if self.overdue(today) else "Open"
 
@@ -68,7 +69,7 @@ class ActionInfo:
 class ResponseInfo:
     fca_id: uuid.UUID
     reflection: str
-    agreement: str
+    agreement: Agreement
     reasons: str
     signed_at: dt.datetime | None
     change_request: str = ""  # what the practitioner last asked to be changed
@@ -171,7 +172,7 @@ def actions_of(session: Session, *conditions: Any) -> tuple[ActionInfo, ...]:
             i.owner_id,
             names.get(i.owner_id, "") if i.owner_id else "",
             i.due_on,
-            i.status,
+            ActionStatus(i.status),
             i.agreed,
             i.completed_on,
             i.standard_id,
@@ -223,7 +224,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
         response=ResponseInfo(
             response.fca_id,
             response.reflection,
-            response.agreement,
+            Agreement(response.agreement),
             response.reasons,
             response.signed_at,
             response.change_request,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 HEAD_REVISION = "0007"
 
 log = logging.getLogger(__name__)
+WRITES = "qa_audit_writes"  # execution option: this transaction will write
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -84,7 +85,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A unit of work that writes takes the write lock at its start (IMMEDIATE): a
+        # deferred one that read first and then writes after another connection (a worker
+        # thread, the command line) committed gets SQLITE_BUSY at once, without waiting.
+        immediate = conn.get_execution_options().get(WRITES, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

@@ -349,7 +349,6 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return
         editor.closed.connect(self._editor_closed)
-        editor.changed.connect(lambda _id: self._refresh_lists())
         editor.saveStateChanged.connect(self.save_state.setText)
         self.editor = editor
         self.stack.addWidget(editor)
@@ -379,16 +378,7 @@ class MainWindow(QMainWindow):
     def _editor_closed(self) -> None:
         last = getattr(self, "last_page", "")
         self._leave_editor()
-        self._refresh_lists()
         self.show_page(last or next(iter(self.pages)))
-
-    def _refresh_lists(self) -> None:
-        from .views.actions import ActionsView
-        from .views.assessments import AssessmentListView
-
-        for page in self.pages.built():
-            if isinstance(page, AssessmentListView | ActionsView):
-                page.refresh()
 
     # -- menus and status ------------------------------------------------------------------
     def _action(self, menu: Any, text: str, slot: Any, keys: Any = None, tip: str = "") -> QAction:
@@ -510,8 +500,7 @@ class MainWindow(QMainWindow):
     def draw_cases(self) -> None:
         from .views.moderation import draw_cases
 
-        if draw_cases(self.store, self.actor, self):
-            self._refresh_lists()
+        draw_cases(self.store, self.actor, self)  # the lists refresh from its announcement
 
     def _team_summary(self) -> None:
         from qa_audit.services.documents import DocumentKind

@@ -50,6 +50,7 @@ from qa_audit.services.store import Store
 
 from ..errors import show_error
 from ..models import ListModel, fitted_combo, format_date, heading_row, read_only_table
+from ..operations import Change, changes
 
 UNGRADED = "— not graded yet"
 
@@ -369,6 +370,8 @@ def draw_cases(store: Store, actor: Actor, parent: QWidget) -> bool:
     except UserError as exc:
         show_error(parent, exc)
         return False
+    if result.created:
+        changes().announce({Change.ASSESSMENT})
     skipped = ("\nNo draft for: " + "; ".join(result.skipped)) if result.skipped else ""
     QMessageBox.information(
         parent, "Cases drawn",

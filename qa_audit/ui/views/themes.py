@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import UserError
 from qa_audit.services import accounts, themes
@@ -333,8 +334,8 @@ class ThemesView(QWidget):
         self.region = self._combo("Region")
         self.area = self._combo("Service area")
         self.team = self._combo("Team")
-        for combo, kind in ((self.region, "region"), (self.area, "service_area"),
-                            (self.team, "team")):
+        for combo, kind in ((self.region, OrgUnitKind.REGION),
+                            (self.area, OrgUnitKind.SERVICE_AREA), (self.team, OrgUnitKind.TEAM)):
             combo.blockSignals(True)
             combo.addItem(ANY, None)
             for u in sorted((u for u in mine if u.kind == kind), key=lambda u: u.name):
