@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,6 +155,9 @@ def _parser() -> argparse.ArgumentParser:
                     "QA_AUDIT_NEW_PASSWORD)")
     al = sub.add_parser("audit-log", help="check the audit log", parents=[common])
     al.add_argument("action", choices=["verify"])
+    al.add_argument("--anchor", type=Path, action="append", default=[], metavar="FILE",
+                    help="an export (PDF, CSV about.txt) whose embedded audit head to check "
+                    "against the log (repeatable)")
     enc = sub.add_parser("encrypt", help="move a clear-text database into an encrypted one",
                          parents=[common])
     enc.set_defaults(encrypt=True)
@@ -226,13 +229,71 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"qa-audit: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            return _reader_gone()
+        # A file the command was told to read or write (a folder for a file, a read-only
+        # or missing folder, a full disk): one line, never a traceback.
+        print(f"qa-audit: {_os_error_text(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # The reader went away (`qa-audit users list | head`): stop quietly, as Unix tools
-        # do, instead of a traceback when Python flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+
+
+def _reader_gone() -> int:
+    """The reader went away (`qa-audit users list | head`): stop quietly, as Unix tools
+    do, instead of a traceback when Python flushes stdout at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
+
+
+def _os_error_text(exc: OSError) -> str:
+    import errno
+
+    name = exc.filename if exc.filename is not None else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full, so {name or 'the file'} was not written; free some space."
+    if isinstance(exc, IsADirectoryError):
+        return f"{name} is a folder; give a file name."
+    if isinstance(exc, NotADirectoryError):
+        return f"{name}: part of this path is a file, not a folder."
+    if isinstance(exc, FileNotFoundError):
+        return f"{name} does not exist."
+    if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+        return f"{name} cannot be written or read here ({exc.strerror}); choose another place."
+    return f"{name}: {exc.strerror or exc}" if name else str(exc.strerror or exc)
+
+
+# Commands that may make a new database; every other one needs it to exist already, so a
+# mistyped --db is named as such instead of silently creating an empty encrypted database.
+CREATES_DATABASE = ("demo",)
+
+
+def _existing_database(target: str) -> None:
+    from qa_audit.store.files import sqlite_file
+
+    path = sqlite_file(target)
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a database file; give the database's file "
+                        "with --db.")
+    if not path.exists():
+        raise UserError(f"The database {path} does not exist. Check the --db path (only "
+                        "the app's first run, 'qa-audit demo' and 'qa-audit encrypt' "
+                        "create one).")
+
+
+def _check_new_file(out: Path, what: str) -> None:
+    """A file the command is to create: refused before any work if it cannot be."""
+    if out.is_dir():
+        raise UserError(f"{out} is a folder; give a new file name for the {what}.")
+    if out.exists():
+        raise UserError(f"{out} exists already; give a new file name for the {what}.")
+    if not out.parent.is_dir():
+        raise UserError(f"The folder {out.parent} does not exist; create it first.")
+    if not os.access(out.parent, os.W_OK):
+        raise UserError(f"The folder {out.parent} cannot be written to; choose another.")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -244,7 +305,12 @@ def _run(args: argparse.Namespace) -> int:
         return _encrypt(args)
     from qa_audit.services.store import Store
 
-    store = Store.open(args.db or default_database())
+    target = args.db or default_database()
+    if args.command not in CREATES_DATABASE:
+        _existing_database(target)
+    if args.command == "restore" and args.backup.is_dir():
+        raise UserError(f"{args.backup} is a folder; give the backup file itself.")
+    store = Store.open(target)
     recovery = store.take_recovery_key()
     if recovery:
         print(f"A new encrypted database was created at {store.location}.\n"
@@ -272,7 +338,10 @@ def _actor(store: Store, args: argparse.Namespace) -> Actor:
     from qa_audit.services import accounts
 
     if args.user:
-        return accounts.sign_in(store, args.user, read_password(args.password_file))
+        actor = accounts.sign_in(store, args.user, read_password(args.password_file))
+        if store.sign_in_notice:
+            print(f"qa-audit: {store.sign_in_notice}", file=sys.stderr)
+        return actor
     if args.recovery_key_file:
         store.unlock_with_recovery_key(args.recovery_key_file.read_text("utf-8"))
         return accounts.system_actor()
@@ -357,7 +426,10 @@ def _export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
 
     who = None if actor.user_id.int == 0 else actor
     profile = Profile(args.profile)
+    if args.format == "csv" and args.out.exists() and not args.out.is_dir():
+        raise UserError(f"{args.out} is a file; a CSV export is written into a folder.")
     if args.format == "xlsx":
+        _check_new_file(args.out, "export")
         result = export_xlsx(store, who, args.out, profile, args.marking)
     else:
         result = export_csv(store, who, args.out, profile, args.marking)
@@ -400,6 +472,7 @@ def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
             raise UserError(f"No team is called '{args.team}'." if not teams else
                             f"More than one team is called '{args.team}'.")
         kind, target = DocumentKind.TEAM, teams[0].id
+    _check_new_file(args.out, "export")  # after the arguments, before any work
     out = export_pdf(store, actor, PdfRequest(kind, target, Profile(args.profile), args.marking,
                                               date_from, date_to), args.out)
     print(f"wrote {out}")
@@ -415,8 +488,11 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
             print(f"{u.username}\t{u.role.value}\t{u.team_name}\t{u.display_name}{state}")
         return 0
     if args.action == "disable":
-        accounts.set_active(store, admin, args.username, False)
-        print(f"disabled {args.username}")
+        recovery = accounts.set_active(store, admin, args.username, False,
+                                       progress=_rekey_progress())
+        print(f"disabled {args.username}; the database was re-keyed, so old copies of the "
+              "key file no longer open it")
+        _new_recovery_key(recovery)
         return 0
     if args.action == "enable":
         accounts.set_active(store, admin, args.username, True)
@@ -428,8 +504,10 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
         return 0
     if args.action == "reset":
         new = read_password(args.new_password_file, "New password: ", env=None)
-        accounts.reset_password(store, admin, args.username, new)
+        recovery = accounts.reset_password(store, admin, args.username, new,
+                                           progress=_rekey_progress())
         print(f"new password set for {args.username}")
+        _new_recovery_key(recovery)
         return 0
     team_id = _team_id(store, args.team) if args.team else None
     password = read_password(args.new_password_file, "Password for the new account: ",
@@ -438,6 +516,25 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
                              team_id)
     print(f"added {user.username} ({user.role.value})")
     return 0
+
+
+def _rekey_progress() -> Callable[[int, int], None] | None:
+    """Re-keying a large database takes a while: show how far it is on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rre-keying the database: {100 * done // max(total, 1)}%", end=end,
+              file=sys.stderr, flush=True)
+
+    return show
+
+
+def _new_recovery_key(recovery: str | None) -> None:
+    if recovery:
+        print("The old recovery key no longer opens this database. New recovery key (write "
+              f"it down and keep it safe; it is shown only once):\n  {recovery}")
 
 
 def _team_id(store: Store, name: str) -> uuid.UUID:
@@ -466,6 +563,7 @@ def _team_id(store: Store, name: str) -> uuid.UUID:
 def _backup(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services.maintenance import backup
 
+    _check_new_file(args.out, "backup")
     out = backup(store, actor, args.out)
     print(f"backup written to {out}")
     return 0
@@ -530,16 +628,19 @@ def _without_password(url: str) -> str:
 def _audit_log(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services.audit_log import verify
 
-    report = verify(store, actor)
+    report = verify(store, actor, args.anchor)
+    for warning in report.warnings:
+        print(f"qa-audit: warning: {warning}", file=sys.stderr)
     if report.intact:
-        print(f"audit log intact: {report.events} events")
+        print(f"audit log intact: {report.events} events, every anchor agrees")
         return 0
-    if report.broken_at is not None:
-        print(f"audit log BROKEN at event {report.broken_at}: an event was edited, inserted "
-              "or deleted", file=sys.stderr)
-    for first, last in report.gaps:
-        missing = str(first) if first == last else f"{first} to {last}"
-        print(f"audit log GAP: event {missing} missing (removed)", file=sys.stderr)
+    where = f" at event {report.broken_at}" if report.broken_at is not None else ""
+    print(f"audit log BROKEN{where}:", file=sys.stderr)
+    shown = 50
+    for problem in report.problems[:shown]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(report.problems) > shown:
+        print(f"  … and {len(report.problems) - shown} more", file=sys.stderr)
     return 1
 
 
@@ -549,6 +650,7 @@ def _encrypt(args: argparse.Namespace) -> int:
     if not args.user:
         raise UserError("Give --user with an administrator's account.")
     path = Path(args.db or default_database())
+    _existing_database(str(path))
     result = encrypt_database(path, args.user, read_password(args.password_file))
     print(f"encrypted {path}; the clear-text original is kept at {result.backup} — delete it "
           "securely once you have checked the encrypted copy")
@@ -579,6 +681,9 @@ def _gui(args: argparse.Namespace) -> int:
         print(f"Sign in as any of: {', '.join(summary.sample_usernames)} "
               f"with password: {DEMO_PASSWORD}")
     elif "://" not in target:
+        if Path(target).is_dir():
+            raise UserError(f"{target} is a folder, not a database file; give the database's "
+                            "file with --db.")
         folder = Path(target).parent
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -398,6 +399,12 @@ def footnote(marking: str, generated_at: Any, prepared_by: str = "") -> Any:
                 "small")
 
 
+# The audit log's head when the document was made (qa_audit.services.audit_log.chain_head),
+# set by the service around rendering and written into the PDF's keywords: an anchor that
+# a later rewrite of the log disagrees with.
+audit_anchor: ContextVar[str] = ContextVar("audit_anchor", default="")
+
+
 def build_pdf(flowables: list[Any], *, header_title: str, marking: str, audience: str,
               draft: bool, title: str, author: str, subject: str) -> bytes:
     """Lay out `flowables` on A4 inside the marked page frame; the PDF as bytes."""
@@ -409,7 +416,8 @@ def build_pdf(flowables: list[Any], *, header_title: str, marking: str, audience
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=56,
-        bottomMargin=48, title=title, author=author, subject=subject, creator="qa_audit")
+        bottomMargin=48, title=title, author=author, subject=subject, creator="qa_audit",
+        keywords=audit_anchor.get())
     doc.build(flowables, canvasmaker=page_frame(marking, audience, draft, header_title))
     return buffer.getvalue()
 
@@ -421,8 +429,7 @@ def content_width() -> float:
 
 
 def write_pdf(data: bytes, out: Path) -> Path:
-    """Write atomically so a crash never leaves half a PDF under the final name."""
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)
-    return out
+    """Write atomically (0600) so a crash or a full disk never leaves half a PDF."""
+    from qa_audit.atomic_files import atomic_write_bytes
+
+    return atomic_write_bytes(out, data)

@@ -30,7 +30,6 @@ from qa_audit.domain.framework import (
     AssessmentKind,
     FieldType,
     Framework,
-    canonical_json,
 )
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.domain.records import ActionStatus, Agreement, OrgUnitKind
@@ -52,6 +51,7 @@ from qa_audit.store.bulk import (
 from . import accounts, audit_log, demo_text, frameworks, team_store
 from .documents import quarter as documents_quarter
 from .store import Store
+from .views import RatingInfo, canonical_assessment
 
 DEMO_PASSWORD = "demo-password-2024"
 RATING_COLUMNS = ("id", "assessment_id", "standard_id", "grade", "indicators", "evidence",
@@ -236,6 +236,7 @@ class _Generator:
     def __init__(self, rng: random.Random, fws: list[tuple[uuid.UUID, Framework]],
                  n: int) -> None:
         self.rng, self.fws, self.n = rng, fws, n
+        self.shas = {fid: framework.sha256() for fid, framework in fws}
         self.today = dt.date.today()
         self.now = dt.datetime.now(dt.UTC)
         self.usernames: list[str] = []
@@ -371,15 +372,18 @@ class _Generator:
             row = self._assessment(observe, audit_fws, obs_fws, status)
             fid, framework = row.pop("_framework")
             team = row.pop("_team")
+            reference = row.pop("_case_reference")
+            marks = (len(r_rows), len(act_rows), len(resp_rows))
             grades = self._ratings(row, fid, framework, team, offsets, status, r_rows)
             best = overall_grade(framework, grades)
             row["overall_grade"] = best.code if best else None
             if status is not Status.DRAFT:
                 self._narrative(row, act_rows, resp_rows, status)
             if status is Status.FINALISED:
-                row["content_hash"] = hashlib.sha256(canonical_json(
-                    {"id": str(row["id"]), "grades": grades, "strengths": row["strengths"]}
-                ).encode()).hexdigest()  # demo: a hash of the generated content
+                # The same hash finalising takes, so `audit-log verify` can recheck it.
+                row["content_hash"] = hashlib.sha256(self._canonical(
+                    row, self.shas[fid], reference, r_rows[marks[0]:], act_rows[marks[1]:],
+                    resp_rows[marks[2]:]).encode("utf-8")).hexdigest()
             a_rows.append(row)
             self.status_counts[status.value] += 1
         insert_records(conn, _t(tables.Assessment), a_rows)
@@ -389,6 +393,23 @@ class _Generator:
         self.counts.update(assessments=len(a_rows), ratings=len(r_rows), actions=len(act_rows),
                            responses=len(resp_rows))
         assert conn.execute(select(func.count()).select_from(_t(tables.Assessment))).scalar()
+
+    @staticmethod
+    def _canonical(row: dict[str, Any], sha: str, reference: str,
+                   ratings: list[tuple[Any, ...]], actions: list[dict[str, Any]],
+                   responses: list[dict[str, Any]]) -> str:
+        return canonical_assessment(
+            id=row["id"], framework_sha256=sha, case_reference=reference,
+            subject_id=row["subject_id"], author_id=row["author_id"],
+            assessed_on=row["assessed_on"], context=json.loads(row["context"]),
+            childs_voice=row["childs_voice"], impact_of_delay=row["impact_of_delay"],
+            strengths=row["strengths"], areas_for_development=row["areas_for_development"],
+            overall_grade=row["overall_grade"],
+            ratings={r[2]: RatingInfo(r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
+                     for r in ratings},
+            actions=[(a["text"], a["due_on"], a["owner_id"]) for a in actions],
+            response=((responses[0]["reflection"], responses[0]["agreement"],
+                       responses[0]["reasons"]) if responses else None))
 
     def _assessment(self, observe: bool, audit_fws: list[tuple[uuid.UUID, Framework]],
                     obs_fws: list[tuple[uuid.UUID, Framework]], status: Status
@@ -431,6 +452,7 @@ class _Generator:
             if status is Status.FINALISED else None,
             "content_hash": None, "row_version": 1,
             "_framework": (fid, framework), "_team": team,
+            "_case_reference": case["reference"] if case else "",
         }
 
     def _context(self, framework: Framework, day: dt.date) -> dict[str, Any]:

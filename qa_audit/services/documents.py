@@ -52,7 +52,20 @@ class PdfRequest:
 
 
 def render_pdf(store: Store, actor: Actor, request: PdfRequest) -> bytes:
-    """The document as PDF bytes (permission-checked; the export is recorded)."""
+    """The document as PDF bytes (permission-checked; the export is recorded), with the
+    audit log's head in its metadata (keywords) as an anchor for `audit-log verify`."""
+    from qa_audit.reports.pdf_common import audit_anchor
+
+    from .audit_log import chain_head
+
+    token = audit_anchor.set(chain_head(store).text)
+    try:
+        return _render_pdf(store, actor, request)
+    finally:
+        audit_anchor.reset(token)
+
+
+def _render_pdf(store: Store, actor: Actor, request: PdfRequest) -> bytes:
     from qa_audit.reports import pdf_assessment, pdf_session, pdf_summaries
 
     marking = request.marking.strip() or DEFAULT_MARKING

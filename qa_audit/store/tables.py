@@ -279,6 +279,10 @@ class AuditEvent(SQLModel, table=True):
     entity_id: str = ""
     prev_hash: str
     hash: str
+    signature: str = Field(default="", sa_column=Column(Text, nullable=False,
+                                                          server_default=""))
+    """The actor's Ed25519 signature of `hash` (base64); empty for events without a
+    signing actor (the system, failed sign-ins, a database without encryption)."""
 
 
 class Setting(SQLModel, table=True):

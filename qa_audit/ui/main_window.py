@@ -228,8 +228,12 @@ class MainWindow(QMainWindow):
                           self._show_password_notice, lambda _e, _t: None)
 
     def _show_password_notice(self, text: str | None) -> None:
-        if text and shiboken6.isValid(self.notice):  # the window may have closed meanwhile
-            self.notice.show_text(text, "Change pass&word…", self.change_password)
+        # Failed sign-ins to this account since its last sign-in (or an edited record of
+        # them) are said once, with the password notice if there is one.
+        failures, self.store.sign_in_notice = self.store.sign_in_notice, None
+        message = " ".join(part for part in (failures, text) if part)
+        if message and shiboken6.isValid(self.notice):  # the window may have closed meanwhile
+            self.notice.show_text(message, "Change pass&word…", self.change_password)
 
     def change_password(self) -> None:
         from .dialogs import ChangePasswordDialog

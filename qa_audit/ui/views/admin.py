@@ -134,6 +134,18 @@ class AdminView(QWidget):
         if not index.isValid():
             return
         user: UserInfo = self.users.item(index.row())
+
+        def disabled(recovery: str | None) -> None:
+            text = (f"{user.display_name}'s account is disabled, and the database has a new "
+                    "key: old copies of the key file (such as those beside backups) no "
+                    "longer open it with their password.")
+            if recovery:
+                text += ("\n\nThe old recovery key no longer opens this database. Write this "
+                         "new recovery key down and keep it safe; it is shown only once:"
+                         f"\n\n{recovery}")
+            QMessageBox.information(self, "Account disabled", text)
+
+        # Disabling re-keys the database (seconds for a large one), off the GUI thread.
         Operation(self, lambda: accounts.set_active(self.store, self.actor, user.username,
                                                     False),
-                  changed=(Change.ACCOUNT,), busy=(disable,)).run()
+                  changed=(Change.ACCOUNT,), busy=(disable,)).success(disabled).run()
