@@ -314,17 +314,22 @@ def _finalised_guard() -> list[str]:
     refuse = ("RAISE EXCEPTION 'This assessment is finalised and cannot be changed; add an "
               "addendum instead.' USING ERRCODE = 'P0001'")
     return [
-        # Finalising records the content hash once, just after the status changes.
+        # Finalising records its time and content hash once, just after the status changes.
         f"""CREATE OR REPLACE FUNCTION qa_audit_finalised_assessment() RETURNS trigger
         LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
         DECLARE
             probe assessment;
         BEGIN
             IF OLD.status = '{finalised}' AND qa_user_id(current_user) IS NOT NULL THEN
-                IF TG_OP = 'UPDATE' AND OLD.content_hash IS NULL THEN
+                IF TG_OP = 'UPDATE' THEN
                     probe := NEW;
-                    probe.content_hash := NULL;
-                    IF probe IS NOT DISTINCT FROM OLD THEN
+                    probe.content_hash := OLD.content_hash;
+                    probe.finalised_at := OLD.finalised_at;
+                    IF probe IS NOT DISTINCT FROM OLD
+                       AND (OLD.content_hash IS NULL
+                            OR NEW.content_hash IS NOT DISTINCT FROM OLD.content_hash)
+                       AND (OLD.finalised_at IS NULL
+                            OR NEW.finalised_at IS NOT DISTINCT FROM OLD.finalised_at) THEN
                         RETURN NEW;
                     END IF;
                 END IF;
