@@ -169,6 +169,11 @@ def team_story(report: TeamReport, width: float) -> list[Any]:
         if section.quarters:
             out.append(KeepTogether([p("Trend by quarter: overall judgements", "h3"),
                                      distribution_bars(section.quarters, section.scale, width)]))
+    if report.themes is not None:  # exported from the Themes view: its figures too
+        from .pdf_themes import themes_story
+
+        scale = report.sections[0].scale if report.sections else ()
+        out += themes_story(report.themes, scale, width)
     out += [p("Action completion", "h2"), action_counts_table(report.action_counts, width)]
     out += [Spacer(1, 8), footnote(report.marking, report.generated_at, report.prepared_by)]
     return out

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.domain.records import OrgUnitKind
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
+from qa_audit.exchange import keys as exchange_keys
 from qa_audit.store import postgres
 from qa_audit.store.keyring import AccountKeys, backoff_seconds, use_fast_kdf
 from qa_audit.store.scope import Kind, visible
@@ -298,9 +299,8 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
                 raise WrongPassword("Your current password is not right.") from None
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
+        exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
         _set_password(store, session, user, new)
-        if not store.is_team_store:  # there the server keeps it; the user row is unchanged
-            user.row_version += 1
         _grant_key(store, session, user, new, signing)
         audit_log.record(session, actor, "change_password", "user", user.id)
     if store.is_team_store:
@@ -327,9 +327,11 @@ def reset_password(store: Store, actor: Actor, username: str, new: str,
             raise InvalidInput(f"The account '{username}' is disabled, so it could not sign "
                                "in with a new password; enable it first, then set one.")
         _set_password(store, session, user, new)
-        user.row_version += 1
         if store.encrypted:
             store.ensure_keyring().remove(user.username)
+        # The old password sealed the bundle keys: new ones are made at next use (and the
+        # people who send to this account trust the new key card).
+        exchange_keys.forget(session, user.id)
         audit_log.record(session, actor, "reset_password", "user", user.id)
     recovery = store.rekey(progress) if store.encrypted else None
     with store.unit_of_work() as session:
@@ -442,7 +444,6 @@ def set_active(store: Store, actor: Actor, username: str, active: bool,
         if not active and user.id == actor.user_id:
             raise InvalidInput("You cannot disable your own account.")
         user.active = active
-        user.row_version += 1
         if store.is_team_store:
             postgres.set_login_enabled(session.connection(), user.username, active)
         user_id = user.id
