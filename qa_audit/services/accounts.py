@@ -299,7 +299,8 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
                 raise WrongPassword("Your current password is not right.") from None
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
-        exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
+        if not store.is_team_store:  # bundles are for files without a server
+            exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
         _set_password(store, session, user, new)
         _grant_key(store, session, user, new, signing)
         audit_log.record(session, actor, "change_password", "user", user.id)
@@ -331,7 +332,8 @@ def reset_password(store: Store, actor: Actor, username: str, new: str,
             store.ensure_keyring().remove(user.username)
         # The old password sealed the bundle keys: new ones are made at next use (and the
         # people who send to this account trust the new key card).
-        exchange_keys.forget(session, user.id)
+        if not store.is_team_store:
+            exchange_keys.forget(session, user.id)
         audit_log.record(session, actor, "reset_password", "user", user.id)
     recovery = store.rekey(progress) if store.encrypted else None
     with store.unit_of_work() as session:

@@ -325,6 +325,7 @@ def _finalised_guard() -> list[str]:
                     probe := NEW;
                     probe.content_hash := OLD.content_hash;
                     probe.finalised_at := OLD.finalised_at;
+                    probe.row_version := OLD.row_version;  -- the mapper's counter moves
                     IF probe IS NOT DISTINCT FROM OLD
                        AND (OLD.content_hash IS NULL
                             OR NEW.content_hash IS NOT DISTINCT FROM OLD.content_hash)
