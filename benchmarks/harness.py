@@ -55,6 +55,7 @@ class Context:
     quick: bool
     workdir: Any
     cache: dict[str, Any] = field(default_factory=dict)
+    cleanups: list[Callable[[], Any]] = field(default_factory=list)  # run at the end
 
 
 FIGURES: list[Callable[[Context], Result]] = []

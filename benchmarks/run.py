@@ -22,8 +22,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import figures_app  # noqa: F401  (registers figures)
 import figures_exchange  # noqa: F401  (registers figures)
 import figures_storage  # noqa: F401  (registers figures)
+import figures_team_store  # noqa: F401  (registers figures)
 import figures_themes  # noqa: F401  (registers figures)
 from harness import FIGURES, Context, Result, table
+
+
+def _measure(ctx: Context, only: str | None, results: list[Result]) -> None:
+    for fn in FIGURES:
+        name = fn.__name__
+        if only and only not in name:
+            continue
+        t0 = time.perf_counter()
+        try:
+            result = fn(ctx)
+        except Exception as exc:
+            result = Result(name, [float("nan")], None, "—", note=f"error: {exc}")
+        results.append(result)
+        print(f"  measured {name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr,
+              flush=True)
 
 
 def main() -> int:
@@ -34,18 +50,11 @@ def main() -> int:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="qa-audit-bench-") as tmp:
         ctx = Context(quick=args.quick, workdir=Path(tmp))
-        for fn in FIGURES:
-            name = fn.__name__
-            if args.only and args.only not in name:
-                continue
-            t0 = time.perf_counter()
-            try:
-                result = fn(ctx)
-            except Exception as exc:
-                result = Result(name, [float("nan")], None, "—", note=f"error: {exc}")
-            results.append(result)
-            print(f"  measured {name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr,
-                  flush=True)
+        try:
+            _measure(ctx, args.only, results)
+        finally:
+            for cleanup in reversed(ctx.cleanups):  # e.g. stop the team store's server
+                cleanup()
     print(table(results))
     judged = [r for r in results if r.judged]
     missed = [r.name for r in judged if not r.passed]

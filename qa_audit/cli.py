@@ -140,6 +140,20 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
     rt.add_argument("--mode", choices=["anonymise", "delete"], default="anonymise")
     rt.add_argument("--months", type=int, help="change the retention period first")
+    t = sub.add_parser("team", help="set up a team store on PostgreSQL")
+    ts = t.add_subparsers(dest="action", required=True)
+    ti = ts.add_parser(
+        "init", parents=[common],
+        help="create or upgrade a team store: migrations, roles, row-level security "
+        "policies, and the first administrator",
+        description="Run as the database's owner: --db postgresql://OWNER@HOST/DATABASE "
+        "(the owner's password from PGPASSWORD or ~/.pgpass, as for psql). Safe to run "
+        "again: it upgrades the schema and regenerates the policies.")
+    ti.add_argument("--admin", required=True, help="the first administrator's username")
+    ti.add_argument("--name", help="their display name (default: the username)")
+    ti.add_argument("--new-password-file", type=Path,
+                    help="file holding the administrator's password (or a prompt, or "
+                    "QA_AUDIT_NEW_PASSWORD)")
     al = sub.add_parser("audit-log", help="check the audit log", parents=[common])
     al.add_argument("action", choices=["verify"])
     al.add_argument("--anchor", type=Path, action="append", default=[], metavar="FILE",
@@ -337,6 +351,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "demo":
             return _demo(store, args.assessments, args.seed)
+        if args.command == "team":
+            return _team_init(store, args)
         if args.command == "bundle":
             return _bundle(store, args)
         actor = _actor(store, args)
@@ -363,6 +379,9 @@ def _actor(store: Store, args: argparse.Namespace) -> Actor:
     if args.recovery_key_file:
         store.unlock_with_recovery_key(args.recovery_key_file.read_text("utf-8"))
         return accounts.system_actor()
+    if store.locked and store.is_team_store:
+        raise UserError("Sign in to the team store: give --user NAME (password from a "
+                        "prompt, --password-file or QA_AUDIT_PASSWORD).")
     if store.locked:
         raise UserError("The database is encrypted: give --user NAME (password from a prompt, "
                         "--password-file or QA_AUDIT_PASSWORD) or --recovery-key-file.")
@@ -609,6 +628,35 @@ def _retention(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     done = maintenance.apply_retention(store, actor, plan)
     print(f"{plan.mode}d {done} assessment(s)")
     return 0
+
+
+def _team_init(store: Store, args: argparse.Namespace) -> int:
+    from qa_audit.services import accounts
+    from qa_audit.services.team_store import init_team_store
+
+    if not store.is_team_store or store.locked:
+        raise UserError("team init needs a PostgreSQL database and its owner's login: "
+                        "--db postgresql://OWNER@HOST/DATABASE")
+    username = args.admin.strip().lower()
+    password = None
+    if username not in {u.username for u in accounts.list_users(store, accounts.system_actor())}:
+        password = read_password(args.new_password_file,
+                                 f"Password for the administrator {username}: ",
+                                 env="QA_AUDIT_NEW_PASSWORD")
+    report = init_team_store(store, username, args.name or username, password)
+    print(f"team store ready at {report.location}: roles, row-level security policies and "
+          f"triggers installed; {report.accounts} account(s)")
+    print(f"administrator {username} " + ("created" if report.admin_created else
+                                          "already existed (unchanged)"))
+    print(f"Next: qa-audit users add NAME --name 'Full Name' --role ROLE --team TEAM "
+          f"--db {_without_password(args.db)} --user {username}")
+    return 0
+
+
+def _without_password(url: str) -> str:
+    from qa_audit.store.postgres import without_login
+
+    return without_login(url).render_as_string(hide_password=True)
 
 
 def _audit_log(store: Store, actor: Actor, args: argparse.Namespace) -> int:

@@ -16,6 +16,8 @@ from qa_audit.domain.permissions import Actor, Role
 from qa_audit.services import accounts, assessments, cases, frameworks
 from qa_audit.services.database import Store
 
+pytest_plugins = ["pg_cluster"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 PASSWORD = "correct horse battery"
@@ -37,9 +39,35 @@ def _fast_password_hashing():
     accounts.use_fast_hashing()
 
 
+# The store and service suites run on both backends: the local SQLite file and the team
+# store on PostgreSQL (a throwaway cluster the tests start themselves, see pg_cluster.py).
+BOTH_BACKENDS = ("store", "services")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    suite = Path(str(metafunc.definition.fspath)).parent.name
+    marked = metafunc.definition.get_closest_marker
+    if marked("postgresql_only") is not None:
+        metafunc.parametrize("backend", ["postgresql"], indirect=True)
+    elif suite in BOTH_BACKENDS and marked("sqlite_only") is None:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def store(tmp_path: Path):
-    s = Store.open(tmp_path / "qa.db")
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the `store` fixture opens: "sqlite" unless parametrised."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def store(tmp_path: Path, backend: str, request: pytest.FixtureRequest):
+    if backend == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        s = Store.open(cluster.url(request.getfixturevalue("pg_database")))
+    else:
+        s = Store.open(tmp_path / "qa.db")
     yield s
     s.close()
 

@@ -19,6 +19,7 @@ from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.domain.records import OrgUnitKind
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
 from qa_audit.exchange import keys as exchange_keys
+from qa_audit.store import postgres
 from qa_audit.store.database import Store
 from qa_audit.store.keyring import AccountKeys, backoff_seconds, use_fast_kdf
 from qa_audit.store.scope import Kind, visible
@@ -123,7 +124,11 @@ def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | No
     _refuse_while_backing_off(store, username, now)
     keys: AccountKeys | None = None
     try:
-        if keyring is not None:
+        if store.is_team_store:
+            # The server checks the person's own login role (and, for a store opened
+            # without one, connects as it from now on).
+            store.sign_in_as(username, password)
+        elif keyring is not None:
             keys = keyring.unlock(username, password)
             store.unlock_with_keys(keys.database_keys)
         elif store.locked:
@@ -133,7 +138,8 @@ def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | No
         raise
     with store.unit_of_work() as session:
         user = session.exec(select(User).where(User.username == username)).first()
-        ok = keys is not None or _hash_matches(user, password)
+        # The team store's server checked the password (its login role) above.
+        ok = store.is_team_store or keys is not None or _hash_matches(user, password)
         if user is None or not user.active or not ok:
             failed = True
         else:
@@ -286,12 +292,20 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
                 signing = keyring.unlock(user.username, old).signing
             except WrongPassword as exc:
                 raise WrongPassword("Your current password is not right.") from exc
+        elif store.is_team_store:
+            try:
+                postgres.check_login(store.team_url or "", user.username, old)
+            except WrongPassword:
+                raise WrongPassword("Your current password is not right.") from None
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
-        exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
-        user.password_hash = hash_password(new)
+        if not store.is_team_store:  # bundles are for files without a server
+            exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
+        _set_password(store, session, user, new)
         _grant_key(store, session, user, new, signing)
         audit_log.record(session, actor, "change_password", "user", user.id)
+    if store.is_team_store:
+        store.password_changed(user.username, new)
 
 
 def reset_password(store: Store, actor: Actor, username: str, new: str,
@@ -313,12 +327,13 @@ def reset_password(store: Store, actor: Actor, username: str, new: str,
         if not user.active:
             raise InvalidInput(f"The account '{username}' is disabled, so it could not sign "
                                "in with a new password; enable it first, then set one.")
-        user.password_hash = hash_password(new)
+        _set_password(store, session, user, new)
         if store.encrypted:
             store.ensure_keyring().remove(user.username)
         # The old password sealed the bundle keys: new ones are made at next use (and the
         # people who send to this account trust the new key card).
-        exchange_keys.forget(session, user.id)
+        if not store.is_team_store:
+            exchange_keys.forget(session, user.id)
         audit_log.record(session, actor, "reset_password", "user", user.id)
     recovery = store.rekey(progress) if store.encrypted else None
     with store.unit_of_work() as session:
@@ -326,6 +341,15 @@ def reset_password(store: Store, actor: Actor, username: str, new: str,
         _grant_key(store, session, user, new)
         audit_log.record(session, actor, "rekey_database", "database")
     return recovery
+
+
+def _set_password(store: Store, session: Session, user: User, password: str) -> None:
+    """On the team store the server keeps the password (its login role's SCRAM verifier)
+    and no hash is stored in the readable user table."""
+    if store.is_team_store:
+        postgres.set_login_password(session.connection(), user.username, password)
+    else:
+        user.password_hash = hash_password(password)
 
 
 def sign_out(store: Store, actor: Actor) -> None:
@@ -393,11 +417,14 @@ def add_user(
             display_name=display_name.strip(),
             role=role.value,
             team_id=team_id,
-            password_hash=hash_password(password),
+            password_hash="" if store.is_team_store else hash_password(password),
         )
         session.add(user)
         audit_log.record(session, actor, "create", "user", user.id)
         session.flush()
+        if store.is_team_store:
+            # Their own login role, in this transaction: both or neither.
+            postgres.create_login(session.connection(), username, password, role.value)
         _grant_key(store, session, user, password)
         return _user_info(session, user)
 
@@ -419,6 +446,8 @@ def set_active(store: Store, actor: Actor, username: str, active: bool,
         if not active and user.id == actor.user_id:
             raise InvalidInput("You cannot disable your own account.")
         user.active = active
+        if store.is_team_store:
+            postgres.set_login_enabled(session.connection(), user.username, active)
         user_id = user.id
         keyring = store.refresh_keyring()
         if not active and keyring is not None:

@@ -76,8 +76,12 @@ def _stored_version(record: Rating | Response) -> int:
     return record.row_version if inspect(record).persistent else 0
 
 
-def _load(session: Session, assessment_id: uuid.UUID) -> Assessment:
-    row = session.get(Assessment, assessment_id)
+def _load(session: Session, assessment_id: uuid.UUID, *, for_update: bool = False
+          ) -> Assessment:
+    """The assessment; `for_update` locks its row until the unit of work ends (PostgreSQL;
+    SQLite's units of work that write hold the whole file's write lock already), so that
+    two writers of one assessment take turns instead of one finding the other's version."""
+    row = session.get(Assessment, assessment_id, with_for_update=for_update)
     if row is None:
         raise NotFound("That assessment does not exist.")
     return row
@@ -100,7 +104,7 @@ def _editing(
     row_version the actor's copy was drawn from (refused as stale if it moved on since).
     Every edit changes the assessment's `updated_at`, so its row_version moves on too."""
     with store.unit_of_work() as session:
-        row = _load(session, assessment_id)
+        row = _load(session, assessment_id, for_update=True)
         check(actor, Action.EDIT_ASSESSMENT, target_of(row))
         status = Status(row.status)
         if status is Status.FINALISED:

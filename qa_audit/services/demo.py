@@ -44,12 +44,13 @@ from qa_audit.store.bulk import (
     insert_records,
     insert_tuples,
     large_cache,
+    loading,
     storage_value,
 )
 from qa_audit.store.database import Store
 from qa_audit.store.sqlite_files import set_journal_mode
 
-from . import accounts, audit_log, demo_text, frameworks
+from . import accounts, audit_log, demo_text, frameworks, team_store
 from .documents import quarter as documents_quarter
 from .read_models import RatingInfo, canonical_assessment
 
@@ -114,6 +115,8 @@ def generate_demo(
     if accounts.user_count(store) > 0:
         raise InvalidInput("This database already has accounts; demo data goes into a new "
                            "database (give a new --db path).")
+    if store.is_team_store:
+        team_store.install(store)  # roles and policies first: the people get logins
     fws = _import_frameworks(store, frameworks)
     gen = _Generator(random.Random(seed), fws, assessments)
     sqlite = store.engine.dialect.name == "sqlite"
@@ -128,11 +131,13 @@ def generate_demo(
         gen.cases(conn)
         heavy = [_t(m) for m in (tables.Assessment, tables.Rating, tables.ActionItem,
                                  tables.Response)]
-        with indexes_deferred(conn, heavy):
+        with loading(conn, heavy), indexes_deferred(conn, heavy):
             gen.assessments(conn)
     if sqlite:
         _journal_mode(store, "WAL")
     accounts.grant_shared_password(store, gen.usernames, DEMO_PASSWORD)
+    if store.is_team_store:
+        team_store.create_logins(store, gen.people_roles, DEMO_PASSWORD)
     with store.unit_of_work() as session:
         audit_log.record(session, accounts.system_actor(), "demo_generated", "database")
     moderated = demo_moderation(store, random.Random(seed * 7919 + 17),
@@ -232,6 +237,7 @@ class _Generator:
         self.today = dt.date.today()
         self.now = dt.datetime.now(dt.UTC)
         self.usernames: list[str] = []
+        self.people_roles: list[tuple[str, str]] = []
         self.teams: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.status_counts: Counter[str] = Counter()
@@ -281,6 +287,7 @@ class _Generator:
         username = username or self._username(first, last)
         self._taken.add(username)
         self.usernames.append(username)
+        self.people_roles.append((username, role.value))
         return {"id": _uid(self.rng), "username": username, "display_name": f"{first} {last}",
                 "role": role.value, "team_id": team["id"] if team else None, "active": True,
                 "password_hash": pw_hash, "created_at": self.now, "row_version": 1}

@@ -150,6 +150,10 @@ def page_ids(store: Store, actor: Actor, q: AssessmentQuery, offset: int, limit:
         table, on = _SORT_JOINS[q.sort]
         query = query.join(table, on, isouter=True)
     order = key.desc() if q.descending else key.asc()
+    if q.sort is SortKey.GRADE:
+        # Blank (ungraded, or blind) first going up and last going down on both backends
+        # (SQLite's default; PostgreSQL's is the reverse).
+        order = order.nulls_last() if q.descending else order.nulls_first()
     tiebreak = col(Assessment.id).desc() if q.descending else col(Assessment.id).asc()
     query = (query.where(and_(true(), *_filtered(actor, q))).order_by(order, tiebreak)
              .offset(offset).limit(limit))

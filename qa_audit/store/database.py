@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from qa_audit.errors import (
@@ -28,12 +28,15 @@ from qa_audit.errors import (
     DiskFull,
     StoreError,
 )
+from qa_audit.store import postgres
 from qa_audit.store.engine import (
     SQLITE_NOTADB,
     WRITES,
     WrongKey,
     check_key,
+    check_schema,
     database_url,
+    make_engine,
     open_engine,
     rekey_database,
 )
@@ -66,9 +69,11 @@ class Store:
         path: Path | None = None,
         keyring: Keyring | None = None,
         key: bytes | None = None,
+        url: str | None = None,
     ) -> None:
         self._engine = engine
         self.path = path
+        self.team_url = url  # the team store (PostgreSQL) this was opened on
         self.keyring = keyring
         self._key = key
         self._recovery_key: str | None = None
@@ -91,6 +96,12 @@ class Store:
         existed) opens as it is until `migrate_to_encrypted` is run on it.
         """
         url = database_url(target)
+        if url.startswith("postgresql"):
+            # A URL with a login (an administrator's maintenance role, the tests' superuser)
+            # is opened at once; without one, each person signs in as their own role.
+            if postgres.has_login(url):
+                return cls(open_engine(url), url=url)
+            return cls(None, url=url)
         if not url.startswith("sqlite:///"):
             return cls(open_engine(url))
         path = Path(url.removeprefix("sqlite:///"))
@@ -123,6 +134,10 @@ class Store:
 
     # -- state ------------------------------------------------------------------------------
     @property
+    def is_team_store(self) -> bool:
+        return self.team_url is not None
+
+    @property
     def encrypted(self) -> bool:
         return self.path is not None and (self._key is not None or self._engine is None)
 
@@ -146,6 +161,8 @@ class Store:
     def location(self) -> str:
         if self.path is not None:
             return str(self.path)
+        if self.team_url is not None:
+            return f"team store {postgres.where(self.team_url)}"
         return self.engine.url.render_as_string(hide_password=True)
 
     def take_recovery_key(self) -> str | None:
@@ -202,6 +219,35 @@ class Store:
             engine.dispose()
             raise StoreError("The key file belongs to another database.")
         self._engine, self._key = engine, key
+
+    def sign_in_as(self, username: str, password: str) -> None:
+        """Team store: the server checks this person's own login. A locked store (opened
+        without a login) then runs as that person's role from here on; an open one (an
+        administrator's connection) only checks the password."""
+        assert self.team_url is not None
+        if self._engine is not None:
+            postgres.check_login(self.team_url, username, password)
+            return
+        url = postgres.with_login(self.team_url, username, password)
+        engine = make_engine(url.render_as_string(hide_password=False))
+        try:
+            check_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        self._engine = engine
+
+    def password_changed(self, username: str, password: str) -> None:
+        """Team store: this store's own login changed its password, so new connections
+        must use the new one (the open ones stay valid)."""
+        if self.team_url is None or self._engine is None:
+            return
+        if self._engine.url.username != username:
+            return
+        old = self._engine
+        url = postgres.with_login(self.team_url, username, password)
+        self._engine = make_engine(url.render_as_string(hide_password=False))
+        old.dispose()
 
     def unlock_with_recovery_key(self, text: str) -> None:
         secret = parse_recovery_key(text)
@@ -260,8 +306,7 @@ class Store:
         """The key file as it is now; a locked store without one cannot be opened by any
         password, which is said as it is rather than as a wrong password."""
         keyring = self.refresh_keyring()
-        if keyring is None and self.locked:
-            assert self.path is not None
+        if keyring is None and self.locked and self.path is not None:
             keys = key_file_for(self.path)
             raise StoreError(
                 f"The key file {keys.name} is missing from {keys.parent}, so no password can "
@@ -307,8 +352,12 @@ class Store:
                 session.commit()
                 for hook in session.info.pop("after_commit", ()):
                     hook()
-            except DatabaseError as exc:
-                session.rollback()
+            except DBAPIError as exc:
+                _rollback(session)
+                if self.team_url is not None:
+                    raise _team_store_error(exc) from exc
+                if not isinstance(exc, DatabaseError):
+                    raise
                 _raise_if_rekeyed(exc)
                 raise
             except BaseException:
@@ -336,13 +385,30 @@ class Store:
             session.info["signers"] = self.signers
             try:
                 yield session
-            except DatabaseError as exc:
-                _raise_if_rekeyed(exc)
+            except DBAPIError as exc:
+                if self.team_url is not None:
+                    _rollback(session)
+                    raise _team_store_error(exc) from exc
+                if isinstance(exc, DatabaseError):
+                    _raise_if_rekeyed(exc)
                 raise
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _rollback(session: Session) -> None:
+    """Roll back; a connection already lost has nothing left to roll back."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        session.close()
+
+
+def _team_store_error(exc: DBAPIError) -> Exception:
+    error = postgres.statement_error(exc)
+    return exc if error is None else error
 
 
 def _raise_if_rekeyed(exc: DatabaseError) -> None:

@@ -38,9 +38,19 @@ BUSY_TIMEOUT_MS = 3000
 
 
 def database_url(target: str | Path) -> str:
-    """A SQLAlchemy URL from a URL or a file path (a path means SQLite)."""
+    """A SQLAlchemy URL from a URL or a file path (a path means SQLite).
+
+    `postgresql://` means the team store through psycopg 3 (the only PostgreSQL driver
+    installed); the host may be a unix socket folder (`postgresql:///db?host=/run/pg`).
+    """
     path = sqlite_file(target)
-    return str(target) if path is None else f"sqlite:///{path}"
+    if path is not None:
+        return f"sqlite:///{path}"
+    text = str(target)
+    for scheme in ("postgresql://", "postgres://"):
+        if text.startswith(scheme):
+            return "postgresql+psycopg://" + text.removeprefix(scheme)
+    return text
 
 
 def make_engine(target: str | Path, key: bytes | None = None) -> Engine:
@@ -49,6 +59,10 @@ def make_engine(target: str | Path, key: bytes | None = None) -> Engine:
     With `key`, the SQLite file is opened with SQLCipher (encrypted at rest).
     """
     url = database_url(target)
+    if url.startswith("postgresql"):
+        from .postgres import make_pg_engine
+
+        return make_pg_engine(url)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     if key is not None:
@@ -118,6 +132,10 @@ def migrate(engine: Engine) -> None:
     try:
         current = current_revision(engine)
     except (DatabaseError, OperationalError) as exc:
+        if engine.dialect.name == "postgresql":
+            from .postgres import connection_error
+
+            raise connection_error(exc, engine.url) from exc
         known = user_error(exc, Backend.of(engine.dialect.name))
         if known is not None:
             raise known from exc
@@ -141,6 +159,26 @@ def migrate(engine: Engine) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     log.info("schema migrated from %s to %s", current, head)
+
+
+def check_schema(engine: Engine) -> None:
+    """A person's own connection to a team store: it cannot migrate, so the schema must be
+    the one this app knows (the administrator upgrades it with `qa-audit team init`)."""
+    try:
+        current = current_revision(engine)
+    except (DatabaseError, OperationalError) as exc:
+        from .postgres import connection_error
+
+        raise connection_error(exc, engine.url) from exc
+    if current is None:
+        raise StoreError("This database is not a qa_audit team store yet; an administrator "
+                         "creates it with qa-audit team init.")
+    if current != HEAD_REVISION:
+        if _known_revision(engine, current):
+            raise StoreError("The team store has not been upgraded to this version of "
+                             "qa_audit yet; ask the administrator to run qa-audit team init.")
+        raise StoreError("The team store was upgraded by a newer version of qa_audit; "
+                         "update the app.")
 
 
 def _known_revision(engine: Engine, revision: str) -> bool:

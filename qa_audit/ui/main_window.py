@@ -517,8 +517,12 @@ class MainWindow(QMainWindow):
     def _build_status(self) -> None:
         status = self.statusBar()
         self.user_label = QLabel(f"{self.actor.display_name} · {self.actor.role.label}")
-        self.db_label = QLabel(f"{'Encrypted' if self.store.encrypted else 'Not encrypted'}: "
-                               f"{self.store.location}")
+        if self.store.is_team_store:  # the server decides what this login sees
+            where = f"Signed in to the {self.store.location}"
+        else:
+            where = (f"{'Encrypted' if self.store.encrypted else 'Not encrypted'}: "
+                     f"{self.store.location}")
+        self.db_label = QLabel(where)
         self.db_label.setObjectName("subheading")
         self.save_state = QLabel("No unsaved changes")
         self.save_state.setAccessibleName(self.save_state.text())

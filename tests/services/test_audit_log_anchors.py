@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
 
@@ -14,6 +15,10 @@ from qa_audit.services import audit_log
 from qa_audit.services.audit_log import chain_head, head_file_for, verify_chain
 from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
 from qa_audit.services.exports import export_csv
+
+# The head file sits beside the local database file and events are signed with the keys of
+# its key file; on the team store the server keeps the chain (tests/store/test_team_store.py).
+pytestmark = pytest.mark.sqlite_only
 
 
 def _rechain(conn, from_seq: int = 1) -> None:

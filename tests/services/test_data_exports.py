@@ -126,7 +126,7 @@ def test_fca_may_not_export_data(world, tmp_path):
 
 def test_cli_exports_every_kind(world, tmp_path, monkeypatch, capsys):
     aid = world.finalised_audit()
-    db = str(world.store.location)
+    db = str(world.store.path or world.store.team_url)
     monkeypatch.setenv("QA_AUDIT_PASSWORD", PASSWORD)
     world.store.close()
     base = ["--db", db, "--user", "sup"]

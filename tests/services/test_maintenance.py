@@ -19,6 +19,7 @@ def _count(store: Store, table: str) -> int:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
+@pytest.mark.sqlite_only  # the team store is backed up by the server (pg_dump)
 def test_backup_and_restore_round_trip(world, tmp_path: Path) -> None:
     out = tmp_path / "backup.db"
     maintenance.backup(world.store, world.admin, out)
@@ -30,6 +31,7 @@ def test_backup_and_restore_round_trip(world, tmp_path: Path) -> None:
     assert _count(world.store, "case_file") == before
 
 
+@pytest.mark.sqlite_only  # the team store is backed up by the server (pg_dump)
 def test_restore_refuses_damaged_and_foreign_files(world, tmp_path: Path) -> None:
     out = tmp_path / "backup.db"
     maintenance.backup(world.store, world.admin, out)

@@ -37,8 +37,9 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def second(world) -> Iterator[Store]:
-    """Another Store on the same database file, as a second computer or a command has."""
-    other = Store.open(Path(world.store.location))
+    """Another Store on the same database (the same file, or the same team store on
+    PostgreSQL over a second connection), as a second computer or a command has."""
+    other = Store.open(world.store.team_url or Path(world.store.location))
     yield other
     other.close()
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import text
 
 from qa_audit.store import tables
 from qa_audit.store.bulk import BULK_CACHE_MIB, bulk_insert, large_cache
 
 
+@pytest.mark.sqlite_only
 def test_large_cache_applies_during_the_load_and_is_given_back(store) -> None:
     with store.engine.begin() as conn:
         before = conn.execute(text("PRAGMA cache_size")).scalar()

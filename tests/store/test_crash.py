@@ -11,6 +11,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from qa_audit.services import accounts, assessments
 from qa_audit.services.database import Store
 
@@ -32,6 +34,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.sqlite_only
 def test_kill_minus_nine_loop(world, tmp_path: Path) -> None:
     path = Path(world.store.location)
     aid = world.new_audit()
@@ -64,6 +67,7 @@ def test_kill_minus_nine_loop(world, tmp_path: Path) -> None:
     assert acknowledged > 6
 
 
+@pytest.mark.sqlite_only
 def test_disk_full_is_a_clear_error_and_keeps_the_last_save(world) -> None:
     import pytest
     from sqlalchemy import event

@@ -22,6 +22,7 @@ def test_migrations_match_the_tables(store: Store) -> None:
     assert current_revision(store.engine) == head_revision(store.engine)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_is_set_up_for_safe_writes(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

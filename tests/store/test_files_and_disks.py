@@ -48,6 +48,7 @@ def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path: Path) -> No
         atomic_write_bytes(tmp_path, b"x")
 
 
+@pytest.mark.sqlite_only  # backups of the team store are the server's (pg_dump)
 def test_exports_and_backups_are_owner_only(world, tmp_path: Path) -> None:
     aid = world.finalised_audit()
     pdf = export_pdf(world.store, world.supervisor, PdfRequest(DocumentKind.ASSESSMENT, aid),

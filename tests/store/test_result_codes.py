@@ -31,6 +31,9 @@ from qa_audit.services.database import Store
 from qa_audit.services.listing import AssessmentQuery, list_assessments
 from qa_audit.store.files import key_file_for
 
+# SQLite result codes on real files; the team store's SQLSTATEs are tested in test_team_store.
+pytestmark = pytest.mark.sqlite_only
+
 PASSWORD = "correct horse battery"
 ROOT = Path(__file__).resolve().parents[2]
 

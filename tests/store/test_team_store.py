@@ -1,0 +1,428 @@
+"""The team store enforces the permission matrix itself: each person connected as their own
+login role (as with psql) sees exactly what the app shows them, and the server refuses
+what no app role may do, whatever client is used."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind
+from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.errors import PermissionDenied, ReadOnly, StoreError, WrongPassword
+from qa_audit.services import accounts, assessments, audit_log, cases, listing, supervision
+from qa_audit.services.database import Store
+
+pytestmark = pytest.mark.postgresql_only
+PASSWORD = "correct horse battery"
+PEOPLE = ("admin", "sup", "sup2", "fca", "fca2", "ql", "ql-south")
+
+
+@dataclass
+class Team:
+    world: object
+    stores: dict[str, Store]
+    actors: dict[str, Actor]
+    ids: dict[str, uuid.UUID]
+    database: str
+
+
+def _own_store(cluster, database: str, username: str) -> tuple[Store, Actor]:
+    """What the app does on `qa-audit --db postgresql://...`: open without a login, then
+    sign in, which connects as the person's own role."""
+    store = Store.open(cluster.url(database, user=None))  # type: ignore[arg-type]
+    assert store.locked
+    actor = accounts.sign_in(store, username, PASSWORD)
+    return store, actor
+
+
+def _complete(store: Store, sup: Actor, aid) -> None:
+    assessments.set_context(store, sup, aid, "setting", "Home visit")
+    assessments.save_rating(store, sup, aid, "seen", grade="G", evidence="Seen alone")
+    assessments.save_rating(store, sup, aid, "care-plan", grade="RI", evidence="Not tested")
+    assessments.save_rating(store, sup, aid, "sgo", grade=NOT_APPLICABLE)
+
+
+@pytest.fixture
+def team(world, pg_cluster, pg_database):
+    """The conftest world (made through the superuser's connection), then real work done
+    by each person through their own connection, which the write policies must allow."""
+    stores, actors = {}, {}
+    for name in PEOPLE:
+        stores[name], actors[name] = _own_store(pg_cluster, pg_database, name)
+    s, sup, fca = stores["sup"], actors["sup"], actors["fca"]
+    new = lambda st, who, subject: assessments.create_assessment(  # noqa: E731
+        st, who, AssessmentKind.CASE_AUDIT, world.framework_version_id, subject,
+        case_id=world.case_id)
+    ids = {}
+    ids["submitted"] = new(s, sup, fca.user_id)
+    _complete(s, sup, ids["submitted"])
+    ids["action"] = assessments.add_action(s, sup, ids["submitted"], "Read the plan",
+                                           owner_id=fca.user_id)
+    assessments.submit(s, sup, ids["submitted"])
+    assessments.set_action_status(stores["fca"], fca, ids["action"], True)
+    ids["draft"] = new(s, sup, fca.user_id)
+    assessments.save_rating(s, sup, ids["draft"], "seen", grade="O", evidence="Draft text")
+    ids["final"] = new(s, sup, fca.user_id)
+    _complete(s, sup, ids["final"])
+    assessments.submit(s, sup, ids["final"])
+    assessments.save_response(stores["fca"], fca, ids["final"], "My reflection")
+    assessments.respond(stores["fca"], fca, ids["final"], "My reflection",
+                        assessments.Agreement.AGREE)
+    assessments.finalise(s, sup, ids["final"])
+    assessments.add_addendum(s, sup, ids["final"], "A correction")
+    ids["session"] = supervision.create_session(s, sup, fca.user_id)
+    supervision.set_assessments(s, sup, ids["session"], [ids["submitted"], ids["final"]])
+    supervision.save_notes(s, sup, ids["session"], {"what_happened": "We talked"})
+    supervision.add_action(s, sup, ids["session"], "Shadow a hearing")
+    supervision.save_fca_reflection(stores["fca"], fca, ids["session"], "Helpful")
+    supervision.sign(s, sup, ids["session"])
+    supervision.sign(stores["fca"], fca, ids["session"])
+    # The other team: a draft and a submitted one by sup2 about fca2, on their own case.
+    s2, sup2 = stores["sup2"], actors["sup2"]
+    case2 = cases.create_case(s2, sup2, "PL-2024-00002", "care_order")
+    for key in ("other_draft", "other_submitted"):
+        ids[key] = assessments.create_assessment(
+            s2, sup2, AssessmentKind.CASE_AUDIT, world.framework_version_id,
+            actors["fca2"].user_id, case_id=case2.id)
+    _complete(s2, sup2, ids["other_submitted"])
+    assessments.submit(s2, sup2, ids["other_submitted"])
+    yield Team(world, stores, actors, ids, pg_database)
+    for store in stores.values():
+        store.close()
+
+
+def _raw(cluster, database: str, username: str) -> psycopg.Connection:
+    return cluster.connect(database, user=username, password=PASSWORD)
+
+
+def _visible(conn: psycopg.Connection) -> dict[str, set]:
+    """Every case-content table's rows as this login sees them (psql-equivalent SQL)."""
+    q = {
+        "assessment": "SELECT id FROM assessment",
+        "rating": "SELECT assessment_id, standard_id FROM rating",
+        "response": "SELECT assessment_id FROM response",
+        "action_item": "SELECT id FROM action_item",
+        "addendum": "SELECT id FROM addendum",
+        "supervision_session": "SELECT id FROM supervision_session",
+        "session_assessment": "SELECT session_id, assessment_id FROM session_assessment",
+        "case_file": "SELECT reference FROM case_file",
+        "moderation": "SELECT id FROM moderation",
+    }
+    out = {}
+    for table, sql in q.items():
+        rows = conn.execute(sql).fetchall()  # type: ignore[arg-type]
+        out[table] = {r[0] if len(r) == 1 else tuple(r) for r in rows}
+    return out
+
+
+def _through_services(store: Store, actor: Actor) -> dict[str, set]:
+    """The same tables as the app shows them to this person (through the superuser's
+    connection, so that only the services' own rules decide)."""
+    out: dict[str, set] = {t: set() for t in (
+        "assessment", "rating", "response", "action_item", "addendum", "supervision_session",
+        "session_assessment", "case_file", "moderation")}
+    if allowed(actor, Action.VIEW_ASSESSMENT):
+        rows = listing.list_assessments(store, actor, listing.AssessmentQuery(), limit=10_000)
+        for row in rows:
+            detail = assessments.get_assessment(store, actor, row.id)
+            out["assessment"].add(row.id)
+            out["rating"] |= {(row.id, s) for s in detail.ratings}
+            if detail.response is not None:
+                out["response"].add(row.id)
+            out["action_item"] |= {a.id for a in detail.actions}
+            out["addendum"] |= {a.id for a in detail.addenda}
+            if detail.case_reference:
+                out["case_file"].add(detail.case_reference)
+    for summary in supervision.list_sessions(store, actor):
+        detail = supervision.get_session(store, actor, summary.id)
+        out["supervision_session"].add(summary.id)
+        out["session_assessment"] |= {(summary.id, a.id) for a in detail.assessments}
+        out["action_item"] |= {a.id for a in detail.actions}
+    if allowed(actor, Action.MANAGE_CASES):
+        out["case_file"] |= {c.reference for c in cases.list_cases(store, actor)}
+    return out
+
+
+def test_each_login_sees_exactly_what_the_app_shows(team, pg_cluster) -> None:
+    store = team.world.store  # the superuser's connection: no row-level security
+    for name in PEOPLE:
+        actor = team.actors[name]
+        with _raw(pg_cluster, team.database, name) as conn:
+            seen = _visible(conn)
+        assert seen == _through_services(store, actor), name
+
+
+def test_fca_sees_exactly_her_submitted_or_later_assessments(team, pg_cluster) -> None:
+    """From the written design, not from the code: the FCA's three assessments are one
+    submitted, one draft, one finalised; she sees the two that are not drafts."""
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        ids = {r[0] for r in conn.execute("SELECT id FROM assessment")}
+        assert ids == {team.ids["submitted"], team.ids["final"]}
+        assert conn.execute("SELECT count(*) FROM rating WHERE grade = 'O'").fetchone() == (0,)
+
+
+def test_other_teams_drafts_and_admins_case_content_are_not_served(team, pg_cluster) -> None:
+    with _raw(pg_cluster, team.database, "sup2") as conn:
+        assert conn.execute("SELECT id FROM assessment WHERE id = %s",
+                            (team.ids["draft"],)).fetchall() == []
+        assert conn.execute("SELECT count(*) FROM rating WHERE evidence = 'Draft text'"
+                            ).fetchone() == (0,)
+        # Not changeable either: an UPDATE of a row one cannot see touches nothing.
+        cur = conn.execute("UPDATE assessment SET strengths = 'x' WHERE id = %s",
+                           (team.ids["submitted"],))
+        assert cur.rowcount == 0
+    with _raw(pg_cluster, team.database, "admin") as conn:
+        assert conn.execute("SELECT count(*) FROM assessment").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM rating").fetchone() == (0,)
+    with _raw(pg_cluster, team.database, "ql-south") as conn:
+        assert conn.execute("SELECT count(*) FROM assessment").fetchone() == (0,)
+    with _raw(pg_cluster, team.database, "ql") as conn:
+        # Her region's submitted or later ones, of both teams; no drafts.
+        ids = {r[0] for r in conn.execute("SELECT id FROM assessment")}
+        assert ids == {team.ids["submitted"], team.ids["final"], team.ids["other_submitted"]}
+
+
+def test_a_row_outside_ones_scope_cannot_be_written(team, pg_cluster) -> None:
+    fca = team.actors["fca"]
+    with _raw(pg_cluster, team.database, "fca") as conn, pytest.raises(
+            errors.InsufficientPrivilege):
+        # An FCA cannot write an assessment, even about herself.
+        conn.execute(
+            "INSERT INTO assessment (id, kind, framework_version_id, subject_id, author_id, "
+            "team_id, status, assessed_on, context, childs_voice, impact_of_delay, strengths,"
+            " areas_for_development, created_at, updated_at, row_version) VALUES "
+            "(gen_random_uuid(), 'case_audit', %s, %s, %s, %s, 'submitted', current_date, "
+            "'{}', '', '', '', '', now(), now(), 1)",
+            (team.world.framework_version_id, fca.user_id, fca.user_id, fca.team_id))
+    with _raw(pg_cluster, team.database, "fca") as conn, pytest.raises(
+            errors.InsufficientPrivilege):
+        conn.execute("UPDATE user_account SET role = 'admin' WHERE username = 'fca'")
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM audit_event",
+    "UPDATE audit_event SET action = 'nothing'",
+    "TRUNCATE audit_event",
+])
+def test_audit_log_is_append_only_for_every_app_role(team, pg_cluster, statement) -> None:
+    for name in PEOPLE:
+        with _raw(pg_cluster, team.database, name) as conn, pytest.raises(
+                errors.InsufficientPrivilege):
+            conn.execute(statement)
+
+
+def test_audit_chain_is_computed_by_the_server(team, pg_cluster) -> None:
+    sup = team.actors["sup"]
+    with _raw(pg_cluster, team.database, "sup") as conn:
+        conn.execute("INSERT INTO audit_event (id, at, actor_id, action, entity, entity_id, "
+                     "prev_hash, hash) VALUES (gen_random_uuid(), '2001-01-01', %s, 'forged',"
+                     " 'user', '', 'chosen', 'chosen')", (sup.user_id,))
+    report = audit_log.verify(team.world.store, team.world.admin)
+    assert report.intact and report.events > 40
+    with pg_cluster.connect(team.database) as conn:
+        row = conn.execute("SELECT hash, at FROM audit_event WHERE action = 'forged'"
+                           ).fetchone()
+        assert row[0] != "chosen" and row[1].year > 2001
+
+
+def test_removed_audit_event_is_reported_as_a_gap(team, pg_cluster) -> None:
+    # Only the server's superuser can remove one; verify names what is missing.
+    with pg_cluster.connect(team.database) as conn:
+        conn.execute("DELETE FROM audit_event WHERE seq IN (5, 6)")
+    report = audit_log.verify(team.world.store, team.world.admin)
+    assert not report.intact
+    assert report.broken_at == 7
+    assert any("5 to 6 are missing" in problem for problem in report.problems)
+
+
+def test_finalised_assessment_and_ratings_are_refused_by_the_server(team, pg_cluster) -> None:
+    final = team.ids["final"]
+    with _raw(pg_cluster, team.database, "sup") as conn:
+        with pytest.raises(errors.RaiseException, match="finalised"):
+            conn.execute("UPDATE rating SET grade = 'O' WHERE assessment_id = %s", (final,))
+        conn.rollback()
+        with pytest.raises(errors.RaiseException, match="finalised"):
+            conn.execute("UPDATE assessment SET strengths = 'changed' WHERE id = %s",
+                         (final,))
+        conn.rollback()
+        with pytest.raises(errors.RaiseException, match="finalised"):
+            conn.execute("DELETE FROM rating WHERE assessment_id = %s", (final,))
+
+
+def test_service_write_refused_by_the_server_is_a_clear_error(team) -> None:
+    """The app's own checks are skipped here (a raw UPDATE through the person's session),
+    so what stops it is the server, told apart by SQLSTATE."""
+    from sqlalchemy import text
+
+    store = team.stores["sup"]
+    with pytest.raises(ReadOnly, match="addendum"), store.unit_of_work() as session:
+        session.execute(text("UPDATE rating SET grade = 'O' WHERE assessment_id = :a"),
+                        {"a": team.ids["final"]})
+    with pytest.raises(PermissionDenied), store.unit_of_work() as session:
+        session.execute(text("INSERT INTO org_unit (id, name, kind, row_version) VALUES "
+                             "(gen_random_uuid(), 'Rogue', 'team', 1)"))
+
+
+def test_wrong_password_and_unknown_person_are_one_clear_message(world, pg_cluster,
+                                                                  pg_database) -> None:
+    for username, password in (("sup", "not the password"), ("nobody", PASSWORD)):
+        store = Store.open(pg_cluster.url(pg_database, user=None))  # type: ignore[arg-type]
+        with pytest.raises(WrongPassword, match="username or password is not right"):
+            accounts.sign_in(store, username, password)
+        assert store.locked
+        store.close()
+
+
+def test_disabled_account_cannot_log_in_to_the_server(world, pg_cluster, pg_database) -> None:
+    accounts.set_active(world.store, world.admin, "fca", False)
+    with pytest.raises(psycopg.OperationalError):
+        _raw(pg_cluster, pg_database, "fca")
+    store = Store.open(pg_cluster.url(pg_database, user=None))  # type: ignore[arg-type]
+    with pytest.raises(WrongPassword):
+        accounts.sign_in(store, "fca", PASSWORD)
+
+
+def test_admin_adds_a_person_with_their_own_login(world, pg_cluster, pg_database) -> None:
+    store, admin = _own_store(pg_cluster, pg_database, "admin")
+    accounts.add_user(store, admin, "nadia.r", "Nadia Rahman", Role.FCA, "a long new pass",
+                      world.team_id)
+    with pg_cluster.connect(pg_database, user="nadia.r", password="a long new pass") as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("nadia.r",)
+    with pg_cluster.connect(pg_database) as conn:
+        verifier = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'nadia.r'"
+                                ).fetchone()[0]
+        assert verifier.startswith("SCRAM-SHA-256$")
+        groups = {r[0] for r in conn.execute(
+            "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+            "JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = 'nadia.r'")}
+        assert groups == {"qa_audit_fca"}
+    # A supervisor cannot create logins, even by calling the server's function directly.
+    sup_store, sup = _own_store(pg_cluster, pg_database, "sup")
+    with pytest.raises(PermissionDenied):
+        accounts.add_user(sup_store, sup, "rogue", "Rogue", Role.ADMIN, "a long new pass")
+    with _raw(pg_cluster, pg_database, "sup") as conn, pytest.raises(
+            errors.InsufficientPrivilege):
+        conn.execute("SELECT qa_audit_create_login('rogue', 'x', 'admin')")
+    store.close()
+    sup_store.close()
+
+
+def test_statement_timeout_is_a_clear_message_and_nothing_is_half_written(
+        team, pg_cluster) -> None:
+    """Someone's psql holds the rating's row; the save waits, is stopped by the statement
+    timeout, says so, and a retry once the row is free goes through."""
+    from qa_audit.store.engine import database_url
+    from qa_audit.store.postgres import make_pg_engine, with_login
+
+    aid = team.ids["draft"]
+    url = with_login(database_url(pg_cluster.url(team.database, user=None)), "sup", PASSWORD)
+    store = Store(make_pg_engine(url, statement_timeout_ms=300),
+                  url=url.render_as_string(hide_password=False))
+    sup = team.actors["sup"]
+    blocker = pg_cluster.connect(team.database)
+    blocker.execute("SELECT 1 FROM rating WHERE assessment_id = %s FOR UPDATE", (aid,))
+    with pytest.raises(StoreError, match="took too long"):
+        assessments.save_rating(store, sup, aid, "seen", evidence="Typed while it waited")
+    blocker.rollback()
+    blocker.close()
+    assert assessments.get_assessment(store, sup, aid).ratings["seen"].evidence == "Draft text"
+    assessments.save_rating(store, sup, aid, "seen", evidence="Typed while it waited")
+    assert (assessments.get_assessment(store, sup, aid).ratings["seen"].evidence
+            == "Typed while it waited")
+    store.close()
+
+
+def test_connection_dropped_mid_save_is_a_clear_message_and_a_retry_saves(
+        team, pg_cluster) -> None:
+    """The server ends the person's connection between two statements of one save: the
+    message says nothing was saved, nothing was, and saving again works."""
+    from sqlalchemy import event
+
+    store, sup, aid = team.stores["sup"], team.actors["sup"], team.ids["draft"]
+    killed = []
+
+    def drop_connection(conn, cursor, statement, *_args) -> None:
+        if statement.startswith("UPDATE rating") and not killed:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with pg_cluster.connect(team.database, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            killed.append(pid)
+
+    event.listen(store.engine, "before_cursor_execute", drop_connection)
+    with pytest.raises(StoreError, match="connection to it was lost"):
+        assessments.save_rating(store, sup, aid, "seen", evidence="Half a save")
+    event.remove(store.engine, "before_cursor_execute", drop_connection)
+    assert killed
+    assert assessments.get_assessment(store, sup, aid).ratings["seen"].evidence == "Draft text"
+    assessments.save_rating(store, sup, aid, "seen", evidence="Saved on retry")
+    assert assessments.get_assessment(store, sup, aid).ratings["seen"].evidence == (
+        "Saved on retry")
+
+
+def test_people_change_their_own_password_and_admins_reset_others(team, pg_cluster) -> None:
+    store, fca = team.stores["fca"], team.actors["fca"]
+    accounts.change_password(store, fca, PASSWORD, "my very own words now")
+    # Her open store keeps working (new connections use the new password)...
+    store.engine.dispose()
+    assert listing.count_assessments(store, fca, listing.AssessmentQuery()) == 2
+    # ...and the server takes the new password, not the old one.
+    with pytest.raises(psycopg.OperationalError):
+        _raw(pg_cluster, team.database, "fca")
+    pg_cluster.connect(team.database, user="fca", password="my very own words now").close()
+    accounts.reset_password(team.stores["admin"], team.actors["admin"], "fca",
+                            "set by the administrator")
+    pg_cluster.connect(team.database, user="fca", password="set by the administrator").close()
+    # Nobody else may reset a password on the server, even by calling its function.
+    with _raw(pg_cluster, team.database, "sup") as conn, pytest.raises(
+            errors.InsufficientPrivilege):
+        conn.execute("SELECT qa_audit_set_password('fca', 'x')")
+
+
+def test_each_person_reads_only_their_own_audit_events(team, pg_cluster) -> None:
+    """Enough for the sign-in notice (who set my password, when I signed in), nothing of
+    what others did; the administrator reads the whole log."""
+    fca = team.actors["fca"]
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        rows = conn.execute("SELECT actor_id, entity, entity_id FROM audit_event").fetchall()
+        assert rows and all(a in (fca.user_id, None) or (e == "user" and i == str(fca.user_id))
+                            for a, e, i in rows)
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO audit_event (id, at, actor_id, action, entity, "
+                         "entity_id, prev_hash, hash) VALUES (gen_random_uuid(), now(), %s, "
+                         "'finalise', 'assessment', '', '', '')", (team.actors["sup"].user_id,))
+    assert accounts.password_notice(team.stores["fca"], fca) is not None  # set by admin
+    with _raw(pg_cluster, team.database, "admin") as conn, pg_cluster.connect(
+            team.database) as su:
+        assert (conn.execute("SELECT count(*) FROM audit_event").fetchone()
+                == su.execute("SELECT count(*) FROM audit_event").fetchone())
+
+
+def test_moderation_by_the_quality_leads_own_login(team, pg_cluster) -> None:
+    """A quality lead draws a sample, scores it blind and records the outcome, all through
+    her own login; the outcome on a finalised audit lands as her addendum, which its
+    supervisor reads; nobody else reads the moderation itself."""
+    from qa_audit.services import moderation
+    from qa_audit.services.moderation import Outcome, SampleRules
+
+    store, ql = team.stores["ql"], team.actors["ql"]
+    drawn = moderation.draw_sample(store, ql, SampleRules(percent=100), seed=1)
+    assert team.ids["final"] in drawn.picked
+    items = moderation.list_moderations(store, ql)
+    for item in items:
+        for standard in ("seen", "care-plan", "sgo"):
+            moderation.save_grade(store, ql, item.id, standard, "G")
+        moderation.submit(store, ql, item.id)
+        moderation.record_outcome(store, ql, item.id, Outcome.CHANGED, "Graded a step low")
+    final = assessments.get_assessment(team.stores["sup"], team.actors["sup"], team.ids["final"])
+    assert any("Graded a step low" in a.text for a in final.addenda)
+    with _raw(pg_cluster, team.database, "ql") as conn:
+        assert {r[0] for r in conn.execute("SELECT id FROM moderation")} == {
+            i.id for i in items}
+    for name in ("fca", "sup", "sup2", "ql-south", "admin"):
+        with _raw(pg_cluster, team.database, name) as conn:
+            assert conn.execute("SELECT count(*) FROM moderation").fetchone() == (0,), name
