@@ -250,3 +250,16 @@ class Setting(SQLModel, table=True):
     __tablename__ = "setting"
     key: str = Field(primary_key=True)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ResponseReply(SQLModel, table=True):
+    """The supervisor's reply to the practitioner's reasons for not fully agreeing: its own
+    record, written by the supervisor (the response itself is the practitioner's)."""
+
+    __tablename__ = "response_reply"
+    assessment_id: uuid.UUID = Field(foreign_key="assessment.id", primary_key=True,
+                                     ondelete="CASCADE")
+    author_id: uuid.UUID = Field(foreign_key="user_account.id")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    written_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1

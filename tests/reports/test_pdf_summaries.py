@@ -188,11 +188,19 @@ def test_team_summary_shows_distributions_and_names_no_one(world, tmp_path):
                    "No practitioner is named or ranked", "Mini standards for tests 1"))
     for name in ("FatimaKhan", "GwenJones", "PL-2024-00001"):
         assert name not in flat, name  # no individual and no case, even in a manager copy
-    # 'seen': three RI and one G -> 75% RI of 4 graded.
+    # 'seen': three RI and one G, 4 graded: too few to read, so no count of 1-4 and no
+    # share is shown (a "100%" or "75%" of four could point at the one observed).
     table = flat[flat.index("Countsandshares"):]
-    # O 0, G 1 (25%), RI 3 (75%), I 0, N/A 0, graded 4
-    assert "Thechildisseenandheard00%125%375%00%04" in table
+    assert "Thechildisseenandheard0——00fewerthan5" in table
+    assert "%" not in table[:table.index("Thecareplan")]
     _framed(out)
+    for _ in range(2):
+        _low_seen_audit(world)
+    table = _flat(export_pdf(world.store, world.supervisor, _team(world.team_id, MONTH_AGO,
+                                                                  TODAY), tmp_path / "t6.pdf"))
+    table = table[table.index("Countsandshares"):]
+    # Six graded: O 0 (0%), G 1 (withheld: fewer than 5), RI 5 (83%), I 0 (0%), N/A 0, 6
+    assert "Thechildisseenandheard00%fewerthan5583%00%06" in table
 
 
 def test_team_summary_permissions_and_empty_period(world, tmp_path):
