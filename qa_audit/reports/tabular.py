@@ -20,13 +20,18 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Write rows to `path` atomically (temp file then rename); returns the row count."""
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
+              preamble: str | None = None) -> int:
+    """Write rows to `path` atomically (temp file then rename); returns the row count.
+    `preamble` (e.g. "# OFFICIAL-SENSITIVE · Manager copy") is a first line of its own,
+    before the header, so that the marking travels inside the file."""
     tmp = path.with_name(path.name + ".part")
     count = 0
     try:
         with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
             writer = csv.writer(fh)
+            if preamble is not None:
+                writer.writerow([preamble])
             writer.writerow(header)
             for row in rows:
                 writer.writerow([_cell(v) for v in row])
@@ -63,10 +68,11 @@ def _xlsx_value(value: Any) -> Any:
 
 
 def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
-               sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
-               ) -> dict[str, int]:
+               sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+               marking: str = "") -> dict[str, int]:
     """A workbook with an 'About' sheet, then one sheet per (name, header, rows); a sheet
-    longer than Excel allows continues on 'Name 2', 'Name 3'… Returns rows per name."""
+    longer than Excel allows continues on 'Name 2', 'Name 3'… Every sheet prints with
+    `marking` in its page header and footer. Returns rows per name."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -74,6 +80,7 @@ def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     info = book.create_sheet("About")
+    _mark(info, marking)
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 90
     for key, value in about:
@@ -85,11 +92,13 @@ def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
     for name, header, rows in sheets:
         part, count = 1, 0
         sheet = _data_sheet(book, name, header, bold, WriteOnlyCell)
+        _mark(sheet, marking)
         used = 1
         for row in rows:
             if used >= XLSX_MAX_ROWS:
                 part += 1
                 sheet = _data_sheet(book, f"{name} {part}", header, bold, WriteOnlyCell)
+                _mark(sheet, marking)
                 used = 1
             sheet.append([_as_text(sheet, v, WriteOnlyCell) if isinstance(v, str)
                           else _xlsx_value(v) for v in row])
@@ -103,6 +112,20 @@ def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
     finally:
         tmp.unlink(missing_ok=True)
     return counts
+
+
+def _mark(sheet: Any, marking: str) -> None:
+    """The protective marking centred in the printed header and footer, the header row
+    repeated on every printed page."""
+    if not marking:
+        return
+    # In header/footer codes "&" starts a code: a literal ampersand is written "&&".
+    safe = _ILLEGAL_XML.sub("", marking).replace("&", "&&")
+    for part in (sheet.oddHeader.center, sheet.oddFooter.center):
+        part.text = safe
+        part.font = "Calibri,Bold"
+    sheet.oddFooter.right.text = "Page &P of &N"
+    sheet.print_title_rows = "1:1"
 
 
 def _as_text(sheet: Any, value: str, cell_type: Any) -> Any:

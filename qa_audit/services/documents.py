@@ -4,6 +4,7 @@ saves), and batch export of assessment summaries with progress and cancel."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,13 +12,17 @@ from enum import StrEnum
 from pathlib import Path
 
 from qa_audit.domain.permissions import Actor
-from qa_audit.errors import InvalidInput
+from qa_audit.domain.workflow import Status
+from qa_audit.errors import InvalidInput, UserError
 from qa_audit.reports.model import Profile
 
 from . import summaries
 from .listing import AssessmentQuery, page_details, page_ids
+from .pseudonyms import Scrubber, scrubber
 from .report_data import DEFAULT_MARKING, Pseudonym, assessment_report, pseudonymiser
 from .store import Store
+
+log = logging.getLogger(__name__)
 
 
 class DocumentKind(StrEnum):
@@ -51,14 +56,16 @@ class PdfRequest:
         return self.date_from, self.date_to
 
 
-def render_pdf(store: Store, actor: Actor, request: PdfRequest) -> bytes:
-    """The document as PDF bytes (permission-checked; the export is recorded)."""
+def render_pdf(store: Store, actor: Actor, request: PdfRequest, *,
+               scrub: Scrubber | None = None) -> bytes:
+    """The document as PDF bytes (permission-checked; the export is recorded). A batch
+    passes the `scrub` it made once for all its pseudonymised copies."""
     from qa_audit.reports import pdf_assessment, pdf_session, pdf_summaries
 
     marking = request.marking.strip() or DEFAULT_MARKING
     if request.kind is DocumentKind.ASSESSMENT:
-        return pdf_assessment.render_assessment(
-            assessment_report(store, actor, request.target, request.profile, marking))
+        return pdf_assessment.render_assessment(assessment_report(
+            store, actor, request.target, request.profile, marking, scrub=scrub))
     if request.kind is DocumentKind.SESSION:
         return pdf_session.render_session(
             summaries.session_report(store, actor, request.target, request.profile, marking))
@@ -82,16 +89,31 @@ def export_pdf(store: Store, actor: Actor, request: PdfRequest, out: Path) -> Pa
 
 
 @dataclass(frozen=True)
+class BatchFailure:
+    """A document the batch could not make, and why (in words a person can act on)."""
+
+    assessment_id: uuid.UUID
+    file_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class BatchResult:
     written: tuple[Path, ...]
     total: int
     cancelled: bool
+    failed: tuple[BatchFailure, ...] = ()
+    index: Path | None = None  # index.csv: one line per document, written or not
+
+
+INDEX_NAME = "index.csv"
+INDEX_HEADER = ("file", "assessment_date", "case_reference", "status", "result", "detail")
 
 
 def _file_name(day: dt.date, reference: str, aid: uuid.UUID, profile: Profile,
                alias: Pseudonym) -> str:
     ref = (alias(reference) if profile is Profile.PSEUDONYMISED else reference) or "obs"
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in ref)
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in ref)[:60]
     return f"{day:%Y-%m-%d}-{safe}-{str(aid)[:8]}-{profile.value}.pdf"
 
 
@@ -101,6 +123,16 @@ def batch_count(store: Store, actor: Actor, query: AssessmentQuery) -> int:
     return count_assessments(store, actor, query)
 
 
+def _reason(exc: Exception) -> str:
+    """Why one document failed, without case text: a known error's own message, else its
+    kind (the log has the rest)."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"could not be written ({exc.strerror or type(exc).__name__})"
+    return f"could not be made ({type(exc).__name__}); the other documents are unaffected"
+
+
 def export_batch(
     store: Store, actor: Actor, query: AssessmentQuery, out_dir: Path, profile: Profile,
     marking: str = DEFAULT_MARKING, *,
@@ -108,26 +140,62 @@ def export_batch(
     stop: Callable[[], bool] | None = None,
 ) -> BatchResult:
     """A reflective-supervision summary for every assessment `query` finds (within what the
-    actor may see), one file each, written whole. `stop` is asked between files; files
-    already written are kept and listed."""
+    actor may see), one file each, written whole. A document that fails is listed and the
+    batch goes on; `stop` is asked between files (files already written are kept). The
+    folder gets an index.csv of every document: written, failed or not reached."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(f"{out_dir} is a file, not a folder: choose a folder to save into.")
     ids = page_ids(store, actor, query, 0, 1_000_000)
-    alias = pseudonymiser(store) if profile is Profile.PSEUDONYMISED else str
+    hide = profile is Profile.PSEUDONYMISED
+    alias = pseudonymiser(store) if hide else str
+    scrub = scrubber(store, alias) if hide else None
     rows = {r.id: r for r in page_details(store, ids)}
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    failed: list[BatchFailure] = []
+    lines: list[tuple[str, ...]] = []
+    cancelled = False
     for done, aid in enumerate(ids):
-        if stop is not None and stop():
-            return BatchResult(tuple(written), len(ids), True)
+        row = rows[aid]
+        name = _file_name(row.assessed_on, row.case_reference, aid, profile, alias)
+        line = (name, f"{row.assessed_on:%Y-%m-%d}", alias(row.case_reference),
+                Status(row.status).label)
+        if cancelled or (stop is not None and stop()):
+            cancelled = True
+            lines.append((*line, "not made", "cancelled"))
+            continue
         if progress is not None:
             progress(done, len(ids))
-        row = rows[aid]
-        out = out_dir / _file_name(row.assessed_on, row.case_reference, aid, profile, alias)
-        data = render_pdf(store, actor, PdfRequest(DocumentKind.ASSESSMENT, aid, profile,
-                                                   marking))
-        written.append(save_pdf(data, out))
-    if progress is not None:
+        try:
+            data = render_pdf(store, actor, PdfRequest(DocumentKind.ASSESSMENT, aid, profile,
+                                                       marking), scrub=scrub)
+            written.append(save_pdf(data, out_dir / name))
+            lines.append((*line, "written", ""))
+        except Exception as exc:  # one bad document must not stop the rest
+            # (no traceback: it could quote case text, which never goes in the log)
+            log.warning("batch export: assessment %s failed (%s)", aid, type(exc).__name__)
+            failed.append(BatchFailure(aid, name, _reason(exc)))
+            lines.append((*line, "failed", _reason(exc)))
+    if progress is not None and not cancelled:
         progress(len(ids), len(ids))
-    return BatchResult(tuple(written), len(ids), False)
+    index = write_index(out_dir / INDEX_NAME, lines, profile, marking)
+    return BatchResult(tuple(written), len(ids), cancelled, tuple(failed), index)
+
+
+def write_index(path: Path, lines: list[tuple[str, ...]], profile: Profile, marking: str
+                ) -> Path:
+    """The batch's index: a comment line with the marking and audience, then one line per
+    document."""
+    from qa_audit.reports.tabular import write_csv
+
+    write_csv(path, INDEX_HEADER, lines, preamble=marking_line(marking, profile))
+    return path
+
+
+def marking_line(marking: str, profile: Profile) -> str:
+    """The first line of every CSV file the app writes: how to handle it, and whom it is
+    for (spreadsheets show it as the first row; about.txt explains it)."""
+    return f"# {marking.strip() or DEFAULT_MARKING} · {profile.label}"
 
 
 def quarter(day: dt.date, back: int = 0) -> tuple[dt.date, dt.date]:
