@@ -102,7 +102,9 @@ def visual_pieces(frags: Sequence[Any], rtl: bool, shaped: Any) -> list[Any]:
             continue
         is_shaped = bool(shaped(frag))
         for start, end in _runs(txt, line_levels[pos:pos + len(txt)], is_shaped):
-            level = line_levels[pos + start]
+            # A shaped word is drawn whole (its characters are already in visual order,
+            # punctuation typed against it included): it goes at its letters' level.
+            level = max(line_levels[pos + start:pos + end])
             piece = frag.clone()
             body = txt[start:end]  # a slice keeps a shaped string's glyph data
             piece.text = body if level % 2 == 0 or is_shaped else mirrored(body)
@@ -123,13 +125,13 @@ def visual_pieces(frags: Sequence[Any], rtl: bool, shaped: Any) -> list[Any]:
 
 
 def _runs(txt: str, txt_levels: Sequence[int], by_word: bool) -> list[tuple[int, int]]:
-    """Spans of `txt` of one level each; for shaped text also cut between words and
-    spaces (each shaped word is drawn whole)."""
+    """Spans of `txt` of one level each; shaped text is cut between words and spaces
+    only (each shaped word is drawn whole)."""
     out: list[tuple[int, int]] = []
     start = 0
     for i in range(1, len(txt) + 1):
-        if i == len(txt) or txt_levels[i] != txt_levels[start] or (
-                by_word and txt[i].isspace() != txt[i - 1].isspace()):
+        if i == len(txt) or (txt[i].isspace() != txt[i - 1].isspace() if by_word
+                             else txt_levels[i] != txt_levels[start]):
             out.append((start, i))
             start = i
     return out

@@ -16,9 +16,32 @@ FONT_EMOJI = "NotoEmoji"  # monochrome emoji DejaVu lacks (👶🏽 ❤️ 🙂)
 _FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 
 
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap of a font subset (what copy, search and pdftotext read
+    back), with characters beyond U+FFFF (emoji) as UTF-16 surrogate pairs: reportlab
+    writes them as five hex digits, which readers take for another character."""
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDSystemInfo", f"<< /Registry ({fontname})", f"/Ordering ({fontname})",
+        "/Supplement 0", ">> def", f"/CMapName /{fontname} def", "/CMapType 2 def",
+        "1 begincodespacerange", f"<00> <{len(subset) - 1:02X}>", "endcodespacerange",
+        f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{_utf16be(v)}>" for i, v in enumerate(subset)),
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
+
+
+def _utf16be(code: int) -> str:
+    return chr(code).encode("utf-16-be").hex().upper()
+
+
 @lru_cache(maxsize=1)
 def register_fonts() -> None:
     from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import ttfonts
+
+    # reportlab 5 internals (the major version is pinned): its subset writer looks the
+    # CMap maker up in its module at each use.
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -265,7 +288,7 @@ def page_frame(marking: str, audience: str, draft: bool, title: str, note: str =
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             # Every font embedded: the canvas would otherwise start in Helvetica (a base
             # font PDFs never embed) and name it on every page.
-            kwargs.setdefault("initialFontName", FONT)
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 

@@ -40,6 +40,10 @@ SOMEONE = "Another person"
 _WORD = re.compile(r"\w+(?:['’ʼ\-‐‑/.]\w+)*")
 _SPACE_ONLY = re.compile(r"[ \t\u00a0]+")
 _FOLD = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "‐": "-", "‑": "-"})
+# Letters that do not decompose into a base letter and an accent, as people type them
+# without the accent ("Ødegård" as "Odegard", "Łukasz" as "Lukasz").
+_PLAIN = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d",
+                        "þ": "th", "ı": "i", "ß": "ss", "ħ": "h"})
 _SHORT = 4  # name parts shorter than this match only when typed capitalised ("Al", "Bo")
 
 
@@ -48,7 +52,7 @@ def fold(value: str) -> str:
     apostrophe and hyphen."""
     decomposed = unicodedata.normalize("NFKD", value.translate(_FOLD))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", bare).casefold()
+    return unicodedata.normalize("NFC", bare).casefold().translate(_PLAIN)
 
 
 def pseudonymiser(store: Store) -> Pseudonym:
@@ -108,8 +112,7 @@ class Scrubber:
             if person.username.strip():
                 self._names.setdefault(fold(person.username.strip()), set()).add(person.id)
             for word in words:
-                for part in {word, *re.split(r"[-‐‑]", word), word.replace("'", ""),
-                             word.replace("’", ""), *word.split("'")[1:2]}:
+                for part in _parts(word):
                     if len(part) >= 2 and any(c.isalpha() for c in part):
                         self._parts.setdefault(fold(part), set()).add(person.id)
 
@@ -178,6 +181,18 @@ class Scrubber:
     def _stand_in(people: set[uuid.UUID], roles: Mapping[uuid.UUID, str]) -> str:
         named = {roles[p] for p in people if p in roles}
         return named.pop() if len(named) == 1 else SOMEONE
+
+
+def _parts(word: str) -> set[str]:
+    """A name word and its parts: "O'Brien-Llewelyn" -> itself, "O'Brien", "Llewelyn",
+    "OBrien", "Brien"."""
+    word = word.translate(_FOLD)
+    out = {word}
+    for piece in [word, *re.split(r"-", word)]:
+        out |= {piece, piece.replace("'", "")}
+        if "'" in piece:
+            out.add(piece.rsplit("'", 1)[1])
+    return out
 
 
 def _strip_possessive(key: str) -> str:
