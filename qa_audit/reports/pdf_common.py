@@ -39,9 +39,13 @@ def register_fonts() -> None:
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import ttfonts
 
+    from reportlab.graphics import shapes
+
     # reportlab 5 internals (the major version is pinned): its subset writer looks the
-    # CMap maker up in its module at each use.
+    # CMap maker up in its module at each use; a drawing (the charts) starts its text
+    # state in the graphics default font, Helvetica, which PDFs never embed.
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+    shapes.STATE_DEFAULTS["fontName"] = FONT
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -417,6 +421,7 @@ def table(rows: list[list[Any]], widths: list[float], header: bool = False) -> A
     # continues on the next page instead of failing the whole document.
     grid = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1)
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("FONTNAME", (0, 0), (-1, -1), FONT),  # cells of plain strings: not Helvetica
              ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
              ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]
     if header:
