@@ -36,7 +36,7 @@ class Profile(StrEnum):
         return {
             "practitioner": "For the practitioner's own records (appraisal, registration "
                             "portfolio); includes their own unsigned draft reflection.",
-            "manager": "For the supervisor and line management; includes the team context.",
+            "manager": "For the supervisor and line management.",
             "pseudonymised": "For quality work and sharing beyond the team: no names; case "
                              "references replaced by stand-ins.",
         }[self.value]

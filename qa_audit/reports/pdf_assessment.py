@@ -76,14 +76,18 @@ def _team_context(context: TeamContext, width: float) -> list[Any]:
     p = para
     out: list[Any] = [p("Team context", "h2"), p(
         f"Overall judgements of {text(context.team)}'s submitted assessments against this "
-        f"framework in {text(context.quarter)} ({context.total} in all). Counts under 5 are "
-        "not shown: too few to read.", "small")]
+        f"framework in {text(context.quarter)} ({_count(context.total)} in all). Counts "
+        "under 5 are not shown: too few to read.", "small")]
     if not context.overall:
         return [*out, p("<i>No overall judgements yet this quarter.</i>")]
     rows: list[list[Any]] = [header_row("Overall judgement", "Assessments")]
     rows += [[p(text(label)), p(str(n) if n is not None else "fewer than 5")]
              for label, n in context.overall]
     return [*out, table(rows, [width * 0.6, width * 0.4], header=True)]
+
+
+def _count(n: int) -> str:
+    return "fewer than 5" if 0 < n < 5 else str(n)
 
 
 def story(report: AssessmentReport, width: float) -> list[Any]:
@@ -94,7 +98,9 @@ def story(report: AssessmentReport, width: float) -> list[Any]:
         p(TITLE, "h1"),
         p(f"{text(report.kind)} · {text(report.profile.label)}"
           + (f" · <b>{text(report.note)}</b>" if report.note else ""), "small"),
-        p(text(report.profile.purpose), "small"),
+        p(text(report.profile.purpose) + (" Includes the team context."
+                                           if report.team_context is not None else ""),
+          "small"),
         Spacer(1, 6),
     ]
     if report.scanned:

@@ -496,8 +496,19 @@ def content_width() -> float:
 
 
 def write_pdf(data: bytes, out: Path) -> Path:
-    """Write atomically so a crash never leaves half a PDF under the final name."""
+    """Write atomically so a crash never leaves half a PDF under the final name: a
+    temporary file beside it (readable by its owner only), flushed to disk, renamed; it is
+    removed if anything fails."""
+    import os
+
     tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
