@@ -35,6 +35,7 @@ from qa_audit.services.assessments import Narrative
 from qa_audit.services.store import Store
 
 from ..errors import show_error
+from ..reply_box import ReplyBox
 from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
 from .standard_panel import StandardPanel
 from .state import EditorState, Pending, StandardState
@@ -134,6 +135,10 @@ class AssessmentEditor(QWidget):
         self.response_page.draftEdited.connect(self._response_edited)
         self.response_page.signRequested.connect(self.request_respond)
         self.response_page.returnRequested.connect(self.request_return)
+        self.reply_box = ReplyBox(self.store, self.actor, self.assessment_id)
+        response_layout = self.response_page.layout()
+        assert response_layout is not None
+        response_layout.addWidget(self.reply_box)
         self.tabs.addTab(self.response_page, "&Response")
         self.addenda_page = AddendaPage(state)
         self.addenda_page.addRequested.connect(self._add_addendum)
@@ -311,6 +316,7 @@ class AssessmentEditor(QWidget):
         self.actions_page.set_modes(s.can_edit, can_complete)
         self.actions_page.show_actions(d.actions)
         self.response_page.show_response(s)
+        self.reply_box.refresh()
         self.addenda_page.show_addenda(s)
         self.submit.setVisible(s.can_edit)
         self.finalise_button.setVisible(s.can_finalise)
