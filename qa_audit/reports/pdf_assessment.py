@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .model import ActionEntry, AssessmentReport, Profile, TeamContext
-from .pdf_charts import grade_bars
+from .pdf_charts import grade_bar_pages
 from .pdf_common import (
     build_pdf,
     content_width,
@@ -32,21 +32,29 @@ SIGNING_MEANS = (
     "later corrections are made only as dated addenda.")
 
 
+# Room for an area heading, a standard's title and grade, its indicators and the first
+# lines of its evidence: with less left on the page, the standard starts on the next one.
+STANDARD_START = 90
+
+
 def _standards(report: AssessmentReport) -> list[Any]:
-    """Each standard: its title and grade kept on the page where its evidence starts."""
-    from reportlab.platypus import Spacer
+    """Each standard: its title and grade kept on the page where its evidence starts (a
+    conditional page break: cheaper than keeping the whole evidence together, which may
+    run over pages anyway)."""
+    from reportlab.platypus import CondPageBreak, Spacer
 
     p = para
     out: list[Any] = []
     area = None
     for entry in report.standards:
+        out.append(CondPageBreak(STANDARD_START))
         if entry.area != area:
             area = entry.area
             out.append(p(text(area), "h3"))
-        out.append(p(f"<b>{text(entry.title)}</b> — {text(entry.grade_label)}", "keep"))
+        out.append(p(f"<b>{text(entry.title)}</b> — {text(entry.grade_label)}"))
         if entry.indicators:
             out.append(p("Indicators seen: " + "; ".join(text(i) for i in entry.indicators),
-                         "keep-small"))
+                         "small"))
         out.append(p(f"<b>Evidence:</b> {or_none(entry.evidence)}"))
         out.append(p(f"<b>Commentary:</b> {or_none(entry.commentary)}"))
         out.append(Spacer(1, 4))
@@ -116,7 +124,8 @@ def story(report: AssessmentReport, width: float) -> list[Any]:
     ]
     details += [(label, value) for label, value in report.context]
     out.append(details_table(details, width))
-    out += [p("Grades by standard", "h2"), grade_bars(report.standards, report.scale, width)]
+    out += [p("Grades by standard", "h2"),
+            *grade_bar_pages(report.standards, report.scale, width)]
     out.append(p("Standards", "h2"))
     out += _standards(report)
     for heading, value in (("The child's voice", report.childs_voice),

@@ -115,6 +115,43 @@ def _labels(drawing: Any, x: float, top: float, lines: Sequence[str], size: floa
         drawing.add(chart_text(x, top - size - n * leading, line, size))
 
 
+ROOM = 600.0  # points of chart per drawing: a drawing never splits, so none is taller
+
+
+def _chunks(rows: Sequence[Any], height: Any, room: float = ROOM) -> list[list[Any]]:
+    """`rows` cut into runs whose heights add up to at most `room` (one row at least)."""
+    out: list[list[Any]] = []
+    used = room
+    for row in rows:
+        h = height(row)
+        if used + h > room:
+            out.append([])
+            used = 0.0
+        out[-1].append(row)
+        used += h
+    return out
+
+
+def grade_bar_pages(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
+                    width: float) -> list[Any]:
+    """`grade_bars` cut into drawings that each fit on a page (a framework may have more
+    standards than one page holds)."""
+    rows = [s for s in standards if s.score is not None]
+    label_w = width * 0.42
+    chunks = _chunks(rows, lambda e: max(14.0, 9 * len(wrap_label(e.title, label_w - 6)) + 5))
+    return [grade_bars(c, scale, width) for c in chunks] or [grade_bars([], scale, width)]
+
+
+def distribution_bar_pages(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
+                           scale: Sequence[GradeBand], width: float, small: bool = False
+                           ) -> list[Any]:
+    """`distribution_bars` cut into drawings that each fit on a page."""
+    label_w = width * 0.36
+    chunks = _chunks(rows, lambda r: max(15.0, 9 * len(wrap_label(r[0], label_w - 6)) + 6))
+    return ([distribution_bars(c, scale, width, small) for c in chunks]
+            or [distribution_bars([], scale, width, small)])
+
+
 def grade_bars(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
                width: float) -> Any:
     """One bar per graded standard, labelled with the grade; the bar's length is the grade's

@@ -36,10 +36,9 @@ def _utf16be(code: int) -> str:
 
 @lru_cache(maxsize=1)
 def register_fonts() -> None:
+    from reportlab.graphics import shapes
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import ttfonts
-
-    from reportlab.graphics import shapes
 
     # reportlab 5 internals (the major version is pinned): its subset writer looks the
     # CMap maker up in its module at each use; a drawing (the charts) starts its text

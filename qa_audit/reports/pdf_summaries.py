@@ -19,7 +19,7 @@ from .model import (
     TeamReport,
 )
 from .pdf_assessment import actions_table
-from .pdf_charts import distribution_bars, legend, tally_rows, timeline
+from .pdf_charts import distribution_bar_pages, legend, tally_rows, timeline
 from .pdf_common import (
     FONT,
     FONT_BOLD,
@@ -118,8 +118,8 @@ def _section_charts(section: FrameworkSection, width: float, heading: str,
     title = para(text(heading), "h3")
     if not any(t.graded for t in section.standards):
         return [title, para("<i>No grades recorded</i>")]
-    return [KeepTogether([title, distribution_bars(tally_rows(section.standards),
-                                                    section.scale, width, small),
+    return [KeepTogether([title, *distribution_bar_pages(tally_rows(section.standards),
+                                                         section.scale, width, small),
                           legend(section.scale, width)]),
             Spacer(1, 4), para("Counts and shares", "h3"), grade_table(section, width, small)]
 
@@ -232,8 +232,8 @@ def team_story(report: TeamReport, width: float) -> list[Any]:
                 *_section_charts(section, width, "Grades by standard", small=True)]
         if section.quarters:
             out.append(KeepTogether([p("Trend by quarter: overall judgements", "h3"),
-                                     distribution_bars(section.quarters, section.scale, width,
-                                                       small=True)]))
+                                     *distribution_bar_pages(section.quarters, section.scale,
+                                                             width, small=True)]))
     out.append(p("Top areas for development", "h2"))
     if report.development:
         rows: list[list[Any]] = [header_row("Standard", "Graded below the second-best grade",

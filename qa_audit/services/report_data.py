@@ -15,6 +15,7 @@ from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.domain.scoring import overall_wording
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.domain.workflow import Status
+from qa_audit.errors import NotFound
 from qa_audit.reports.model import (
     ActionEntry,
     AddendumEntry,
@@ -27,7 +28,7 @@ from qa_audit.reports.model import (
 from qa_audit.store.tables import Assessment, Moderation, OrgUnit, ResponseReply, User
 
 from . import audit_log
-from .assessments import get_assessment, target_of
+from .assessments import target_of
 from .frameworks import get_framework
 from .pseudonyms import (
     PRACTITIONER,
@@ -40,7 +41,7 @@ from .pseudonyms import (
     scrubber,
 )
 from .store import Store
-from .views import ActionInfo, AssessmentDetail
+from .views import ActionInfo, AssessmentDetail, detail_of
 
 __all__ = ["AGREEMENT", "DEFAULT_MARKING", "Pseudonym", "action_entry", "assessment_report",
            "pseudonymiser"]
@@ -68,20 +69,24 @@ def assessment_report(
 ) -> AssessmentReport:
     """The summary of one assessment as `profile` may read it. A pseudonymised copy's free
     text goes through `scrub` (made here when not given: a batch passes one for all)."""
-    d = get_assessment(store, actor, assessment_id)
-    fw = get_framework(store, d.framework_version_id)
     hide = profile is Profile.PSEUDONYMISED
+    # One unit of work: the permission checks, everything printed, and the export in the
+    # audit log (a batch makes hundreds of these).
     with store.unit_of_work() as session:
         row = session.get(Assessment, assessment_id)
-        assert row is not None
+        if row is None:
+            raise NotFound("That assessment does not exist.")
+        check(actor, Action.VIEW_ASSESSMENT, target_of(row))
         check(actor, Action.EXPORT_ASSESSMENT, target_of(row))
-        audit_log.record(session, actor, f"export_pdf_{profile.value}", "assessment",
-                         assessment_id)
+        d = detail_of(session, row)
+        fw = get_framework(store, d.framework_version_id)  # (read before any write)
         reply = session.get(ResponseReply, assessment_id)
         reply_by = session.get(User, reply.author_id) if reply else None
         moderation = _moderation(session, assessment_id)
         context = (_team_context(session, row, fw) if profile is Profile.MANAGER
                    and row.team_id is not None else None)
+        audit_log.record(session, actor, f"export_pdf_{profile.value}", "assessment",
+                         assessment_id)
     alias: Pseudonym = pseudonymiser(store) if hide else str
     if hide and scrub is None:
         scrub = scrubber(store, alias)

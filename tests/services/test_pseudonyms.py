@@ -170,7 +170,8 @@ def test_team_summary_action_text_names_no_one(typed_everywhere, tmp_path) -> No
             DocumentKind.TEAM, world.team_id, profile, date_from=today - dt.timedelta(days=30),
             date_to=today + dt.timedelta(days=60))), tmp_path)
         flat = " ".join(text.split())
-        for name in NAMES[:-2]:
+        # (a manager's copy says whom it was produced for: the only name it prints)
+        for name in (n for n in NAMES[:-2] if not n.startswith("Sam")):
             assert name not in flat, name
 
 
