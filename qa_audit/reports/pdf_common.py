@@ -203,12 +203,14 @@ def styles() -> dict[str, Any]:
                                 textColor=colors.HexColor("#57606a")),
         "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20,
                              spaceAfter=4),
+        # A heading never stands alone at the foot of a page: build_pdf puts a conditional
+        # page break before each (cheaper than keepWithNext, which lays out the flowable
+        # after the heading twice).
         "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=12, leading=16,
-                             spaceBefore=10, spaceAfter=4, keepWithNext=1,
+                             spaceBefore=10, spaceAfter=4,
                              textColor=colors.HexColor("#1d4e89")),
-        # keepWithNext: a heading never stands alone at the foot of a page
         "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=10, leading=13,
-                             spaceBefore=6, spaceAfter=2, keepWithNext=1),
+                             spaceBefore=6, spaceAfter=2),
         "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD),
         # A standard's title and grade: never left at a page foot without its evidence.
         "keep": ParagraphStyle("keep", parent=base, keepWithNext=1),
@@ -480,12 +482,35 @@ def build_pdf(flowables: list[Any], *, header_title: str, marking: str, audience
     from reportlab.platypus import SimpleDocTemplate
 
     buffer = io.BytesIO()
+    flowables = _heading_breaks(flowables)
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=56,
         bottomMargin=48, title=title, author=author, subject=subject, creator="qa_audit",
         lang="en-GB")
     doc.build(flowables, canvasmaker=page_frame(marking, audience, draft, header_title, note))
     return buffer.getvalue()
+
+
+# Room a heading needs below it: its own height and about three lines of what follows.
+_HEADING_ROOM = {"h2": 72.0, "h3": 56.0}
+
+
+def _heading_breaks(flowables: list[Any]) -> list[Any]:
+    """A conditional page break before every heading (h2, h3) that does not directly
+    follow another (room for both when two come together): with too little room left,
+    the heading starts the next page."""
+    from reportlab.platypus import CondPageBreak
+
+    rooms = [_HEADING_ROOM.get(getattr(getattr(f, "style", None), "name", ""), 0.0)
+             for f in flowables]
+    out: list[Any] = []
+    for index, flowable in enumerate(flowables):
+        room = rooms[index]
+        if room and not (index and rooms[index - 1]):
+            following = rooms[index + 1] if index + 1 < len(rooms) else 0.0
+            out.append(CondPageBreak(room + following))
+        out.append(flowable)
+    return out
 
 
 def content_width() -> float:
