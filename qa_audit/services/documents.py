@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 
 from qa_audit.domain.permissions import Actor
@@ -142,7 +143,9 @@ def export_batch(
     """A reflective-supervision summary for every assessment `query` finds (within what the
     actor may see), one file each, written whole. A document that fails is listed and the
     batch goes on; `stop` is asked between files (files already written are kept). The
-    folder gets an index.csv of every document: written, failed or not reached."""
+    folder gets an index.csv of every document: written, failed or not reached.
+    (Worker processes were tried for the layout: on a busy two-core machine they gained
+    nothing, and a frozen app's spawned workers would start the app again.)"""
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInput(f"{out_dir} is a file, not a folder: choose a folder to save into.")
     ids = page_ids(store, actor, query, 0, 1_000_000)
@@ -151,35 +154,62 @@ def export_batch(
     scrub = scrubber(store, alias) if hide else None
     rows = {r.id: r for r in page_details(store, ids)}
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    failed: list[BatchFailure] = []
-    lines: list[tuple[str, ...]] = []
-    cancelled = False
-    for done, aid in enumerate(ids):
+    batch = _Batch(out_dir, len(ids), progress)
+    marking = marking.strip() or DEFAULT_MARKING
+    for aid in ids:
         row = rows[aid]
         name = _file_name(row.assessed_on, row.case_reference, aid, profile, alias)
         line = (name, f"{row.assessed_on:%Y-%m-%d}", alias(row.case_reference),
                 Status(row.status).label)
-        if cancelled or (stop is not None and stop()):
-            cancelled = True
-            lines.append((*line, "not made", "cancelled"))
+        if batch.cancelled or (stop is not None and stop()):
+            batch.cancelled = True
+            batch.lines[aid] = (*line, "not made", "cancelled")
             continue
-        if progress is not None:
-            progress(done, len(ids))
-        try:
-            data = render_pdf(store, actor, PdfRequest(DocumentKind.ASSESSMENT, aid, profile,
-                                                       marking), scrub=scrub)
-            written.append(save_pdf(data, out_dir / name))
-            lines.append((*line, "written", ""))
-        except Exception as exc:  # one bad document must not stop the rest
-            # (no traceback: it could quote case text, which never goes in the log)
-            log.warning("batch export: assessment %s failed (%s)", aid, type(exc).__name__)
-            failed.append(BatchFailure(aid, name, _reason(exc)))
-            lines.append((*line, "failed", _reason(exc)))
-    if progress is not None and not cancelled:
+        batch.lines[aid] = (*line, "", "")
+        batch.make(aid, name, partial(_render, store, actor, aid, profile, marking, scrub))
+    if progress is not None and not batch.cancelled:
         progress(len(ids), len(ids))
-    index = write_index(out_dir / INDEX_NAME, lines, profile, marking)
-    return BatchResult(tuple(written), len(ids), cancelled, tuple(failed), index)
+    index = write_index(out_dir / INDEX_NAME, list(batch.lines.values()), profile, marking)
+    return BatchResult(tuple(batch.written), len(ids), batch.cancelled, tuple(batch.failed),
+                       index)
+
+
+def _render(store: Store, actor: Actor, aid: uuid.UUID, profile: Profile, marking: str,
+            scrub: Scrubber | None) -> bytes:
+    from qa_audit.reports.pdf_assessment import render_assessment
+
+    return render_assessment(assessment_report(store, actor, aid, profile, marking,
+                                               scrub=scrub))
+
+
+class _Batch:
+    """What a batch has made so far: files written in order, failures, index lines."""
+
+    def __init__(self, out_dir: Path, total: int,
+                 progress: Callable[[int, int], None] | None) -> None:
+        self.out_dir, self.total, self.progress = out_dir, total, progress
+        self.written: list[Path] = []
+        self.failed: list[BatchFailure] = []
+        self.lines: dict[uuid.UUID, tuple[str, ...]] = {}  # in the order listed
+        self.cancelled = False
+        self.done = 0
+
+    def make(self, aid: uuid.UUID, name: str, data: Callable[[], bytes]) -> None:
+        """Make one document and write it; a failure is listed and the batch goes on."""
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        try:
+            self.written.append(save_pdf(data(), self.out_dir / name))
+            self.lines[aid] = (*self.lines[aid][:4], "written", "")
+        except Exception as exc:  # one bad document must not stop the rest
+            self.fail(aid, name, exc)
+        self.done += 1
+
+    def fail(self, aid: uuid.UUID, name: str, exc: Exception) -> None:
+        # (no traceback: it could quote case text, which never goes in the log)
+        log.warning("batch export: assessment %s failed (%s)", aid, type(exc).__name__)
+        self.failed.append(BatchFailure(aid, name, _reason(exc)))
+        self.lines[aid] = (*self.lines[aid][:4], "failed", _reason(exc))
 
 
 def write_index(path: Path, lines: list[tuple[str, ...]], profile: Profile, marking: str

@@ -88,3 +88,4 @@ def test_a_file_where_the_folder_should_be_is_a_clear_error(world, tmp_path) -> 
         export_batch(world.store, world.supervisor, AssessmentQuery(team_id=world.team_id),
                      tmp_path / "file", Profile.MANAGER)
     assert (tmp_path / "file").read_text() == "not a folder"
+
