@@ -42,7 +42,7 @@ def _users(path: Path, encrypted: bool) -> list[Any]:
     store = open_store(path, encrypted, None)
     try:
         seen: dict[Role, Any] = {}
-        for u in accounts.list_users(store):
+        for u in accounts.list_users(store, accounts.system_actor()):
             seen.setdefault(u.role, u)
         return list(seen.values())
     finally:

@@ -324,7 +324,7 @@ def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     elif args.session:
         kind, target = DocumentKind.SESSION, _id(args.session, "a session")
     elif args.practitioner:
-        user = next((u for u in accounts.list_users(store)
+        user = next((u for u in accounts.list_users(store, actor)
                      if u.username == args.practitioner), None)
         if user is None:
             raise UserError(f"No account is called '{args.practitioner}'.")
@@ -346,7 +346,7 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services import accounts
 
     if args.action == "list":
-        for u in accounts.list_users(store):
+        for u in accounts.list_users(store, admin):
             state = "" if u.active else "\t(disabled)"
             print(f"{u.username}\t{u.role.value}\t{u.team_name}\t{u.display_name}{state}")
         return 0

@@ -44,6 +44,9 @@ class Action(StrEnum):
     COMPLETE_ACTION = "complete_action"
     RECORD_SUPERVISION = "record_supervision"
     SIGN_SUPERVISION = "sign_supervision"
+    SEND_TO_MODERATION = "send_to_moderation"
+    VIEW_SUPERVISION = "view_supervision"
+    LIST_PEOPLE = "list_people"
     EXPORT_ASSESSMENT = "export_assessment"
     EXPORT_DATA = "export_data"
     VIEW_THEMES = "view_themes"
@@ -58,13 +61,70 @@ class Action(StrEnum):
 
 
 class Scope(StrEnum):
-    """On which records a permitted action applies."""
+    """On which records a permitted action applies (the rule of each is `SCOPE_RULES`)."""
 
     ALL = "all"  # not tied to case content (system administration, frameworks)
-    TEAM = "team"  # assessments of the actor's team
-    AUTHOR = "author"  # assessments the actor wrote, in their team
-    SUBJECT = "subject"  # assessments about the actor, once submitted
-    REGION = "region"  # assessments in the actor's region, once submitted
+    TEAM = "team"  # records of the actor's team
+    AUTHOR = "author"  # records the actor wrote, in their team
+    SUBJECT = "subject"  # records about the actor, once out of draft
+    REGION = "region"  # records in the actor's region, once out of draft
+
+
+class Fact(StrEnum):
+    """What a record tells about itself that a scope rule can test. Each kind of record
+    says which of its columns hold these (`store/scope.py`); a fact a record does not have
+    is unknown, and a comparison with an unknown fact is false."""
+
+    TEAM = "team"  # the team the record belongs to
+    REGION = "region"  # the region of that team
+    AUTHOR = "author"  # who wrote it (an assessment's author, a session's supervisor)
+    SUBJECT = "subject"  # whom it is about (the practitioner)
+    OWNER = "owner"  # who must do it (an action's owner)
+
+
+class Own(StrEnum):
+    """What the acting person brings to a rule."""
+
+    USER = "user"
+    TEAM = "team"
+    REGION = "region"
+
+
+@dataclass(frozen=True)
+class Same:
+    """The record's `fact` is the actor's `own` (both known)."""
+
+    fact: Fact
+    own: Own
+
+
+@dataclass(frozen=True)
+class NotDraft:
+    """The record is out of draft (one that has no status never was one)."""
+
+
+@dataclass(frozen=True)
+class Every:
+    """All of the parts hold (none: always true)."""
+
+    parts: tuple[Rule, ...]
+
+
+Rule = Same | NotDraft | Every
+
+SCOPE_RULES: dict[Scope, Rule] = {
+    Scope.ALL: Every(()),
+    Scope.TEAM: Same(Fact.TEAM, Own.TEAM),
+    Scope.AUTHOR: Every((Same(Fact.AUTHOR, Own.USER), Same(Fact.TEAM, Own.TEAM))),
+    Scope.SUBJECT: Every((Same(Fact.SUBJECT, Own.USER), NotDraft())),
+    Scope.REGION: Every((Same(Fact.REGION, Own.REGION), NotDraft())),
+}
+"""The one written form of each scope: evaluated here for a single record, translated to
+SQL for lists (`store/scope.py`) and to the team store's row-level security policies."""
+
+OWNER_RULE: Rule = Every((Same(Fact.OWNER, Own.USER), NotDraft()))
+"""An action's owner sees it and may mark it done or open, besides whoever the action's
+record allows, once its assessment is out of draft (only the author sees a draft)."""
 
 
 A, R = Action, Role
@@ -75,10 +135,13 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         A.EDIT_ASSESSMENT: Scope.AUTHOR,
         A.SUBMIT: Scope.AUTHOR,
         A.FINALISE: Scope.AUTHOR,
+        A.SEND_TO_MODERATION: Scope.AUTHOR,
         A.ADD_ADDENDUM: Scope.TEAM,
         A.COMPLETE_ACTION: Scope.TEAM,
-        A.RECORD_SUPERVISION: Scope.TEAM,
-        A.SIGN_SUPERVISION: Scope.TEAM,
+        A.RECORD_SUPERVISION: Scope.AUTHOR,
+        A.VIEW_SUPERVISION: Scope.TEAM,
+        A.SIGN_SUPERVISION: Scope.AUTHOR,
+        A.LIST_PEOPLE: Scope.TEAM,
         A.EXPORT_ASSESSMENT: Scope.TEAM,
         A.EXPORT_DATA: Scope.TEAM,
         A.VIEW_THEMES: Scope.TEAM,
@@ -90,13 +153,17 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         A.RETURN_FOR_CHANGES: Scope.SUBJECT,
         A.RESPOND: Scope.SUBJECT,
         A.COMPLETE_ACTION: Scope.SUBJECT,
+        A.VIEW_SUPERVISION: Scope.SUBJECT,
         A.SIGN_SUPERVISION: Scope.SUBJECT,
+        A.LIST_PEOPLE: Scope.SUBJECT,
         A.EXPORT_ASSESSMENT: Scope.SUBJECT,
         A.VIEW_FRAMEWORKS: Scope.ALL,
     },
     R.QUALITY_LEAD: {
         A.VIEW_ASSESSMENT: Scope.REGION,
         A.MODERATE: Scope.REGION,
+        A.SEND_TO_MODERATION: Scope.REGION,
+        A.LIST_PEOPLE: Scope.REGION,
         A.EXPORT_ASSESSMENT: Scope.REGION,
         A.EXPORT_DATA: Scope.REGION,
         A.VIEW_THEMES: Scope.REGION,
@@ -107,6 +174,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         A.VIEW_FRAMEWORKS: Scope.ALL,
         A.IMPORT_FRAMEWORK: Scope.ALL,
         A.MANAGE_USERS: Scope.ALL,
+        A.LIST_PEOPLE: Scope.ALL,
         A.MANAGE_TEAMS: Scope.ALL,
         A.MANAGE_CASES: Scope.ALL,
         A.VIEW_AUDIT_LOG: Scope.ALL,
@@ -137,10 +205,40 @@ class Target:
     author_id: uuid.UUID | None = None
     subject_id: uuid.UUID | None = None
     draft: bool = False
+    owner_id: uuid.UUID | None = None
 
 
 def scope_of(role: Role, action: Action) -> Scope | None:
     return MATRIX[role].get(action)
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    """The roles that may ever take `action`."""
+    return frozenset(role for role, actions in MATRIX.items() if action in actions)
+
+
+def fact_of(target: Target, fact: Fact) -> uuid.UUID | None:
+    return {
+        Fact.TEAM: target.team_id,
+        Fact.REGION: target.region_id,
+        Fact.AUTHOR: target.author_id,
+        Fact.SUBJECT: target.subject_id,
+        Fact.OWNER: target.owner_id,
+    }[fact]
+
+
+def own_of(actor: Actor, own: Own) -> uuid.UUID | None:
+    return {Own.USER: actor.user_id, Own.TEAM: actor.team_id, Own.REGION: actor.region_id}[own]
+
+
+def holds(rule: Rule, actor: Actor, target: Target) -> bool:
+    """Whether `rule` holds for one record: the same reading as its SQL translation."""
+    if isinstance(rule, Same):
+        mine = own_of(actor, rule.own)
+        return mine is not None and fact_of(target, rule.fact) == mine
+    if isinstance(rule, NotDraft):
+        return not target.draft
+    return all(holds(part, actor, target) for part in rule.parts)
 
 
 def allowed(actor: Actor, action: Action, target: Target | None = None) -> bool:
@@ -148,16 +246,9 @@ def allowed(actor: Actor, action: Action, target: Target | None = None) -> bool:
     scope = scope_of(actor.role, action)
     if scope is None:
         return False
-    if target is None or scope is Scope.ALL:
+    if target is None:
         return True
-    if scope is Scope.TEAM:
-        return target.team_id is not None and target.team_id == actor.team_id
-    if scope is Scope.AUTHOR:
-        return target.author_id == actor.user_id and target.team_id == actor.team_id
-    if scope is Scope.SUBJECT:
-        return target.subject_id == actor.user_id and not target.draft
-    # Scope.REGION
-    return target.region_id is not None and target.region_id == actor.region_id and not target.draft
+    return holds(SCOPE_RULES[scope], actor, target)
 
 
 def check(actor: Actor, action: Action, target: Target | None = None) -> None:

@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
 from qa_audit.store.keyring import backoff_seconds, use_fast_kdf
-from qa_audit.store.tables import OrgUnit, User
+from qa_audit.store.scope import Kind, visible
+from qa_audit.store.tables import AuditEvent, OrgUnit, User
 from qa_audit.store.types import utcnow
 
 from . import audit_log
@@ -336,9 +337,12 @@ def needs_new_password(store: Store, username: str) -> bool:
     return keyring is None or username not in keyring.usernames
 
 
-def list_users(store: Store, role: Role | None = None) -> list[UserInfo]:
+def list_users(store: Store, actor: Actor, role: Role | None = None) -> list[UserInfo]:
+    """The people this actor may pick or manage: everyone for an administrator, their team
+    for a supervisor, their region for a quality lead, themselves for a practitioner."""
     with store.reading() as session:
-        query = select(User).order_by(col(User.display_name))
+        query = select(User).where(visible(actor, Action.LIST_PEOPLE, Kind.PERSON)).order_by(
+            col(User.display_name))
         if role is not None:
             query = query.where(User.role == role.value)
         users = session.exec(query).all()
@@ -371,13 +375,8 @@ def teams_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     """Teams whose summary this actor may export: a supervisor's own team, a quality lead's
     region's teams."""
     with store.reading() as session:
-        query = select(col(OrgUnit.id), col(OrgUnit.name)).where(col(OrgUnit.kind) == "team")
-        if actor.role is Role.SUPERVISOR:
-            query = query.where(col(OrgUnit.id) == actor.team_id)
-        elif actor.role is Role.QUALITY_LEAD:
-            query = query.where(col(OrgUnit.region_id) == actor.region_id)
-        else:
-            return []
+        query = select(col(OrgUnit.id), col(OrgUnit.name)).where(
+            col(OrgUnit.kind) == "team", visible(actor, Action.VIEW_THEMES, Kind.TEAM))
         return [(i, n) for i, n in session.execute(query.order_by(col(OrgUnit.name)))]
 
 
@@ -386,14 +385,47 @@ def practitioners_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, s
     supervisor their team's FCAs, a quality lead their region's."""
     with store.reading() as session:
         query = select(col(User.id), col(User.display_name)).where(
-            col(User.role) == Role.FCA.value, col(User.active).is_(True))
-        if actor.role is Role.FCA:
-            query = query.where(col(User.id) == actor.user_id)
-        elif actor.role is Role.SUPERVISOR:
-            query = query.where(col(User.team_id) == actor.team_id)
-        elif actor.role is Role.QUALITY_LEAD:
-            teams = select(col(OrgUnit.id)).where(col(OrgUnit.region_id) == actor.region_id)
-            query = query.where(col(User.team_id).in_(teams))
-        else:
-            return []
+            col(User.role) == Role.FCA.value, col(User.active).is_(True),
+            visible(actor, Action.EXPORT_ASSESSMENT, Kind.PERSON))
         return [(i, n) for i, n in session.execute(query.order_by(col(User.display_name)))]
+
+
+def password_notice(store: Store, actor: Actor) -> str | None:
+    """What the person should know when someone else set their password (an administrator
+    creating the account or resetting it): that person could sign in as them and read
+    what they may read. Says when, by whom, and how often the account was signed in to
+    since (before this sign-in), until the person chooses their own password."""
+    me = str(actor.user_id)
+    with store.reading() as session:
+        events = session.exec(
+            select(AuditEvent).where(col(AuditEvent.entity) == "user",
+                                     col(AuditEvent.entity_id) == me,
+                                     col(AuditEvent.action).in_(
+                                         ("create", "reset_password", "change_password",
+                                          "confirm_own_password")))
+            .order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+        if events is None or events.actor_id == actor.user_id:
+            return None
+        setter = session.get(User, events.actor_id) if events.actor_id else None
+        sign_ins = session.exec(
+            select(AuditEvent.at).where(col(AuditEvent.action) == "sign_in",
+                                        col(AuditEvent.actor_id) == actor.user_id,
+                                        col(AuditEvent.seq) > (events.seq or 0))
+            .order_by(col(AuditEvent.seq))).all()
+    who = setter.display_name if setter else "the command line (an administrator)"
+    earlier = sign_ins[:-1]  # the last one is this sign-in
+    text = (f"Your password was set by {who} on {events.at:%d %b %Y at %H:%M} UTC, so "
+            "they know it. Choose your own now (File › Change password…).")
+    if earlier:
+        times = "once" if len(earlier) == 1 else f"{len(earlier)} times"
+        text += (f" This account was signed in to {times} since then, last on "
+                 f"{earlier[-1]:%d %b %Y at %H:%M} UTC: if that was not you, tell your "
+                 "information governance lead.")
+    return text
+
+
+def confirm_own_password(store: Store, actor: Actor) -> None:
+    """Record that the person chose the password of the account just made for them (first-run
+    setup, where the account is created before anyone is signed in)."""
+    with store.unit_of_work() as session:
+        audit_log.record(session, actor, "confirm_own_password", "user", actor.user_id)

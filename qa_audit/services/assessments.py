@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
 from qa_audit.domain.scoring import RatingState, missing_for_submit, overall_grade
-from qa_audit.domain.workflow import Status, Step, transition
+from qa_audit.domain.workflow import Status, Step, capabilities, may_mark_action, transition
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly, SubmitBlocked
 from qa_audit.store.tables import (
     ActionItem,
@@ -125,6 +125,8 @@ def create_assessment(
             case = session.get(Case, case_id)
             if case is None:
                 raise NotFound("That case does not exist.")
+            if case.team_id != subject.team_id:
+                raise InvalidInput("That case belongs to another team than the practitioner's.")
             if framework.law_type.value not in ("any", case.law_type):
                 raise InvalidInput(
                     f"'{framework.title}' is for {framework.law_type.value} law cases; "
@@ -154,7 +156,8 @@ def get_assessment(store: Store, actor: Actor, assessment_id: uuid.UUID) -> Asse
         row = _load(session, assessment_id)
         check(actor, Action.VIEW_ASSESSMENT, target_of(row))
         audit_log.record(session, actor, "view", "assessment", row.id)
-        return detail_of(session, row)
+        return replace(detail_of(session, row), capabilities=capabilities(
+            actor, target_of(row), Status(row.status)))
 
 
 def save_rating(
@@ -367,9 +370,8 @@ def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bo
                             subject_id=record.fca_id)
         else:
             target = Target(subject_id=item.owner_id)
-        is_owner = item.owner_id is not None and item.owner_id == actor.user_id
-        if not is_owner or target.draft:
-            check(actor, Action.COMPLETE_ACTION, target)
+        if not may_mark_action(actor, target, item.owner_id):
+            check(actor, Action.COMPLETE_ACTION, target)  # says why not
         item.status = "done" if done else "open"
         item.completed_on = dt.date.today() if done else None
         item.row_version += 1

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from qa_audit.domain.permissions import Action, Actor, check
+from qa_audit.domain.permissions import Action, Actor, Target, check
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import InvalidInput
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import Case, User
 
 from . import audit_log
@@ -63,7 +64,11 @@ def create_case(
     if issued_on and concluded_on and concluded_on < issued_on:
         raise InvalidInput("The conclusion date is before the issue date.")
     team_id = team_id or actor.team_id
+    check(actor, Action.MANAGE_CASES, Target(team_id=team_id))
     with store.unit_of_work() as session:
+        fca = session.get(User, fca_id) if fca_id else None
+        if fca_id is not None and (fca is None or fca.team_id != team_id):
+            raise InvalidInput("The allocated practitioner must be in the case's team.")
         if session.exec(select(Case.id).where(Case.reference == reference)).first():
             raise InvalidInput(f"A case with reference {reference} already exists.")
         case = Case(
@@ -79,18 +84,17 @@ def create_case(
         )
         session.add(case)
         audit_log.record(session, actor, "create", "case", case.id)
-        fca = session.get(User, fca_id) if fca_id else None
         return _info(case, fca.display_name if fca else "")
 
 
 def list_cases(store: Store, actor: Actor, search: str = "", limit: int = 200) -> list[CaseInfo]:
-    """Cases of the actor's team (all for an admin), optionally matching a reference."""
+    """Cases this actor manages (their team's; all for an administrator), optionally
+    matching a reference."""
     with store.reading() as session:
         query = select(Case, User.display_name).join(
             User, col(Case.fca_id) == col(User.id), isouter=True
         )
-        if actor.team_id is not None:
-            query = query.where(Case.team_id == actor.team_id)
+        query = query.where(visible(actor, Action.MANAGE_CASES, Kind.CASE))
         if search.strip():
             query = query.where(col(Case.reference).contains(search.strip().upper()))
         rows = session.exec(query.order_by(col(Case.reference)).limit(limit)).all()

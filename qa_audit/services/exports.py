@@ -16,6 +16,7 @@ from sqlmodel import col
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.reports.model import SCANNED_NOTE, Profile
 from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -28,7 +29,6 @@ from qa_audit.store.tables import (
 
 from . import audit_log
 from .documents import marking_line
-from .listing import _scope
 from .pseudonyms import Scrubber, role_names, scrubber
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
 from .store import Store
@@ -70,7 +70,7 @@ class ExportResult:
 
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
-    return true() if actor is None else _scope(actor)
+    return true() if actor is None else visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT)
 
 
 # Pseudonymised copies read two more columns at the end of every row (the assessment's

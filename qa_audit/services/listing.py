@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.permissions import Action, Actor
 from qa_audit.domain.workflow import Status
+from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import ActionItem, Assessment, Case, FrameworkVersion, OrgUnit, User
 
 from .store import Store
@@ -75,22 +76,8 @@ _subject = aliased(User)
 _author = aliased(User)
 
 
-def _scope(actor: Actor) -> ColumnElement[bool]:
-    """Rows this actor may see, as a SQL condition (the same rules as permissions.py)."""
-    if not allowed(actor, Action.VIEW_ASSESSMENT):
-        return false()
-    if actor.role is Role.SUPERVISOR:
-        return col(Assessment.team_id) == actor.team_id
-    not_draft = col(Assessment.status) != Status.DRAFT.value
-    if actor.role is Role.FCA:
-        return and_(col(Assessment.subject_id) == actor.user_id, not_draft)
-    if actor.role is Role.QUALITY_LEAD:
-        return and_(col(Assessment.region_id) == actor.region_id, not_draft)
-    return false()
-
-
 def _filtered(actor: Actor, q: AssessmentQuery) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [_scope(actor)]
+    conds: list[ColumnElement[bool]] = [visible(actor, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT)]
     if q.statuses:
         conds.append(col(Assessment.status).in_([s.value for s in q.statuses]))
     if q.kind is not None:
@@ -206,17 +193,21 @@ def page_details(store: Store, ids: list[uuid.UUID]) -> list[AssessmentRow]:
 def open_actions(
     store: Store, actor: Actor, *, owner_id: uuid.UUID | None = None, team: bool = False
 ) -> tuple[ActionInfo, ...]:
-    """Open actions the actor owns, or (team=True) those of the actor's team. Actions of a
-    draft assessment are not anyone's yet: the practitioner has not been sent it."""
+    """Open actions that the actor may see: those owned by `owner_id` (default: the actor),
+    or (team=True) those owned by members of the actor's team. Actions of a draft
+    assessment are not anyone's yet: the practitioner has not been sent it."""
     drafts = select(col(Assessment.id)).where(col(Assessment.status) == Status.DRAFT.value)
     with store.reading() as session:
         conds: list[ColumnElement[bool]] = [
+            actions_visible(actor),
             col(ActionItem.status) == "open",
             or_(col(ActionItem.assessment_id).is_(None),
                 col(ActionItem.assessment_id).not_in(drafts))]
         if team and actor.team_id is not None:
             members = select(col(User.id)).where(col(User.team_id) == actor.team_id)
             conds.append(col(ActionItem.owner_id).in_(members))
+        elif team:
+            return ()
         else:
             conds.append(col(ActionItem.owner_id) == (owner_id or actor.user_id))
         return actions_of(session, *conds)

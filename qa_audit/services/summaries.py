@@ -30,6 +30,7 @@ from qa_audit.reports.model import (
     TeamReport,
     TimePoint,
 )
+from qa_audit.store.scope import Kind, actions_visible, sessions_visible, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -201,6 +202,7 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
             team_id=fca.team_id, region_id=team.region_id if team else None,
             subject_id=fca.id))
         rows = list(session.scalars(select(Assessment).where(
+            visible(actor, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT),
             col(Assessment.subject_id) == fca.id, col(Assessment.status).in_(SUBMITTED),
             col(Assessment.assessed_on) >= date_from, col(Assessment.assessed_on) <= date_to,
         ).order_by(col(Assessment.assessed_on), col(Assessment.id))))
@@ -215,10 +217,12 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
             col(SupervisionSession.fca_id) == fca.id,
             col(SupervisionSession.held_on) >= date_from,
             col(SupervisionSession.held_on) <= date_to)
-        actions = actions_of(session, col(ActionItem.owner_id) == fca.id, or_(
-            col(ActionItem.assessment_id).in_(ids), col(ActionItem.session_id).in_(sessions)))
+        actions = actions_of(session, col(ActionItem.owner_id) == fca.id, actions_visible(actor),
+                             or_(col(ActionItem.assessment_id).in_(ids),
+                                 col(ActionItem.session_id).in_(sessions)))
         held = list(session.scalars(select(SupervisionSession).where(
-            col(SupervisionSession.id).in_(sessions)).order_by(
+            col(SupervisionSession.id).in_(sessions),
+            col(SupervisionSession.id).in_(sessions_visible(actor))).order_by(
             col(SupervisionSession.held_on), col(SupervisionSession.id))))
         supervisors = dict(session.execute(select(col(User.id), col(User.display_name)).where(
             col(User.id).in_({h.supervisor_id for h in held}))).all())
@@ -297,6 +301,7 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
     frameworks = _Frameworks(store)
     today = dt.date.today()
     in_period = and_(col(Assessment.team_id) == team_id,
+                     visible(actor, Action.VIEW_THEMES, Kind.ASSESSMENT),
                      col(Assessment.assessed_on) >= date_from,
                      col(Assessment.assessed_on) <= date_to)
     submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED))

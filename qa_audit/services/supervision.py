@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import NOT_APPLICABLE
-from qa_audit.domain.permissions import Action, Actor, Role, Target, check
-from qa_audit.domain.workflow import Status
+from qa_audit.domain.permissions import Action, Actor, Role, Target, allowed, check
+from qa_audit.domain.workflow import SessionCapabilities, Status, session_capabilities
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly
 from qa_audit.reports.model import PromptEntry
+from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -63,6 +64,7 @@ class SessionDetail:
     actions: tuple[ActionInfo, ...]
     supervisor_signed_at: dt.datetime | None
     fca_signed_at: dt.datetime | None
+    capabilities: SessionCapabilities = field(default_factory=SessionCapabilities)
 
     @property
     def signed(self) -> bool:
@@ -73,12 +75,24 @@ def _target(row: SupervisionSession) -> Target:
     return Target(team_id=row.team_id, author_id=row.supervisor_id, subject_id=row.fca_id)
 
 
-def _load(session: Session, actor: Actor, session_id: uuid.UUID) -> SupervisionSession:
+def _load(session: Session, actor: Actor, session_id: uuid.UUID,
+          action: Action = Action.VIEW_SUPERVISION) -> SupervisionSession:
+    """The record, if the actor may see it (and take `action` on it)."""
     row = session.get(SupervisionSession, session_id)
     if row is None:
         raise NotFound("That supervision session does not exist.")
-    check(actor, Action.SIGN_SUPERVISION, _target(row))
+    check(actor, Action.VIEW_SUPERVISION, _target(row))
+    check(actor, action, _target(row))
     return row
+
+
+def _writes_notes(session: Session, actor: Actor, session_id: uuid.UUID, what: str
+                  ) -> SupervisionSession:
+    row = session.get(SupervisionSession, session_id)
+    if row is not None and allowed(actor, Action.VIEW_SUPERVISION, _target(row)) and not (
+            allowed(actor, Action.RECORD_SUPERVISION, _target(row))):
+        raise ReadOnly(f"Only the session's supervisor {what}.")
+    return _load(session, actor, session_id, Action.RECORD_SUPERVISION)
 
 
 def create_session(store: Store, actor: Actor, fca_id: uuid.UUID,
@@ -88,7 +102,8 @@ def create_session(store: Store, actor: Actor, fca_id: uuid.UUID,
         fca = session.get(User, fca_id)
         if fca is None or fca.role != Role.FCA:
             raise InvalidInput("Choose the practitioner (FCA) you are supervising.")
-        check(actor, Action.RECORD_SUPERVISION, Target(team_id=fca.team_id))
+        check(actor, Action.RECORD_SUPERVISION, Target(
+            team_id=fca.team_id, author_id=actor.user_id, subject_id=fca.id))
         row = SupervisionSession(supervisor_id=actor.user_id, fca_id=fca_id,
                                  team_id=fca.team_id, held_on=held_on or dt.date.today())
         session.add(row)
@@ -106,7 +121,7 @@ def suggest(store: Store, actor: Actor, fca_id: uuid.UUID, months: int = 6
         limit=20)
     with store.reading() as session:
         actions = actions_of(session, col(ActionItem.owner_id) == fca_id,
-                             col(ActionItem.status) == "open")
+                             col(ActionItem.status) == "open", actions_visible(actor))
     return rows, actions
 
 
@@ -135,9 +150,7 @@ def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[st
     if unknown:
         raise InvalidInput(f"Unknown stage: {sorted(unknown)[0]}")
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id)
-        if actor.user_id != row.supervisor_id:
-            raise ReadOnly("Only the supervisor writes the session notes.")
+        row = _writes_notes(session, actor, session_id, "writes the session notes")
         _editable(row)
         if all(getattr(row, stage) == text for stage, text in notes.items()):
             return
@@ -164,9 +177,7 @@ def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
     """The assessments discussed (only ones about this FCA). A change withdraws both
     signatures."""
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id)
-        if actor.user_id != row.supervisor_id:
-            raise ReadOnly("Only the supervisor chooses the assessments discussed.")
+        row = _writes_notes(session, actor, session_id, "chooses the assessments discussed")
         _editable(row)
         for aid in assessment_ids:
             a = session.get(Assessment, aid)
@@ -192,7 +203,7 @@ def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
     if not text.strip():
         raise InvalidInput("Say what the action is.")
     with store.unit_of_work() as session:
-        row = _load(session, actor, session_id)
+        row = _writes_notes(session, actor, session_id, "records the actions agreed")
         _editable(row)
         item = ActionItem(session_id=row.id, text=text.strip(), owner_id=row.fca_id,
                           due_on=due_on, agreed=True)
@@ -207,6 +218,8 @@ def sign(store: Store, actor: Actor, session_id: uuid.UUID) -> None:
     with store.unit_of_work() as session:
         row = _load(session, actor, session_id)
         _editable(row)
+        if not allowed(actor, Action.SIGN_SUPERVISION, _target(row)):
+            raise ReadOnly("Only the supervisor and the practitioner sign the record.")
         if actor.user_id == row.supervisor_id:
             if not any(getattr(row, s).strip() for s in STAGES):
                 raise InvalidInput("Write the session notes before signing.")
@@ -220,13 +233,9 @@ def sign(store: Store, actor: Actor, session_id: uuid.UUID) -> None:
 
 def list_sessions(store: Store, actor: Actor) -> list[SessionSummary]:
     with store.reading() as session:
-        query = select(SupervisionSession).order_by(col(SupervisionSession.held_on).desc())
-        if actor.role is Role.FCA:
-            query = query.where(SupervisionSession.fca_id == actor.user_id)
-        elif actor.role is Role.SUPERVISOR:
-            query = query.where(SupervisionSession.team_id == actor.team_id)
-        else:
-            return []
+        query = select(SupervisionSession).where(
+            visible(actor, Action.VIEW_SUPERVISION, Kind.SUPERVISION_SESSION)
+        ).order_by(col(SupervisionSession.held_on).desc())
         rows = session.exec(query.limit(500)).all()
         names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(
             {r.supervisor_id for r in rows} | {r.fca_id for r in rows}))).all())
@@ -248,7 +257,9 @@ def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDet
     return SessionDetail(
         row.id, row.held_on, row.supervisor_id, names.get(row.supervisor_id, ""), row.fca_id,
         names.get(row.fca_id, ""), {s: getattr(row, s) for s in STAGES}, row.fca_reflection,
-        rows, prompts, actions, row.supervisor_signed_at, row.fca_signed_at)
+        rows, prompts, actions, row.supervisor_signed_at, row.fca_signed_at,
+        session_capabilities(actor, _target(row),
+                             bool(row.supervisor_signed_at and row.fca_signed_at)))
 
 
 def _prompts(store: Store, session: Session, ids: list[uuid.UUID]

@@ -17,8 +17,9 @@ from sqlalchemy.types import Integer, String
 from sqlmodel import col
 
 from qa_audit.domain.framework import NOT_APPLICABLE
-from qa_audit.domain.permissions import Action, Actor, Role, check
+from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.domain.workflow import Status
+from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import Assessment, FrameworkVersion, OrgUnit, Rating
 
 from .store import Store
@@ -77,10 +78,7 @@ def grade_distribution(
         col(Rating.grade).is_not(None),
         col(FrameworkVersion.framework_id) == framework_id,
     ]
-    if actor.role is Role.SUPERVISOR:
-        conds.append(col(Assessment.team_id) == actor.team_id)
-    elif actor.role is Role.QUALITY_LEAD:
-        conds.append(col(Assessment.region_id) == actor.region_id)
+    conds.append(visible(actor, Action.VIEW_THEMES, Kind.ASSESSMENT))
     if date_from is not None:
         conds.append(col(Assessment.assessed_on) >= date_from)
     if date_to is not None:

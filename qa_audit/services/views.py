@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import AssessmentKind, canonical_json
-from qa_audit.domain.workflow import Status
+from qa_audit.domain.workflow import Capabilities, Status
 from qa_audit.store.tables import (
     ActionItem,
     Addendum,
@@ -119,6 +119,8 @@ class AssessmentDetail:
     content_hash: str | None
     row_version: int
     case_dates: dict[str, dt.date | None] = field(default_factory=dict)
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    """What the person who asked may do with it now (`assessments.get_assessment`)."""
 
     def canonical_content(self) -> str:
         """The judged content (not timestamps of saves) as canonical JSON, for hashing."""

@@ -92,6 +92,7 @@ class SetupDialog(QDialog):
         for path in shipped_frameworks():
             frameworks.import_framework_file(self.store, system, path)
         self.actor = accounts.sign_in(self.store, self.username.text(), self.password.text())
+        accounts.confirm_own_password(self.store, self.actor)  # typed here, known to no one else
         self.recovery_key = self.store.take_recovery_key()
         if self.recovery_key:
             QMessageBox.information(
@@ -113,7 +114,7 @@ class NewAssessmentDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.fca = fitted_combo("Practitioner")
-        for user in accounts.list_users(store, Role.FCA):
+        for user in accounts.list_users(store, actor, Role.FCA):
             if user.team_id == actor.team_id and user.active:
                 self.fca.addItem(user.display_name, user.id)
         self.framework = fitted_combo("Framework", 40)
@@ -186,3 +187,40 @@ class NewAssessmentDialog(QDialog):
                                              self.framework.currentData(),
                                              self.fca.currentData(), case_id=case_id,
                                              assessed_on=day)
+
+
+class ChangePasswordDialog(QDialog):
+    """The signed-in person chooses a new password (the current one first)."""
+
+    def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.actor = store, actor
+        self.setWindowTitle("Change your password")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.current = line_edit("Current password", "The password you signed in with",
+                                 secret=True)
+        self.new = line_edit("New password", "At least 10 characters", secret=True)
+        self.repeat = line_edit("Repeat new password", "The same new password again",
+                                secret=True)
+        for label, widget in (("&Current password", self.current), ("&New password", self.new),
+                              ("&Repeat new password", self.repeat)):
+            form.addRow(label, widget)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("C&hange password")
+        buttons.accepted.connect(self.change)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def change(self) -> None:
+        try:
+            if self.new.text() != self.repeat.text():
+                raise InvalidInput("The two new passwords are not the same.")
+            accounts.change_password(self.store, self.actor, self.current.text(),
+                                     self.new.text())
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.accept()

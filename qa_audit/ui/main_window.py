@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from qa_audit import __version__
 from qa_audit.config import Settings, config_dir
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.permissions import Action, Actor, Scope, allowed, scope_of
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import UserError
 from qa_audit.services import accounts
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .editor import AssessmentEditor
 from .errors import show_error
 from .palette import add_fonts
+from .workers import run_in_background
 
 SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
                 Status.FINALISED)
@@ -52,6 +53,39 @@ SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODE
 def ui_settings() -> QSettings:
     """Window state in an ini file in our config dir (tests get a temporary one)."""
     return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class NoticeBar(QFrame):
+    """A message above the pages that the person should act on, with its action and a way
+    to put it away; read out as an alert when it appears."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("notice")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
+                                           | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.act = QPushButton()
+        self.dismiss = QPushButton("&Dismiss")
+        self.dismiss.setToolTip("Hide this message until the next sign-in")
+        self.dismiss.clicked.connect(self.hide)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.act)
+        row.addWidget(self.dismiss)
+        self._slot: Callable[[], None] | None = None
+        self.act.clicked.connect(lambda: self._slot() if self._slot else None)
+        self.hide()
+
+    def show_text(self, text: str, action: str, slot: Callable[[], None]) -> None:
+        self.label.setText(text)
+        self.label.setAccessibleName(text)
+        self.act.setText(action)
+        self._slot = slot
+        self.show()
+        QAccessible.updateAccessibility(QAccessibleEvent(self.label, QAccessible.Event.Alert))
 
 
 class LockScreen(QFrame):
@@ -144,8 +178,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(_icon())))
         central = QWidget()
         self.setCentralWidget(central)
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.notice = NoticeBar()
+        outer.addWidget(self.notice)
+        row = QHBoxLayout()
+        outer.addLayout(row, 1)
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Navigation")
@@ -176,6 +214,24 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+        self._check_password_notice()
+
+    def _check_password_notice(self) -> None:
+        """Tell the person if someone else set their password (read off the GUI thread: it
+        searches the audit log)."""
+        run_in_background(lambda _p: accounts.password_notice(self.store, self.actor),
+                          self._show_password_notice, lambda _e, _t: None)
+
+    def _show_password_notice(self, text: str | None) -> None:
+        if text:
+            self.notice.show_text(text, "Change pass&word…", self.change_password)
+
+    def change_password(self) -> None:
+        from .dialogs import ChangePasswordDialog
+
+        if ChangePasswordDialog(self.store, self.actor, self).exec():
+            self.notice.hide()
+            self.statusBar().showMessage("Your password is changed.", 10_000)
 
     # -- pages -----------------------------------------------------------------------------
     def _add_page(self, key: str, title: str, factory: Callable[[], QWidget]) -> None:
@@ -218,22 +274,23 @@ class MainWindow(QMainWindow):
 
             return AdminView(store, a)
 
-        if a.role is Role.SUPERVISOR:
+        # Pages follow the permissions: what the person may do, and over which records.
+        if allowed(a, Action.CREATE_ASSESSMENT):
             self._add_page("mine", "My assessments", lambda: AssessmentListView(
                 store, a, "My assessments", AssessmentQuery(author_id=a.user_id),
                 show_new=True))
-        if a.role is Role.FCA:
+        if allowed(a, Action.RESPOND):
             self._add_page("feedback", "Feedback for me", lambda: AssessmentListView(
                 store, a, "Feedback for me", AssessmentQuery(statuses=SUBMITTED_ON)))
             self._add_page("my-actions", "My actions", actions("My open actions", False))
-        if a.role in (Role.SUPERVISOR, Role.QUALITY_LEAD):
-            title = "Team" if a.role is Role.SUPERVISOR else "Region"
+        wide = {Scope.TEAM: "Team", Scope.REGION: "Region"}
+        if (title := wide.get(scope_of(a.role, Action.VIEW_ASSESSMENT) or Scope.ALL)):
             self._add_page("team", title, lambda: AssessmentListView(
                 store, a, f"{title} assessments", AssessmentQuery()))
-        if a.role is Role.SUPERVISOR:
+        if scope_of(a.role, Action.COMPLETE_ACTION) is Scope.TEAM:
             self._add_page("team-actions", "Team actions",
                            actions("Team's open and overdue actions", True))
-        if a.role in (Role.SUPERVISOR, Role.FCA):
+        if allowed(a, Action.VIEW_SUPERVISION):
             self._add_page("supervision", "Supervision", supervision)
         if allowed(a, Action.VIEW_FRAMEWORKS):
             self._add_page("frameworks", "Frameworks", framework_list)
@@ -351,6 +408,8 @@ class MainWindow(QMainWindow):
         toolbar.addAction(export)
         self._build_reports_menu(bar)
         file_menu.addSeparator()
+        self._action(file_menu, "Change pass&word…", self.change_password,
+                     tip="Choose a new password for your account")
         self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
         self._action(file_menu, "Sign &out", self.sign_out, tip="Sign out and close")
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)

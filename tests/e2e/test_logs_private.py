@@ -38,7 +38,7 @@ def test_logs_hold_no_personal_or_case_data(tmp_path: Path, monkeypatch, capsys)
     from qa_audit.domain.permissions import Role
     from qa_audit.services import frameworks
 
-    fca = next(u for u in accounts.list_users(store, Role.FCA) if u.team_id == actor.team_id)
+    fca = next(u for u in accounts.list_users(store, actor, Role.FCA) if u.team_id == actor.team_id)
     version = next(v for v in frameworks.latest_versions(store)
                    if AssessmentKind.PRACTICE_OBSERVATION in
                    frameworks.get_framework(store, v.id).applies_to)

@@ -105,6 +105,7 @@ def test_first_run_setup_creates_admin_team_and_frameworks(qtbot, tmp_path: Path
     dialog.create_database()
     assert dialog.actor is not None and dialog.recovery_key
     assert any(dialog.recovery_key in text for text in shown)
+    assert accounts.password_notice(store, dialog.actor) is None  # chosen by them, here
     assert not accounts.needs_setup(store)
     assert {u.name for u in accounts.list_org_units(store)} == {"North", "Leeds 1"}
     assert len(frameworks.list_versions(store)) == len(shipped_frameworks())

@@ -89,7 +89,19 @@ def test_missing_and_pending(world) -> None:
 
 
 def test_who_may_do_what(world) -> None:
+    """The editor takes what each person may do from the service's answer for them."""
     state = _state(world)
     assert state.can_edit and not state.can_respond and not state.can_finalise
-    fca_state = EditorState(state.detail, state.framework, world.fca)
-    assert not fca_state.can_edit
+    aid = state.detail.id
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+
+    def for_(actor):
+        return EditorState(assessments.get_assessment(world.store, actor, aid),
+                           state.framework, actor)
+
+    fca_state, sup_state = for_(world.fca), for_(world.supervisor)
+    assert fca_state.can_respond and not fca_state.can_edit and not fca_state.can_finalise
+    assert not sup_state.can_edit and not sup_state.can_respond and not sup_state.can_finalise
+    assessments.respond(world.store, world.fca, aid, "Reflected", assessments.Agreement.AGREE)
+    assert for_(world.supervisor).can_finalise and not for_(world.fca).can_respond

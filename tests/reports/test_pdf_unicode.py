@@ -126,7 +126,8 @@ def test_urdu_practitioner_name_prints_shaped_and_right_to_left(world, tmp_path)
     admin = world.admin
     accounts.add_user(world.store, admin, "nighat", URDU, world.fca.role, "correct horse battery",
                       world.team_id)
-    nighat = next(u for u in accounts.list_users(world.store) if u.username == "nighat")
+    nighat = next(u for u in accounts.list_users(world.store, accounts.system_actor())
+                  if u.username == "nighat")
     from qa_audit.domain.framework import AssessmentKind
 
     aid = assessments.create_assessment(world.store, world.supervisor,

@@ -39,13 +39,15 @@ def test_changed_notes_withdraw_the_practitioners_signature(world) -> None:
     assert _events(world, "withdraw_signatures") == [str(sid)]
 
 
-def test_an_added_action_withdraws_the_supervisors_signature(world) -> None:
+def test_an_added_action_withdraws_the_practitioners_signature(world) -> None:
     sid = _session(world)
-    sv.sign(world.store, world.supervisor, sid)
-    sv.add_action(world.store, world.fca, sid, "Something the supervisor never agreed")
     sv.sign(world.store, world.fca, sid)
+    with pytest.raises(ReadOnly):  # actions agreed are recorded by the supervisor
+        sv.add_action(world.store, world.fca, sid, "Something the supervisor never agreed")
+    assert _detail(world, sid).fca_signed_at is not None
+    sv.add_action(world.store, world.supervisor, sid, "Something the practitioner never saw")
     detail = _detail(world, sid)
-    assert detail.supervisor_signed_at is None and not detail.signed
+    assert detail.fca_signed_at is None and not detail.signed
 
 
 def test_changed_reflection_and_assessments_withdraw_both(world) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 
 from qa_audit.domain.permissions import MATRIX, Action, Actor, Role, Scope, Target, allowed, check
+from qa_audit.domain.workflow import Capabilities, Status, capabilities, may_mark_action
 from qa_audit.errors import PermissionDenied
 
 A = Action
@@ -17,10 +19,13 @@ EXPECTED: dict[Role, set[Action]] = {
         A.EDIT_ASSESSMENT,
         A.SUBMIT,
         A.FINALISE,
+        A.SEND_TO_MODERATION,
         A.ADD_ADDENDUM,
         A.COMPLETE_ACTION,
         A.RECORD_SUPERVISION,
+        A.VIEW_SUPERVISION,
         A.SIGN_SUPERVISION,
+        A.LIST_PEOPLE,
         A.EXPORT_ASSESSMENT,
         A.EXPORT_DATA,
         A.VIEW_THEMES,
@@ -32,13 +37,17 @@ EXPECTED: dict[Role, set[Action]] = {
         A.RETURN_FOR_CHANGES,
         A.RESPOND,
         A.COMPLETE_ACTION,
+        A.VIEW_SUPERVISION,
         A.SIGN_SUPERVISION,
+        A.LIST_PEOPLE,
         A.EXPORT_ASSESSMENT,
         A.VIEW_FRAMEWORKS,
     },
     Role.QUALITY_LEAD: {
         A.VIEW_ASSESSMENT,
         A.MODERATE,
+        A.SEND_TO_MODERATION,
+        A.LIST_PEOPLE,
         A.EXPORT_ASSESSMENT,
         A.EXPORT_DATA,
         A.VIEW_THEMES,
@@ -49,6 +58,7 @@ EXPECTED: dict[Role, set[Action]] = {
         A.VIEW_FRAMEWORKS,
         A.IMPORT_FRAMEWORK,
         A.MANAGE_USERS,
+        A.LIST_PEOPLE,
         A.MANAGE_TEAMS,
         A.MANAGE_CASES,
         A.VIEW_AUDIT_LOG,
@@ -91,6 +101,15 @@ CASES = [
     (Role.QUALITY_LEAD, A.VIEW_ASSESSMENT, Target(region_id=REGION, draft=True), False),
     (Role.QUALITY_LEAD, A.MODERATE, Target(region_id=OTHER_REGION), False),
     (Role.ADMIN, A.MANAGE_USERS, Target(team_id=OTHER_TEAM), True),
+    # a supervision record: written by its own supervisor, seen by the team's
+    (Role.SUPERVISOR, A.RECORD_SUPERVISION, Target(team_id=TEAM, author_id=ME), True),
+    (Role.SUPERVISOR, A.RECORD_SUPERVISION, Target(team_id=TEAM, author_id=SOMEONE), False),
+    (Role.SUPERVISOR, A.VIEW_SUPERVISION, Target(team_id=TEAM, author_id=SOMEONE), True),
+    (Role.SUPERVISOR, A.SIGN_SUPERVISION, Target(team_id=TEAM, author_id=SOMEONE), False),
+    (Role.FCA, A.SIGN_SUPERVISION, Target(team_id=TEAM, subject_id=ME), True),
+    (Role.FCA, A.VIEW_SUPERVISION, Target(team_id=TEAM, subject_id=SOMEONE), False),
+    # a record without a team is nobody's team record
+    (Role.SUPERVISOR, A.VIEW_ASSESSMENT, Target(), False),
 ]
 
 
@@ -102,3 +121,57 @@ def test_scope(role: Role, action: Action, target: Target, expected: bool) -> No
 def test_every_scope_is_used() -> None:
     used = {scope for row in MATRIX.values() for scope in row.values()}
     assert used == set(Scope)
+
+
+def _caps(role: Role, status: Status, **facts: object) -> Capabilities:
+    return capabilities(Actor(ME, role, TEAM, REGION), Target(**facts),  # type: ignore[arg-type]
+                        status)
+
+
+def test_capabilities_follow_the_written_rules() -> None:
+    """What the editor enables, as DESIGN.md section 4 says: the author edits and submits
+    a draft or returned assessment, the practitioner responds to a submitted one, the
+    author finalises after the response; a finalised one takes addenda only."""
+    own = {"team_id": TEAM, "author_id": ME, "subject_id": SOMEONE}
+    about_me = {"team_id": TEAM, "author_id": SOMEONE, "subject_id": ME}
+    draft = _caps(Role.SUPERVISOR, Status.DRAFT, draft=True, **own)
+    assert draft.edit and draft.submit and not draft.finalise and not draft.respond
+    colleague = _caps(Role.SUPERVISOR, Status.DRAFT, draft=True, team_id=TEAM,
+                      author_id=SOMEONE, subject_id=SOMEONE)
+    assert colleague.view and not colleague.edit and not colleague.submit
+    assert "only the assessment's author" in colleague.read_only_reason
+    submitted = _caps(Role.SUPERVISOR, Status.SUBMITTED, **own)
+    assert not submitted.edit and not submitted.finalise
+    assert "With practitioner" in submitted.read_only_reason
+    assert _caps(Role.SUPERVISOR, Status.RESPONDED, **own).finalise
+    finalised = _caps(Role.SUPERVISOR, Status.FINALISED, **own)
+    assert finalised.add_addendum and not finalised.edit and "addenda" in (
+        finalised.read_only_reason)
+    fca = _caps(Role.FCA, Status.SUBMITTED, **about_me)
+    assert fca.respond and fca.return_for_changes and not fca.edit and not fca.finalise
+    assert not _caps(Role.FCA, Status.RESPONDED, **about_me).respond
+    assert not _caps(Role.FCA, Status.DRAFT, draft=True, **about_me).view
+    lead = _caps(Role.QUALITY_LEAD, Status.RESPONDED, region_id=REGION, **own)
+    assert lead.view and lead.send_to_moderation and not lead.edit and not lead.finalise
+
+
+def test_marking_actions_done() -> None:
+    """An action's owner may mark it (not while its assessment is a draft); so may the
+    practitioner the assessment is about, and the team's supervisors; nobody else."""
+    about_me = Target(team_id=TEAM, author_id=SOMEONE, subject_id=ME)
+    me_fca = Actor(ME, Role.FCA, TEAM, REGION)
+    assert may_mark_action(me_fca, about_me, ME)
+    assert may_mark_action(me_fca, about_me, SOMEONE)  # the assessment is about me
+    assert not may_mark_action(me_fca, replace(about_me, draft=True), ME)
+    assert not may_mark_action(me_fca, replace(about_me, subject_id=SOMEONE), SOMEONE)
+    other_fca_record = Target(team_id=TEAM, author_id=SOMEONE, subject_id=SOMEONE)
+    assert may_mark_action(me_fca, other_fca_record, ME)  # owner, though not the subject
+    sup = Actor(ME, Role.SUPERVISOR, TEAM, REGION)
+    assert may_mark_action(sup, other_fca_record, SOMEONE)
+    assert not may_mark_action(sup, replace(other_fca_record, team_id=OTHER_TEAM), SOMEONE)
+    lead = Actor(ME, Role.QUALITY_LEAD, TEAM, REGION)
+    assert not may_mark_action(lead, replace(other_fca_record, region_id=REGION), SOMEONE)
+    caps = capabilities(me_fca, about_me, Status.SUBMITTED)
+    assert caps.may_mark_action(ME) and caps.may_mark_action(SOMEONE)
+    theirs = capabilities(me_fca, replace(about_me, subject_id=SOMEONE), Status.SUBMITTED)
+    assert theirs.may_mark_action(ME) and not theirs.may_mark_action(SOMEONE)

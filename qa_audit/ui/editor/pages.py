@@ -278,6 +278,7 @@ class ActionsPage(QWidget):
         self.done = QPushButton("Mark &done")
         self.done.setToolTip("Mark the selected action done (or open again)")
         self.done.clicked.connect(self._toggle_done)
+        self.table.itemSelectionChanged.connect(self._update_done)
         for w in (self.text, self.standard, self.due, self.add, self.remove, self.done):
             form.addWidget(w)
         form.setStretch(0, 3)
@@ -294,11 +295,18 @@ class ActionsPage(QWidget):
                      a.due_on.strftime("%d %b %Y") if a.due_on else "—", a.state(today)]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
+        self._update_done()
 
-    def set_modes(self, can_edit: bool, can_complete: bool) -> None:
+    def set_modes(self, can_edit: bool) -> None:
         for w in (self.text, self.standard, self.due, self.add, self.remove):
             w.setEnabled(can_edit)
-        self.done.setEnabled(can_complete)
+        self._update_done()
+
+    def _update_done(self) -> None:
+        """'Mark done' for the selected action only if the services say this person may."""
+        action = self._selected()
+        self.done.setEnabled(action is not None and
+                             self._state.capabilities.may_mark_action(action.owner_id))
 
     def _selected(self) -> ActionInfo | None:
         row = self.table.currentRow()

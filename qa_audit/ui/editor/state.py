@@ -13,9 +13,9 @@ from enum import Enum
 from typing import Any
 
 from qa_audit.domain.framework import NOT_APPLICABLE, ContextField, Framework, Standard
-from qa_audit.domain.permissions import Action, Actor, Target, allowed
+from qa_audit.domain.permissions import Actor
 from qa_audit.domain.scoring import Missing, RatingState, missing_for_submit, needs_evidence
-from qa_audit.domain.workflow import Status
+from qa_audit.domain.workflow import Capabilities, Status
 from qa_audit.errors import InvalidInput
 from qa_audit.services.assessments import Narrative
 from qa_audit.services.views import AssessmentDetail
@@ -86,24 +86,27 @@ class EditorState:
     def status(self) -> Status:
         return self.detail.status
 
+    # The services say what the person may do (`AssessmentDetail.capabilities`, from the
+    # domain's permissions and workflow); the editor only reads it.
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.detail.capabilities
+
     @property
     def can_edit(self) -> bool:
-        return self.actor.user_id == self.detail.author_id and self.status.editable
+        return self.capabilities.edit
 
     @property
     def can_respond(self) -> bool:
-        return self.actor.user_id == self.detail.subject_id and self.status is Status.SUBMITTED
+        return self.capabilities.respond
 
     @property
     def can_finalise(self) -> bool:
-        return self.actor.user_id == self.detail.author_id and self.status is Status.RESPONDED
+        return self.capabilities.finalise
 
     @property
     def can_add_addendum(self) -> bool:
-        d = self.detail
-        return self.status is Status.FINALISED and allowed(
-            self.actor, Action.ADD_ADDENDUM,
-            Target(team_id=d.team_id, author_id=d.author_id, subject_id=d.subject_id))
+        return self.capabilities.add_addendum
 
     # -- navigation ------------------------------------------------------------------------
     @property

@@ -39,7 +39,7 @@ class AdminView(QWidget):
         heading.setObjectName("heading")
         layout.addWidget(heading)
         self.users = ListModel(["Name", "Username", "Role", "Team", "State"],
-                               lambda: accounts.list_users(store), _user_cells)
+                               lambda: accounts.list_users(store, actor), _user_cells)
         self.table = read_only_table(self.users, "Accounts", 220)
         layout.addWidget(self.table, 1)
         disable = QPushButton("&Disable selected account")

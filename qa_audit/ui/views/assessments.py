@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.permissions import Actor
 from qa_audit.domain.workflow import Status
 from qa_audit.services import accounts, frameworks
 from qa_audit.services.listing import AssessmentQuery
@@ -96,9 +96,9 @@ class AssessmentListView(QWidget):
         self.practitioner = _combo("Practitioner filter", "Show one practitioner's assessments",
                                    12)
         self.practitioner.addItem(ANY, None)
-        if self.actor.role is not Role.FCA:  # the team's (supervisor) or region's (lead)
-            for user_id, name in accounts.practitioners_visible(self.store, self.actor):
-                self.practitioner.addItem(name, user_id)
+        people = accounts.practitioners_visible(self.store, self.actor)
+        for user_id, name in people:
+            self.practitioner.addItem(name, user_id)
         self.framework = _combo("Framework filter", "Show assessments against one framework", 16)
         self.framework.addItem(ANY, None)
         for info in frameworks.latest_versions(self.store):
@@ -127,7 +127,8 @@ class AssessmentListView(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for date in (self.date_from, self.date_to):
             date.dateChanged.connect(lambda _d: self.apply_filters())
-        self.practitioner.setVisible(self.actor.role is not Role.FCA)
+        # a practitioner sees only themselves: nobody to choose between
+        self.practitioner.setVisible(len(people) > 1)
         return row
 
     def _date(self, name: str, tip: str) -> QDateEdit:

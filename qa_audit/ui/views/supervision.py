@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
+from qa_audit.domain.workflow import SessionCapabilities
 from qa_audit.errors import UserError
 from qa_audit.services import accounts
 from qa_audit.services import supervision as sv
@@ -62,7 +63,7 @@ class NewSessionDialog(QDialog):
         form = QFormLayout(self)
         self.fca = fitted_combo()
         self.fca.setAccessibleName("Practitioner")
-        for user in accounts.list_users(store, Role.FCA):
+        for user in accounts.list_users(store, actor, Role.FCA):
             if user.team_id == actor.team_id and user.active:
                 self.fca.addItem(user.display_name, user.id)
         self.date = QDateEdit(QDate.currentDate())
@@ -85,6 +86,7 @@ class SessionPanel(QScrollArea):
         super().__init__()
         self.view = view
         self.session_id: uuid.UUID | None = None
+        self._may = SessionCapabilities()
         self.setWidgetResizable(True)
         body = QWidget()
         self.setWidget(body)
@@ -244,13 +246,13 @@ class SessionPanel(QScrollArea):
         self.setEnabled(True)
         self.header.setText(f"Supervision with {detail.fca_name} on "
                             f"{detail.held_on:%d %B %Y} (supervisor {detail.supervisor_name})")
-        is_supervisor = actor.user_id == detail.supervisor_id
-        is_fca = actor.user_id == detail.fca_id
-        open_record = not detail.signed
+        # What the services say this person may do here; saving writes what was open to
+        # them when drawn, and the service refuses it if that has changed since.
+        may = self._may = detail.capabilities
         self.discussed.clear()
         linked = {a.id for a in detail.assessments}
         suggested = list(detail.assessments)
-        choosing = is_supervisor and open_record
+        choosing = may.write_notes
         if choosing:  # a closed record lists only what was discussed
             rows, _ = sv.suggest(store, actor, detail.fca_id)
             suggested += [r for r in rows if r.id not in linked]
@@ -271,18 +273,18 @@ class SessionPanel(QScrollArea):
                              "graded below the second-best grade.</p>")
         for stage, edit in self.stages.items():
             edit.setPlainText(detail.notes[stage])
-            edit.setReadOnly(not (is_supervisor and open_record))
+            edit.setReadOnly(not may.write_notes)
         self.reflection.setPlainText(detail.fca_reflection)
-        self.reflection.setReadOnly(not (is_fca and open_record))
+        self.reflection.setReadOnly(not may.write_reflection)
         self.action_list.clear()
         for action in detail.actions:
             due = f" (due {action.due_on:%d %b %Y})" if action.due_on else ""
             state = "done" if action.status == "done" else "open"
             self.action_list.addItem(f"{action.text}{due} — {state}")
-        self.action_text.setEnabled(open_record)
-        self.add_button.setEnabled(open_record)
-        self.save_button.setEnabled(open_record)
-        self.sign_button.setEnabled(open_record)
+        self.action_text.setEnabled(may.write_notes)
+        self.add_button.setEnabled(may.write_notes)
+        self.save_button.setEnabled(may.write_notes or may.write_reflection)
+        self.sign_button.setEnabled(may.sign)
         self._show_signatures(detail)
 
     def _show_signatures(self, detail: sv.SessionDetail) -> None:
@@ -306,14 +308,14 @@ class SessionPanel(QScrollArea):
     def _save(self) -> None:
         assert self.session_id is not None
         store, actor = self.view.store, self.view.actor
-        detail = sv.get_session(store, actor, self.session_id)
-        if actor.user_id == detail.supervisor_id:
+        may = self._may
+        if may.write_notes:
             ticked = [self.discussed.item(i).data(ID_ROLE) for i in range(self.discussed.count())
                       if self.discussed.item(i).checkState() == Qt.CheckState.Checked]
             sv.set_assessments(store, actor, self.session_id, ticked)
             sv.save_notes(store, actor, self.session_id,
                           {s: e.toPlainText() for s, e in self.stages.items()})
-        elif actor.user_id == detail.fca_id:
+        if may.write_reflection:
             sv.save_fca_reflection(store, actor, self.session_id, self.reflection.toPlainText())
 
     def save(self) -> bool:
