@@ -43,7 +43,7 @@ class ReplyBox(QGroupBox):
         self.text.setMaximumHeight(110)
         layout.addWidget(self.text)
         row = QHBoxLayout()
-        self.save = QPushButton("Save &reply")
+        self.save = QPushButton("Save repl&y")
         self.save.setToolTip("Record your reply (you can change it until you finalise)")
         self.save.clicked.connect(self.save_reply)
         self.state = QLabel()

@@ -105,6 +105,9 @@ def test_every_kind_and_profile_exports_long_text_with_every_font_embedded(
         flat = " ".join(text.split())
         assert "FT" not in [w for w in text.split()], label  # no watermark letters
         assert request.profile.label.split(":")[0] in flat, label
+        assert request.profile.purpose.split(";")[0].rstrip(".") in flat, label  # for whom
+        if request.profile is Profile.PSEUDONYMISED and request.kind is not DocumentKind.TEAM:
+            assert "may still identify people" in flat, label
         pages = len(PdfReader(pdf).pages)
         assert f"Page {pages} of {pages}" in flat, label
         meta = PdfReader(pdf).metadata
