@@ -311,7 +311,7 @@ def pdf_ten_pages(ctx: Context) -> Result:
 
 @figure
 def pdf_fifty_pages(ctx: Context) -> Result:
-    return _assessment_pdf(ctx, 36, 2 if ctx.quick else 5)
+    return _assessment_pdf(ctx, 40, 2 if ctx.quick else 5)
 
 
 @figure

@@ -20,7 +20,13 @@ from qa_audit.reports.model import Profile
 from . import summaries
 from .listing import AssessmentQuery, page_details, page_ids
 from .pseudonyms import Scrubber, scrubber
-from .report_data import DEFAULT_MARKING, Pseudonym, assessment_report, pseudonymiser
+from .report_data import (
+    DEFAULT_MARKING,
+    BatchMemo,
+    Pseudonym,
+    assessment_report,
+    pseudonymiser,
+)
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -155,6 +161,7 @@ def export_batch(
     rows = {r.id: r for r in page_details(store, ids)}
     out_dir.mkdir(parents=True, exist_ok=True)
     batch = _Batch(out_dir, len(ids), progress)
+    memo = BatchMemo()
     marking = marking.strip() or DEFAULT_MARKING
     for aid in ids:
         row = rows[aid]
@@ -166,7 +173,8 @@ def export_batch(
             batch.lines[aid] = (*line, "not made", "cancelled")
             continue
         batch.lines[aid] = (*line, "", "")
-        batch.make(aid, name, partial(_render, store, actor, aid, profile, marking, scrub))
+        batch.make(aid, name, partial(_render, store, actor, aid, profile, marking, scrub,
+                                      memo))
     if progress is not None and not batch.cancelled:
         progress(len(ids), len(ids))
     index = write_index(out_dir / INDEX_NAME, list(batch.lines.values()), profile, marking)
@@ -175,11 +183,11 @@ def export_batch(
 
 
 def _render(store: Store, actor: Actor, aid: uuid.UUID, profile: Profile, marking: str,
-            scrub: Scrubber | None) -> bytes:
+            scrub: Scrubber | None, memo: BatchMemo) -> bytes:
     from qa_audit.reports.pdf_assessment import render_assessment
 
     return render_assessment(assessment_report(store, actor, aid, profile, marking,
-                                               scrub=scrub))
+                                               scrub=scrub, memo=memo))
 
 
 class _Batch:

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -63,12 +64,24 @@ def status_note(status: Status) -> str:
     }[status]
 
 
+@dataclass
+class BatchMemo:
+    """What the documents of one batch share: framework snapshots (immutable) and the
+    team context of a team, framework and quarter, each read once."""
+
+    frameworks: dict[uuid.UUID, Framework] = field(default_factory=dict)
+    team_contexts: dict[tuple[object, ...], TeamContext] = field(default_factory=dict)
+
+
 def assessment_report(
     store: Store, actor: Actor, assessment_id: uuid.UUID, profile: Profile,
     marking: str = DEFAULT_MARKING, *, scrub: Scrubber | None = None,
+    memo: BatchMemo | None = None,
 ) -> AssessmentReport:
     """The summary of one assessment as `profile` may read it. A pseudonymised copy's free
-    text goes through `scrub` (made here when not given: a batch passes one for all)."""
+    text goes through `scrub` (made here when not given: a batch passes one for all, and a
+    `memo` of what its documents share)."""
+    memo = memo or BatchMemo()
     hide = profile is Profile.PSEUDONYMISED
     # One unit of work: the permission checks, everything printed, and the export in the
     # audit log (a batch makes hundreds of these).
@@ -79,12 +92,17 @@ def assessment_report(
         check(actor, Action.VIEW_ASSESSMENT, target_of(row))
         check(actor, Action.EXPORT_ASSESSMENT, target_of(row))
         d = detail_of(session, row)
-        fw = get_framework(store, d.framework_version_id)  # (read before any write)
+        fw = memo.frameworks.get(d.framework_version_id) or get_framework(
+            store, d.framework_version_id)  # (read before any write)
+        memo.frameworks[d.framework_version_id] = fw
         reply = session.get(ResponseReply, assessment_id)
         reply_by = session.get(User, reply.author_id) if reply else None
         moderation = _moderation(session, assessment_id)
-        context = (_team_context(session, row, fw) if profile is Profile.MANAGER
-                   and row.team_id is not None else None)
+        context = None
+        if profile is Profile.MANAGER and row.team_id is not None:
+            key = (row.team_id, row.framework_version_id, quarter_of(row.assessed_on)[2])
+            context = memo.team_contexts.get(key) or _team_context(session, row, fw)
+            memo.team_contexts[key] = context
         audit_log.record(session, actor, f"export_pdf_{profile.value}", "assessment",
                          assessment_id)
     alias: Pseudonym = pseudonymiser(store) if hide else str

@@ -192,3 +192,22 @@ def test_the_reply_is_the_supervisors_and_only_for_a_disagreement(world) -> None
     assessments.finalise(world.store, world.supervisor, other)
     with pytest.raises(InvalidInput):  # finalised: read-only
         replies.reply_to_response(world.store, world.supervisor, other, "Later")
+
+
+def test_a_moderation_outcome_is_printed_when_there_is_one(world, tmp_path) -> None:
+    # (moderation is recorded by its own feature; the row is written here as it stores it)
+    from qa_audit.store.tables import Moderation
+
+    aid = world.finalised_audit()
+    before = " ".join(_text(_pdf(render_pdf(world.store, world.supervisor, PdfRequest(
+        DocumentKind.ASSESSMENT, aid)), tmp_path, "before.pdf")).split())
+    assert "Moderation" not in before
+    with world.store.unit_of_work() as session:
+        session.add(Moderation(assessment_id=aid, moderator_id=world.ql.user_id,
+                               agreement=0.75, outcome="grades_confirmed",
+                               notes="Second reading agrees with the care plan grade."))
+    after = " ".join(_text(_pdf(render_pdf(world.store, world.supervisor, PdfRequest(
+        DocumentKind.ASSESSMENT, aid)), tmp_path, "after.pdf")).split())
+    assert "Moderation Grades confirmed (" in after
+    assert "Agreement with the moderator's grades: 75%." in after
+    assert "Second reading agrees with the care plan grade." in after

@@ -219,3 +219,17 @@ def test_emoji_are_drawn_in_an_embedded_font_and_kept_in_the_text_layer(tmp_path
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
                            check=True).stdout
     assert FONT_EMOJI in fonts
+
+
+def test_arabic_in_the_marking_is_shaped_and_in_bidi_order(tmp_path) -> None:
+    pdf = tmp_path / "marking.pdf"
+    pdf.write_bytes(build_pdf([para("Body")], header_title="Summary", marking="OFFICIAL رسمي جدا",
+                              audience="Manager copy", draft=False, title="", author="",
+                              subject=""))
+    top = [w for y, x, w in sorted(_placed(pdf)) if y < 40]  # the header line
+    words = [w for w in top if w in ("OFFICIAL", "رسمي", "جدا")]
+    assert sorted(words) == sorted(["OFFICIAL", "رسمي", "جدا"])  # shaped: read back whole
+    x = {w: pos for y, pos, w in _placed(pdf) if y < 40}
+    assert x["OFFICIAL"] < x["جدا"] < x["رسمي"]  # the Arabic run reads right to left
+    fonts = {str(f["/BaseFont"]) for f in PdfReader(pdf).pages[0]["/Resources"]["/Font"].values()}
+    assert any(FONT_ARABIC in f for f in fonts)
