@@ -20,6 +20,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,7 @@ SOMEONE = "Another person"
 # ("O'Brien", "Mary-Jane", "PL-2025-000122", "ZC24/00123").
 _WORD = re.compile(r"\w+(?:['’ʼ\-‐‑/.]\w+)*")
 _SPACE_ONLY = re.compile(r"[ \t\u00a0]+")
+_JOINED = re.compile(r"[\-‐‑/.]")  # a word of parts, each of which may be a name
 _FOLD = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "`": "'", "‐": "-", "‑": "-"})
 # Letters that do not decompose into a base letter and an accent, as people type them
 # without the accent ("Ødegård" as "Odegard", "Łukasz" as "Lukasz").
@@ -47,6 +49,7 @@ _PLAIN = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d",
 _SHORT = 4  # name parts shorter than this match only when typed capitalised ("Al", "Bo")
 
 
+@lru_cache(maxsize=65_536)  # words repeat: most of a text's words were folded before
 def fold(value: str) -> str:
     """A string for matching: composed, accents removed, lower case, one kind of
     apostrophe and hyphen."""
@@ -102,6 +105,8 @@ class Scrubber:
     _names: dict[str, set[uuid.UUID]] = field(default_factory=dict)  # folded key -> people
     _parts: dict[str, set[uuid.UUID]] = field(default_factory=dict)
     _longest: int = 1
+    _starts: set[str] = field(default_factory=set)  # first words of names of 2+ words
+    _known: set[str] = field(default_factory=set)  # every key a single word can match
 
     def __post_init__(self) -> None:
         for person in self.people:
@@ -109,12 +114,15 @@ class Scrubber:
             if words:
                 self._names.setdefault(fold(" ".join(words)), set()).add(person.id)
                 self._longest = max(self._longest, len(words))
+                if len(words) > 1:
+                    self._starts.add(fold(words[0]))
             if person.username.strip():
                 self._names.setdefault(fold(person.username.strip()), set()).add(person.id)
             for word in words:
                 for part in _parts(word):
                     if len(part) >= 2 and any(c.isalpha() for c in part):
                         self._parts.setdefault(fold(part), set()).add(person.id)
+        self._known = set(self._names) | set(self._parts) | set(self.references)
 
     def scrub(self, value: str, roles: Mapping[uuid.UUID, str] | None = None) -> str:
         """`value` with every known name, name part, username and case reference replaced:
@@ -142,8 +150,14 @@ class Scrubber:
 
     def _match(self, value: str, words: list[re.Match[str]], i: int,
                roles: Mapping[uuid.UUID, str]) -> tuple[int, str] | None:
+        word = words[i].group(0)
+        first = fold(word)
+        if first not in self._known and _strip_possessive(first) not in self._known and (
+                not _JOINED.search(word)):
+            return None  # most words: nothing to look at further
         # The longest full name starting here (its words separated by spaces only).
-        for length in range(min(self._longest, len(words) - i), 1, -1):
+        longest = self._longest if first in self._starts else 1
+        for length in range(min(longest, len(words) - i), 1, -1):
             j = i + length - 1
             if not all(_SPACE_ONLY.fullmatch(value[words[k].end():words[k + 1].start()])
                        for k in range(i, j)):
@@ -152,7 +166,6 @@ class Scrubber:
             people = self._names.get(key) or self._names.get(_strip_possessive(key))
             if people:
                 return j, self._stand_in(people, roles)
-        word = words[i].group(0)
         return (i, replaced) if (replaced := self._word(word, roles)) != word else None
 
     def _word(self, word: str, roles: Mapping[uuid.UUID, str]) -> str:
