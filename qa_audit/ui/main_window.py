@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -46,6 +47,7 @@ from .errors import show_error
 from .palette import add_fonts
 from .workers import run_in_background
 
+NOTICE_DELAY_MS = 1500
 SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
                 Status.FINALISED)
 
@@ -214,16 +216,19 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
-        self._check_password_notice()
+        # Not urgent, and it searches the audit log: asked once the window has painted.
+        self._notice_timer = QTimer(self)  # owned: gone with the window if closed first
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self._check_password_notice)
+        self._notice_timer.start(NOTICE_DELAY_MS)
 
     def _check_password_notice(self) -> None:
-        """Tell the person if someone else set their password (read off the GUI thread: it
-        searches the audit log)."""
+        """Tell the person if someone else set their password (read off the GUI thread)."""
         run_in_background(lambda _p: accounts.password_notice(self.store, self.actor),
                           self._show_password_notice, lambda _e, _t: None)
 
     def _show_password_notice(self, text: str | None) -> None:
-        if text:
+        if text and shiboken6.isValid(self.notice):  # the window may have closed meanwhile
             self.notice.show_text(text, "Change pass&word…", self.change_password)
 
     def change_password(self) -> None:
