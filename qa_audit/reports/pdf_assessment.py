@@ -99,7 +99,7 @@ def _count(n: int) -> str:
 
 
 def story(report: AssessmentReport, width: float) -> list[Any]:
-    from reportlab.platypus import Spacer
+    from reportlab.platypus import CondPageBreak, Spacer
 
     p = para
     out: list[Any] = [
@@ -140,8 +140,9 @@ def story(report: AssessmentReport, width: float) -> list[Any]:
     if report.addenda:
         out.append(p("Addenda", "h2"))
         for addendum in report.addenda:
-            out += [p(f"<b>{text(addendum.author)}</b>, {signed(addendum.written_at)}",
-                      "keep"), p(text(addendum.text)), Spacer(1, 3)]
+            out += [CondPageBreak(40),  # who and when, on the page where the text starts
+                    p(f"<b>{text(addendum.author)}</b>, {signed(addendum.written_at)}"),
+                    p(text(addendum.text)), Spacer(1, 3)]
     if report.team_context is not None and report.profile is Profile.MANAGER:
         out += _team_context(report.team_context, width)
     out.append(p("Sign-off", "h2"))

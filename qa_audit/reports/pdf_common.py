@@ -34,6 +34,28 @@ def _utf16be(code: int) -> str:
     return chr(code).encode("utf-16-be").hex().upper()
 
 
+def _guard_rise() -> None:
+    """reportlab 5 raises IndexError when a line opens with a glyph HarfBuzz raised or
+    lowered (an Arabic shadda or fatha at the start of a line): it looks at the text
+    object's last operator before there is one. Such a glyph then starts the line's
+    operators itself."""
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    original = PDFTextObject.setRise
+
+    def set_rise(self: Any, rise: float) -> None:
+        if not self._code:
+            self._rise = rise
+            self._y -= rise
+            from reportlab.lib.rl_accel import fp_str
+
+            self._code.append(f"{fp_str(rise)} Ts")
+            return
+        original(self, rise)
+
+    PDFTextObject.setRise = set_rise
+
+
 @lru_cache(maxsize=1)
 def register_fonts() -> None:
     from reportlab.graphics import shapes
@@ -45,6 +67,7 @@ def register_fonts() -> None:
     # state in the graphics default font, Helvetica, which PDFs never embed.
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     shapes.STATE_DEFAULTS["fontName"] = FONT
+    _guard_rise()
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -66,8 +89,10 @@ def register_fonts() -> None:
         addMapping(family, 1, 0, family + "-Bold")
         addMapping(family, 0, 1, family)
         addMapping(family, 1, 1, family + "-Bold")
-    # One weight only: bold emoji are drawn in the same face.
-    pdfmetrics.registerFont(TTFont(FONT_EMOJI, str(_FONTS / "NotoEmoji-Regular.ttf")))
+    # One weight only: bold emoji are drawn in the same face. Not shaped either: reportlab
+    # shapes a word with its first font and maps the glyphs into the others, so "👶Fatima"
+    # shaped in the emoji font would fail (each emoji is drawn from its own glyph).
+    pdfmetrics.registerFont(LatinFont(FONT_EMOJI, str(_FONTS / "NotoEmoji-Regular.ttf")))
     for weight in (0, 1):
         for italic in (0, 1):
             addMapping(FONT_EMOJI, weight, italic, FONT_EMOJI)
@@ -212,10 +237,6 @@ def styles() -> dict[str, Any]:
         "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=10, leading=13,
                              spaceBefore=6, spaceAfter=2),
         "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD),
-        # A standard's title and grade: never left at a page foot without its evidence.
-        "keep": ParagraphStyle("keep", parent=base, keepWithNext=1),
-        "keep-small": ParagraphStyle("keep-small", parent=base, fontSize=8, leading=10,
-                                     keepWithNext=1, textColor=colors.HexColor("#57606a")),
         "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=11,
                                borderColor=colors.HexColor("#d0d7de"), borderWidth=0.5,
                                borderPadding=4, backColor=colors.HexColor("#f6f8fa"),
@@ -413,14 +434,42 @@ def _bidi_classes() -> dict[bool, type]:
     return {False: _BidiParagraph, True: _RtlParagraph}
 
 
+# A table split between rows that leaves more than this empty at the page foot is split
+# inside the next row instead.
+_ROOM_LEFT = 90.0
+
+
+@lru_cache(maxsize=1)
+def _table_class() -> type:
+    from reportlab.platypus import Table
+
+    class SplittingTable(Table):  # type: ignore[misc]
+        """A table whose rows may continue over pages (a long reflection, a 5,000-character
+        word: a row taller than a page would otherwise fail the whole document). Split
+        between rows where that fills the page; inside a row where a row split would leave
+        the page foot empty (reportlab would then place the rest, its header repeated, in
+        that space on the same page). Uses reportlab 5 internals (`_splitRows`)."""
+
+        def split(self, availWidth: float, availHeight: float) -> list[Any]:
+            self._calc(availWidth, availHeight)
+            by_row = self._splitRows(availHeight, doInRowSplit=False)
+            if by_row:
+                _, used = by_row[0].wrap(availWidth, availHeight)
+                if availHeight - used <= _ROOM_LEFT:
+                    return list(by_row)
+            in_row = self._splitRows(availHeight, doInRowSplit=True)
+            return list(in_row or by_row)
+
+    return SplittingTable
+
+
 def table(rows: list[list[Any]], widths: list[float], header: bool = False) -> Any:
     """A gridded table; with `header`, the first row repeats on every page it spans."""
     from reportlab.lib import colors
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import TableStyle
 
-    # splitInRow: a row taller than a page (a long reflection, a 5,000-character word)
-    # continues on the next page instead of failing the whole document.
-    grid = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1)
+    grid = _table_class()(rows, colWidths=widths, repeatRows=1 if header else 0,
+                          splitInRow=1)
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("FONTNAME", (0, 0), (-1, -1), FONT),  # cells of plain strings: not Helvetica
              ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),

@@ -192,13 +192,17 @@ def period_story(report: PeriodReport, width: float) -> list[Any]:
 
 def _sessions(sessions: Sequence[SessionEntry], width: float) -> list[Any]:
     """The supervision sessions held in the period, each with the actions agreed in it."""
+    from reportlab.platypus import CondPageBreak
+
     p = para
     out: list[Any] = [p("Supervision sessions in the period", "h3")]
     if not sessions:
         return [*out, p("<i>No supervision sessions recorded in this period</i>")]
-    for entry in sessions:
+    for n, entry in enumerate(sessions):
+        if n:  # (the heading's own break makes room for the first)
+            out.append(CondPageBreak(60))  # the session's line with its first action
         out.append(p(f"<b>{entry.held_on:%d %B %Y}</b> with {text(entry.supervisor)} · "
-                     f"{text(entry.signed)}", "keep"))
+                     f"{text(entry.signed)}"))
         out.append(actions_table(entry.actions, width) if entry.actions
                    else p("<i>No actions agreed</i>", "small"))
     return out

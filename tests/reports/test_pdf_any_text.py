@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -25,6 +25,9 @@ PIECES = st.sampled_from([
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example("عمران👶🏽Fatima", False)  # found by this test: a word of three fonts, shaped
+@example("خان—👨‍👩‍👧2024", True)
+@example("عمران\nعمرانّ", False)  # found by this test: a shadda opening a line
 @given(st.lists(PIECES, min_size=1, max_size=40).map("".join),
        st.booleans())
 def test_any_mix_of_scripts_marks_and_lengths_makes_a_pdf(typed: str, in_table: bool) -> None:

@@ -66,3 +66,19 @@ def test_charts_of_a_framework_with_many_standards_run_over_pages() -> None:
     assert len(pages) >= 5
     text = "".join(pages)
     assert "149 A standard" in text and "A standard whose title is long" in text
+
+
+def test_a_long_row_continues_on_the_page_with_one_header_per_page() -> None:
+    # Found looking at a period summary: split between rows, the rest of the table (its
+    # header repeated) was set in the space left on the same page.
+    width = content_width()
+    long = " ".join(f"Sentence {n} of a long reflection." for n in range(300))
+    story = [para(text(f"Filler {i}")) for i in range(20)]
+    story.append(table([header_row("Date", "The reflection"), [para("short"), para("Fine")],
+                        [para(long), para(long)]], [width * 0.5, width * 0.5], header=True))
+    pages = _pages(build_pdf(story, header_title="t", marking="OFFICIAL", audience="test",
+                             draft=False, title="t", author="a", subject="s"))
+    assert len(pages) >= 3
+    assert [p.count("The reflection") for p in pages] == [1] * len(pages)
+    assert "Sentence 0 of" in pages[0]  # the long row starts where the short one ends
+    assert "Sentence 299 of" in "".join(pages)
