@@ -100,6 +100,19 @@ def smoke_test(program: Path) -> None:
     print("smoke test passed")
 
 
+def check_own_files(bundle: Path) -> None:
+    """Every file of resources/ (icons, fonts and their licences, style sheet, .desktop)
+    is in the bundle where `qa_audit.resources` looks for it."""
+    wanted = [p.relative_to(ROOT / "resources") for p in (ROOT / "resources").rglob("*")
+              if p.is_file()]
+    placed = next((d for d in (bundle / "_internal" / "qa_audit" / "resources",
+                               bundle / "qa_audit" / "resources") if d.is_dir()), None)
+    missing = [str(p) for p in wanted if placed is None or not (placed / p).is_file()]
+    if missing:
+        raise SystemExit(f"bundle lacks the app's own files: {', '.join(missing)}")
+    print(f"bundle holds the {len(wanted)} files of resources/")
+
+
 def _demo_user(output: str) -> str:
     for line in output.splitlines():
         if line.startswith("Sign in as any of:"):
@@ -133,6 +146,8 @@ def main() -> int:
         program = build(args.onefile)
     else:
         program = executable(args.onefile)
+    if not args.onefile:
+        check_own_files(program.parent)
     smoke_test(program)
     return 0
 

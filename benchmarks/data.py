@@ -32,14 +32,14 @@ def demo(ctx: Context, encrypted: bool) -> tuple[Path, dict[str, Any]]:
     elapsed = time.perf_counter() - t0
     cipher_key = store.key if encrypted else None
     store.close()
-    users = {u.role: u.username for u in _users(path, encrypted)}
+    users = {u.role: u.username for u in _users(path, encrypted, summary.sample_usernames[0])}
     info = {"summary": summary, "generate_s": elapsed, "key": cipher_key, "users": users}
     ctx.cache[key] = (path, info)
     return path, info
 
 
-def _users(path: Path, encrypted: bool) -> list[Any]:
-    store = open_store(path, encrypted, None)
+def _users(path: Path, encrypted: bool, username: str) -> list[Any]:
+    store = open_store(path, encrypted, username)
     try:
         seen: dict[Role, Any] = {}
         for u in accounts.list_users(store, accounts.system_actor()):
@@ -49,20 +49,11 @@ def _users(path: Path, encrypted: bool) -> list[Any]:
         store.close()
 
 
-def open_store(path: Path, encrypted: bool, username: str | None) -> Store:
+def open_store(path: Path, encrypted: bool, username: str) -> Store:
     store = Store.open(path)
     if store.locked:
-        if username is None:
-            username = _any_user(path)
         accounts.sign_in(store, username, DEMO_PASSWORD)
     return store
-
-
-def _any_user(path: Path) -> str:
-    from qa_audit.store.files import key_file_for
-    from qa_audit.store.keyring import Keyring
-
-    return Keyring.load(key_file_for(path)).usernames[0]
 
 
 def signed_in(ctx: Context, encrypted: bool, role: Role) -> tuple[Store, Actor]:

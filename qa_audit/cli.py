@@ -2,6 +2,11 @@
 
 Errors go to stderr with a non-zero exit. Passwords come from a prompt, --password-file
 or QA_AUDIT_PASSWORD, never from an argument.
+
+Imports of services, reports and the UI are inside the commands that use them, on purpose:
+`qa-audit` with no command paints the sign-in window before SQLAlchemy, SQLModel or
+reportlab is loaded (checked by tests/e2e/test_start_up.py; loading them first costs about a
+second), and `qa-audit validate` needs none of them.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_audit import __version__
 from qa_audit.config import default_database, setup_logging
 from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.errors import FrameworkError, UserError
 from qa_audit.resources import shipped_frameworks
 
@@ -135,10 +141,52 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("--months", type=int, help="change the retention period first")
     al = sub.add_parser("audit-log", help="check the audit log", parents=[common])
     al.add_argument("action", choices=["verify"])
+    al.add_argument("--anchor", type=Path, action="append", default=[], metavar="FILE",
+                    help="an export (PDF, CSV about.txt) whose embedded audit head to check "
+                    "against the log (repeatable)")
     enc = sub.add_parser("encrypt", help="move a clear-text database into an encrypted one",
                          parents=[common])
     enc.set_defaults(encrypt=True)
+    _leads_commands(sub, common)
     return p
+
+
+def _leads_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                    common: argparse.ArgumentParser) -> None:
+    """`themes` and `moderation`: the quality leads' figures, for analysts."""
+    th = sub.add_parser(
+        "themes", parents=[common], help="graded assessments by team, standard, quarter, grade",
+        description="Counts of graded assessments (N/A left out) and how many were at the "
+        "scale's second-best grade or better, as the Themes view shows them; no one is named. "
+        "CSV to --csv (or standard output), or a workbook with --xlsx.")
+    th.add_argument("--by", default="team,standard",
+                    help="comma-separated: team, standard, quarter, grade (default team,standard)")
+    th.add_argument("--framework", help="a framework id (default: every framework)")
+    th.add_argument("--version", dest="framework_version", help="one version of the framework")
+    th.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    th.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    th.add_argument("--team", help="one team, by name")
+    th.add_argument("--law-type", choices=["public", "private"])
+    th.add_argument("--case-type")
+    th.add_argument("--kind", choices=["case_audit", "practice_observation"])
+    out = th.add_mutually_exclusive_group()
+    out.add_argument("--csv", type=Path, metavar="OUT", help="CSV file to write")
+    out.add_argument("--xlsx", type=Path, metavar="OUT", help="workbook to write")
+    mo = sub.add_parser("moderation", help="moderation samples and agreement")
+    ms = mo.add_subparsers(dest="action", required=True)
+    ag = ms.add_parser("agreement", parents=[common],
+                       help="exact, within-one and quadratic-weighted kappa per standard")
+    ag.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    ag.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    ag.add_argument("--csv", type=Path, metavar="OUT", help="CSV file (default: standard output)")
+    sa = ms.add_parser("sample", parents=[common],
+                       help="draw a moderation sample for you to score blind")
+    sa.add_argument("--percent", type=float, default=10.0,
+                    help="of each team's eligible audits per quarter (default 10)")
+    sa.add_argument("--seed", type=int, help="repeat an earlier draw (default: a new seed)")
+    sa.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    sa.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    sa.add_argument("--framework", help="a framework id (default: every framework)")
 
 
 def read_password(password_file: Path | None, prompt: str = "Password: ",
@@ -167,13 +215,71 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"qa-audit: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            return _reader_gone()
+        # A file the command was told to read or write (a folder for a file, a read-only
+        # or missing folder, a full disk): one line, never a traceback.
+        print(f"qa-audit: {_os_error_text(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # The reader went away (`qa-audit users list | head`): stop quietly, as Unix tools
-        # do, instead of a traceback when Python flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+
+
+def _reader_gone() -> int:
+    """The reader went away (`qa-audit users list | head`): stop quietly, as Unix tools
+    do, instead of a traceback when Python flushes stdout at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
+
+
+def _os_error_text(exc: OSError) -> str:
+    import errno
+
+    name = exc.filename if exc.filename is not None else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full, so {name or 'the file'} was not written; free some space."
+    if isinstance(exc, IsADirectoryError):
+        return f"{name} is a folder; give a file name."
+    if isinstance(exc, NotADirectoryError):
+        return f"{name}: part of this path is a file, not a folder."
+    if isinstance(exc, FileNotFoundError):
+        return f"{name} does not exist."
+    if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+        return f"{name} cannot be written or read here ({exc.strerror}); choose another place."
+    return f"{name}: {exc.strerror or exc}" if name else str(exc.strerror or exc)
+
+
+# Commands that may make a new database; every other one needs it to exist already, so a
+# mistyped --db is named as such instead of silently creating an empty encrypted database.
+CREATES_DATABASE = ("demo",)
+
+
+def _existing_database(target: str) -> None:
+    from qa_audit.store.files import sqlite_file
+
+    path = sqlite_file(target)
+    if path is None:
+        return
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a database file; give the database's file "
+                        "with --db.")
+    if not path.exists():
+        raise UserError(f"The database {path} does not exist. Check the --db path (only "
+                        "the app's first run, 'qa-audit demo' and 'qa-audit encrypt' "
+                        "create one).")
+
+
+def _check_new_file(out: Path, what: str) -> None:
+    """A file the command is to create: refused before any work if it cannot be."""
+    if out.is_dir():
+        raise UserError(f"{out} is a folder; give a new file name for the {what}.")
+    if out.exists():
+        raise UserError(f"{out} exists already; give a new file name for the {what}.")
+    if not out.parent.is_dir():
+        raise UserError(f"The folder {out.parent} does not exist; create it first.")
+    if not os.access(out.parent, os.W_OK):
+        raise UserError(f"The folder {out.parent} cannot be written to; choose another.")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -185,7 +291,12 @@ def _run(args: argparse.Namespace) -> int:
         return _encrypt(args)
     from qa_audit.services.store import Store
 
-    store = Store.open(args.db or default_database())
+    target = args.db or default_database()
+    if args.command not in CREATES_DATABASE:
+        _existing_database(target)
+    if args.command == "restore" and args.backup.is_dir():
+        raise UserError(f"{args.backup} is a folder; give the backup file itself.")
+    store = Store.open(target)
     recovery = store.take_recovery_key()
     if recovery:
         print(f"A new encrypted database was created at {store.location}.\n"
@@ -198,7 +309,7 @@ def _run(args: argparse.Namespace) -> int:
         handler = {
             "frameworks": _frameworks, "export": _export, "users": _users,
             "backup": _backup, "restore": _restore, "retention": _retention,
-            "audit-log": _audit_log,
+            "audit-log": _audit_log, "themes": _themes, "moderation": _moderation,
         }[args.command]
         return handler(store, actor, args)
     finally:
@@ -211,7 +322,10 @@ def _actor(store: Store, args: argparse.Namespace) -> Actor:
     from qa_audit.services import accounts
 
     if args.user:
-        return accounts.sign_in(store, args.user, read_password(args.password_file))
+        actor = accounts.sign_in(store, args.user, read_password(args.password_file))
+        if store.sign_in_notice:
+            print(f"qa-audit: {store.sign_in_notice}", file=sys.stderr)
+        return actor
     if args.recovery_key_file:
         store.unlock_with_recovery_key(args.recovery_key_file.read_text("utf-8"))
         return accounts.system_actor()
@@ -293,7 +407,10 @@ def _export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
 
     who = None if actor.user_id.int == 0 else actor
     profile = Profile(args.profile)
+    if args.format == "csv" and args.out.exists() and not args.out.is_dir():
+        raise UserError(f"{args.out} is a file; a CSV export is written into a folder.")
     if args.format == "xlsx":
+        _check_new_file(args.out, "export")
         result = export_xlsx(store, who, args.out, profile, args.marking)
     else:
         result = export_csv(store, who, args.out, profile, args.marking)
@@ -331,11 +448,12 @@ def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
         kind, target = DocumentKind.PERIOD, user.id
     else:
         teams = [u for u in accounts.list_org_units(store)
-                 if u.kind == "team" and u.name.casefold() == args.team.casefold()]
+                 if u.kind is OrgUnitKind.TEAM and u.name.casefold() == args.team.casefold()]
         if len(teams) != 1:
             raise UserError(f"No team is called '{args.team}'." if not teams else
                             f"More than one team is called '{args.team}'.")
         kind, target = DocumentKind.TEAM, teams[0].id
+    _check_new_file(args.out, "export")  # after the arguments, before any work
     out = export_pdf(store, actor, PdfRequest(kind, target, Profile(args.profile), args.marking,
                                               date_from, date_to), args.out)
     print(f"wrote {out}")
@@ -351,8 +469,11 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
             print(f"{u.username}\t{u.role.value}\t{u.team_name}\t{u.display_name}{state}")
         return 0
     if args.action == "disable":
-        accounts.set_active(store, admin, args.username, False)
-        print(f"disabled {args.username}")
+        recovery = accounts.set_active(store, admin, args.username, False,
+                                       progress=_rekey_progress())
+        print(f"disabled {args.username}; the database was re-keyed, so old copies of the "
+              "key file no longer open it")
+        _new_recovery_key(recovery)
         return 0
     if args.action == "enable":
         accounts.set_active(store, admin, args.username, True)
@@ -364,8 +485,10 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
         return 0
     if args.action == "reset":
         new = read_password(args.new_password_file, "New password: ", env=None)
-        accounts.reset_password(store, admin, args.username, new)
+        recovery = accounts.reset_password(store, admin, args.username, new,
+                                           progress=_rekey_progress())
         print(f"new password set for {args.username}")
+        _new_recovery_key(recovery)
         return 0
     team_id = _team_id(store, args.team) if args.team else None
     password = read_password(args.new_password_file, "Password for the new account: ",
@@ -376,13 +499,32 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
     return 0
 
 
+def _rekey_progress() -> Callable[[int, int], None] | None:
+    """Re-keying a large database takes a while: show how far it is on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rre-keying the database: {100 * done // max(total, 1)}%", end=end,
+              file=sys.stderr, flush=True)
+
+    return show
+
+
+def _new_recovery_key(recovery: str | None) -> None:
+    if recovery:
+        print("The old recovery key no longer opens this database. New recovery key (write "
+              f"it down and keep it safe; it is shown only once):\n  {recovery}")
+
+
 def _team_id(store: Store, name: str) -> uuid.UUID:
     """The team called `name`; a region or service area of that name is refused as such."""
     from qa_audit.services import accounts
 
     units = accounts.list_org_units(store)
     named = [u for u in units if u.name.casefold() == name.casefold()]
-    teams = [u for u in named if u.kind == "team"]
+    teams = [u for u in named if u.kind is OrgUnitKind.TEAM]
     if len(teams) == 1:
         return teams[0].id
     if teams:
@@ -391,8 +533,8 @@ def _team_id(store: Store, name: str) -> uuid.UUID:
         raise UserError(f"No team called '{name}'.")
     unit = named[0]
     kind = unit.kind.replace("_", " ")
-    below = sorted(u.name for u in units if u.kind == "team" and (
-        u.parent_id == unit.id or (unit.kind == "region" and u.region_id == unit.id)))
+    below = sorted(u.name for u in units if u.kind is OrgUnitKind.TEAM and (
+        u.parent_id == unit.id or (unit.kind is OrgUnitKind.REGION and u.region_id == unit.id)))
     if not below:
         raise UserError(f"'{unit.name}' is a {kind}, not a team, and has no teams yet.")
     raise UserError(f"'{unit.name}' is a {kind}, not a team; give a team's name, such as "
@@ -402,6 +544,7 @@ def _team_id(store: Store, name: str) -> uuid.UUID:
 def _backup(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services.maintenance import backup
 
+    _check_new_file(args.out, "backup")
     out = backup(store, actor, args.out)
     print(f"backup written to {out}")
     return 0
@@ -437,12 +580,19 @@ def _retention(store: Store, actor: Actor, args: argparse.Namespace) -> int:
 def _audit_log(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services.audit_log import verify
 
-    report = verify(store, actor)
+    report = verify(store, actor, args.anchor)
+    for warning in report.warnings:
+        print(f"qa-audit: warning: {warning}", file=sys.stderr)
     if report.intact:
-        print(f"audit log intact: {report.events} events")
+        print(f"audit log intact: {report.events} events, every anchor agrees")
         return 0
-    print(f"audit log BROKEN at event {report.broken_at}: an event was edited, inserted or "
-          "deleted", file=sys.stderr)
+    where = f" at event {report.broken_at}" if report.broken_at is not None else ""
+    print(f"audit log BROKEN{where}:", file=sys.stderr)
+    shown = 50
+    for problem in report.problems[:shown]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(report.problems) > shown:
+        print(f"  … and {len(report.problems) - shown} more", file=sys.stderr)
     return 1
 
 
@@ -452,6 +602,7 @@ def _encrypt(args: argparse.Namespace) -> int:
     if not args.user:
         raise UserError("Give --user with an administrator's account.")
     path = Path(args.db or default_database())
+    _existing_database(str(path))
     result = encrypt_database(path, args.user, read_password(args.password_file))
     print(f"encrypted {path}; the clear-text original is kept at {result.backup} — delete it "
           "securely once you have checked the encrypted copy")
@@ -482,6 +633,9 @@ def _gui(args: argparse.Namespace) -> int:
         print(f"Sign in as any of: {', '.join(summary.sample_usernames)} "
               f"with password: {DEMO_PASSWORD}")
     elif "://" not in target:
+        if Path(target).is_dir():
+            raise UserError(f"{target} is a folder, not a database file; give the database's "
+                            "file with --db.")
         folder = Path(target).parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -508,3 +662,80 @@ def _gui(args: argparse.Namespace) -> int:
         print(f"(The sign-in dialog is filled in with {username}; the password is "
               f"{DEMO_PASSWORD}.)")
     return int(run_app(target, demo=args.demo, username=username))
+
+
+def _named_actor(actor: Actor, what: str) -> None:
+    if actor.user_id.int == 0:
+        raise UserError(f"Give --user: {what} are read by, and for, a named person.")
+
+
+def _themes(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    import csv
+
+    from qa_audit.domain.framework import AssessmentKind
+    from qa_audit.reports.tabular import write_csv
+    from qa_audit.services import frameworks, themes
+
+    _named_actor(actor, "themes")
+    target = args.xlsx or args.csv
+    if target is not None and target.is_dir():
+        raise UserError(f"{target} is a folder: give a file name to save the table as.")
+    by = tuple(part.strip() for part in args.by.split(",") if part.strip())
+    ids = [args.framework] if args.framework else sorted(
+        {v.framework_id for v in frameworks.latest_versions(store)})
+    team = _team_id(store, args.team) if args.team else None
+    header: list[str] = ["framework", *by, "graded", "good_or_better", "share"]
+    rows: list[tuple[object, ...]] = []
+    for framework_id in ids:
+        f = themes.ThemeFilter(framework_id, args.framework_version, args.date_from,
+                               args.date_to, team_id=team, law_type=args.law_type,
+                               case_type=args.case_type,
+                               kind=AssessmentKind(args.kind) if args.kind else None)
+        if len(ids) == 1 and (args.xlsx or args.csv):
+            out = themes.export_table(store, actor, f, by, args.xlsx or args.csv)
+            print(f"wrote {out}")
+            return 0
+        _, table = themes.themes_table(store, actor, f, by)
+        rows += [(framework_id, *r) for r in table]
+    if args.xlsx:
+        from qa_audit.reports.tabular import write_xlsx
+
+        write_xlsx(args.xlsx, [("Export", "qa_audit themes table (no one is named)")],
+                   [("Themes", header, rows)])
+        print(f"wrote {args.xlsx}")
+    elif args.csv:
+        write_csv(args.csv, header, rows)
+        print(f"wrote {args.csv}")
+    else:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return 0
+
+
+def _moderation(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    import csv
+
+    from qa_audit.reports.tabular import write_csv
+    from qa_audit.services import moderation
+
+    _named_actor(actor, "moderation figures")
+    if args.action == "sample":
+        result = moderation.draw_sample(store, actor, moderation.SampleRules(
+            args.percent, True, args.date_from, args.date_to, args.framework), args.seed)
+        print(f"drew {len(result.picked)} of {result.eligible} eligible audits "
+              f"(seed {result.seed}; draw {result.draw_id})")
+        return 0
+    report = moderation.agreement_report(store, actor, date_from=args.date_from,
+                                         date_to=args.date_to)
+    header, rows = moderation.agreement_table(report)
+    if args.csv is not None and args.csv.is_dir():
+        raise UserError(f"{args.csv} is a folder: give a file name to save the table as.")
+    if args.csv:
+        write_csv(args.csv, header, rows)
+        print(f"wrote {args.csv} ({report.moderations} moderations)")
+    else:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return 0

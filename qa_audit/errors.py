@@ -83,3 +83,8 @@ class TooManyAttempts(UserError):
 
 class StoreError(UserError):
     """The database cannot be opened or used (damaged, locked, newer schema...)."""
+
+
+class DiskFull(StoreError):
+    """The disk (or the user's quota) is full: what was being written was not saved, and
+    nothing half-written was left under its name."""

@@ -128,3 +128,33 @@ def world(store: Store) -> World:
         fv.id,
         case.id,
     )
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real, nearly full file system: a 4 MB tmpfs mounted for the test (needs root, as
+    the CI container and the developers' machines here run; a non-root run says so)."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs to fill needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], check=True)
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill_disk(disk: Path, leave: int = 0) -> Path:
+    """Fill `disk` until fewer than `leave` bytes are free."""
+    filler = disk / "filler"
+    with filler.open("ab") as fh:
+        while os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize > leave:
+            try:
+                fh.write(b"\0" * 4096)
+                fh.flush()
+            except OSError:
+                break
+    return filler

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 if TYPE_CHECKING:
     from qa_audit.domain.permissions import Actor
@@ -102,6 +102,7 @@ def main(out: Path) -> int:
         window.show_page(key)
         shot(window, name)
         window.close()
+    leads_shots(store, lead_name, shot)
     store.close()
     del Role
     return 0
@@ -116,6 +117,44 @@ def wait(condition: Callable[[], bool], seconds: float = 60) -> None:
     while not condition() and time.monotonic() < end:
         QApplication.processEvents()
         time.sleep(0.02)
+
+
+def leads_shots(store: Store, lead_name: str, shot: Callable[[QWidget, str], None]) -> None:
+    """The quality lead's Themes (with a click-through) and Moderation pages."""
+    from qa_audit.services import accounts
+    from qa_audit.services.demo import DEMO_PASSWORD
+    from qa_audit.ui.main_window import MainWindow
+    from qa_audit.ui.views.moderation import ModerationView
+    from qa_audit.ui.views.themes import ThemesView
+
+    lead = accounts.sign_in(store, lead_name, DEMO_PASSWORD)
+    window = MainWindow(store, lead, lead_name)
+    window.show()
+    window.show_page("themes")
+    page = window.pages["themes"]
+    assert isinstance(page, ThemesView)
+    wait(lambda: page.board is not None)
+    shot(window, "17-themes")
+    page.heatmap.scrollTo(page.heat_model.index(0, 0))
+    page.findChild(QScrollArea).verticalScrollBar().setValue(10_000)  # type: ignore[union-attr]
+    shot(window, "18-themes-lower")
+    page._heat_activated(page.heat_model.index(0, 0))
+    wait(lambda: page.behind is not None)
+    assert page.behind is not None
+    shot(page.behind, "19-themes-click-through")
+    page.behind.close()
+    window.show_page("moderation")
+    view = window.pages["moderation"]
+    assert isinstance(view, ModerationView)
+    shot(window, "20-moderation-scoring")
+    for row in range(view.model.rowCount()):
+        if view.model.item(row).stage.value == "scored":
+            view.table.selectRow(row)
+            break
+    shot(window, "21-moderation-compare")
+    view.tabs.setCurrentIndex(1)
+    shot(window, "22-moderation-agreement")
+    window.close()
 
 
 def export_shots(store: Store, sup: Actor, shot: Callable[[QWidget, str], None],

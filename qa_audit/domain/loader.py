@@ -8,7 +8,9 @@ problems at once instead of stopping at the first.
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
@@ -57,16 +59,46 @@ _SCALARS = SafeConstructor()
 E = TypeVar("E", bound=StrEnum)
 
 
+# Far above any real framework (the shipped ones are about 30 KB and 40 standards), and
+# low enough that a wrong file given by mistake is refused at once instead of filling memory.
+MAX_FRAMEWORK_BYTES = 5 * 1024 * 1024
+MAX_STANDARDS = 3000
+_SIZE_LIMIT = (f"framework files are limited to {MAX_FRAMEWORK_BYTES // (1024 * 1024)} MB "
+               f"and {MAX_STANDARDS} standards")
+
+
 def load_framework(path: str | Path) -> Framework:
-    """Load one framework file; raise `FrameworkError` listing every problem."""
+    """Load one framework file; raise `FrameworkError` listing every problem.
+
+    Only a regular file is read (a device such as /dev/zero or a named pipe is refused
+    before it is opened, so nothing hangs), and only up to `MAX_FRAMEWORK_BYTES`."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FrameworkError(
-            [Problem(str(path), 1, 1, f"cannot read file: {exc.strerror}")]
-        ) from exc
+    raw = _read_framework_file(path)
     return parse_framework(raw, str(path))
+
+
+def _read_framework_file(path: Path) -> bytes:
+    def refuse(message: str) -> FrameworkError:
+        return FrameworkError([Problem(str(path), 1, 1, message)])
+
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise refuse(f"cannot read file: {exc.strerror}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise refuse("this is a folder, not a framework file")
+    if not stat.S_ISREG(info.st_mode):
+        raise refuse("not a regular file (a device, pipe or socket); give a YAML file")
+    if info.st_size > MAX_FRAMEWORK_BYTES:
+        raise refuse(f"file is {info.st_size / (1024 * 1024):.1f} MB; {_SIZE_LIMIT}")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FRAMEWORK_BYTES + 1)
+    except OSError as exc:
+        raise refuse(f"cannot read file: {exc.strerror}") from exc
+    if len(raw) > MAX_FRAMEWORK_BYTES:
+        raise refuse(f"file is over {MAX_FRAMEWORK_BYTES // (1024 * 1024)} MB; {_SIZE_LIMIT}")
+    return raw
 
 
 def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
@@ -82,8 +114,21 @@ def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
 
 def parse_framework(raw: bytes | str, filename: str = "<framework>") -> Framework:
     """Parse framework YAML text; raise `FrameworkError` listing every problem."""
+    if len(raw) > MAX_FRAMEWORK_BYTES:
+        raise FrameworkError([Problem(filename, 1, 1, f"text is over "
+                                      f"{MAX_FRAMEWORK_BYTES // (1024 * 1024)} MB; "
+                                      f"{_SIZE_LIMIT}")])
     if isinstance(raw, bytes):
         body = raw[len(_BOM):] if raw.startswith(_BOM) else raw
+        nul = body.find(b"\x00")
+        if nul >= 0:
+            # Valid UTF-8 can hold NUL, but text never does: this is UTF-16 (or UTF-32)
+            # without a byte order mark, which would otherwise decode as "UTF-8".
+            before = body[:nul].decode("utf-8", "replace")
+            line, col = _position(before, len(before))
+            raise FrameworkError([Problem(
+                filename, line, col, "file is not UTF-8 text (it has NUL bytes, as UTF-16 "
+                "text has); save it as UTF-8")])
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -121,11 +166,32 @@ def parse_framework(raw: bytes | str, filename: str = "<framework>") -> Framewor
         raise FrameworkError([Problem(filename, line, col, f"YAML error: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise FrameworkError([Problem(filename, 1, 1, f"YAML error: {exc}")]) from exc
+    standards = _count_standards(root)
+    if standards > MAX_STANDARDS:
+        raise FrameworkError([Problem(filename, 1, 1, f"{standards} standards; "
+                                      f"{_SIZE_LIMIT}")])
     checker = _Checker(filename)
     framework = checker.framework(root)
     if checker.problems or framework is None:
         raise FrameworkError(sorted(checker.problems, key=lambda p: (p.line, p.column)))
     return framework
+
+
+def _count_standards(root: yaml.Node | None) -> int:
+    """Standards in the composed file, counted before any checking (cheap)."""
+    if not isinstance(root, yaml.MappingNode):
+        return 0
+    count = 0
+    for key, value in root.value:
+        if key.value != "areas" or not isinstance(value, yaml.SequenceNode):
+            continue
+        for area in value.value:
+            if not isinstance(area, yaml.MappingNode):
+                continue
+            for akey, avalue in area.value:
+                if akey.value == "standards" and isinstance(avalue, yaml.SequenceNode):
+                    count += len(avalue.value)
+    return count
 
 
 def _position(text: str, index: int) -> tuple[int, int]:

@@ -41,6 +41,7 @@ class Action(StrEnum):
     FINALISE = "finalise"
     ADD_ADDENDUM = "add_addendum"
     MODERATE = "moderate"
+    DRAW_CASE_SAMPLE = "draw_case_sample"
     COMPLETE_ACTION = "complete_action"
     RECORD_SUPERVISION = "record_supervision"
     SIGN_SUPERVISION = "sign_supervision"
@@ -132,6 +133,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
     R.SUPERVISOR: {
         A.VIEW_ASSESSMENT: Scope.TEAM,
         A.CREATE_ASSESSMENT: Scope.TEAM,
+        A.DRAW_CASE_SAMPLE: Scope.TEAM,
         A.EDIT_ASSESSMENT: Scope.AUTHOR,
         A.SUBMIT: Scope.AUTHOR,
         A.FINALISE: Scope.AUTHOR,
@@ -162,6 +164,7 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
     R.QUALITY_LEAD: {
         A.VIEW_ASSESSMENT: Scope.REGION,
         A.MODERATE: Scope.REGION,
+        A.DRAW_CASE_SAMPLE: Scope.REGION,
         A.SEND_TO_MODERATION: Scope.REGION,
         A.LIST_PEOPLE: Scope.REGION,
         A.EXPORT_ASSESSMENT: Scope.REGION,

@@ -69,14 +69,6 @@ def overall_grade(framework: Framework, grades: Mapping[str, str | None]) -> Gra
     return result
 
 
-def mean_score(framework: Framework, grades: Mapping[str, str | None]) -> float | None:
-    """Unweighted mean of graded standards' scores (N/A and unrated left out)."""
-    rated = graded(framework, grades)
-    if not rated:
-        return None
-    return sum(g.score for _, g in rated) / len(rated)
-
-
 def needs_evidence(framework: Framework, standard: Standard, code: str | None) -> bool:
     """True when this grade is below the standard's evidence threshold."""
     threshold = standard.evidence_required_below

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import html
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from qa_audit.resources import resource
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 FONT_ARABIC = "NotoSansArabic"  # Arabic script incl. Urdu letters DejaVu lacks (ہ ے ۓ ۂ)
 FONT_EMOJI = "NotoEmoji"  # monochrome emoji DejaVu lacks (👶🏽 ❤️ 🙂)
-_FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
+_FONTS = resource("fonts")
 
 
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
@@ -522,6 +525,12 @@ def footnote(marking: str, generated_at: Any, prepared_by: str = "") -> Any:
                 "small")
 
 
+# The audit log's head when the document was made (qa_audit.services.audit_log.chain_head),
+# set by the service around rendering and written into the PDF's keywords: an anchor that
+# a later rewrite of the log disagrees with.
+audit_anchor: ContextVar[str] = ContextVar("audit_anchor", default="")
+
+
 def build_pdf(flowables: list[Any], *, header_title: str, marking: str, audience: str,
               draft: bool, title: str, author: str, subject: str, note: str = "") -> bytes:
     """Lay out `flowables` on A4 inside the marked page frame; the PDF as bytes."""
@@ -535,7 +544,7 @@ def build_pdf(flowables: list[Any], *, header_title: str, marking: str, audience
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=56,
         bottomMargin=48, title=title, author=author, subject=subject, creator="qa_audit",
-        lang="en-GB")
+        lang="en-GB", keywords=audit_anchor.get())
     doc.build(flowables, canvasmaker=page_frame(marking, audience, draft, header_title, note))
     return buffer.getvalue()
 
@@ -569,19 +578,7 @@ def content_width() -> float:
 
 
 def write_pdf(data: bytes, out: Path) -> Path:
-    """Write atomically so a crash never leaves half a PDF under the final name: a
-    temporary file beside it (readable by its owner only), flushed to disk, renamed; it is
-    removed if anything fails."""
-    import os
+    """Write atomically (0600) so a crash or a full disk never leaves half a PDF."""
+    from qa_audit.atomic_files import atomic_write_bytes
 
-    tmp = out.with_name(out.name + ".part")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    return atomic_write_bytes(out, data)

@@ -6,14 +6,17 @@ stays text (CSV: a leading apostrophe; XLSX: a string cell).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
-import os
+import io
 import re
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from qa_audit.atomic_files import atomic_write, atomic_write_bytes
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,10 +28,12 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
     """Write rows to `path` atomically (temp file then rename); returns the row count.
     `preamble` (e.g. "# OFFICIAL-SENSITIVE · Manager copy") is a first line of its own,
     before the header, so that the marking travels inside the file."""
-    tmp = path.with_name(path.name + ".part")
     count = 0
-    try:
-        with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
+
+    def write(raw: BinaryIO) -> None:
+        nonlocal count
+        fh = io.TextIOWrapper(raw, newline="", encoding="utf-8-sig")
+        try:
             writer = csv.writer(fh)
             if preamble is not None:
                 writer.writerow([preamble])
@@ -36,16 +41,17 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
             for row in rows:
                 writer.writerow([_cell(v) for v in row])
                 count += 1
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+            fh.flush()
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                fh.detach()  # the raw file stays open for the fsync (or the clean-up)
+
+    atomic_write(path, write)
     return count
 
 
 def write_text(path: Path, content: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(content, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, content.encode("utf-8"))
 
 
 def _cell(value: Any) -> Any:
@@ -105,12 +111,7 @@ def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
             used += 1
             count += 1
         counts[name] = count
-    tmp = path.with_name(path.name + ".part")
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, book.save)
     return counts
 
 

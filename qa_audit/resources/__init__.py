@@ -1,8 +1,13 @@
-"""Where the app's own files are: in the source tree, or inside a PyInstaller bundle."""
+"""Where the app's own files are: icons, fonts with their licences, the style sheet and the
+.desktop file live in the top-level `resources/` folder beside `qa_audit/`, where a designer
+finds them. Building a wheel copies them into this package (see `setup.py`), and the
+PyInstaller build puts them in the same place, so an installed app finds them here, through
+`importlib.resources`; a source checkout (and an editable install) reads `resources/`."""
 
 from __future__ import annotations
 
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -15,9 +20,17 @@ def bundle_root() -> Path | None:
     return Path(root) if root else None
 
 
+def resources_dir() -> Path:
+    """The folder holding `fonts/`, `icons/`, `style.qss` and `qa-audit.desktop`."""
+    installed = Path(str(files(__name__)))
+    if (installed / "fonts").is_dir():
+        return installed
+    return _SOURCE_ROOT / "resources"
+
+
 def resource(*parts: str) -> Path:
-    """A file under qa_audit/resources (icons, fonts)."""
-    return PACKAGE_DIR.joinpath(*parts)
+    """A file of the app's own: `resource("fonts", "DejaVuSans.ttf")`."""
+    return resources_dir().joinpath(*parts)
 
 
 def icon_path() -> Path:

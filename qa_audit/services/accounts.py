@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, Role, check
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
-from qa_audit.store.keyring import backoff_seconds, use_fast_kdf
+from qa_audit.store.keyring import AccountKeys, backoff_seconds, use_fast_kdf
 from qa_audit.store.scope import Kind, visible
-from qa_audit.store.tables import AuditEvent, OrgUnit, User
+from qa_audit.store.tables import AuditEvent, OrgUnit, Setting, User
 from qa_audit.store.types import utcnow
 
 from . import audit_log
@@ -56,7 +60,7 @@ class UserInfo:
 class OrgUnitInfo:
     id: uuid.UUID
     name: str
-    kind: str
+    kind: OrgUnitKind
     parent_id: uuid.UUID | None
     region_id: uuid.UUID | None
 
@@ -101,43 +105,96 @@ def needs_setup(store: Store) -> bool:
 
 def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | None = None
             ) -> Actor:
-    """The actor for these credentials, or `WrongPassword` (same message for either part).
+    """The actor for these credentials, or `WrongPassword` (same message for either part,
+    after the same effort: an unknown username costs one argon2 derivation too).
 
-    On an encrypted database the password unwraps the database key (unlocking a locked
-    store); repeated failures make the next attempt wait (`TooManyAttempts`). The key file
-    is read afresh: a reset or a disabled account made by another process counts here.
+    On an encrypted database the password unlocks the account's key pairs, whose private
+    key unseals the database key (unlocking a locked store) and whose signing key signs
+    this person's audit events. Repeated failures make the next attempt wait
+    (`TooManyAttempts`, which says whose failures and until when). Failures are counted
+    in the key file and written to the audit log at the next successful sign-in; a count
+    that went down (the key file edited) is logged too. The key file is read afresh: a
+    reset or a disabled account made by another process counts here.
     """
     username = username.strip().lower()
     now = now or utcnow()
     keyring = store.keyring_for_sign_in()
     _refuse_while_backing_off(store, username, now)
+    keys: AccountKeys | None = None
     try:
-        if keyring is not None and username in keyring.usernames:
-            key = keyring.unwrap(username, password)
-            store.unlock_with_key(key)
-            password_ok = True
+        if keyring is not None:
+            keys = keyring.unlock(username, password)
+            store.unlock_with_keys(keys.database_keys)
         elif store.locked:
             raise WrongPassword("The username or password is not right.")
-        else:
-            password_ok = False
     except WrongPassword:
         _note_failure(store, username, now)
         raise
     with store.unit_of_work() as session:
         user = session.exec(select(User).where(User.username == username)).first()
-        ok = password_ok or _hash_matches(user, password)
+        ok = keys is not None or _hash_matches(user, password)
         if user is None or not user.active or not ok:
-            audit_log.record(session, None, "sign_in_failed", "user")
             failed = True
         else:
             failed = False
             actor = actor_for(session, user)
+            if keys is not None:
+                assert keyring is not None
+                signing = keys.signing
+                if keyring.is_legacy(username):  # first sign-in since key pairs: make them
+                    keyring.add_account(username, password, store.key, signing)
+                store.signers[user.id] = signing
+                store.account_keys[user.id] = keys
+                audit_log.register_signing_key(session, user.id, keys.signing_public)
+            store.sign_in_notice = _log_failed_attempts(store, session, user)
             audit_log.record(session, actor, "sign_in", "user", user.id)
     if failed:
         _note_failure(store, username, now)
         raise WrongPassword("The username or password is not right.")
     _clear_failures(store, username)
     return actor
+
+
+FAILURE_TOTALS = "sign_in_failure_totals"
+
+
+def _log_failed_attempts(store: Store, session: Session, user: User) -> str | None:
+    """Put the failed sign-ins counted in the key file since the last successful one into
+    the audit log, and log any account whose running total went down (someone edited the
+    key file to lift a back-off). Returns what to tell the person signing in."""
+    keyring = store.keyring
+    if keyring is None:
+        return None
+    row = session.get(Setting, FAILURE_TOTALS)
+    known: dict[str, int] = json.loads(row.value) if row else {}
+    notice = None
+    totals: dict[str, int] = {}
+    pending_any = False
+    for other in session.exec(select(User)).all():
+        total = keyring.failure_total(other.username)
+        if total < known.get(str(other.id), 0):
+            audit_log.record(session, None, "sign_in_record_edited", "user", other.id)
+            if other.id == user.id:
+                notice = ("The record of failed sign-ins to your account was edited outside "
+                          "qa_audit; this has been written to the audit log.")
+        totals[str(other.id)] = total
+        pending = keyring.pending_failures(other.username)
+        for at in pending:
+            audit_log.record(session, None, "sign_in_failed", "user", other.id, at=at)
+        pending_any = pending_any or bool(pending)
+        if other.id == user.id and pending:
+            notice = (notice + " " if notice else "") + (
+                f"{len(pending)} failed sign-in{'' if len(pending) == 1 else 's'} to your "
+                "account since your last sign-in, "
+                f"the last at {pending[-1]:%Y-%m-%d %H:%M} UTC. If that was not you, tell "
+                "your administrator.")
+    if row is None:
+        row = Setting(key=FAILURE_TOTALS, value="")
+    row.value = json.dumps(totals, sort_keys=True)
+    session.add(row)
+    if pending_any:
+        keyring.take_pending()
+    return notice
 
 
 def _hash_matches(user: User | None, password: str) -> bool:
@@ -166,8 +223,9 @@ def _refuse_while_backing_off(store: Store, username: str, now: dt.datetime) -> 
     if last is not None and wait and (now - last).total_seconds() < wait:
         left = int(wait - (now - last).total_seconds()) + 1
         raise TooManyAttempts(
-            f"Too many wrong passwords for this account. Try again in {left} seconds."
-        )
+            f"Too many wrong passwords for this account ({count} in a row, the last at "
+            f"{last:%H:%M:%S} UTC). Try again in {left} seconds: the right password works "
+            "then. If these were not your tries, tell your administrator.")
 
 
 def _note_failure(store: Store, username: str, now: dt.datetime) -> None:
@@ -187,38 +245,61 @@ def _clear_failures(store: Store, username: str) -> None:
         _memory_failures.pop(username, None)
 
 
-def _grant_key(store: Store, username: str, password: str) -> None:
-    """Give this account its own wrapped copy of the database key (encrypted stores)."""
+def _grant_key(store: Store, session: Session, user: User, password: str,
+               signing: Ed25519PrivateKey | None = None) -> None:
+    """Give this account its own key pairs (sealed by its password) and the database key
+    sealed to it (encrypted stores); record its signing public key."""
     if store.encrypted:
-        store.ensure_keyring().wrap(username, password, store.key)
+        public = store.ensure_keyring().add_account(user.username, password, store.key,
+                                                    signing)
+        audit_log.register_signing_key(session, user.id, public)
 
 
 def grant_shared_password(store: Store, usernames: list[str], password: str) -> None:
-    """Key entries for accounts created in bulk with one password (demo data only)."""
-    if store.encrypted and usernames:
-        store.ensure_keyring().wrap_many(usernames, password, store.key)
+    """Key entries for accounts created in bulk with one password (demo data only). Their
+    signing keys stay with this store, so that work scripted in their names right after
+    (the demo's moderation) is signed as if they had signed in."""
+    if not (store.encrypted and usernames):
+        return
+    signing = store.ensure_keyring().add_accounts(usernames, password, store.key)
+    with store.unit_of_work() as session:
+        ids = dict(session.exec(select(User.username, User.id).where(
+            col(User.username).in_(usernames))).all())
+        audit_log.register_signing_keys(session, {
+            ids[u]: key.public_key().public_bytes_raw() for u, key in signing.items()})
+    store.signers.update({ids[u]: key for u, key in signing.items()})
 
 
 def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
-    """The signed-in user changes their own password: one key entry is rewrapped."""
+    """The signed-in user changes their own password: their entry gets new key pairs (the
+    signing key is kept), sealed by the new password; the database is not re-keyed."""
     check_password_strength(new)
     with store.unit_of_work() as session:
         user = session.get(User, actor.user_id)
         if user is None:
             raise NotFound("Your account no longer exists.")
         keyring = store.refresh_keyring()
-        if keyring is not None and user.username in keyring.usernames:
-            keyring.unwrap(user.username, old)
+        signing = None
+        if keyring is not None and keyring.has_account(user.username):
+            try:
+                signing = keyring.unlock(user.username, old).signing
+            except WrongPassword as exc:
+                raise WrongPassword("Your current password is not right.") from exc
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
         user.password_hash = hash_password(new)
         user.row_version += 1
-        _grant_key(store, user.username, new)
+        _grant_key(store, session, user, new, signing)
         audit_log.record(session, actor, "change_password", "user", user.id)
 
 
-def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:
+def reset_password(store: Store, actor: Actor, username: str, new: str,
+                   progress: Callable[[int, int], None] | None = None) -> str | None:
     """An admin (or the recovery key holder) sets a new password for an account.
+
+    The account gets new key pairs and the database is re-keyed, so the old password with
+    any old copy of the key file opens nothing. Returns a new recovery key to show when
+    the re-key had to make one (a database from before key pairs), else None.
 
     Refused for a disabled account: it could not sign in with it, and it must not get a
     key entry back while disabled."""
@@ -233,10 +314,15 @@ def reset_password(store: Store, actor: Actor, username: str, new: str) -> None:
                                "in with a new password; enable it first, then set one.")
         user.password_hash = hash_password(new)
         user.row_version += 1
-        _grant_key(store, user.username, new)
-        if store.keyring is not None:
-            store.keyring.clear_failures(user.username)
+        if store.encrypted:
+            store.ensure_keyring().remove(user.username)
         audit_log.record(session, actor, "reset_password", "user", user.id)
+    recovery = store.rekey(progress) if store.encrypted else None
+    with store.unit_of_work() as session:
+        user = session.exec(select(User).where(User.username == username)).one()
+        _grant_key(store, session, user, new)
+        audit_log.record(session, actor, "rekey_database", "database")
+    return recovery
 
 
 def sign_out(store: Store, actor: Actor) -> None:
@@ -245,11 +331,13 @@ def sign_out(store: Store, actor: Actor) -> None:
 
 
 def add_org_unit(
-    store: Store, actor: Actor, name: str, kind: str, parent_id: uuid.UUID | None = None
+    store: Store, actor: Actor, name: str, kind: OrgUnitKind | str,
+    parent_id: uuid.UUID | None = None
 ) -> OrgUnitInfo:
     check(actor, Action.MANAGE_TEAMS)
-    if kind not in ("region", "service_area", "team"):
+    if kind not in tuple(OrgUnitKind):
         raise InvalidInput(f"Unknown kind of unit: {kind}")
+    kind = OrgUnitKind(kind)
     if not name.strip():
         raise InvalidInput("Give the unit a name.")
     with store.unit_of_work() as session:
@@ -260,7 +348,7 @@ def add_org_unit(
                 raise NotFound("The parent unit does not exist.")
             region_id = parent.region_id
         unit = OrgUnit(name=name.strip(), kind=kind, parent_id=parent_id)
-        unit.region_id = unit.id if kind == "region" else region_id
+        unit.region_id = unit.id if kind is OrgUnitKind.REGION else region_id
         session.add(unit)
         audit_log.record(session, actor, "create", "org_unit", unit.id)
         return _unit_info(unit)
@@ -273,7 +361,7 @@ def list_org_units(store: Store) -> list[OrgUnitInfo]:
 
 
 def _unit_info(u: OrgUnit) -> OrgUnitInfo:
-    return OrgUnitInfo(u.id, u.name, u.kind, u.parent_id, u.region_id)
+    return OrgUnitInfo(u.id, u.name, OrgUnitKind(u.kind), u.parent_id, u.region_id)
 
 
 def add_user(
@@ -307,34 +395,50 @@ def add_user(
         session.add(user)
         audit_log.record(session, actor, "create", "user", user.id)
         session.flush()
-        _grant_key(store, username, password)
+        _grant_key(store, session, user, password)
         return _user_info(session, user)
 
 
-def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
-    """Disable an account (its key entry is removed) or enable it again (on an encrypted
-    database it then needs a new password: see `needs_new_password`)."""
+def set_active(store: Store, actor: Actor, username: str, active: bool,
+               progress: Callable[[int, int], None] | None = None) -> str | None:
+    """Disable an account or enable it again (on an encrypted database it then needs a new
+    password: see `needs_new_password`).
+
+    Disabling removes the account's key entry and re-keys the database, sealing the new
+    key to the remaining accounts (no one's password needed), so that an old copy of the
+    key file and the account's password open nothing; its open sessions stop at their
+    next action. Returns a new recovery key to show when the re-key had to make one."""
     check(actor, Action.MANAGE_USERS)
     with store.unit_of_work() as session:
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound(f"No user '{username}'.")
+        if not active and user.id == actor.user_id:
+            raise InvalidInput("You cannot disable your own account.")
         user.active = active
         user.row_version += 1
+        user_id = user.id
         keyring = store.refresh_keyring()
         if not active and keyring is not None:
-            # A disabled account can no longer unwrap the key; re-enabling needs a reset.
             keyring.remove(user.username)
         audit_log.record(session, actor, "enable" if active else "disable", "user", user.id)
+    store.signers.pop(user_id, None)
+    store.account_keys.pop(user_id, None)
+    if active or not store.encrypted:
+        return None
+    recovery = store.rekey(progress)
+    with store.unit_of_work() as session:
+        audit_log.record(session, actor, "rekey_database", "database")
+    return recovery
 
 
 def needs_new_password(store: Store, username: str) -> bool:
-    """Whether the account has no wrapped key on an encrypted database (it was disabled
+    """Whether the account has no key entry on an encrypted database (it was disabled
     once, or made before encryption), so it cannot sign in until it gets a new password."""
     if not store.encrypted:
         return False
     keyring = store.refresh_keyring()
-    return keyring is None or username not in keyring.usernames
+    return keyring is None or not keyring.has_account(username)
 
 
 def list_users(store: Store, actor: Actor, role: Role | None = None) -> list[UserInfo]:
@@ -347,7 +451,7 @@ def list_users(store: Store, actor: Actor, role: Role | None = None) -> list[Use
             query = query.where(User.role == role.value)
         users = session.exec(query).all()
         teams = dict(session.exec(select(OrgUnit.id, OrgUnit.name).where(
-            OrgUnit.kind == "team")).all())
+            OrgUnit.kind == OrgUnitKind.TEAM)).all())
         return [UserInfo(u.id, u.username, u.display_name, Role(u.role), u.team_id,
                          teams.get(u.team_id, "") if u.team_id else "", u.active)
                 for u in users]
@@ -376,7 +480,7 @@ def teams_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
     region's teams."""
     with store.reading() as session:
         query = select(col(OrgUnit.id), col(OrgUnit.name)).where(
-            col(OrgUnit.kind) == "team", visible(actor, Action.VIEW_THEMES, Kind.TEAM))
+            col(OrgUnit.kind) == OrgUnitKind.TEAM, visible(actor, Action.VIEW_THEMES, Kind.TEAM))
         return [(i, n) for i, n in session.execute(query.order_by(col(OrgUnit.name)))]
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
+from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.domain.scoring import RatingState, missing_for_submit, overall_grade
 from qa_audit.domain.workflow import Status, Step, capabilities, may_mark_action, transition
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly, SubmitBlocked
@@ -32,6 +33,7 @@ from qa_audit.store.tables import (
 from qa_audit.store.types import utcnow
 
 from . import audit_log
+from .blinding import blinded, is_blind
 from .frameworks import get_framework
 from .store import Store
 from .views import AssessmentDetail, RatingInfo, detail_of
@@ -55,12 +57,6 @@ class Narrative(StrEnum):
             "strengths": "Strengths",
             "areas_for_development": "Areas for development",
         }[self.value]
-
-
-class Agreement(StrEnum):
-    AGREE = "agree"
-    PARTLY = "partly"
-    DISAGREE = "disagree"
 
 
 def target_of(a: Assessment) -> Target:
@@ -156,8 +152,9 @@ def get_assessment(store: Store, actor: Actor, assessment_id: uuid.UUID) -> Asse
         row = _load(session, assessment_id)
         check(actor, Action.VIEW_ASSESSMENT, target_of(row))
         audit_log.record(session, actor, "view", "assessment", row.id)
-        return replace(detail_of(session, row), capabilities=capabilities(
+        detail = replace(detail_of(session, row), capabilities=capabilities(
             actor, target_of(row), Status(row.status)))
+        return blinded(detail) if is_blind(session, actor, row.id) else detail
 
 
 def save_rating(
@@ -372,7 +369,7 @@ def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bo
             target = Target(subject_id=item.owner_id)
         if not may_mark_action(actor, target, item.owner_id):
             check(actor, Action.COMPLETE_ACTION, target)  # says why not
-        item.status = "done" if done else "open"
+        item.status = ActionStatus.DONE if done else ActionStatus.OPEN
         item.completed_on = dt.date.today() if done else None
         item.row_version += 1
         audit_log.record(

@@ -23,15 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
+from sqlmodel import col
 
 from qa_audit.domain.framework import (
     NOT_APPLICABLE,
     AssessmentKind,
     FieldType,
     Framework,
-    canonical_json,
 )
-from qa_audit.domain.permissions import Role
+from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.records import ActionStatus, Agreement, OrgUnitKind
 from qa_audit.domain.scoring import needs_evidence, overall_grade
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.domain.workflow import Status
@@ -47,14 +48,18 @@ from qa_audit.store.bulk import (
 )
 
 from . import accounts, audit_log, demo_text, frameworks
+from .documents import quarter as documents_quarter
 from .store import Store
+from .views import RatingInfo, canonical_assessment
 
 DEMO_PASSWORD = "demo-password-2024"
 RATING_COLUMNS = ("id", "assessment_id", "standard_id", "grade", "indicators", "evidence",
                   "commentary", "updated_at", "row_version")
+# "In moderation" is not generated: the quality leads' moderation step below draws its
+# sample through the moderation service, which puts the drawn audits there.
 STATUS_WEIGHTS = {
-    Status.FINALISED: 60, Status.DRAFT: 14, Status.SUBMITTED: 10, Status.RESPONDED: 8,
-    Status.RETURNED: 4, Status.MODERATION: 4,
+    Status.FINALISED: 60, Status.DRAFT: 14, Status.SUBMITTED: 10, Status.RESPONDED: 12,
+    Status.RETURNED: 4,
 }
 
 
@@ -71,6 +76,7 @@ class DemoSummary:
     responses: int
     by_status: dict[str, int] = field(default_factory=dict)
     sample_usernames: tuple[str, ...] = ()
+    moderation: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
         states = ", ".join(f"{n} {s}" for s, n in sorted(self.by_status.items()))
@@ -78,7 +84,10 @@ class DemoSummary:
             f"Demo data: {self.regions} regions, {self.service_areas} service areas, "
             f"{self.teams} teams, {self.users} accounts, {self.cases} cases\n"
             f"{self.assessments} assessments ({states}), {self.ratings} ratings, "
-            f"{self.actions} actions, {self.responses} responses"
+            f"{self.actions} actions, {self.responses} responses\n"
+            f"Moderation: {self.moderation.get('drawn', 0)} audits drawn, "
+            f"{self.moderation.get('scored', 0)} scored blind, "
+            f"{self.moderation.get('decided', 0)} outcomes recorded"
         )
 
 
@@ -125,7 +134,76 @@ def generate_demo(
     accounts.grant_shared_password(store, gen.usernames, DEMO_PASSWORD)
     with store.unit_of_work() as session:
         audit_log.record(session, accounts.system_actor(), "demo_generated", "database")
-    return gen.summary()
+    moderated = demo_moderation(store, random.Random(seed * 7919 + 17),
+                                percent=10.0 if assessments < 20_000 else 1.0)
+    return gen.summary(moderated)
+
+
+def demo_moderation(store: Store, rng: random.Random, *, percent: float,
+                    scored_per_region: int = 12) -> Counter[str]:
+    """The quality leads' moderation, done through the moderation service as a lead does it:
+    each draws a sample of last quarter's case audits (its seed recorded), scores part of
+    it blind and submits, and records the outcome of most of those; the rest of the sample
+    waits to be scored, and audits not yet finalised wait 'In moderation'."""
+    from . import moderation
+
+    counts: Counter[str] = Counter()
+    first, last = documents_quarter(dt.date.today(), back=1)
+    with store.reading() as session:
+        leads = session.execute(
+            select(tables.User, col(tables.OrgUnit.region_id))
+            .join(tables.OrgUnit, col(tables.OrgUnit.id) == col(tables.User.team_id))
+            .where(col(tables.User.role) == Role.QUALITY_LEAD.value)
+            .order_by(col(tables.User.username))).all()
+    for user, region_id in leads:
+        lead = Actor(user.id, Role.QUALITY_LEAD, user.team_id, region_id, user.display_name)
+        rules = moderation.SampleRules(percent, True, first, last)
+        drawn = moderation.draw_sample(store, lead, rules, seed=rng.randrange(2**31 - 1))
+        counts["drawn"] += len(drawn.picked)
+        to_score = min(scored_per_region, len(drawn.picked) * 2 // 3)
+        for aid in drawn.picked[:to_score]:
+            mid = next(m.id for m in moderation.list_moderations(store, lead)
+                       if m.assessment_id == aid)
+            _score_blind(store, lead, mid, rng)
+            counts["scored"] += 1
+            if rng.random() < 0.7:
+                compared = moderation.compare(store, lead, mid)
+                same = all(not p.differs for p in compared.pairs)
+                outcome = moderation.Outcome.CONFIRMED if same or rng.random() < 0.6 else (
+                    moderation.Outcome.CHANGED)
+                note = "" if outcome is moderation.Outcome.CONFIRMED else rng.choice(
+                    demo_text.MODERATION_NOTES)
+                moderation.record_outcome(store, lead, mid, outcome, note)
+                counts["decided"] += 1
+    with store.reading() as session:
+        counts["held"] = int(session.execute(
+            select(func.count()).select_from(tables.Assessment)
+            .where(col(tables.Assessment.status) == Status.MODERATION.value)
+        ).scalar_one())
+    return counts
+
+
+def _score_blind(store: Store, lead: Actor, moderation_id: uuid.UUID,
+                 rng: random.Random) -> None:
+    """A second scorer's grades: the moderator cannot see the originals, so the demo draws
+    them from the audit's own grade (read here, below the services) moved one step now and
+    then, as a second reader's would."""
+    from . import moderation
+
+    form = moderation.get_form(store, lead, moderation_id)
+    fw = frameworks.get_framework(store, form.framework_version_id)
+    with store.reading() as session:
+        original: dict[str, str | None] = dict(session.execute(
+            select(col(tables.Rating.standard_id), col(tables.Rating.grade))
+            .where(col(tables.Rating.assessment_id) == form.assessment_id)).all())
+    codes = fw.scale.codes
+    for standard in fw.standards():
+        code = original.get(standard.id)
+        if code in codes and rng.random() < 0.25:
+            code = codes[max(0, min(len(codes) - 1, codes.index(code) + rng.choice((-1, 1))))]
+        if code:
+            moderation.save_grade(store, lead, moderation_id, standard.id, code)
+    moderation.submit(store, lead, moderation_id)
 
 
 def _journal_mode(store: Store, mode: str) -> None:
@@ -153,6 +231,7 @@ class _Generator:
     def __init__(self, rng: random.Random, fws: list[tuple[uuid.UUID, Framework]],
                  n: int) -> None:
         self.rng, self.fws, self.n = rng, fws, n
+        self.shas = {fid: framework.sha256() for fid, framework in fws}
         self.today = dt.date.today()
         self.now = dt.datetime.now(dt.UTC)
         self.usernames: list[str] = []
@@ -169,19 +248,19 @@ class _Generator:
         teams_per_area = 2 if self.n < 20_000 else 3
         for region, areas in demo_text.REGIONS.items():
             rid = _uid(rng)
-            rows.append({"id": rid, "name": region, "kind": "region", "parent_id": None,
+            rows.append({"id": rid, "name": region, "kind": OrgUnitKind.REGION, "parent_id": None,
                          "region_id": rid, "row_version": 1})
             self.counts["regions"] += 1
             for area in areas[:2]:
                 aid = _uid(rng)
-                rows.append({"id": aid, "name": area, "kind": "service_area", "parent_id": rid,
-                             "region_id": rid, "row_version": 1})
+                rows.append({"id": aid, "name": area, "kind": OrgUnitKind.SERVICE_AREA,
+                             "parent_id": rid, "region_id": rid, "row_version": 1})
                 self.counts["service_areas"] += 1
                 for number in range(1, teams_per_area + 1):
                     tid = _uid(rng)
                     name = f"{area} {number}"
-                    rows.append({"id": tid, "name": name, "kind": "team", "parent_id": aid,
-                                 "region_id": rid, "row_version": 1})
+                    rows.append({"id": tid, "name": name, "kind": OrgUnitKind.TEAM,
+                                 "parent_id": aid, "region_id": rid, "row_version": 1})
                     # Latent practice quality and delay of the team, so themes differ.
                     self.teams.append({"id": tid, "region_id": rid, "name": name,
                                        "quality": rng.gauss(0, 0.45),
@@ -286,15 +365,18 @@ class _Generator:
             row = self._assessment(observe, audit_fws, obs_fws, status)
             fid, framework = row.pop("_framework")
             team = row.pop("_team")
+            reference = row.pop("_case_reference")
+            marks = (len(r_rows), len(act_rows), len(resp_rows))
             grades = self._ratings(row, fid, framework, team, offsets, status, r_rows)
             best = overall_grade(framework, grades)
             row["overall_grade"] = best.code if best else None
             if status is not Status.DRAFT:
                 self._narrative(row, act_rows, resp_rows, status)
             if status is Status.FINALISED:
-                row["content_hash"] = hashlib.sha256(canonical_json(
-                    {"id": str(row["id"]), "grades": grades, "strengths": row["strengths"]}
-                ).encode()).hexdigest()  # demo: a hash of the generated content
+                # The same hash finalising takes, so `audit-log verify` can recheck it.
+                row["content_hash"] = hashlib.sha256(self._canonical(
+                    row, self.shas[fid], reference, r_rows[marks[0]:], act_rows[marks[1]:],
+                    resp_rows[marks[2]:]).encode("utf-8")).hexdigest()
             a_rows.append(row)
             self.status_counts[status.value] += 1
         insert_records(conn, _t(tables.Assessment), a_rows)
@@ -304,6 +386,23 @@ class _Generator:
         self.counts.update(assessments=len(a_rows), ratings=len(r_rows), actions=len(act_rows),
                            responses=len(resp_rows))
         assert conn.execute(select(func.count()).select_from(_t(tables.Assessment))).scalar()
+
+    @staticmethod
+    def _canonical(row: dict[str, Any], sha: str, reference: str,
+                   ratings: list[tuple[Any, ...]], actions: list[dict[str, Any]],
+                   responses: list[dict[str, Any]]) -> str:
+        return canonical_assessment(
+            id=row["id"], framework_sha256=sha, case_reference=reference,
+            subject_id=row["subject_id"], author_id=row["author_id"],
+            assessed_on=row["assessed_on"], context=json.loads(row["context"]),
+            childs_voice=row["childs_voice"], impact_of_delay=row["impact_of_delay"],
+            strengths=row["strengths"], areas_for_development=row["areas_for_development"],
+            overall_grade=row["overall_grade"],
+            ratings={r[2]: RatingInfo(r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
+                     for r in ratings},
+            actions=[(a["text"], a["due_on"], a["owner_id"]) for a in actions],
+            response=((responses[0]["reflection"], responses[0]["agreement"],
+                       responses[0]["reasons"]) if responses else None))
 
     def _assessment(self, observe: bool, audit_fws: list[tuple[uuid.UUID, Framework]],
                     obs_fws: list[tuple[uuid.UUID, Framework]], status: Status
@@ -346,6 +445,7 @@ class _Generator:
             if status is Status.FINALISED else None,
             "content_hash": None, "row_version": 1,
             "_framework": (fid, framework), "_team": team,
+            "_case_reference": case["reference"] if case else "",
         }
 
     def _context(self, framework: Framework, day: dt.date) -> dict[str, Any]:
@@ -419,11 +519,11 @@ class _Generator:
                 "id": _uid(rng), "assessment_id": row["id"], "session_id": None,
                 "standard_id": None, "text": rng.choice(demo_text.ACTIONS),
                 "owner_id": row["subject_id"], "due_on": due,
-                "status": "done" if done else "open", "agreed": responded,
+                "status": ActionStatus.DONE if done else ActionStatus.OPEN, "agreed": responded,
                 "completed_on": due - dt.timedelta(days=rng.randint(0, 10)) if done else None,
                 "created_at": row["created_at"], "row_version": 1})
         if responded or status is Status.RETURNED:
-            agreement = rng.choices(["agree", "partly", "disagree"], [8, 3, 1])[0]
+            agreement = rng.choices(list(Agreement), [8, 3, 1])[0]
             responses.append({
                 "id": _uid(rng), "assessment_id": row["id"], "fca_id": row["subject_id"],
                 "reflection": (rng.choice(demo_text.REFLECTIONS[agreement]) if responded
@@ -433,11 +533,15 @@ class _Generator:
                 "signed_at": row["updated_at"] if responded else None,
                 "updated_at": row["updated_at"], "row_version": 1})
 
-    def summary(self) -> DemoSummary:
+    def summary(self, moderated: Counter[str]) -> DemoSummary:
         c = self.counts
+        statuses = Counter(self.status_counts)
+        held = moderated["held"]
+        statuses.update({Status.RESPONDED.value: -held, Status.MODERATION.value: held})
         return DemoSummary(c["regions"], c["service_areas"], c["teams"], c["users"], c["cases"],
                            c["assessments"], c["ratings"], c["actions"], c["responses"],
-                           dict(self.status_counts), tuple(self.samples))
+                           {k: v for k, v in statuses.items() if v}, tuple(self.samples),
+                           dict(moderated))
 
 
 @lru_cache(maxsize=4096)

@@ -107,3 +107,13 @@ REASONS = {
     "disagree": "The evidence is in the file but was not looked at.",
 }
 SHORT_TEXT = ["Supervisor and FCA", "FCA, child and carer", "FCA and parent", "Team meeting"]
+
+MODERATION_NOTES = [
+    "Second reading found the care plan analysis thinner than graded; agreed with the "
+    "supervisor to revisit the grade in supervision.",
+    "The child's wishes are recorded but not weighed in the recommendation; grade moved one "
+    "step and discussed with the author.",
+    "Evidence of work with the IRO is stronger than the audit credits; the moderated grade "
+    "stands and the author agrees.",
+    "Impact of delay is named but not analysed; the supervisor will add an addendum.",
+]

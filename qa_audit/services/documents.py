@@ -63,16 +63,32 @@ class PdfRequest:
         return self.date_from, self.date_to
 
 
-def render_pdf(store: Store, actor: Actor, request: PdfRequest, *,
-               scrub: Scrubber | None = None) -> bytes:
-    """The document as PDF bytes (permission-checked; the export is recorded). A batch
-    passes the `scrub` it made once for all its pseudonymised copies."""
+def render_pdf(store: Store, actor: Actor, request: PdfRequest) -> bytes:
+    """The document as PDF bytes (permission-checked; the export is recorded), with the
+    audit log's head in its metadata (keywords) as an anchor for `audit-log verify`."""
+    return anchored(store, partial(_render_pdf, store, actor, request))
+
+
+def anchored(store: Store, make: Callable[[], bytes]) -> bytes:
+    """`make()` with the audit log's head as the PDF's anchor."""
+    from qa_audit.reports.pdf_common import audit_anchor
+
+    from .audit_log import chain_head
+
+    token = audit_anchor.set(chain_head(store).text)
+    try:
+        return make()
+    finally:
+        audit_anchor.reset(token)
+
+
+def _render_pdf(store: Store, actor: Actor, request: PdfRequest) -> bytes:
     from qa_audit.reports import pdf_assessment, pdf_session, pdf_summaries
 
     marking = request.marking.strip() or DEFAULT_MARKING
     if request.kind is DocumentKind.ASSESSMENT:
         return pdf_assessment.render_assessment(assessment_report(
-            store, actor, request.target, request.profile, marking, scrub=scrub))
+            store, actor, request.target, request.profile, marking))
     if request.kind is DocumentKind.SESSION:
         return pdf_session.render_session(
             summaries.session_report(store, actor, request.target, request.profile, marking))
@@ -186,8 +202,8 @@ def _render(store: Store, actor: Actor, aid: uuid.UUID, profile: Profile, markin
             scrub: Scrubber | None, memo: BatchMemo) -> bytes:
     from qa_audit.reports.pdf_assessment import render_assessment
 
-    return render_assessment(assessment_report(store, actor, aid, profile, marking,
-                                               scrub=scrub, memo=memo))
+    return anchored(store, lambda: render_assessment(assessment_report(
+        store, actor, aid, profile, marking, scrub=scrub, memo=memo)))
 
 
 class _Batch:

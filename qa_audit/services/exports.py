@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from qa_audit.domain.permissions import Action, Actor, check
+from qa_audit.errors import InvalidInput
 from qa_audit.reports.model import SCANNED_NOTE, Profile
 from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
 from qa_audit.store.scope import Kind, visible
@@ -28,6 +29,8 @@ from qa_audit.store.tables import (
 )
 
 from . import audit_log
+from .audit_log import chain_head
+from .blinding import not_blind
 from .documents import marking_line
 from .pseudonyms import Scrubber, role_names, scrubber
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
@@ -70,7 +73,9 @@ class ExportResult:
 
 
 def _visible(actor: Actor | None) -> ColumnElement[bool]:
-    return true() if actor is None else visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT)
+    # An assessment the actor is moderating blind is left out until they submit.
+    return true() if actor is None else and_(
+        visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT), not_blind(actor))
 
 
 # Pseudonymised copies read two more columns at the end of every row (the assessment's
@@ -248,12 +253,27 @@ def export_csv(store: Store, actor: Actor | None, out_dir: Path,
     """Write assessments.csv, ratings.csv, actions.csv and about.txt (who the export is for).
     `actor` None: the whole database (command-line use by whoever holds the recovery key)."""
     _may_export(actor)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(f"{out_dir} is a file; a CSV export is written into a folder.")
     out_dir.mkdir(parents=True, exist_ok=True)
-    first = marking_line(marking, profile)
-    counts = {s.name: write_csv(out_dir / f"{s.name}.csv", s.header, s.rows, preamble=first)
-              for s in _sheets(store, actor, profile)}
     info = out_dir / "about.txt"
-    write_text(info, "".join(f"{k}: {v}\n" for k, v in about(actor, profile, marking, "CSV")))
+    # about.txt is written last and marks a whole set: an old one goes first, and a set
+    # that fails part-way (a full disk) is removed, so no half set looks complete.
+    info.unlink(missing_ok=True)
+    written: list[Path] = []
+    counts: dict[str, int] = {}
+    try:
+        for sheet in _sheets(store, actor, profile):
+            path = out_dir / f"{sheet.name}.csv"
+            counts[sheet.name] = write_csv(path, sheet.header, sheet.rows,
+                                           preamble=marking_line(marking, profile))
+            written.append(path)
+        rows = [*about(actor, profile, marking, "CSV"), ("Audit log", chain_head(store).text)]
+        write_text(info, "".join(f"{k}: {v}\n" for k, v in rows))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     _record(store, actor, f"export_csv_{profile.value}")
     files = (*(out_dir / f"{name}.csv" for name in counts), info)
     return ExportResult(files, counts)
@@ -265,7 +285,7 @@ def export_xlsx(store: Store, actor: Actor | None, out: Path,
     """One workbook: an About sheet (marking, who it is for), then assessments, ratings and
     actions."""
     _may_export(actor)
-    about_rows = about(actor, profile, marking, "XLSX")
+    about_rows = [*about(actor, profile, marking, "XLSX"), ("Audit log", chain_head(store).text)]
     counts = write_xlsx(out, about_rows, [(s.name.capitalize(), s.header, s.rows)
                                           for s in _sheets(store, actor, profile)],
                         marking=f"{marking} · {profile.label}")

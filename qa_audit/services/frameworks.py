@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -46,14 +47,6 @@ def import_framework_file(store: Store, actor: Actor, path: str | Path) -> Impor
     from qa_audit.domain.loader import load_framework  # YAML only when importing
 
     return import_framework(store, actor, load_framework(path))
-
-
-def import_framework_text(
-    store: Store, actor: Actor, text: bytes | str, filename: str
-) -> ImportResult:
-    from qa_audit.domain.loader import parse_framework
-
-    return import_framework(store, actor, parse_framework(text, filename))
 
 
 def import_framework(store: Store, actor: Actor, framework: Framework) -> ImportResult:
@@ -107,25 +100,46 @@ def latest_versions(store: Store) -> list[FrameworkVersionInfo]:
 
 
 def get_framework(store: Store, version_id: uuid.UUID) -> Framework:
-    """The framework an assessment was scored against (snapshots never change)."""
+    """The framework an assessment was scored against. Snapshots never change, so each
+    version is read and parsed once and kept (the app's one framework cache)."""
+    cached = _CACHE.get(version_id)
+    if cached is not None:
+        return cached
     with store.reading() as session:
         row = session.get(FrameworkVersion, version_id)
         if row is None:
             raise NotFound("That framework version is not in this database.")
-        return _parse_snapshot(row.snapshot)
+        snapshot = row.snapshot
+    return _CACHE.put(version_id, framework_from_dict(json.loads(snapshot)))
 
 
-def get_version_info(store: Store, version_id: uuid.UUID) -> FrameworkVersionInfo:
-    with store.reading() as session:
-        row = session.get(FrameworkVersion, version_id)
-        if row is None:
-            raise NotFound("That framework version is not in this database.")
-        return _info(row)
+class _FrameworkCache:
+    """Parsed frameworks by version id, the least recently used dropped past `size`.
+    Version ids are random UUIDs naming immutable snapshots, so one id is one content
+    whichever database it was read from. Workers read it too, hence the lock."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[uuid.UUID, Framework] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version_id: uuid.UUID) -> Framework | None:
+        with self._lock:
+            framework = self._items.get(version_id)
+            if framework is not None:
+                self._items.move_to_end(version_id)
+            return framework
+
+    def put(self, version_id: uuid.UUID, framework: Framework) -> Framework:
+        with self._lock:
+            self._items[version_id] = framework
+            self._items.move_to_end(version_id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return framework
 
 
-@lru_cache(maxsize=64)
-def _parse_snapshot(snapshot: str) -> Framework:
-    return framework_from_dict(json.loads(snapshot))
+_CACHE = _FrameworkCache(size=64)
 
 
 def _info(row: FrameworkVersion) -> FrameworkVersionInfo:

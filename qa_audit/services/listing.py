@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Action, Actor
+from qa_audit.domain.records import ActionStatus
 from qa_audit.domain.workflow import Status
 from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import ActionItem, Assessment, Case, FrameworkVersion, OrgUnit, User
 
+from .blinding import blind_ids, pending_for
 from .store import Store
 from .views import ActionInfo, actions_of
 
@@ -140,7 +142,9 @@ def page_ids(store: Store, actor: Actor, q: AssessmentQuery, offset: int, limit:
              ) -> list[uuid.UUID]:
     """Step one: the ids of one page, from the assessment table (plus the sort key's table
     only), so SQLite walks the scope's index in order and stops after the page."""
-    key = col(_SORT_COLUMNS[q.sort])
+    key: Any = col(_SORT_COLUMNS[q.sort])
+    if q.sort is SortKey.GRADE:  # the order must not tell a blind moderator the grade
+        key = case((pending_for(actor), None), else_=key)
     query = select(col(Assessment.id)).select_from(Assessment)
     if q.sort in _SORT_JOINS:
         table, on = _SORT_JOINS[q.sort]
@@ -157,12 +161,14 @@ def list_assessments(
     store: Store, actor: Actor, q: AssessmentQuery, offset: int = 0, limit: int = 200
 ) -> list[AssessmentRow]:
     """One page of the assessments this actor may see, filtered and sorted in SQL."""
-    return page_details(store, page_ids(store, actor, q, offset, limit))
+    return page_details(store, page_ids(store, actor, q, offset, limit), actor)
 
 
-def page_details(store: Store, ids: list[uuid.UUID]) -> list[AssessmentRow]:
+def page_details(store: Store, ids: list[uuid.UUID], actor: Actor | None = None
+                 ) -> list[AssessmentRow]:
     """Step two: the listed columns for these ids, in the same order (the caller has
-    already decided the actor may see them)."""
+    already decided the actor may see them). The overall grade of an assessment `actor`
+    is moderating blind is left blank."""
     if not ids:
         return []
     query = (
@@ -182,9 +188,11 @@ def page_details(store: Store, ids: list[uuid.UUID]) -> list[AssessmentRow]:
         .where(col(Assessment.id).in_(ids))
     )
     with store.reading() as session:
+        blind = blind_ids(session, actor, ids)
         rows = {
             r[0]: AssessmentRow(r[0], AssessmentKind(r[1]), r[2] or "", r[3], r[4], r[5] or "",
-                                r[6], r[7], Status(r[8]), r[9], r[10], r[11], r[12])
+                                r[6], r[7], Status(r[8]), r[9],
+                                None if r[0] in blind else r[10], r[11], r[12])
             for r in session.execute(query).all()
         }
     return [rows[i] for i in ids if i in rows]
@@ -200,7 +208,7 @@ def open_actions(
     with store.reading() as session:
         conds: list[ColumnElement[bool]] = [
             actions_visible(actor),
-            col(ActionItem.status) == "open",
+            col(ActionItem.status) == ActionStatus.OPEN,
             or_(col(ActionItem.assessment_id).is_(None),
                 col(ActionItem.assessment_id).not_in(drafts))]
         if team and actor.team_id is not None:

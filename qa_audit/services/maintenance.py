@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +16,16 @@ from sqlmodel import col, select
 
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.domain.workflow import Status
-from qa_audit.errors import InvalidInput, StoreError
-from qa_audit.store.files import is_plain_sqlite, key_file_for
+from qa_audit.errors import DiskFull, InvalidInput, StoreError
+from qa_audit.store.files import (
+    PRIVATE_MODE,
+    atomic_write_bytes,
+    is_disk_full,
+    is_plain_sqlite,
+    key_file_for,
+    sync_folder,
+    temporary_name,
+)
 from qa_audit.store.keyring import sqlcipher_passphrase
 from qa_audit.store.tables import (
     ActionItem,
@@ -40,13 +48,14 @@ DEFAULT_RETENTION_MONTHS = 72
 ANONYMISED_USERNAME = "anonymised"
 
 
-def _connect(store: Store, path: Path) -> Any:
-    """A DB-API connection to another file with the same driver and key as `store`."""
+def _connect(store: Store, path: Path, key: bytes | None = None) -> Any:
+    """A DB-API connection to another file with the same driver as `store`, and its key
+    (or `key`: a backup made before the database was re-keyed has an older one)."""
     if store.encrypted:
         import sqlcipher3
 
         conn = sqlcipher3.connect(str(path))
-        conn.execute(f'PRAGMA key="{sqlcipher_passphrase(store.key)}"')
+        conn.execute(f'PRAGMA key="{sqlcipher_passphrase(key or store.key)}"')
         return conn
     import sqlite3
 
@@ -64,40 +73,84 @@ def backup(store: Store, actor: Actor, out: Path,
     """Copy the live database with SQLite's online backup (consistent while the app runs).
 
     The copy of an encrypted database stays encrypted with the same key, and its key file
-    is copied beside it.
+    is copied beside it. Both are written whole (a temporary file, fsynced, renamed), mode
+    0600: a full disk leaves nothing under the final name to block the next try.
     """
     check(actor, Action.BACKUP_RESTORE)
     _sqlite_only(store)
-    if out.exists():
-        raise InvalidInput(f"{out} exists already; choose a new file name.")
-    raw = store.engine.raw_connection()
+    _check_new_file(out, "backup")
+    if store.path is not None and _same_file(out, store.path):
+        raise InvalidInput("That is the live database itself; choose a new file name.")
+    tmp = temporary_name(out)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
     try:
-        dst = _connect(store, out)
+        raw = store.engine.raw_connection()
         try:
-            raw.driver_connection.backup(  # type: ignore[union-attr]
-                dst, pages=256,
-                progress=(lambda _s, left, total: progress(total - left, total))
-                if progress else None,
-            )
+            dst = _connect(store, tmp)
+            try:
+                raw.driver_connection.backup(  # type: ignore[union-attr]
+                    dst, pages=256,
+                    progress=(lambda _s, left, total: progress(total - left, total))
+                    if progress else None,
+                )
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        raw.close()
-    if store.keyring is not None:
-        shutil.copyfile(store.keyring.path, key_file_for(out))
+            raw.close()
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.link(tmp, out)  # never over a file that appeared meanwhile
+        tmp.unlink()
+        sync_folder(out.parent)
+        if store.keyring is not None:
+            atomic_write_bytes(key_file_for(out), store.keyring.path.read_bytes())
+    except BaseException as exc:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        if out.exists() and not key_file_for(out).exists() and store.keyring is not None:
+            out.unlink()  # a backup without its key file would not open: not kept
+        if is_disk_full(exc):
+            raise DiskFull(f"The disk is full, so the backup was not written (nothing was "
+                           f"left in {out.parent}). Free some space and try again.") from exc
+        raise
     with store.unit_of_work() as session:
         audit_log.record(session, actor, "backup", "database")
     return out
 
 
-def check_backup(store: Store, source: Path) -> None:
+def _check_new_file(out: Path, what: str) -> None:
+    """A clear refusal, before any work, of a name where a new file cannot go."""
+    if out.is_dir():
+        raise InvalidInput(f"{out} is a folder; give a new file name for the {what}.")
+    if out.exists():
+        raise InvalidInput(f"{out} exists already; choose a new file name.")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"The folder {out.parent} does not exist; create it first or "
+                           "choose another.")
+    if not os.access(out.parent, os.W_OK):
+        raise InvalidInput(f"The folder {out.parent} cannot be written to; choose another.")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def check_backup(store: Store, source: Path) -> bytes | None:
     """Refuse a damaged file or one from another database before anything is touched."""
+    if source.is_dir():
+        raise InvalidInput(f"{source} is a folder; give the backup file itself.")
     if not source.exists():
         raise InvalidInput(f"No backup file at {source}.")
+    if store.path is not None and _same_file(source, store.path):
+        raise InvalidInput("That is the live database itself, not a backup of it.")
     if store.encrypted == is_plain_sqlite(source):
         raise StoreError("That backup is not a backup of this database.")
+    key = _backup_key(store, source)
     try:
-        conn = _connect(store, source)
+        conn = _connect(store, source, key)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()
             row = conn.execute("SELECT value FROM setting WHERE key = 'database_id'").fetchone()
@@ -111,14 +164,54 @@ def check_backup(store: Store, source: Path) -> None:
         ours = session.get(Setting, "database_id")
     if ours is not None and (row is None or row[0] != ours.value):
         raise StoreError("That backup belongs to another database.")
+    return key
+
+
+def _backup_key(store: Store, source: Path) -> bytes | None:
+    """The key that opens the backup: the database's own, or (for a backup made before an
+    account was disabled or a password reset) an older one sealed, in the key file copied
+    beside the backup, to an account signed in here."""
+    if not store.encrypted:
+        return None
+    from qa_audit.store.engine import WrongKey, check_key
+    from qa_audit.store.keyring import Keyring
+
+    candidates = [store.key]
+    beside = key_file_for(source)
+    if beside.is_file():
+        try:
+            old = Keyring.load(beside)
+        except StoreError:
+            old = None
+        if old is not None:
+            with store.reading() as session:
+                names = {u.id: u.username for u in session.exec(select(User)).all()}
+            for user_id, keys in store.account_keys.items():
+                if user_id in names:
+                    candidates += old.database_keys_for(names[user_id], keys.exchange)
+            if store.recovery_secret is not None:
+                candidates += old.recovery_keys(store.recovery_secret)
+    for key in candidates:
+        try:
+            check_key(source, key)
+        except WrongKey:
+            continue
+        except StoreError as exc:
+            raise StoreError(f"That backup cannot be read: {exc}") from exc
+        return key
+    raise StoreError(
+        "That backup does not open with this database's key: it was made before an account "
+        "was disabled or a password reset, and its key file (copied beside it) has no key "
+        "for your account as it is now. Open it with the recovery key, or restore it as the "
+        "administrator who made it, or it belongs to another database.")
 
 
 def restore(store: Store, actor: Actor, source: Path) -> None:
     """Replace the database's content with a checked backup, in one step."""
     check(actor, Action.BACKUP_RESTORE)
     _sqlite_only(store)
-    check_backup(store, source)
-    src = _connect(store, source)
+    key = check_backup(store, source)
+    src = _connect(store, source, key)
     raw = store.engine.raw_connection()
     try:
         src.backup(raw.driver_connection)
@@ -126,6 +219,10 @@ def restore(store: Store, actor: Actor, source: Path) -> None:
         raw.close()
         src.close()
     store.engine.dispose()
+    # The restored log is older than the head file beside the database: anchor it afresh
+    # (the restore itself is the first event anchored).
+    if store.path is not None:
+        audit_log.head_file_for(store.path).unlink(missing_ok=True)
     with store.unit_of_work() as session:
         audit_log.record(session, actor, "restore", "database")
 
@@ -249,6 +346,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
         database_key,
         format_recovery_key,
         new_recovery_secret,
+        recovery_public_key,
     )
 
     from . import accounts
@@ -270,6 +368,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
         raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
         import sqlite3
 
+        os.close(os.open(backup_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
         dst = sqlite3.connect(backup_path)
         raw.driver_connection.backup(dst)  # type: ignore[union-attr]
         dst.close()
@@ -282,6 +381,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
     db_id = uuid.uuid4()
     tmp = path.with_name(path.name + ".encrypting")
     tmp.unlink(missing_ok=True)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
     conn = sqlcipher3.connect(str(backup_path))
     try:
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"{sqlcipher_passphrase(key)}\"",
@@ -296,8 +396,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
     for extra in ("-wal", "-shm"):
         path.with_name(path.name + extra).unlink(missing_ok=True)
     tmp.replace(path)
-    keyring = Keyring.create(key_file_for(path), db_id)
-    keyring.wrap(admin_username.strip().lower(), admin_password, key)
-    keyring.save()
+    keyring = Keyring.create(key_file_for(path), db_id, recovery_public_key(secret))
+    keyring.add_account(admin_username.strip().lower(), admin_password, key)
     others = tuple(u for u in usernames if u != admin_username.strip().lower())
     return EncryptionResult(format_recovery_key(secret), backup_path, others)

@@ -30,6 +30,7 @@ from qa_audit.store.tables import Assessment, Moderation, OrgUnit, ResponseReply
 
 from . import audit_log
 from .assessments import target_of
+from .blinding import blinded, is_blind
 from .frameworks import get_framework
 from .pseudonyms import (
     PRACTITIONER,
@@ -92,12 +93,16 @@ def assessment_report(
         check(actor, Action.VIEW_ASSESSMENT, target_of(row))
         check(actor, Action.EXPORT_ASSESSMENT, target_of(row))
         d = detail_of(session, row)
+        if is_blind(session, actor, row.id):  # a moderator's own copy before they decide
+            d = blinded(d)
         fw = memo.frameworks.get(d.framework_version_id) or get_framework(
             store, d.framework_version_id)  # (read before any write)
         memo.frameworks[d.framework_version_id] = fw
         reply = session.get(ResponseReply, assessment_id)
         reply_by = session.get(User, reply.author_id) if reply else None
-        moderation = _moderation(session, assessment_id)
+        # (on a finalised audit the outcome is the moderator's addendum, printed there)
+        moderation = "" if Status(row.status) is Status.FINALISED else _moderation(
+            session, assessment_id)
         context = None
         if profile is Profile.MANAGER and row.team_id is not None:
             key = (row.team_id, row.framework_version_id, quarter_of(row.assessed_on)[2])
@@ -195,7 +200,8 @@ def _addendum_author(name: str, d: AssessmentDetail, hide: bool) -> str:
 def _moderation(session: Session, assessment_id: uuid.UUID) -> str:
     """The latest moderation's outcome and notes, when a moderation has an outcome."""
     outcome = session.scalars(select(Moderation).where(
-        col(Moderation.assessment_id) == assessment_id, col(Moderation.outcome) != "")
+        col(Moderation.assessment_id) == assessment_id, col(Moderation.outcome) != "",
+        col(Moderation.submitted_at).is_not(None))
         .order_by(col(Moderation.created_at).desc())).first()
     if outcome is None:
         return ""

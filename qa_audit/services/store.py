@@ -9,23 +9,35 @@ given. A new file is created encrypted and unlocked, with a recovery key to show
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
-from qa_audit.errors import StoreError
-from qa_audit.store.engine import database_url, open_engine
-from qa_audit.store.files import is_plain_sqlite, key_file_for
+from qa_audit.errors import DiskFull, StoreError
+from qa_audit.store.engine import (
+    SQLITE_NOTADB,
+    WRITES,
+    WrongKey,
+    check_key,
+    database_url,
+    open_engine,
+    rekey_database,
+)
+from qa_audit.store.files import is_disk_full, is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
+    AccountKeys,
     Keyring,
     database_key,
     format_recovery_key,
+    new_database_key,
     new_recovery_secret,
     parse_recovery_key,
+    recovery_public_key,
 )
 from qa_audit.store.tables import Setting
 
@@ -48,6 +60,14 @@ class Store:
         self.keyring = keyring
         self._key = key
         self._recovery_key: str | None = None
+        # The signing keys of the accounts signed in through this store, by user id: each
+        # audit event is signed by its actor's key (see `audit_log.record`).
+        self.signers: dict[uuid.UUID, Ed25519PrivateKey] = {}
+        # Their key pairs, to open backups made before a re-key (see maintenance.restore).
+        self.account_keys: dict[uuid.UUID, AccountKeys] = {}
+        self.recovery_secret: bytes | None = None  # when unlocked with the recovery key
+        # Said once to the person who just signed in (failed sign-ins since their last).
+        self.sign_in_notice: str | None = None
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
@@ -62,6 +82,8 @@ class Store:
         if not url.startswith("sqlite:///"):
             return cls(open_engine(url))
         path = Path(url.removeprefix("sqlite:///"))
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file.")
         if path.exists() and path.stat().st_size > 0:
             if is_plain_sqlite(path):
                 return cls(open_engine(path), path=path)
@@ -82,7 +104,7 @@ class Store:
         with Session(engine) as session:
             session.add(Setting(key=DATABASE_ID, value=str(database_id)))
             session.commit()
-        keyring = Keyring.create(key_file_for(path), database_id)
+        keyring = Keyring.create(key_file_for(path), database_id, recovery_public_key(secret))
         store = cls(engine, path=path, keyring=keyring, key=key)
         store._recovery_key = format_recovery_key(secret)
         return store
@@ -120,20 +142,43 @@ class Store:
         return key
 
     # -- unlocking --------------------------------------------------------------------------
+    def unlock_with_keys(self, keys: list[bytes]) -> None:
+        """Open the encrypted file with the first of `keys` that opens it (more than one
+        only while a re-key is under way); a wrong key changes nothing on disk. An open
+        store whose key is not among them (another program re-keyed the database since)
+        is reopened with the new key."""
+        if self._engine is not None:
+            if self._key is None or self._key in keys:
+                return
+            self._engine.dispose()
+            self._engine = None
+        for key in keys:
+            try:
+                self.unlock_with_key(key)
+                return
+            except WrongKey:
+                continue
+        raise StoreError(
+            "The key does not open this database: the key file may belong to another "
+            "database (or be an old copy), or the database file is damaged. Restore both "
+            "from the same backup.")
+
     def unlock_with_key(self, key: bytes) -> None:
-        """Open the encrypted file with `key`; a wrong key changes nothing on disk."""
+        """Open the encrypted file with `key`: `WrongKey` if it does not open it, a full
+        disk or another cause named as itself; a wrong key changes nothing on disk."""
         if self._engine is not None:
             return
         assert self.path is not None
+        check_key(self.path, key)
         try:
             engine = open_engine(self.path, key)
             with Session(engine) as session:
                 stored = session.get(Setting, DATABASE_ID)
         except (StoreError, DatabaseError) as exc:
-            raise StoreError(
-                "The key does not open this database: the key file may belong to another "
-                "database, or the database file is damaged. Restore both from the same backup."
-            ) from exc
+            if is_disk_full(exc) or is_disk_full(exc.__cause__ or exc):
+                raise DiskFull("The disk is full, so the database cannot be opened. Free "
+                               "some space and try again.") from exc
+            raise
         if self.keyring is not None and stored is not None and (
             stored.value != str(self.keyring.database_id)
         ):
@@ -142,7 +187,42 @@ class Store:
         self._engine, self._key = engine, key
 
     def unlock_with_recovery_key(self, text: str) -> None:
-        self.unlock_with_key(database_key(parse_recovery_key(text)))
+        secret = parse_recovery_key(text)
+        keys = self.keyring.recovery_keys(secret) if self.keyring is not None else [
+            database_key(secret)]
+        try:
+            self.unlock_with_keys(keys)
+            self.recovery_secret = secret
+        except StoreError as exc:
+            if isinstance(exc, DiskFull):
+                raise
+            raise StoreError("That recovery key does not open this database (or, since an "
+                             "account was disabled or a password reset, the key file is "
+                             "needed with it).") from exc
+
+    def rekey(self, progress: Callable[[int, int], None] | None = None) -> str | None:
+        """Encrypt the database with a new random key and seal it to every account left in
+        the key file and to the recovery key: no one's password is needed, and an old
+        copy of the key file opens nothing any more. Returns a new recovery key to show
+        when the key file had none to seal to (a database from before key pairs).
+
+        Crash-safe: the new key is sealed beside the current one first, the file is
+        re-keyed, then the old sealed keys are dropped."""
+        keyring = self.refresh_keyring()
+        if keyring is None or self.path is None or self._key is None:
+            return None
+        new_recovery = None
+        if not keyring.has_recovery:
+            secret = new_recovery_secret()
+            keyring.seal_recovery(recovery_public_key(secret), self.key)
+            new_recovery = format_recovery_key(secret)
+        key = new_database_key()
+        generation, _dropped = keyring.stage_generation(key)
+        rekey_database(self.engine, key, progress)
+        keyring.commit_generation(generation)
+        self._engine = open_engine(self.path, key)
+        self._key = key
+        return new_recovery
 
     def refresh_keyring(self) -> Keyring | None:
         """The key file as it is on disk now: another process (the command line beside the
@@ -190,16 +270,22 @@ class Store:
     def unit_of_work(self) -> Iterator[Session]:
         """A session whose work is committed together on success, rolled back on error."""
         with Session(self.engine, expire_on_commit=False) as session:
+            session.info["signers"] = self.signers
+            session.info["database_path"] = self.path
             try:
+                session.connection(execution_options={WRITES: True})  # BEGIN IMMEDIATE
                 yield session
                 session.commit()
-            except OperationalError as exc:
+                for hook in session.info.pop("after_commit", ()):
+                    hook()
+            except (OperationalError, DatabaseError) as exc:
                 session.rollback()
-                if "full" in str(exc.orig).lower():
-                    raise StoreError(
+                if is_disk_full(exc):
+                    raise DiskFull(
                         "The disk is full, so this change was not saved (what was saved "
                         "before is safe, and your text stays on screen). Free some space "
                         "and save again.") from exc
+                _raise_if_rekeyed(exc)
                 raise
             except BaseException:
                 session.rollback()
@@ -209,8 +295,23 @@ class Store:
     def reading(self) -> Iterator[Session]:
         """A session for reads only."""
         with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+            session.info["signers"] = self.signers
+            try:
+                yield session
+            except DatabaseError as exc:
+                _raise_if_rekeyed(exc)
+                raise
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _raise_if_rekeyed(exc: DatabaseError) -> None:
+    """A connection whose key no longer opens the file: another program re-keyed the
+    database (an account was disabled or a password reset) since this one signed in."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None and int(code) & 0xFF == SQLITE_NOTADB:
+        raise StoreError("The database's key was changed by another program (an account was "
+                         "disabled or a password reset) since you signed in, so nothing was "
+                         "read or saved. Close qa_audit and sign in again.") from exc

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
 from qa_audit.domain.permissions import Action, Actor, Target, check
+from qa_audit.domain.records import ActionStatus, OrgUnitKind
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound
 from qa_audit.reports.model import (
@@ -43,6 +44,7 @@ from qa_audit.store.tables import (
 )
 
 from . import audit_log
+from .blinding import not_blind
 from .frameworks import get_framework
 from .pseudonyms import PRACTITIONER, SUPERVISOR, Scrubber, role_names, scrubber
 from .report_data import AGREEMENT, DEFAULT_MARKING, Pseudonym, action_entry, pseudonymiser
@@ -55,16 +57,13 @@ SUBMITTED = tuple(s.value for s in Status if s is not Status.DRAFT)
 
 
 class _Frameworks:
-    """Framework snapshots by version id, parsed once per report."""
+    """Framework snapshots by version id (from the one cache in `frameworks`)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._cache: dict[uuid.UUID, Framework] = {}
 
     def __call__(self, version_id: uuid.UUID) -> Framework:
-        if version_id not in self._cache:
-            self._cache[version_id] = get_framework(self._store, version_id)
-        return self._cache[version_id]
+        return get_framework(self._store, version_id)
 
 
 def grade_words(fw: Framework, code: str | None) -> str:
@@ -81,8 +80,8 @@ def _bands(fw: Framework) -> tuple[GradeBand, ...]:
 
 
 def count_actions(actions: Iterable[ActionInfo], today: dt.date) -> ActionCounts:
-    live = [a for a in actions if a.status != "cancelled"]
-    done = [a for a in live if a.status == "done"]
+    live = [a for a in actions if a.status is not ActionStatus.CANCELLED]
+    done = [a for a in live if a.status is ActionStatus.DONE]
     on_time = [a for a in done if a.due_on is None or (a.completed_on or today) <= a.due_on]
     return ActionCounts(total=len(live), done=len(done), done_on_time=len(on_time),
                         open=len(live) - len(done), overdue=sum(a.overdue(today) for a in live))
@@ -204,6 +203,7 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
         rows = list(session.scalars(select(Assessment).where(
             visible(actor, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT),
             col(Assessment.subject_id) == fca.id, col(Assessment.status).in_(SUBMITTED),
+            not_blind(actor),
             col(Assessment.assessed_on) >= date_from, col(Assessment.assessed_on) <= date_to,
         ).order_by(col(Assessment.assessed_on), col(Assessment.id))))
         ids = [r.id for r in rows]
@@ -304,10 +304,10 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
                      visible(actor, Action.VIEW_THEMES, Kind.ASSESSMENT),
                      col(Assessment.assessed_on) >= date_from,
                      col(Assessment.assessed_on) <= date_to)
-    submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED))
+    submitted = and_(in_period, col(Assessment.status).in_(SUBMITTED), not_blind(actor))
     with store.unit_of_work() as session:
         team = session.get(OrgUnit, team_id)
-        if team is None or team.kind != "team":
+        if team is None or team.kind != OrgUnitKind.TEAM:
             raise NotFound("That team is not in this database.")
         check(actor, Action.VIEW_THEMES, Target(team_id=team.id, region_id=team.region_id))
         region = session.get(OrgUnit, team.region_id) if team.region_id else None

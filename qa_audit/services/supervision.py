@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import NOT_APPLICABLE
 from qa_audit.domain.permissions import Action, Actor, Role, Target, allowed, check
+from qa_audit.domain.records import ActionStatus
 from qa_audit.domain.workflow import SessionCapabilities, Status, session_capabilities
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly
 from qa_audit.reports.model import PromptEntry
@@ -121,7 +122,7 @@ def suggest(store: Store, actor: Actor, fca_id: uuid.UUID, months: int = 6
         limit=20)
     with store.reading() as session:
         actions = actions_of(session, col(ActionItem.owner_id) == fca_id,
-                             col(ActionItem.status) == "open", actions_visible(actor))
+                             col(ActionItem.status) == ActionStatus.OPEN, actions_visible(actor))
     return rows, actions
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import AssessmentKind, canonical_json
+from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.domain.workflow import Capabilities, Status
 from qa_audit.store.tables import (
     ActionItem,
@@ -47,7 +49,7 @@ class ActionInfo:
     owner_id: uuid.UUID | None
     owner_name: str
     due_on: dt.date | None
-    status: str
+    status: ActionStatus
     agreed: bool
     completed_on: dt.date | None
     standard_id: str | None
@@ -55,11 +57,11 @@ class ActionInfo:
     session_id: uuid.UUID | None = None
 
     def overdue(self, today: dt.date) -> bool:
-        return self.status == "open" and self.due_on is not None and self.due_on < today
+        return self.status is ActionStatus.OPEN and self.due_on is not None and self.due_on < today
 
     def state(self, today: dt.date) -> str:
         """Done, Overdue or Open, as the app and the PDFs show it."""
-        if self.status == "done":
+        if self.status is ActionStatus.DONE:
             return "Done"
         return "Overdue" if self.overdue(today) else "Open"
 
@@ -68,7 +70,7 @@ class ActionInfo:
 class ResponseInfo:
     fca_id: uuid.UUID
     reflection: str
-    agreement: str
+    agreement: Agreement
     reasons: str
     signed_at: dt.datetime | None
     change_request: str = ""  # what the practitioner last asked to be changed
@@ -124,31 +126,53 @@ class AssessmentDetail:
 
     def canonical_content(self) -> str:
         """The judged content (not timestamps of saves) as canonical JSON, for hashing."""
-        data = {
-            "id": str(self.id),
-            "framework_sha256": self.framework_sha256,
-            "case_reference": self.case_reference,
-            "subject_id": str(self.subject_id),
-            "author_id": str(self.author_id),
-            "assessed_on": self.assessed_on.isoformat(),
-            "context": self.context,
-            "childs_voice": self.childs_voice,
-            "impact_of_delay": self.impact_of_delay,
-            "strengths": self.strengths,
-            "areas_for_development": self.areas_for_development,
-            "overall_grade": self.overall_grade,
-            "ratings": {k: asdict(v) for k, v in sorted(self.ratings.items())},
-            "actions": sorted(
-                [a.text, a.due_on.isoformat() if a.due_on else None, str(a.owner_id)]
-                for a in self.actions
-            ),
-            "response": (
-                [self.response.reflection, self.response.agreement, self.response.reasons]
-                if self.response
-                else None
-            ),
-        }
-        return canonical_json(data)
+        return canonical_assessment(
+            id=self.id, framework_sha256=self.framework_sha256,
+            case_reference=self.case_reference, subject_id=self.subject_id,
+            author_id=self.author_id, assessed_on=self.assessed_on, context=self.context,
+            childs_voice=self.childs_voice, impact_of_delay=self.impact_of_delay,
+            strengths=self.strengths, areas_for_development=self.areas_for_development,
+            overall_grade=self.overall_grade, ratings=self.ratings,
+            actions=[(a.text, a.due_on, a.owner_id) for a in self.actions],
+            response=((self.response.reflection, self.response.agreement,
+                       self.response.reasons) if self.response else None))
+
+
+def canonical_assessment(
+    *, id: uuid.UUID, framework_sha256: str, case_reference: str, subject_id: uuid.UUID,
+    author_id: uuid.UUID, assessed_on: dt.date, context: dict[str, Any], childs_voice: str,
+    impact_of_delay: str, strengths: str, areas_for_development: str,
+    overall_grade: str | None, ratings: dict[str, RatingInfo],
+    actions: Iterable[tuple[str, dt.date | None, uuid.UUID | None]],
+    response: tuple[str, str, str] | None,
+) -> str:
+    """What a finalised assessment's content hash covers, from plain values (the demo data
+    generator hashes its rows with it too, so `audit-log verify` can recheck them)."""
+    data = {
+        "id": str(id),
+        "framework_sha256": framework_sha256,
+        "case_reference": case_reference,
+        "subject_id": str(subject_id),
+        "author_id": str(author_id),
+        "assessed_on": assessed_on.isoformat(),
+        "context": context,
+        "childs_voice": childs_voice,
+        "impact_of_delay": impact_of_delay,
+        "strengths": strengths,
+        "areas_for_development": areas_for_development,
+        "overall_grade": overall_grade,
+        # What dataclasses.asdict gives for a RatingInfo, spelt out (asdict deep-copies: slow
+        # over a demo's hundred thousand assessments).
+        "ratings": {k: {"standard_id": v.standard_id, "grade": v.grade,
+                        "indicators": v.indicators, "evidence": v.evidence,
+                        "commentary": v.commentary} for k, v in sorted(ratings.items())},
+        "actions": sorted(
+            [text, due_on.isoformat() if due_on else None, str(owner_id)]
+            for text, due_on, owner_id in actions
+        ),
+        "response": list(response) if response else None,
+    }
+    return canonical_json(data)
 
 
 def _names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
@@ -171,7 +195,7 @@ def actions_of(session: Session, *conditions: Any) -> tuple[ActionInfo, ...]:
             i.owner_id,
             names.get(i.owner_id, "") if i.owner_id else "",
             i.due_on,
-            i.status,
+            ActionStatus(i.status),
             i.agreed,
             i.completed_on,
             i.standard_id,
@@ -223,7 +247,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
         response=ResponseInfo(
             response.fca_id,
             response.reflection,
-            response.agreement,
+            Agreement(response.agreement),
             response.reasons,
             response.signed_at,
             response.change_request,

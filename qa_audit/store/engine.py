@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,9 +13,9 @@ from sqlalchemy import URL, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import NullPool, QueuePool
 
-from qa_audit.errors import StoreError
+from qa_audit.errors import DiskFull, StoreError
 
-from .files import sqlite_file
+from .files import PRIVATE_MODE, is_disk_full, sqlite_file
 from .keyring import sqlcipher_passphrase
 
 if TYPE_CHECKING:
@@ -21,9 +24,10 @@ if TYPE_CHECKING:
 # The newest migration in migrations/versions. Opening an up-to-date database compares with
 # this instead of importing alembic (a tenth of a second at every start); a test keeps it
 # equal to alembic's own head.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0009"
 
 log = logging.getLogger(__name__)
+WRITES = "qa_audit_writes"  # execution option: this transaction will write
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -70,7 +74,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A unit of work that writes takes the write lock at its start (IMMEDIATE): a
+        # deferred one that read first and then writes after another connection (a worker
+        # thread, the command line) committed gets SQLITE_BUSY at once, without waiting.
+        immediate = conn.get_execution_options().get(WRITES, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -139,6 +147,7 @@ def backup_before_migration(engine: Engine, revision: str) -> Path | None:
         return None
     source = Path(database)
     target = source.with_name(f"{source.name}.before-{revision}.bak")
+    _create_private(target)
     raw = engine.raw_connection()
     try:
         # Same driver and key as the database, so an encrypted file's backup stays encrypted.
@@ -154,18 +163,40 @@ def backup_before_migration(engine: Engine, revision: str) -> Path | None:
     return target
 
 
-def _reason(exc: Exception) -> str:
+def _create_private(path: Path) -> None:
+    """An empty owner-only (0600) file for SQLite to fill (it keeps an existing mode)."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+
+
+def _reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     return str(orig or exc)
 
 
 def open_engine(target: str | Path, key: bytes | None = None) -> Engine:
-    """Open (and create or migrate) the database at `target`, with SQLCipher if `key`."""
+    """Open (and create or migrate) the database at `target`, with SQLCipher if `key`.
+
+    A new SQLite file is made owner-only (0600) before SQLite opens it; SQLite gives its
+    -wal and -shm files the same mode."""
     url = database_url(target)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if not path.parent.exists():
             raise StoreError(f"The folder for the database does not exist: {path.parent}")
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file.")
+        if not path.exists():
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+            except FileExistsError:
+                pass
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise DiskFull("The disk is full, so the database cannot be created. "
+                                   "Free some space and try again.") from exc
+                raise StoreError(f"The database {path} cannot be created ({exc.strerror})."
+                                 ) from exc
     engine = make_engine(url, key)
     try:
         migrate(engine)
@@ -173,3 +204,111 @@ def open_engine(target: str | Path, key: bytes | None = None) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+# SQLite result codes (https://sqlite.org/rescode.html): errors are told apart by these,
+# never by the words of their message.
+SQLITE_IOERR = 10
+SQLITE_FULL = 13
+SQLITE_CANTOPEN = 14
+SQLITE_NOTADB = 26
+
+
+class WrongKey(StoreError):
+    """The key does not decrypt this database file."""
+
+
+def _result_code(exc: BaseException) -> int | None:
+    code = getattr(getattr(exc, "orig", None) or exc, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF  # the primary code
+
+
+def _low_on_space(folder: Path) -> bool:
+    try:
+        stat = os.statvfs(folder)
+    except (OSError, AttributeError):  # Windows has no statvfs
+        return False
+    return stat.f_bavail * stat.f_frsize < 1024 * 1024
+
+
+def check_key(path: Path, key: bytes) -> None:
+    """Whether `key` opens the encrypted file at `path`: `WrongKey` if it does not, a
+    full disk (`DiskFull`) or another reason (`StoreError`) named as what it is."""
+    import sqlcipher3
+
+    try:
+        conn = sqlcipher3.connect(str(path))
+    except sqlcipher3.Error as exc:
+        raise _open_error(path, exc) from exc
+    try:
+        conn.execute(f'PRAGMA key="{sqlcipher_passphrase(key)}"')
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.Error as exc:
+        if _result_code(exc) == SQLITE_NOTADB:
+            raise WrongKey("The key does not open this database.") from exc
+        raise _open_error(path, exc) from exc
+    finally:
+        conn.close()
+
+
+def _open_error(path: Path, exc: BaseException) -> StoreError:
+    code = _result_code(exc)
+    if code == SQLITE_FULL or is_disk_full(exc) or (
+            code in (SQLITE_IOERR, SQLITE_CANTOPEN) and _low_on_space(path.parent)):
+        return DiskFull(f"The disk holding {path.name} is full, so the database cannot be "
+                        "opened (it needs room for its working files). Free some space and "
+                        "sign in again; nothing is wrong with your password or the database.")
+    return StoreError(f"The database {path.name} cannot be opened: {_reason(exc)}.")
+
+
+def rekey_database(engine: Engine, key: bytes,
+                   progress: Callable[[int, int], None] | None = None) -> None:
+    """Re-encrypt the open SQLCipher database with a new key, in place (`PRAGMA rekey`).
+
+    SQLite's locking keeps other connections out meanwhile; afterwards connections keyed
+    with the old key (other processes too) can no longer read the file. The rewrite goes
+    through the write-ahead log, so `progress(done, total)` (pages) is read from the log's
+    growth by a watcher thread while the rekey runs. Old log frames are checkpointed away
+    before and after, so no page under the old key stays in the -wal file."""
+    database = engine.url.database
+    raw = engine.raw_connection()
+    try:
+        conn: Any = raw.driver_connection
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        done = threading.Event()
+        watcher = None
+        if progress is not None and database:
+            wal = Path(database + "-wal")
+            frame = page_size + 24
+
+            def watch() -> None:
+                while not done.wait(0.05):
+                    try:
+                        written = max(wal.stat().st_size - 32, 0) // frame
+                    except OSError:
+                        written = 0
+                    progress(min(written, pages), pages)
+
+            watcher = threading.Thread(target=watch, name="qa-audit-rekey-progress",
+                                       daemon=True)
+            watcher.start()
+        try:
+            conn.execute(f'PRAGMA rekey="{sqlcipher_passphrase(key)}"')
+        except Exception as exc:
+            if _result_code(exc) == SQLITE_FULL or is_disk_full(exc):
+                raise DiskFull("The disk is full, so the database could not be re-keyed (it "
+                               "needs about its own size free). Nothing was changed; free "
+                               "some space and try again.") from exc
+            raise
+        finally:
+            done.set()
+            if watcher is not None:
+                watcher.join()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if progress is not None:
+            progress(pages, pages)
+    finally:
+        raw.close()
+    engine.dispose()

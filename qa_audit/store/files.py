@@ -6,6 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qa_audit.atomic_files import (
+    PRIVATE_MODE,
+    atomic_write,
+    atomic_write_bytes,
+    is_disk_full,
+    make_private,
+    sync_folder,
+    temporary_name,
+)
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -25,3 +35,17 @@ def is_plain_sqlite(path: Path) -> bool:
     """Whether a file starts with SQLite's clear-text header (so it is not encrypted)."""
     with path.open("rb") as fh:
         return fh.read(16) == SQLITE_HEADER
+
+
+__all__ = [
+    "PRIVATE_MODE",
+    "atomic_write",
+    "atomic_write_bytes",
+    "is_disk_full",
+    "is_plain_sqlite",
+    "key_file_for",
+    "make_private",
+    "sqlite_file",
+    "sync_folder",
+    "temporary_name",
+]

@@ -59,6 +59,12 @@ class FrameworkVersion(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "case_file"
+    __table_args__ = (
+        # Covering index for the themes' filters (law and case type) and delay figures
+        # (allocation and duration): read by case id, never the table's rows.
+        Index("ix_case_timescales", "id", "law_type", "case_type", "issued_on",
+              "allocated_on", "concluded_on"),
+    )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     reference: str = Field(unique=True, index=True)  # pseudonymised, never a child's name
     law_type: str
@@ -143,7 +149,11 @@ class Rating(SQLModel, table=True):
 
 class ActionItem(SQLModel, table=True):
     __tablename__ = "action_item"
-    __table_args__ = (Index("ix_action_owner_status_due", "owner_id", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_action_owner_status_due", "owner_id", "status", "due_on"),
+        # Themes count open / done / overdue actions of the assessments in view.
+        Index("ix_action_assessment_status_due", "assessment_id", "status", "due_on"),
+    )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     assessment_id: uuid.UUID | None = Field(
         default=None, foreign_key="assessment.id", index=True, ondelete="CASCADE"
@@ -179,16 +189,43 @@ class Response(SQLModel, table=True):
     row_version: int = 1
 
 
+class SampleDraw(SQLModel, table=True):
+    """A reproducible draw (moderation sample or cases to audit): its rules, seed and picks."""
+
+    __tablename__ = "sample_draw"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    kind: str  # moderation | case_audit
+    drawn_by: uuid.UUID = Field(foreign_key="user_account.id")
+    drawn_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    seed: int
+    rules: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    picked: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    region_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id")
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id")
+
+
 class Moderation(SQLModel, table=True):
+    """A second, blind scoring of an assessment by a quality lead. Until `submitted_at` is
+    set, no service shows the moderator the original grades (services/blinding.py)."""
+
     __tablename__ = "moderation"
+    __table_args__ = (
+        # The blind filter every reading service applies: "assessments this actor still
+        # has to score", read from the index alone.
+        Index("ix_moderation_moderator", "moderator_id", "submitted_at", "assessment_id"),
+    )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     assessment_id: uuid.UUID = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
     moderator_id: uuid.UUID = Field(foreign_key="user_account.id")
     ratings: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     agreement: float | None = None
-    outcome: str = ""
+    outcome: str = ""  # "" until decided | confirmed | changed
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    sample_id: uuid.UUID | None = Field(default=None, foreign_key="sample_draw.id", index=True)
+    overall_grade: str | None = None
+    submitted_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    decided_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     row_version: int = 1
 
 
@@ -242,6 +279,10 @@ class AuditEvent(SQLModel, table=True):
     entity_id: str = ""
     prev_hash: str
     hash: str
+    signature: str = Field(default="", sa_column=Column(Text, nullable=False,
+                                                          server_default=""))
+    """The actor's Ed25519 signature of `hash` (base64); empty for events without a
+    signing actor (the system, failed sign-ins, a database without encryption)."""
 
 
 class Setting(SQLModel, table=True):

@@ -26,7 +26,7 @@ from qa_audit.resources import icon_path
 from qa_audit.services import launch
 
 from .errors import install_excepthook
-from .palette import STYLE_SHEET
+from .palette import style_sheet
 from .sign_in import SignInDialog
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("qa-audit")
     app.setWindowIcon(QIcon(str(icon_path())))
-    app.setStyleSheet(STYLE_SHEET)
+    app.setStyleSheet(style_sheet())
     return app
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import InvalidInput, UserError
 from qa_audit.resources import shipped_frameworks
@@ -87,8 +88,9 @@ class SetupDialog(QDialog):
         accounts.add_user(self.store, system, self.username.text(), self.name.text(),
                           Role.ADMIN, self.password.text())
         region = accounts.add_org_unit(self.store, system, self.region.text() or "Region",
-                                       "region")
-        accounts.add_org_unit(self.store, system, self.team.text(), "team", region.id)
+                                       OrgUnitKind.REGION)
+        accounts.add_org_unit(self.store, system, self.team.text(), OrgUnitKind.TEAM,
+                              region.id)
         for path in shipped_frameworks():
             frameworks.import_framework_file(self.store, system, path)
         self.actor = accounts.sign_in(self.store, self.username.text(), self.password.text())

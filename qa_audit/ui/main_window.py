@@ -228,8 +228,12 @@ class MainWindow(QMainWindow):
                           self._show_password_notice, lambda _e, _t: None)
 
     def _show_password_notice(self, text: str | None) -> None:
-        if text and shiboken6.isValid(self.notice):  # the window may have closed meanwhile
-            self.notice.show_text(text, "Change pass&word…", self.change_password)
+        # Failed sign-ins to this account since its last sign-in (or an edited record of
+        # them) are said once, with the password notice if there is one.
+        failures, self.store.sign_in_notice = self.store.sign_in_notice, None
+        message = " ".join(part for part in (failures, text) if part)
+        if message and shiboken6.isValid(self.notice):  # the window may have closed meanwhile
+            self.notice.show_text(message, "Change pass&word…", self.change_password)
 
     def change_password(self) -> None:
         from .dialogs import ChangePasswordDialog
@@ -251,6 +255,10 @@ class MainWindow(QMainWindow):
         if isinstance(page, AssessmentListView):
             page.openRequested.connect(self.open_assessment)
             page.newRequested.connect(self.new_assessment)
+        if hasattr(page, "openRequested") and not isinstance(page, AssessmentListView):
+            page.openRequested.connect(self.open_assessment)  # themes, moderation
+        if hasattr(page, "teamSummaryRequested"):
+            page.teamSummaryRequested.connect(self._team_summary)
 
     def _build_pages(self) -> None:
         from .views.assessments import AssessmentListView
@@ -297,6 +305,10 @@ class MainWindow(QMainWindow):
                            actions("Team's open and overdue actions", True))
         if allowed(a, Action.VIEW_SUPERVISION):
             self._add_page("supervision", "Supervision", supervision)
+        if allowed(a, Action.VIEW_THEMES):
+            self._add_page("themes", "Themes", lambda: _themes_page(store, a))
+        if allowed(a, Action.MODERATE):
+            self._add_page("moderation", "Moderation", lambda: _moderation_page(store, a))
         if allowed(a, Action.VIEW_FRAMEWORKS):
             self._add_page("frameworks", "Frameworks", framework_list)
         if allowed(a, Action.MANAGE_USERS):
@@ -341,7 +353,6 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return
         editor.closed.connect(self._editor_closed)
-        editor.changed.connect(lambda _id: self._refresh_lists())
         editor.saveStateChanged.connect(self.save_state.setText)
         self.editor = editor
         self.stack.addWidget(editor)
@@ -371,16 +382,7 @@ class MainWindow(QMainWindow):
     def _editor_closed(self) -> None:
         last = getattr(self, "last_page", "")
         self._leave_editor()
-        self._refresh_lists()
         self.show_page(last or next(iter(self.pages)))
-
-    def _refresh_lists(self) -> None:
-        from .views.actions import ActionsView
-        from .views.assessments import AssessmentListView
-
-        for page in self.pages.built():
-            if isinstance(page, AssessmentListView | ActionsView):
-                page.refresh()
 
     # -- menus and status ------------------------------------------------------------------
     def _action(self, menu: Any, text: str, slot: Any, keys: Any = None, tip: str = "") -> QAction:
@@ -404,6 +406,10 @@ class MainWindow(QMainWindow):
             self._action(file_menu, "New practice &observation…", lambda: self.new_assessment(
                 AssessmentKind.PRACTICE_OBSERVATION), "Ctrl+Shift+N")
             toolbar.addAction(new_audit)
+        if allowed(self.actor, Action.DRAW_CASE_SAMPLE):
+            self._action(file_menu, "&Draw cases to audit…", self.draw_cases,
+                         tip="Draw cases by rules and create draft audits for their "
+                         "supervisors")
         save = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save,
                             "Save the open assessment now")
         toolbar.addAction(save)
@@ -490,6 +496,16 @@ class MainWindow(QMainWindow):
         name = "period-summary.pdf" if kind.value == "period" else "team-summary.pdf"
         run_modal(ExportPdfDialog(self.store, self.actor, kind, default_name=name,
                                   marking=self.settings.protective_marking, parent=self))
+
+    def draw_cases(self) -> None:
+        from .views.moderation import draw_cases
+
+        draw_cases(self.store, self.actor, self)  # the lists refresh from its announcement
+
+    def _team_summary(self) -> None:
+        from qa_audit.services.documents import DocumentKind
+
+        self.export_summary(DocumentKind.TEAM)
 
     def export_batch(self) -> None:
         from .export_dialogs import BatchExportDialog, run_modal
@@ -606,6 +622,18 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         if last:
             self.show_page(last)
+
+
+def _themes_page(store: Store, actor: Actor) -> QWidget:
+    from .views.themes import ThemesView
+
+    return ThemesView(store, actor)
+
+
+def _moderation_page(store: Store, actor: Actor) -> QWidget:
+    from .views.moderation import ModerationView
+
+    return ModerationView(store, actor)
 
 
 def _icon() -> Any:

@@ -3,7 +3,10 @@ white, and status always shown as words too (colour is never the only signal).""
 
 from __future__ import annotations
 
+from string import Template
+
 from qa_audit.domain.workflow import Status
+from qa_audit.resources import resource
 
 TEXT = "#1f2328"
 MUTED = "#57606a"  # 6.4:1 on white
@@ -23,19 +26,13 @@ STATUS_COLOURS = {
     Status.FINALISED: OK,
 }
 
-STYLE_SHEET = f"""
-QWidget {{ color: {TEXT}; }}
-QWidget:disabled {{ color: {DISABLED}; }}
-QListWidget#navigation {{ background: {SURFACE}; border: none; font-size: 11pt; }}
-QListWidget#navigation::item {{ padding: 8px 12px; }}
-QListWidget#navigation::item:selected {{ background: {ACCENT}; color: white; }}
-QLabel#heading {{ font-size: 15pt; font-weight: 600; }}
-QLabel#subheading {{ color: {MUTED}; }}
-QLabel#standardTitle {{ font-size: 13pt; font-weight: 600; }}
-QPushButton[grade="true"] {{ padding: 6px 10px; }}
-QPushButton[grade="true"]:checked {{ background: {ACCENT}; color: white; font-weight: 600; }}
-QFrame#lockScreen {{ background: {SURFACE}; }}
-"""
+
+
+def style_sheet() -> str:
+    """`resources/style.qss` with the palette's colours filled in."""
+    template = Template(resource("style.qss").read_text("utf-8"))
+    return template.substitute(text=TEXT, muted=MUTED, accent=ACCENT, surface=SURFACE,
+                               disabled=DISABLED)
 
 
 def contrast_ratio(foreground: str, background: str = "#ffffff") -> float:
@@ -61,8 +58,6 @@ def add_fonts() -> None:
     if _fonts_added:
         return
     from PySide6.QtGui import QFontDatabase
-
-    from qa_audit.resources import resource
 
     for name in ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"):
         QFontDatabase.addApplicationFont(str(resource("fonts", name)))

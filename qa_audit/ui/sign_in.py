@@ -95,6 +95,7 @@ class SignInDialog(QDialog):
             self.actor = self.attempt(self.username.text(), self.password.text())
         except UserError as exc:
             self.message.setText(f"⚠ {exc}")
+            self.adjustSize()  # a long message (a pause after wrong passwords) shows whole
             self.password.clear()
             self.password.setFocus()
             return

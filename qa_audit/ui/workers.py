@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, Signal
 
 
 class Cancelled(Exception):
@@ -66,6 +66,16 @@ class Worker(QRunnable):
 
 
 _running: set[Worker] = set()
+# Called on the GUI thread once a worker's result or error has been delivered. Waiting here
+# rather than connecting to `finished` late avoids a race: a signal already emitted (its
+# queued call posted) never reaches a slot connected after it.
+_then: dict[Worker, list[Callable[[], None]]] = {}
+
+
+def _finished(worker: Worker) -> None:
+    _running.discard(worker)
+    for then in _then.pop(worker, []):
+        then()
 
 
 def run_in_background(
@@ -82,14 +92,30 @@ def run_in_background(
     if on_progress is not None:
         worker.signals.progress.connect(on_progress)
     _running.add(worker)
-    worker.signals.finished.connect(lambda: _running.discard(worker))
+    worker.signals.finished.connect(lambda: _finished(worker))
     QThreadPool.globalInstance().start(worker)
     return worker
+
+
+def is_running(worker: Worker | None) -> bool:
+    """Whether `worker` has not finished yet (its result or error not yet delivered)."""
+    return worker is not None and worker in _running
 
 
 def when_done(worker: Worker | None, then: Callable[[], None]) -> None:
     """Call `then` once `worker` has finished (at once if there is none or it has)."""
     if worker is not None and worker in _running:
-        worker.signals.finished.connect(then)
+        _then.setdefault(worker, []).append(then)
     else:
         then()
+
+
+def wait_for(worker: Worker | None) -> None:
+    """Keep the GUI responsive until `worker` has finished and its result or error has
+    been delivered (at once if there is none or it has). For the few places that must not
+    go on before a change is made, such as closing the page that started it."""
+    if worker is None or worker not in _running:
+        return
+    loop = QEventLoop()
+    when_done(worker, loop.quit)
+    loop.exec()

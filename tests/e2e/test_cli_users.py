@@ -83,7 +83,7 @@ def test_reset_of_a_disabled_account_says_it_is_disabled(db: Path, capsys) -> No
     assert "disabled" in captured.err and "new password set" not in captured.out
     from qa_audit.store.keyring import Keyring
 
-    assert "sup" not in Keyring.load(key_file_for(db)).usernames  # no key for it
+    assert not Keyring.load(key_file_for(db)).has_account("sup")  # no key for it
     assert not _signs_in(db, "sup", NEW)
 
 

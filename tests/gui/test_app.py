@@ -16,6 +16,7 @@ from qa_audit.services.store import Store
 from qa_audit.ui.dialogs import NewAssessmentDialog, SetupDialog
 from qa_audit.ui.main_window import MainWindow
 from qa_audit.ui.models import FIRST_PAGE, AssessmentTableModel, ListModel
+from qa_audit.ui.operations import changes
 from qa_audit.ui.sign_in import SignInDialog
 from qa_audit.ui.views.assessments import AssessmentListView
 from qa_audit.ui.views.frameworks import FrameworksView
@@ -60,8 +61,9 @@ def test_filters_change_the_rows(qtbot, world) -> None:
     view.status.setCurrentIndex(view.status.findData(Status.SUBMITTED.value))
     assert view.model.rowCount() == 1 and "1 assessment" in view.count_label.text()
     view.status.setCurrentIndex(0)
-    view.search.setText("NO-SUCH-REF")
-    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+    with qtbot.waitSignal(view.model.modelReset, timeout=5000):  # after the typing pause
+        view.search.setText("NO-SUCH-REF")
+    assert view.model.rowCount() == 0
 
 
 def test_fca_sees_only_their_submitted_assessments(qtbot, world) -> None:
@@ -215,8 +217,10 @@ def test_supervision_session_in_the_app(qtbot, world) -> None:
     panel.discussed.item(0).setCheckState(Qt.CheckState.Checked)
     qtbot.keyClicks(panel.stages["what_happened"], "We read the audit together")
     qtbot.keyClicks(panel.action_text, "Shadow a final analysis")
-    qtbot.keyClick(panel.action_text, Qt.Key.Key_Return)
-    panel.sign()
+    with qtbot.waitSignal(changes().changed, timeout=5000):  # added off the GUI thread
+        qtbot.keyClick(panel.action_text, Qt.Key.Key_Return)
+    with qtbot.waitSignal(changes().changed, timeout=5000):
+        panel.sign()
     detail = sv.get_session(world.store, world.supervisor, sid)
     assert [a.id for a in detail.assessments] == [aid]
     assert detail.notes["what_happened"] == "We read the audit together"
@@ -227,11 +231,13 @@ def test_supervision_session_in_the_app(qtbot, world) -> None:
     assert fca_view.panel.stages["analysis"].isReadOnly()
     assert not fca_view.panel.reflection.isReadOnly()
     qtbot.keyClicks(fca_view.panel.reflection, "Agreed")
-    fca_view.panel.sign()
+    with qtbot.waitSignal(changes().changed, timeout=5000):
+        fca_view.panel.sign()
     # Her reflection changed the record after he signed: he signs what she wrote.
     assert not sv.get_session(world.store, world.fca, sid).signed
     view.panel.show_session(sid)
-    view.panel.sign()
+    with qtbot.waitSignal(changes().changed, timeout=5000):
+        view.panel.sign()
     assert sv.get_session(world.store, world.fca, sid).signed
     fca_view.panel.show_session(sid)
     assert not fca_view.panel.sign_button.isEnabled()

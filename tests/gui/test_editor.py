@@ -26,6 +26,12 @@ def _editor(qtbot, world, actor, aid) -> AssessmentEditor:
     return editor
 
 
+def _said(qtbot, editor: AssessmentEditor, text: str):
+    """Wait until the editor's status line says `text` (its change has been made)."""
+    return qtbot.waitSignal(editor.saveStateChanged, timeout=5000,
+                            check_params_cb=lambda said: said == text)
+
+
 def _status(world, aid) -> Status:
     return assessments.get_assessment(world.store, world.supervisor, aid).status
 
@@ -70,8 +76,9 @@ def test_whole_case_audit_by_keyboard_only(qtbot, world, on_modal) -> None:
         qtbot.keyClick(box, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
 
     on_modal(confirm)
-    qtbot.keyClick(combo, Qt.Key.Key_Return, CTRL)
-    qtbot.waitUntil(lambda: _status(world, aid) is Status.SUBMITTED)
+    with _said(qtbot, editor, "Submitted to the practitioner"):  # off the GUI thread
+        qtbot.keyClick(combo, Qt.Key.Key_Return, CTRL)
+    assert _status(world, aid) is Status.SUBMITTED
     detail = assessments.get_assessment(world.store, world.supervisor, aid)
     assert detail.ratings["seen"].grade == "G"
     assert detail.ratings["care-plan"].evidence.startswith("Plan not tested")
@@ -92,8 +99,10 @@ def test_fca_responds_and_supervisor_finalises(qtbot, world, on_modal) -> None:
     editor.tabs.setCurrentWidget(page)
     qtbot.keyClicks(page.reflection, "I will bring the child's words into my analysis.")
     page.radios[assessments.Agreement.AGREE].setChecked(True)
-    qtbot.mouseClick(page.sign, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: _status(world, aid) is Status.RESPONDED)
+    with _said(qtbot, editor, "Response signed and sent"):
+        qtbot.mouseClick(page.sign, Qt.MouseButton.LeftButton)
+        assert not page.sign.isEnabled()  # while it is being signed
+    assert _status(world, aid) is Status.RESPONDED
     response = assessments.get_assessment(world.store, world.fca, aid).response
     assert response is not None and response.signed_at is not None
     assert "child's words" in response.reflection
@@ -101,8 +110,9 @@ def test_fca_responds_and_supervisor_finalises(qtbot, world, on_modal) -> None:
     sup_editor = _editor(qtbot, world, world.supervisor, aid)
     assert sup_editor.finalise_button.isVisible()
     on_modal(lambda box: box.button(QMessageBox.StandardButton.Yes).click())
-    qtbot.mouseClick(sup_editor.finalise_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: _status(world, aid) is Status.FINALISED)
+    with _said(qtbot, sup_editor, "Finalised"):
+        qtbot.mouseClick(sup_editor.finalise_button, Qt.MouseButton.LeftButton)
+    assert _status(world, aid) is Status.FINALISED
     assert sup_editor.panel.evidence.isReadOnly()
     assert not any(b.isEnabled() for b in sup_editor.panel.grade_buttons.values())
     qtbot.keyClick(sup_editor.tree, Qt.Key.Key_1)  # grading keys do nothing now
@@ -113,15 +123,26 @@ def test_fca_responds_and_supervisor_finalises(qtbot, world, on_modal) -> None:
     assert sup_editor.addenda_page.add.isEnabled()
 
 
-def test_typed_text_survives_closing_mid_edit(qtbot, world) -> None:
+def test_typed_text_survives_closing_the_window_mid_edit(qtbot, world) -> None:
+    from qa_audit.ui.main_window import MainWindow
+
     aid = world.new_audit()
-    editor = _editor(qtbot, world, world.supervisor, aid)
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_assessment(aid)
+    editor = window.editor
+    assert editor is not None
+    editor._timer.setInterval(60_000)  # no autosave: only closing can save it
     editor.panel.evidence.setFocus()
     qtbot.keyClicks(editor.panel.evidence, "Seen alone at school; words recorded")
     editor.panel.evidence.insertPlainText(" — Zażółć")  # QTest types ASCII only
     assert editor.state.dirty
-    editor.close()  # the main window calls flush() before closing; so does Back
-    assert editor.flush()
+    assert assessments.get_assessment(world.store, world.supervisor, aid).ratings[
+        "seen"].evidence == ""  # nothing saved yet
+    assert window.close()  # the real window, closed as a person closes it
+    assert not window.isVisible()
     reopened = _editor(qtbot, world, world.supervisor, aid)
     assert reopened.panel.evidence.toPlainText() == (
         "Seen alone at school; words recorded — Zażółć")
@@ -131,10 +152,9 @@ def test_autosave_after_a_pause(qtbot, world) -> None:
     aid = world.new_audit()
     editor = _editor(qtbot, world, world.supervisor, aid)
     editor._timer.setInterval(50)
-    states: list[str] = []
-    editor.saveStateChanged.connect(states.append)
-    qtbot.keyClick(editor.tree, Qt.Key.Key_1)
-    qtbot.waitUntil(lambda: any(s.startswith("Saved") for s in states))
+    with qtbot.waitSignal(editor.saveStateChanged, timeout=5000,
+                          check_params_cb=lambda said: said.startswith("Saved")):
+        qtbot.keyClick(editor.tree, Qt.Key.Key_1)  # nothing else saves it: the timer does
     assert assessments.get_assessment(world.store, world.supervisor, aid).ratings[
         "seen"].grade == "O"
 

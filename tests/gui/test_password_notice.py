@@ -4,6 +4,7 @@ making a quality lead's account and signing in as it)."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
 from qa_audit.domain.permissions import Role
@@ -58,3 +59,18 @@ def test_the_window_shows_the_notice_and_changing_the_password_clears_it(qtbot, 
     assert not window.notice.isVisible()
     assert accounts.sign_in(world.store, "fca", NEW).user_id == world.fca.user_id
     assert accounts.password_notice(world.store, world.fca) is None
+
+
+def test_the_window_tells_of_failed_sign_ins_since_the_last(qtbot, world) -> None:
+    from qa_audit.errors import WrongPassword
+
+    for _ in range(2):
+        with pytest.raises(WrongPassword):
+            accounts.sign_in(world.store, "fca", "someone guessing here")
+    fca = accounts.sign_in(world.store, "fca", PASSWORD)
+    window = MainWindow(world.store, fca, "fca")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.notice.isVisible, timeout=5000)
+    assert "2 failed sign-ins to your account" in window.notice.label.text()
+    assert world.store.sign_in_notice is None  # said once

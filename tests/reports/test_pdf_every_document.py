@@ -198,16 +198,20 @@ def test_a_moderation_outcome_is_printed_when_there_is_one(world, tmp_path) -> N
     # (moderation is recorded by its own feature; the row is written here as it stores it)
     from qa_audit.store.tables import Moderation
 
-    aid = world.finalised_audit()
+    aid = world.new_audit()  # responded, not yet finalised
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+    assessments.respond(world.store, world.fca, aid, "Fine", Agreement.AGREE)
     before = " ".join(_text(_pdf(render_pdf(world.store, world.supervisor, PdfRequest(
         DocumentKind.ASSESSMENT, aid)), tmp_path, "before.pdf")).split())
     assert "Moderation" not in before
     with world.store.unit_of_work() as session:
         session.add(Moderation(assessment_id=aid, moderator_id=world.ql.user_id,
-                               agreement=0.75, outcome="grades_confirmed",
-                               notes="Second reading agrees with the care plan grade."))
+                               agreement=0.75, outcome="confirmed",
+                               notes="Second reading agrees with the care plan grade.",
+                               submitted_at=dt.datetime.now(dt.UTC)))
     after = " ".join(_text(_pdf(render_pdf(world.store, world.supervisor, PdfRequest(
         DocumentKind.ASSESSMENT, aid)), tmp_path, "after.pdf")).split())
-    assert "Moderation Grades confirmed (" in after
+    assert "Moderation Confirmed (" in after
     assert "Agreement with the moderator's grades: 75%." in after
     assert "Second reading agrees with the care plan grade." in after

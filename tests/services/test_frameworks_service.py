@@ -59,3 +59,21 @@ def test_weak_passwords_are_refused(weak) -> None:
     with pytest.raises(InvalidInput):
         check_password_strength(weak)
     check_password_strength("river lantern parcel")
+
+
+def test_a_framework_version_is_read_and_parsed_once(store, tmp_path) -> None:
+    from qa_audit.errors import NotFound, StoreError
+    from qa_audit.services.store import Store
+
+    vid = frameworks.import_framework_file(store, system_actor(), MINI).version.id
+    first = frameworks.get_framework(store, vid)
+    assert frameworks.get_framework(store, vid) is first
+    # A store nobody has signed in to refuses every read; the cached version needs none.
+    locked = Store(None, path=tmp_path / "locked.db")
+    assert frameworks.get_framework(locked, vid) is first
+    import uuid
+
+    with pytest.raises(StoreError):
+        frameworks.get_framework(locked, uuid.uuid4())  # not cached: it must read
+    with pytest.raises(NotFound):
+        frameworks.get_framework(store, uuid.uuid4())

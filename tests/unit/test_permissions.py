@@ -16,6 +16,7 @@ EXPECTED: dict[Role, set[Action]] = {
     Role.SUPERVISOR: {
         A.VIEW_ASSESSMENT,
         A.CREATE_ASSESSMENT,
+        A.DRAW_CASE_SAMPLE,
         A.EDIT_ASSESSMENT,
         A.SUBMIT,
         A.FINALISE,
@@ -46,6 +47,7 @@ EXPECTED: dict[Role, set[Action]] = {
     Role.QUALITY_LEAD: {
         A.VIEW_ASSESSMENT,
         A.MODERATE,
+        A.DRAW_CASE_SAMPLE,
         A.SEND_TO_MODERATION,
         A.LIST_PEOPLE,
         A.EXPORT_ASSESSMENT,

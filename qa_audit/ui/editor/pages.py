@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.framework import ContextField, FieldType
-from qa_audit.services.assessments import Agreement, Narrative
+from qa_audit.domain.records import ActionStatus, Agreement
+from qa_audit.services.assessments import Narrative
 from qa_audit.services.views import ActionInfo
 
 from .state import NUMBER_PATTERN, EditorState, number_text, stored_answer
@@ -326,7 +327,7 @@ class ActionsPage(QWidget):
     def _toggle_done(self) -> None:
         action = self._selected()
         if action is not None:
-            self.doneRequested.emit(action.id, action.status != "done")
+            self.doneRequested.emit(action.id, action.status is not ActionStatus.DONE)
 
 
 class ResponsePage(QWidget):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -35,7 +36,9 @@ from qa_audit.services.assessments import Narrative
 from qa_audit.services.store import Store
 
 from ..errors import show_error
+from ..operations import Change, Operation, changes
 from ..reply_box import ReplyBox
+from ..workers import Worker, is_running, wait_for
 from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
 from .standard_panel import StandardPanel
 from .state import EditorState, Pending, StandardState
@@ -60,6 +63,7 @@ class AssessmentEditor(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(Settings.load().autosave_seconds * 1000))
         self._timer.timeout.connect(self._autosave)
+        self._worker: Worker | None = None
         self._build()
         self._bind_keys()
         self.show_standard(0)
@@ -343,6 +347,9 @@ class AssessmentEditor(QWidget):
             self._timer.start()
 
     def _autosave(self) -> None:
+        if is_running(self._worker):  # a change (submit, finalise) is being made: after it
+            self._timer.start()
+            return
         self.flush(show_errors=False)
 
     def flush(self, show_errors: bool = True) -> bool:
@@ -368,6 +375,7 @@ class AssessmentEditor(QWidget):
             return False
         self.saveStateChanged.emit(f"Saved {dt.datetime.now():%H:%M}")
         self.changed.emit(self.assessment_id)
+        changes().announce({Change.ASSESSMENT})
         return True
 
     def _save(self, pending: dict[Pending, Any]) -> None:
@@ -387,19 +395,39 @@ class AssessmentEditor(QWidget):
                                           Narrative(change.key), value)
 
     # -- workflow --------------------------------------------------------------------------
-    def _run(self, call: Any, success: str = "") -> bool:
+    def _workflow_buttons(self) -> list[QWidget]:
+        """Buttons that start a change; disabled while one runs so it cannot start twice."""
+        return [self.back, self.submit, self.finalise_button, self.actions_page.add,
+                self.actions_page.remove, self.actions_page.done, self.response_page.sign,
+                self.response_page.send_back, self.addenda_page.add]
+
+    def _run(self, call: Callable[[], object], success: str = "",
+             then: Callable[[], None] | None = None) -> None:
+        """Save what is typed, then make the change off the GUI thread; on success reload
+        the assessment, say `success` and call `then`. A refusal shows its clear message
+        and keeps everything typed."""
         if not self.flush():
-            return False
-        try:
-            call()
-        except UserError as exc:
-            show_error(self, exc)
-            return False
-        self._reload()
-        self.changed.emit(self.assessment_id)
-        if success:
-            self.saveStateChanged.emit(success)
-        return True
+            return
+        self.saveStateChanged.emit("Working…")
+
+        def done(_value: object) -> None:
+            self._reload()
+            self.changed.emit(self.assessment_id)
+            self.saveStateChanged.emit(success or f"Saved {dt.datetime.now():%H:%M}")
+            if then is not None:
+                then()
+
+        def failed(exc: BaseException, tb: str) -> None:
+            self.saveStateChanged.emit("Not changed")
+            show_error(self, exc, tb)
+
+        operation = Operation(self, call, changed=(Change.ASSESSMENT, Change.ACTION),
+                              busy=self._workflow_buttons())
+        self._worker = operation.success(done).failure(failed).run()
+
+    def wait_for_operation(self) -> None:
+        """Return once the change being made (if any) has finished and been shown."""
+        wait_for(self._worker)
 
     def request_submit(self) -> None:
         if not self.state.can_edit:
@@ -441,10 +469,9 @@ class AssessmentEditor(QWidget):
                 self.store, self.actor, self.assessment_id, reason), "Returned for changes")
 
     def _add_action(self, text: str, standard_id: str | None, due: dt.date | None) -> None:
-        if self._run(lambda: assessments.add_action(self.store, self.actor, self.assessment_id,
-                                                    text, due_on=due,
-                                                    standard_id=standard_id)):
-            self.actions_page.text.clear()  # kept, to correct, when it was refused
+        self._run(lambda: assessments.add_action(self.store, self.actor, self.assessment_id,
+                                                 text, due_on=due, standard_id=standard_id),
+                  then=self.actions_page.text.clear)  # kept, to correct, when refused
 
     def _remove_action(self, action_id: uuid.UUID) -> None:
         self._run(lambda: assessments.remove_action(self.store, self.actor, self.assessment_id,
@@ -454,10 +481,9 @@ class AssessmentEditor(QWidget):
         self._run(lambda: assessments.set_action_status(self.store, self.actor, action_id, done))
 
     def _add_addendum(self, text: str) -> None:
-        if self._run(lambda: assessments.add_addendum(self.store, self.actor,
-                                                      self.assessment_id, text),
-                     "Addendum added"):
-            self.addenda_page.text.clear()
+        self._run(lambda: assessments.add_addendum(self.store, self.actor, self.assessment_id,
+                                                   text),
+                  "Addendum added", then=self.addenda_page.text.clear)
 
     def _unadded_text_kept(self) -> bool:
         """An action or addendum typed but not added: ask whether to add it, drop it or
@@ -476,6 +502,7 @@ class AssessmentEditor(QWidget):
                 return False
             if answer == QMessageBox.StandardButton.Yes:
                 page.add.click()  # the text is cleared once added
+                self.wait_for_operation()
                 if typed():  # refused: the message said why
                     return False
             else:
@@ -484,7 +511,8 @@ class AssessmentEditor(QWidget):
 
     def leave(self) -> bool:
         """Save everything before the editor closes, asking about an action or addendum
-        typed but not added; False to stay."""
+        typed but not added; False to stay. A change being made is finished first."""
+        self.wait_for_operation()
         return self.flush() and self._unadded_text_kept()
 
     def _close(self) -> None:

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.permissions import Actor
-from qa_audit.errors import UserError
 from qa_audit.services import assessments
 from qa_audit.services.listing import open_actions
 from qa_audit.services.store import Store
@@ -21,6 +20,7 @@ from qa_audit.services.views import ActionInfo
 
 from ..errors import show_error
 from ..models import ListModel, format_date, read_only_table
+from ..operations import Change, Operation, connect_changes
 
 
 def _cells(a: ActionInfo) -> list[str]:
@@ -38,6 +38,7 @@ class ActionsView(QWidget):
         layout.addWidget(heading)
         self.model = ListModel(["Action", "Owner", "Due", "State"],
                                lambda: open_actions(store, actor, team=team), _cells)
+        self.model.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
         self.table = read_only_table(self.model, title, 420)
         layout.addWidget(self.table)
         row = QHBoxLayout()
@@ -47,6 +48,7 @@ class ActionsView(QWidget):
         row.addWidget(self.done)
         row.addStretch(1)
         layout.addLayout(row)
+        connect_changes(self, (Change.ACTION, Change.ASSESSMENT), self.refresh)
 
     def refresh(self) -> None:
         self.model.refresh()
@@ -56,8 +58,6 @@ class ActionsView(QWidget):
         if not index.isValid():
             return
         action: ActionInfo = self.model.item(index.row())
-        try:
-            assessments.set_action_status(self.store, self.actor, action.id, True)
-        except UserError as exc:
-            show_error(self, exc)
-        self.refresh()
+        Operation(self, lambda: assessments.set_action_status(self.store, self.actor, action.id,
+                                                              True),
+                  changed=(Change.ACTION,), busy=(self.done,)).run()

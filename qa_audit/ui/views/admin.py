@@ -16,13 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.permissions import Actor, Role
-from qa_audit.errors import UserError
+from qa_audit.domain.records import OrgUnitKind
 from qa_audit.services import accounts
 from qa_audit.services.accounts import UserInfo
 from qa_audit.services.store import Store
 
 from ..errors import show_error
 from ..models import ListModel, fitted_combo, read_only_table
+from ..operations import Change, Operation, connect_changes
 
 
 def _user_cells(u: UserInfo) -> list[str]:
@@ -40,21 +41,23 @@ class AdminView(QWidget):
         layout.addWidget(heading)
         self.users = ListModel(["Name", "Username", "Role", "Team", "State"],
                                lambda: accounts.list_users(store, actor), _user_cells)
+        self.users.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
+        connect_changes(self, (Change.ACCOUNT,), self.users.refresh)
         self.table = read_only_table(self.users, "Accounts", 220)
         layout.addWidget(self.table, 1)
         disable = QPushButton("&Disable selected account")
         disable.setToolTip("Stop the selected person signing in")
-        disable.clicked.connect(self._disable)
+        disable.clicked.connect(lambda: self._disable(disable))
         layout.addWidget(disable)
         layout.addWidget(self._add_user_box())
         layout.addWidget(self._add_team_box())
 
-    def _teams(self, combo: QComboBox, kinds: tuple[str, ...]) -> None:
+    def _teams(self, combo: QComboBox, kinds: tuple[OrgUnitKind, ...]) -> None:
         combo.clear()
         combo.addItem("—", None)
         for unit in accounts.list_org_units(self.store):
             if unit.kind in kinds:
-                combo.addItem(f"{unit.name} ({unit.kind.replace('_', ' ')})", unit.id)
+                combo.addItem(f"{unit.name} ({unit.kind.label})", unit.id)
 
     def _add_user_box(self) -> QGroupBox:
         box = QGroupBox("Add an account")
@@ -65,7 +68,7 @@ class AdminView(QWidget):
         for role in Role:
             self.role.addItem(role.label, role)
         self.team = fitted_combo("Team")
-        self._teams(self.team, ("team",))
+        self._teams(self.team, (OrgUnitKind.TEAM,))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         for label, w, tip in (("&Username", self.username, "Letters and digits"),
@@ -78,7 +81,7 @@ class AdminView(QWidget):
             form.addRow(label, w)
         add = QPushButton("&Add account")
         add.setToolTip("Create the account")
-        add.clicked.connect(self._add_user)
+        add.clicked.connect(lambda: self._add_user(add))
         form.addRow(add)
         return box
 
@@ -90,48 +93,59 @@ class AdminView(QWidget):
         self.unit_name.setAccessibleName("Unit name")
         self.unit_kind = QComboBox()
         self.unit_kind.setAccessibleName("Kind of unit")
-        for kind in ("team", "service_area", "region"):
-            self.unit_kind.addItem(kind.replace("_", " "), kind)
+        for kind in reversed(OrgUnitKind):
+            self.unit_kind.addItem(kind.label, kind)
         self.unit_parent = fitted_combo()
         self.unit_parent.setAccessibleName("Part of")
-        self._teams(self.unit_parent, ("region", "service_area"))
+        self._teams(self.unit_parent, (OrgUnitKind.REGION, OrgUnitKind.SERVICE_AREA))
         add = QPushButton("Add &unit")
         add.setToolTip("Create the unit")
-        add.clicked.connect(self._add_unit)
+        add.clicked.connect(lambda: self._add_unit(add))
         for w in (self.unit_name, self.unit_kind, QLabel("part of"), self.unit_parent, add):
             row.addWidget(w)
         return box
 
-    def _add_user(self) -> None:
-        try:
-            accounts.add_user(self.store, self.actor, self.username.text(), self.display.text(),
-                              self.role.currentData(), self.password.text(),
-                              self.team.currentData())
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self.password.clear()
-        self.users.refresh()
-        QMessageBox.information(self, "Account added", f"{self.display.text()} can now sign in.")
+    def _add_user(self, add: QPushButton) -> None:
+        args = (self.username.text(), self.display.text(), Role(self.role.currentData()),
+                self.password.text(), self.team.currentData())
 
-    def _add_unit(self) -> None:
-        try:
-            accounts.add_org_unit(self.store, self.actor, self.unit_name.text(),
-                                  self.unit_kind.currentData(), self.unit_parent.currentData())
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self.unit_name.clear()
-        self._teams(self.team, ("team",))
-        self._teams(self.unit_parent, ("region", "service_area"))
+        def added(_value: object) -> None:
+            self.password.clear()
+            QMessageBox.information(self, "Account added", f"{args[1]} can now sign in.")
 
-    def _disable(self) -> None:
+        # Off the GUI thread: hashing the first password takes a noticeable moment.
+        Operation(self, lambda: accounts.add_user(self.store, self.actor, *args),
+                  changed=(Change.ACCOUNT,), busy=(add,)).success(added).run()
+
+    def _add_unit(self, add: QPushButton) -> None:
+        args = (self.unit_name.text(), self.unit_kind.currentData(),
+                self.unit_parent.currentData())
+
+        def added(_value: object) -> None:
+            self.unit_name.clear()
+            self._teams(self.team, (OrgUnitKind.TEAM,))
+            self._teams(self.unit_parent, (OrgUnitKind.REGION, OrgUnitKind.SERVICE_AREA))
+
+        Operation(self, lambda: accounts.add_org_unit(self.store, self.actor, *args),
+                  changed=(Change.ORG_UNIT,), busy=(add,)).success(added).run()
+
+    def _disable(self, disable: QPushButton) -> None:
         index = self.table.currentIndex()
         if not index.isValid():
             return
         user: UserInfo = self.users.item(index.row())
-        try:
-            accounts.set_active(self.store, self.actor, user.username, False)
-        except UserError as exc:
-            show_error(self, exc)
-        self.users.refresh()
+
+        def disabled(recovery: str | None) -> None:
+            text = (f"{user.display_name}'s account is disabled, and the database has a new "
+                    "key: old copies of the key file (such as those beside backups) no "
+                    "longer open it with their password.")
+            if recovery:
+                text += ("\n\nThe old recovery key no longer opens this database. Write this "
+                         "new recovery key down and keep it safe; it is shown only once:"
+                         f"\n\n{recovery}")
+            QMessageBox.information(self, "Account disabled", text)
+
+        # Disabling re-keys the database (seconds for a large one), off the GUI thread.
+        Operation(self, lambda: accounts.set_active(self.store, self.actor, user.username,
+                                                    False),
+                  changed=(Change.ACCOUNT,), busy=(disable,)).success(disabled).run()

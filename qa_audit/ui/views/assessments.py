@@ -28,7 +28,9 @@ from qa_audit.services import accounts, frameworks
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
-from ..models import AssessmentTableModel, fitted_combo, heading_row
+from ..errors import show_error
+from ..models import AssessmentColumn, AssessmentTableModel, fitted_combo, heading_row
+from ..operations import Change, connect_changes
 
 ANY = "Any"
 
@@ -65,12 +67,15 @@ class AssessmentListView(QWidget):
         layout.addLayout(top)
         layout.addLayout(self._filters())
         self.model = AssessmentTableModel(store, actor, base)
+        self.model.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
+        connect_changes(self, (Change.ASSESSMENT,), self.refresh)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(title)
         # The indicator first: enabling sorting then asks for the order the model already
         # has (newest first), so the list is queried once, not three times.
-        self.table.horizontalHeader().setSortIndicator(5, Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSortIndicator(AssessmentColumn.DATE,
+                                                       Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -80,7 +85,10 @@ class AssessmentListView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((150, 150, 170, 280, 170, 100, 190)):
+        for column, width in ((AssessmentColumn.CASE, 150), (AssessmentColumn.KIND, 150),
+                              (AssessmentColumn.PRACTITIONER, 170),
+                              (AssessmentColumn.FRAMEWORK, 280), (AssessmentColumn.STATUS, 170),
+                              (AssessmentColumn.DATE, 100), (AssessmentColumn.OVERALL, 190)):
             self.table.setColumnWidth(column, width)
         self.table.activated.connect(self._open)
         self.table.doubleClicked.connect(self._open)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,7 +24,7 @@ from qa_audit.services.store import Store
 
 from ..errors import show_error
 from ..models import ListModel, heading_row, read_only_table
-from ..workers import Progress, run_in_background
+from ..operations import Change, Operation, connect_changes
 
 
 def framework_html(framework: Framework, info: FrameworkVersionInfo) -> str:
@@ -72,6 +71,8 @@ class FrameworksView(QWidget):
         splitter = QSplitter()
         self.model = ListModel(["Title", "Version", "Id", "Hash", "Imported"],
                                lambda: frameworks.list_versions(store), _cells)
+        self.model.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
+        connect_changes(self, (Change.FRAMEWORK,), self.model.refresh)
         self.table = read_only_table(self.model, "Framework versions", 260)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._show(cur.row()))
         self.document = QTextBrowser()
@@ -98,22 +99,18 @@ class FrameworksView(QWidget):
 
     def import_file(self, path: Path) -> None:
         """Check and import in the background; problems are listed, nothing is stored."""
-        self.import_button.setEnabled(False)
+        Operation(self, lambda: frameworks.import_framework_file(self.store, self.actor, path),
+                  changed=(Change.FRAMEWORK,), busy=(self.import_button,)).success(
+            self._imported).failure(self._failed).run()
 
-        def job(_progress: Progress) -> ImportResult:
-            return frameworks.import_framework_file(self.store, self.actor, path)
-
-        run_in_background(job, self._imported, self._failed)
-
-    def _imported(self, result: Any) -> None:
-        self.import_button.setEnabled(True)
-        self.model.refresh()
+    def _imported(self, result: ImportResult) -> None:
         v = result.version
         word = "Imported" if result.created else "Already stored:"
-        QMessageBox.information(self, "Framework", f"{word} {v.title} version {v.version}.")
+        # Not waited for: the list behind it is refreshed as soon as the import is announced.
+        QMessageBox(QMessageBox.Icon.Information, "Framework",
+                    f"{word} {v.title} version {v.version}.", parent=self).open()
 
     def _failed(self, exc: BaseException, tb: str) -> None:
-        self.import_button.setEnabled(True)
         if isinstance(exc, FrameworkError):
             self.last_error = str(exc)
             box = QMessageBox(QMessageBox.Icon.Warning, "Framework not imported",

@@ -47,6 +47,7 @@ from qa_audit.services.store import Store
 
 from ..errors import show_error
 from ..models import ListModel, fitted_combo, heading_row, read_only_table
+from ..operations import Change, Operation, connect_changes
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
@@ -279,7 +280,7 @@ class SessionPanel(QScrollArea):
         self.action_list.clear()
         for action in detail.actions:
             due = f" (due {action.due_on:%d %b %Y})" if action.due_on else ""
-            state = "done" if action.status == "done" else "open"
+            state = action.status.value
             self.action_list.addItem(f"{action.text}{due} — {state}")
         self.action_text.setEnabled(may.write_notes)
         self.add_button.setEnabled(may.write_notes)
@@ -327,14 +328,26 @@ class SessionPanel(QScrollArea):
     def sign(self) -> None:
         if not self.save():
             return
-        try:
-            sv.sign(self.view.store, self.view.actor, self.session_id)  # type: ignore[arg-type]
-        except UserError as exc:
-            show_error(self, exc)
-        self.show_session(self.session_id)  # type: ignore[arg-type]
-        self.view.refresh()
+        session_id = self.session_id
+        assert session_id is not None
+        def refused(exc: BaseException, tb: str) -> None:
+            show_error(self, exc, tb)
+            self._shown_again(session_id)
+
+        Operation(self, lambda: sv.sign(self.view.store, self.view.actor, session_id),
+                  changed=(Change.SESSION,), busy=self._buttons()).success(
+            lambda _v: self._shown_again(session_id)).failure(refused).run()
+
+    def _buttons(self) -> list[QWidget]:
+        return [self.add_button, self.save_button, self.sign_button]
+
+    def _shown_again(self, session_id: uuid.UUID) -> None:
+        if self.session_id == session_id:
+            self.show_session(session_id)
 
     def export_record(self) -> None:
+        # Loaded on first export, not with the page: the PDF side (reportlab, pdfium)
+        # adds about 0.3 s that the main window would otherwise wait for when it opens.
         from qa_audit.services.documents import DocumentKind
 
         from ..export_dialogs import ExportPdfDialog, run_modal
@@ -348,17 +361,20 @@ class SessionPanel(QScrollArea):
 
     def add_action(self) -> None:
         text = self.action_text.text().strip()
-        if not text or self.session_id is None:
+        session_id = self.session_id
+        if not text or session_id is None:
             return
         if not self.flush():  # keep what was typed: the panel is redrawn from the database
             return
-        try:
-            sv.add_action(self.view.store, self.view.actor, self.session_id, text)
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self.action_text.clear()
-        self.show_session(self.session_id)
+
+        def added(_value: object) -> None:
+            self.action_text.clear()
+            self._shown_again(session_id)
+
+        Operation(self, lambda: sv.add_action(self.view.store, self.view.actor, session_id,
+                                              text),
+                  changed=(Change.SESSION, Change.ACTION), busy=self._buttons()).success(
+            added).run()
 
 
 class SupervisionView(QWidget):
@@ -374,6 +390,7 @@ class SupervisionView(QWidget):
         splitter = QSplitter()
         self.sessions = ListModel(["Date", "Practitioner", "Supervisor", "State"],
                                   lambda: sv.list_sessions(store, actor), _cells)
+        self.sessions.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
         self.table = read_only_table(self.sessions, "Supervision sessions", 110)
         self._reselecting = False
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
@@ -382,6 +399,7 @@ class SupervisionView(QWidget):
         splitter.addWidget(self.panel)
         splitter.setSizes([380, 760])
         layout.addWidget(splitter, 1)
+        connect_changes(self, (Change.SESSION,), self.refresh)
 
     def refresh(self) -> None:
         """Reload the list, keeping the session shown selected."""
@@ -424,13 +442,14 @@ class SupervisionView(QWidget):
         dialog = NewSessionDialog(self.store, self.actor, self)
         if not dialog.exec() or dialog.fca.currentData() is None:
             return
-        try:
-            sid = sv.create_session(self.store, self.actor, dialog.fca.currentData(),
-                                    dialog.date.date().toPython())  # type: ignore[arg-type]
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self.refresh()
-        ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
-        if sid in ids:
-            self.table.selectRow(ids.index(sid))
+        fca = dialog.fca.currentData()
+        held_on: dt.date = dialog.date.date().toPython()  # type: ignore[assignment]
+
+        def made(sid: uuid.UUID) -> None:
+            self.refresh()
+            ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
+            if sid in ids:
+                self.table.selectRow(ids.index(sid))
+
+        Operation(self, lambda: sv.create_session(self.store, self.actor, fca, held_on),
+                  changed=(Change.SESSION,), busy=(self.new_button,)).success(made).run()

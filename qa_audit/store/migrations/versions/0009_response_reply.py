@@ -1,7 +1,7 @@
 """The supervisor's reply to the practitioner's reasons for not fully agreeing
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import qa_audit.store.types
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
