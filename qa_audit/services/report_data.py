@@ -30,7 +30,7 @@ from qa_audit.store.tables import Assessment, Moderation, OrgUnit, ResponseReply
 
 from . import audit_log
 from .assessments import target_of
-from .blinding import blinded, is_blind
+from .blinding import blinded, is_blind, not_blind
 from .frameworks import get_framework
 from .pseudonyms import (
     PRACTITIONER,
@@ -93,7 +93,8 @@ def assessment_report(
         check(actor, Action.VIEW_ASSESSMENT, target_of(row))
         check(actor, Action.EXPORT_ASSESSMENT, target_of(row))
         d = detail_of(session, row)
-        if is_blind(session, actor, row.id):  # a moderator's own copy before they decide
+        blind = is_blind(session, actor, row.id)
+        if blind:  # a moderator's own copy before they decide
             d = blinded(d)
         fw = memo.frameworks.get(d.framework_version_id) or get_framework(
             store, d.framework_version_id)  # (read before any write)
@@ -104,9 +105,9 @@ def assessment_report(
         moderation = "" if Status(row.status) is Status.FINALISED else _moderation(
             session, assessment_id)
         context = None
-        if profile is Profile.MANAGER and row.team_id is not None:
+        if profile is Profile.MANAGER and row.team_id is not None and not blind:
             key = (row.team_id, row.framework_version_id, quarter_of(row.assessed_on)[2])
-            context = memo.team_contexts.get(key) or _team_context(session, row, fw)
+            context = memo.team_contexts.get(key) or _team_context(session, row, fw, actor)
             memo.team_contexts[key] = context
         audit_log.record(session, actor, f"export_pdf_{profile.value}", "assessment",
                          assessment_id)
@@ -219,7 +220,8 @@ def quarter_of(day: dt.date) -> tuple[dt.date, dt.date, str]:
     return first, last, f"Q{q + 1} {day.year}"
 
 
-def _team_context(session: Session, row: Assessment, fw: Framework) -> TeamContext:
+def _team_context(session: Session, row: Assessment, fw: Framework, actor: Actor
+                  ) -> TeamContext:
     """Overall judgements of the team's submitted assessments against the same framework
     in the same quarter; a count under SMALLEST_COUNT is withheld."""
     first, last, label = quarter_of(row.assessed_on)
@@ -229,7 +231,7 @@ def _team_context(session: Session, row: Assessment, fw: Framework) -> TeamConte
             col(Assessment.framework_version_id) == row.framework_version_id,
             col(Assessment.status) != Status.DRAFT.value,
             col(Assessment.assessed_on) >= first, col(Assessment.assessed_on) <= last,
-            col(Assessment.overall_grade).is_not(None))
+            col(Assessment.overall_grade).is_not(None), not_blind(actor))
         .group_by(col(Assessment.overall_grade)))})
     team = session.get(OrgUnit, row.team_id)
     total = sum(counts.values())
