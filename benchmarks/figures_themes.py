@@ -121,7 +121,11 @@ THEMES_CHILD = textwrap.dedent("""
     from qa_audit.ui.app import application
     from qa_audit.ui.main_window import MainWindow
     db, user, password = sys.argv[1], sys.argv[2], sys.argv[3]
+    from qa_audit.ui.main_window import ui_settings
     app = application()
+    # The window reopens on the page it was closed on: the last run closed it on Themes,
+    # which would then load while the window is built, before Themes is chosen.
+    ui_settings().remove("last_page")
     store = Store.open(db)
     actor = accounts.sign_in(store, user, password)
     window = MainWindow(store, actor, user)

@@ -42,7 +42,7 @@ def main(out: Path) -> int:
     app = application()
     store = Store.open(home / "demo.db")
     summary = generate_demo(store, assessments=2000, seed=4, frameworks=shipped_frameworks())
-    sup_name, fca_name, lead_name, admin_name = summary.sample_usernames
+    sup_name, fca_name, lead_name, admin_name, head_name = summary.sample_usernames
 
     def shot(widget: QWidget, name: str) -> None:
         widget.resize(1360, 860) if widget.isWindow() else None
@@ -103,6 +103,7 @@ def main(out: Path) -> int:
         shot(window, name)
         window.close()
     leads_shots(store, lead_name, shot)
+    head_shots(store, head_name, shot)
     store.close()
     del Role
     return 0
@@ -154,6 +155,24 @@ def leads_shots(store: Store, lead_name: str, shot: Callable[[QWidget, str], Non
     shot(window, "21-moderation-compare")
     view.tabs.setCurrentIndex(1)
     shot(window, "22-moderation-agreement")
+    window.close()
+
+
+def head_shots(store: Store, head_name: str, shot: Callable[[QWidget, str], None]) -> None:
+    """A head of service's Themes: every region's teams, nothing to edit or moderate."""
+    from qa_audit.services import accounts
+    from qa_audit.services.demo import DEMO_PASSWORD
+    from qa_audit.ui.main_window import MainWindow
+    from qa_audit.ui.views.themes import ThemesView
+
+    head = accounts.sign_in(store, head_name, DEMO_PASSWORD)
+    window = MainWindow(store, head, head_name)
+    window.show()
+    window.show_page("themes")
+    page = window.pages["themes"]
+    assert isinstance(page, ThemesView)
+    wait(lambda: page.board is not None)
+    shot(window, "23-head-of-service-themes")
     window.close()
 
 

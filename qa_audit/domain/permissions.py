@@ -2,8 +2,9 @@
 
 The matrix says whether a role may ever do an action; `Scope` says on which records:
 supervisors work on their team's assessments, FCAs only on assessments about
-themselves once submitted, quality leads read their region, admins manage the system
-but never read case content.
+themselves once submitted, quality leads read their region, heads of service read every
+region (themes and assessments, out of draft) without editing anything, admins manage the
+system but never read case content.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Role(StrEnum):
     FCA = "fca"
     QUALITY_LEAD = "quality_lead"
     ADMIN = "admin"
+    HEAD_OF_SERVICE = "head_of_service"
 
     @property
     def label(self) -> str:
@@ -28,6 +30,7 @@ class Role(StrEnum):
             "fca": "practitioner (FCA)",
             "quality_lead": "quality lead",
             "admin": "administrator",
+            "head_of_service": "head of service",
         }[self.value]
 
 
@@ -69,6 +72,7 @@ class Scope(StrEnum):
     AUTHOR = "author"  # records the actor wrote, in their team
     SUBJECT = "subject"  # records about the actor, once out of draft
     REGION = "region"  # records in the actor's region, once out of draft
+    SERVICE = "service"  # records in every region, once out of draft
 
 
 class Fact(StrEnum):
@@ -119,6 +123,7 @@ SCOPE_RULES: dict[Scope, Rule] = {
     Scope.AUTHOR: Every((Same(Fact.AUTHOR, Own.USER), Same(Fact.TEAM, Own.TEAM))),
     Scope.SUBJECT: Every((Same(Fact.SUBJECT, Own.USER), NotDraft())),
     Scope.REGION: Every((Same(Fact.REGION, Own.REGION), NotDraft())),
+    Scope.SERVICE: NotDraft(),
 }
 """The one written form of each scope: evaluated here for a single record, translated to
 SQL for lists (`store/scope.py`) and to the team store's row-level security policies."""
@@ -183,6 +188,15 @@ MATRIX: dict[Role, dict[Action, Scope]] = {
         A.VIEW_AUDIT_LOG: Scope.ALL,
         A.RUN_RETENTION: Scope.ALL,
         A.BACKUP_RESTORE: Scope.ALL,
+    },
+    # Reads themes and the assessments behind them across regions; edits, moderates and
+    # manages nothing (moderation is the regions' quality leads' work, and a moderator
+    # must be outside the audit's line: a head of service reading every region is not).
+    R.HEAD_OF_SERVICE: {
+        A.VIEW_ASSESSMENT: Scope.SERVICE,
+        A.VIEW_THEMES: Scope.SERVICE,
+        A.EXPORT_DATA: Scope.SERVICE,
+        A.VIEW_FRAMEWORKS: Scope.ALL,
     },
 }
 del A, R
@@ -273,4 +287,5 @@ _SCOPE_WORDS = {
     Scope.AUTHOR: "own assessments",
     Scope.SUBJECT: "own submitted assessments",
     Scope.REGION: "region's submitted assessments",
+    Scope.SERVICE: "service's submitted assessments",
 }

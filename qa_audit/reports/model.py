@@ -274,3 +274,45 @@ class TeamReport:
     development: tuple[tuple[str, int, int], ...] = ()
     overdue: tuple[ActionEntry, ...] = ()
     scanned: bool = False
+    themes: ThemesFigures | None = None
+    """The Themes view's figures, when the summary is exported from there."""
+
+
+# -- the Themes view's figures in the team summary (issue 17) -------------------------------
+@dataclass(frozen=True)
+class HeatFigure:
+    """One team x standard cell: assessments graded at the second-best grade or better, of
+    those graded; `too_few` when fewer than the threshold were graded."""
+
+    good: int
+    graded: int
+    too_few: bool
+
+
+@dataclass(frozen=True)
+class DelayFigure:
+    team: str
+    cases: int
+    allocated: int
+    allocated_late: int
+    mean_allocation_days: float | None
+    public_cases: int
+    over_timescale: int
+    mean_duration_weeks: float | None
+
+
+@dataclass(frozen=True)
+class ThemesFigures:
+    filters: tuple[tuple[str, str], ...]
+    """(filter, value) as chosen in the Themes view."""
+    good_code: str
+    too_few: int
+    standards: tuple[str, ...]
+    teams: tuple[str, ...]
+    cells: tuple[tuple[HeatFigure | None, ...], ...]
+    """One row per team, one cell per standard (None: nothing graded)."""
+    quarters: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    """Every quarter of the period with the grades given in it, in scale order."""
+    benchmark_days: int
+    timescale_weeks: int
+    delay: tuple[DelayFigure, ...]

@@ -238,6 +238,11 @@ def team_story(report: TeamReport, width: float) -> list[Any]:
             out.append(KeepTogether([p("Trend by quarter: overall judgements", "h3"),
                                      *distribution_bar_pages(section.quarters, section.scale,
                                                              width, small=True)]))
+    if report.themes is not None:  # exported from the Themes view: its figures too
+        from .pdf_themes import themes_story
+
+        scale = report.sections[0].scale if report.sections else ()
+        out += themes_story(report.themes, scale, width)
     out.append(p("Top areas for development", "h2"))
     if report.development:
         rows: list[list[Any]] = [header_row("Standard", "Graded below the second-best grade",

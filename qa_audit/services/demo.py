@@ -1,8 +1,8 @@
 """A realistic demo database, generated fast with Core bulk inserts.
 
-Regions, service areas and teams; supervisors, FCAs, quality leads and an admin; cases
-with issue, allocation, hearing and conclusion dates; case audits and practice
-observations in every workflow state, graded on each framework's own scale with
+Regions, service areas and teams; supervisors, FCAs, quality leads, a head of service
+and an admin; cases with issue, allocation, hearing and conclusion dates; case audits and
+practice observations in every workflow state, graded on each framework's own scale with
 differences by team and standard so themes show; actions, responses and context
 answers. Deterministic for a seed. Works for any valid set of frameworks.
 """
@@ -307,12 +307,20 @@ class _Generator:
                 lead = self._person(Role.QUALITY_LEAD, team, pw_hash)
                 leads[team["region_id"]] = lead["username"]
                 rows.append(lead)
+        # One head of service, reading themes across regions (no team). Named from a
+        # generator of its own, so the seeded sequence of everything else is unchanged.
+        main_rng, self.rng = self.rng, random.Random("head of service")
+        try:
+            head = self._person(Role.HEAD_OF_SERVICE, None, pw_hash)
+        finally:
+            self.rng = main_rng
+        rows.append(head)
         insert_many(conn, _t(tables.User), rows)
         self.counts["users"] = len(rows)
         first = self.teams[0]
         by_id = {r["id"]: r["username"] for r in rows}
         self.samples = [by_id[first["supervisors"][0]], by_id[first["fcas"][0]],
-                        leads[first["region_id"]], "admin"]
+                        leads[first["region_id"]], "admin", head["username"]]
 
     # -- cases ------------------------------------------------------------------------------
     def cases(self, conn: Connection) -> None:

@@ -257,8 +257,6 @@ class MainWindow(QMainWindow):
             page.newRequested.connect(self.new_assessment)
         if hasattr(page, "openRequested") and not isinstance(page, AssessmentListView):
             page.openRequested.connect(self.open_assessment)  # themes, moderation
-        if hasattr(page, "teamSummaryRequested"):
-            page.teamSummaryRequested.connect(self._team_summary)
 
     def _build_pages(self) -> None:
         from .views.assessments import AssessmentListView
@@ -296,7 +294,7 @@ class MainWindow(QMainWindow):
             self._add_page("feedback", "Feedback for me", lambda: AssessmentListView(
                 store, a, "Feedback for me", AssessmentQuery(statuses=SUBMITTED_ON)))
             self._add_page("my-actions", "My actions", actions("My open actions", False))
-        wide = {Scope.TEAM: "Team", Scope.REGION: "Region"}
+        wide = {Scope.TEAM: "Team", Scope.REGION: "Region", Scope.SERVICE: "All regions"}
         if (title := wide.get(scope_of(a.role, Action.VIEW_ASSESSMENT) or Scope.ALL)):
             self._add_page("team", title, lambda: AssessmentListView(
                 store, a, f"{title} assessments", AssessmentQuery()))
@@ -501,11 +499,6 @@ class MainWindow(QMainWindow):
         from .views.moderation import draw_cases
 
         draw_cases(self.store, self.actor, self)  # the lists refresh from its announcement
-
-    def _team_summary(self) -> None:
-        from qa_audit.services.documents import DocumentKind
-
-        self.export_summary(DocumentKind.TEAM)
 
     def export_batch(self) -> None:
         from .export_dialogs import BatchExportDialog, run_modal

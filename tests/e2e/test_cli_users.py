@@ -135,3 +135,16 @@ def test_a_reader_that_goes_away_stops_the_listing_quietly(db: Path) -> None:
     child.stderr.close()
     assert child.wait(timeout=60) == 141
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def test_head_of_service_is_added_without_a_team_and_signs_in(db: Path, capsys) -> None:
+    new = str(db.parent / "new.txt")
+    assert _users(db, "add", "hana", "--name", "Hana Head", "--role", "head_of_service",
+                  "--new-password-file", new, "--user", "boss") == 0
+    assert "added hana (head_of_service)" in capsys.readouterr().out
+    store = Store.open(db)
+    try:
+        actor = accounts.sign_in(store, "hana", NEW)
+    finally:
+        store.close()
+    assert actor.role is Role.HEAD_OF_SERVICE and actor.team_id is None

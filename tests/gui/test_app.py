@@ -80,6 +80,32 @@ def test_fca_sees_only_their_submitted_assessments(qtbot, world) -> None:
     assert "admin" not in window.pages and "mine" not in window.pages
 
 
+def test_head_of_service_reads_every_region_and_edits_nothing(qtbot, world) -> None:
+    from qa_audit.ui.views.admin import AdminView
+    from qa_audit.ui.views.themes import ThemesView
+
+    admin_view = AdminView(world.store, world.admin)
+    qtbot.addWidget(admin_view)
+    labels = [admin_view.role.itemText(i) for i in range(admin_view.role.count())]
+    assert "head of service" in labels
+    accounts.add_user(world.store, world.admin, "head", "Hana Head", Role.HEAD_OF_SERVICE,
+                      PASSWORD)
+    head = accounts.sign_in(world.store, "head", PASSWORD)
+    window = MainWindow(world.store, head, "head")
+    qtbot.addWidget(window)
+    window.show()
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles == ["All regions", "Themes", "Frameworks"]
+    window.show_page("themes")
+    page = window.pages["themes"]
+    assert isinstance(page, ThemesView)
+    teams = {page.team.itemText(i) for i in range(1, page.team.count())}
+    regions = {page.region.itemText(i) for i in range(1, page.region.count())}
+    assert teams == {"Newcastle 1", "Newcastle 2", "Brighton"}
+    assert regions == {"North", "South"}
+    qtbot.waitUntil(lambda: page.board is not None, timeout=10_000)
+
+
 def test_sign_in_dialog_wrong_then_right(qtbot, world) -> None:
     dialog = SignInDialog.for_store(world.store, username="sup")
     qtbot.addWidget(dialog)

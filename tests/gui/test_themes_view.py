@@ -150,3 +150,49 @@ def test_navigation_offers_themes_and_moderation_by_role(qtbot, world) -> None:
     sup = keys(world.supervisor, "sup")
     assert "themes" in sup and "draw-cases" in sup and "moderation" not in sup
     assert not {"themes", "moderation", "draw-cases"} & set(keys(world.fca, "fca"))
+
+
+def test_every_bar_is_reached_from_the_keyboard(qtbot, qtmodeltester, world) -> None:
+    """The table of bars lists each chart's bars with their counts (the hand-worked ones),
+    and Enter on a row lists the same assessments as a click on that bar."""
+    from PySide6.QtCore import Qt
+
+    build(world)
+    view = _view(qtbot, world)
+    model = view.bars_model
+    qtmodeltester.check(model)
+    rows = {(model.data(model.index(r, 0)), model.data(model.index(r, 1))):
+            model.data(model.index(r, 2)) for r in range(model.rowCount())}
+    assert rows[("Grades per standard", "The child is seen and heard: G – Good")] == "2"
+    assert rows[("Grades by quarter", "2025-Q3: G – Good")] == "0"
+    assert rows[("Actions", "Open")] == "2"
+    assert rows[("Delay by team", "Newcastle 2: % allocated after more than 2 working "
+                 "days")] == "1 of 1"
+    target = next(r for r in range(model.rowCount())
+                  if model.data(model.index(r, 1)) == "The child is seen and heard: G – Good")
+    view.bars_table.setFocus()
+    view.bars_table.setCurrentIndex(model.index(target, 0))
+    qtbot.keyClick(view.bars_table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.behind is not None, timeout=10_000)
+    behind = view.behind.model
+    refs = sorted(behind.data(behind.index(r, 1)) for r in range(behind.rowCount()))
+    assert refs == ["PL-2025-00011", "PR-2025-00013"]  # A2 and A5, as the click test finds
+    assert view.bars_table.focusPolicy() != Qt.FocusPolicy.NoFocus
+
+
+def test_the_view_exports_as_the_team_summary_with_its_filters(qtbot, world, tmp_path) -> None:
+    import re
+
+    from pypdf import PdfReader
+
+    build(world)
+    view = _view(qtbot, world)
+    with qtbot.waitSignal(view.ready, timeout=20_000):
+        view.team.setCurrentIndex(view.team.findText("Newcastle 1"))
+    saved = []
+    view.export_summary_to(tmp_path / "summary.pdf", saved.append)
+    qtbot.waitUntil(lambda: bool(saved), timeout=20_000)
+    flat = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(saved[0]).pages))
+    assert "Team:Newcastle1" in flat and "Newcastle2" not in flat
+    assert "toofew(3)" in flat and "Delaybyteam" in flat
+    assert not any(name.replace(" ", "") in flat for name in NAMES)

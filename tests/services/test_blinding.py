@@ -51,7 +51,8 @@ TRIED = {
     "summaries.team_report", "summaries.session_report", "supervision.get_session",
     "supervision.list_sessions", "supervision.suggest", "themes.grade_distribution",
     "themes.dashboard", "themes.assessment_ids_behind", "themes.themes_table",
-    "themes.export_table", "moderation.list_moderations", "moderation.get_form",
+    "themes.export_table", "themes_summary.summary_report", "themes_summary.export_summary",
+    "moderation.list_moderations", "moderation.get_form",
     "moderation.compare", "moderation.agreement_report", "moderation.eligible_audits",
     "sampling.eligible_cases",
 }
@@ -190,6 +191,16 @@ def test_the_moderator_reads_no_original_grade_before_submitting(world, blind, t
     themes.export_table(store, ql, FILTER, ("team",), tmp_path / "themes.csv")
     lines = (tmp_path / "themes.csv").read_text("utf-8-sig").splitlines()
     assert list(csv.reader(lines))[1][1] == "3"
+    # The Themes view's team summary: A3 alone, in the figures and in the PDF.
+    from qa_audit.services import themes_summary
+
+    summary = themes_summary.summary_report(store, ql, FILTER, Profile.MANAGER)
+    assert sum(n for _, n in summary.status_counts) == 1
+    assert summary.themes is not None
+    assert [c.graded if c else 0 for c in summary.themes.cells[0]] == [1, 1, 1]
+    out = themes_summary.export_summary(store, ql, FILTER, tmp_path / "themes.pdf")
+    pdf_text = "".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "O 1" not in pdf_text and "too few (1)" in pdf_text
     # Moderation itself: the form holds only the moderator's grades; no comparison yet.
     mids = {m.assessment_id: m.id for m in moderation.list_moderations(store, ql)}
     assert set(mids) == hidden

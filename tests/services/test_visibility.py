@@ -9,6 +9,8 @@ this file computes from the rules as DESIGN.md section 4 writes them:
 - an FCA sees only submitted-or-later assessments about themselves, and the supervision
   records and actions that are theirs;
 - a quality lead reads their region's submitted-or-later assessments;
+- a head of service reads every region's submitted-or-later assessments and their themes,
+  edits nothing and lists no one;
 - an administrator manages accounts and teams but reads no case content.
 
 The expectations below are written out as plain Python over the generated records; they do
@@ -106,6 +108,7 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Org:
             people[f"fca{n}-{team}"] = Person(f"fca{n}-{team}", Role.FCA, team, region)
     people["ql-north"] = Person("ql-north", Role.QUALITY_LEAD, "north-1", "north")
     people["ql-south"] = Person("ql-south", Role.QUALITY_LEAD, "south-1", "south")
+    people["head"] = Person("head", Role.HEAD_OF_SERVICE, None, None)
     people["gone-north-1"] = Person("gone-north-1", Role.FCA, "north-1", "north", active=False)
     for p in people.values():
         info = accounts.add_user(store, system, p.username, f"Name of {p.username}", p.role,
@@ -180,6 +183,8 @@ def sees_assessment(p: Person, r: Record) -> bool:
         return r.subject == p.username and r.status != "draft"
     if p.role is Role.QUALITY_LEAD:
         return r.region == p.region and r.status != "draft"
+    if p.role is Role.HEAD_OF_SERVICE:
+        return r.status != "draft"
     return False
 
 
@@ -211,11 +216,13 @@ def people_listed(org: Org, p: Person) -> set[str]:
         return {q.username for q in everyone if q.team == p.team}
     if p.role is Role.QUALITY_LEAD:
         return {q.username for q in everyone if q.region == p.region}
+    if p.role is Role.HEAD_OF_SERVICE:
+        return set()
     return {p.username}
 
 
 ACTORS = ["admin", "sup1-north-1", "sup2-north-1", "sup1-south-1", "fca1-north-1",
-          "fca2-north-2", "fca1-south-1", "ql-north", "ql-south"]
+          "fca2-north-2", "fca1-south-1", "ql-north", "ql-south", "head"]
 
 
 def _ids(rows: list[Record]) -> set[uuid.UUID]:
@@ -248,6 +255,8 @@ def test_people_teams_and_practitioners(org: Org, name: str) -> None:
         assert teams == {person.team}
     elif person.role is Role.QUALITY_LEAD:
         assert teams == {t for t, r in TEAMS.items() if r == person.region}
+    elif person.role is Role.HEAD_OF_SERVICE:
+        assert teams == set(TEAMS)
     else:
         assert teams == set()
 
@@ -324,7 +333,7 @@ def _expect_denied(person: Person, allowed_roles: set[Role], call: Callable[[], 
 @pytest.mark.parametrize("name", ACTORS)
 def test_themes_exports_and_summaries(org: Org, name: str, tmp_path: Path) -> None:
     actor, person = org.actors[name], org.people[name]
-    readers = {Role.SUPERVISOR, Role.QUALITY_LEAD}
+    readers = {Role.SUPERVISOR, Role.QUALITY_LEAD, Role.HEAD_OF_SERVICE}
     seen = [r for r in org.assessments if sees_assessment(person, r)]
 
     dist = _expect_denied(person, readers, lambda: themes.grade_distribution(
@@ -357,7 +366,8 @@ def test_themes_exports_and_summaries(org: Org, name: str, tmp_path: Path) -> No
 
     for team in TEAMS:
         may = ((person.role is Role.SUPERVISOR and person.team == team)
-               or (person.role is Role.QUALITY_LEAD and person.region == TEAMS[team]))
+               or (person.role is Role.QUALITY_LEAD and person.region == TEAMS[team])
+               or person.role is Role.HEAD_OF_SERVICE)
         call = lambda team=team: summaries.team_report(  # noqa: E731
             org.store, actor, org.team_ids[team], TODAY - dt.timedelta(days=400), TODAY,
             Profile.MANAGER)
@@ -367,3 +377,6 @@ def test_themes_exports_and_summaries(org: Org, name: str, tmp_path: Path) -> No
             continue
         counted = sum(n for _, n in call().status_counts)
         assert counted == len([r for r in seen if r.team == team])
+        if person.role is Role.HEAD_OF_SERVICE:  # every region's, none of them drafts
+            assert counted == len([r for r in org.assessments
+                                   if r.team == team and r.status != "draft"])

@@ -67,6 +67,13 @@ EXPECTED: dict[Role, set[Action]] = {
         A.RUN_RETENTION,
         A.BACKUP_RESTORE,
     },
+    # DESIGN section 8 / DOMAIN: reads themes across regions; edits and moderates nothing.
+    Role.HEAD_OF_SERVICE: {
+        A.VIEW_ASSESSMENT,
+        A.VIEW_THEMES,
+        A.EXPORT_DATA,
+        A.VIEW_FRAMEWORKS,
+    },
 }
 
 TEAM, OTHER_TEAM = uuid.uuid4(), uuid.uuid4()
@@ -110,6 +117,14 @@ CASES = [
     (Role.SUPERVISOR, A.SIGN_SUPERVISION, Target(team_id=TEAM, author_id=SOMEONE), False),
     (Role.FCA, A.SIGN_SUPERVISION, Target(team_id=TEAM, subject_id=ME), True),
     (Role.FCA, A.VIEW_SUPERVISION, Target(team_id=TEAM, subject_id=SOMEONE), False),
+    # a head of service reads every region's records once out of draft, edits none
+    (Role.HEAD_OF_SERVICE, A.VIEW_ASSESSMENT, Target(region_id=OTHER_REGION,
+                                                     team_id=OTHER_TEAM), True),
+    (Role.HEAD_OF_SERVICE, A.VIEW_THEMES, Target(region_id=REGION), True),
+    (Role.HEAD_OF_SERVICE, A.VIEW_ASSESSMENT, Target(region_id=OTHER_REGION, draft=True),
+     False),
+    (Role.HEAD_OF_SERVICE, A.EDIT_ASSESSMENT, Target(region_id=REGION, author_id=ME), False),
+    (Role.HEAD_OF_SERVICE, A.MODERATE, Target(region_id=REGION), False),
     # a record without a team is nobody's team record
     (Role.SUPERVISOR, A.VIEW_ASSESSMENT, Target(), False),
 ]
@@ -155,6 +170,10 @@ def test_capabilities_follow_the_written_rules() -> None:
     assert not _caps(Role.FCA, Status.DRAFT, draft=True, **about_me).view
     lead = _caps(Role.QUALITY_LEAD, Status.RESPONDED, region_id=REGION, **own)
     assert lead.view and lead.send_to_moderation and not lead.edit and not lead.finalise
+    head = _caps(Role.HEAD_OF_SERVICE, Status.FINALISED, region_id=REGION, **own)
+    assert head.view and not head.edit and not head.add_addendum
+    assert not head.send_to_moderation and not head.finalise
+    assert not _caps(Role.HEAD_OF_SERVICE, Status.DRAFT, draft=True, **own).view
 
 
 def test_marking_actions_done() -> None:

@@ -12,7 +12,8 @@ S, F, Q = Role.SUPERVISOR, Role.FCA, Role.QUALITY_LEAD
 # about; the FCA may instead ask for changes (returned), which the supervisor submits
 # again; optional moderation after the response, which the quality lead moderates (and a
 # supervisor or quality lead may ask for). Admins take no step: they do not read case
-# content. Every (step, from, role) not listed here must be refused.
+# content; nor does a head of service, who reads every region's themes and edits nothing.
+# Every (step, from, role) not listed here must be refused.
 EXPECTED: dict[tuple[Step, Status, Role], Status] = {
     (Step.SUBMIT, Status.DRAFT, S): Status.SUBMITTED,
     (Step.SUBMIT, Status.RETURNED, S): Status.SUBMITTED,
@@ -26,8 +27,8 @@ EXPECTED: dict[tuple[Step, Status, Role], Status] = {
 
 
 def test_the_hand_written_table_has_the_size_the_design_gives() -> None:
-    # 6 steps × 6 statuses × 4 roles = 144 cells, 8 of them allowed.
-    assert len(Step) * len(Status) * len(Role) == 144
+    # 6 steps × 6 statuses × 5 roles = 180 cells, 8 of them allowed.
+    assert len(Step) * len(Status) * len(Role) == 180
     assert len(EXPECTED) == 8
 
 
@@ -51,6 +52,7 @@ def test_steps_open_to_each_role() -> None:
     assert steps_from(Status.RESPONDED, Q) == [Step.SEND_TO_MODERATION]
     assert steps_from(Status.MODERATION, Q) == [Step.COMPLETE_MODERATION]
     assert all(steps_from(status, Role.ADMIN) == [] for status in Status)
+    assert all(steps_from(status, Role.HEAD_OF_SERVICE) == [] for status in Status)
 
 
 def test_happy_path() -> None:

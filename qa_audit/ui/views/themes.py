@@ -5,13 +5,15 @@ standard (stacked in the scale's colours, each segment labelled with its count, 
 legend naming each grade), the team x standard heatmap (a table, so it reads with a
 keyboard and a screen reader too), the trend by quarter with empty quarters shown,
 areas for development, actions and delay. Clicking any bar, or Enter on a heatmap or
-delay cell, lists the assessments behind it. No practitioner is named or ranked here.
+delay cell or on a row of the table of every bar, lists the assessments behind it. No
+practitioner is named or ranked here.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,7 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Actor, Role
+from qa_audit.domain.permissions import Action, Actor, Scope, scope_of
 from qa_audit.domain.records import OrgUnitKind
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import UserError
@@ -205,6 +207,22 @@ class ChartBox(QChartView):
             old.deleteLater()
 
 
+@dataclass(frozen=True)
+class Bar:
+    """One bar (or segment) of a chart, as a row of the keyboard table of bars: Enter on it
+    does what a click on the bar does."""
+
+    chart: str
+    label: str
+    value: str
+    pick: Pick
+    title: str
+
+
+def _bar_cells(b: Bar) -> list[str]:
+    return [b.chart, b.label, b.value]
+
+
 def _grade_sets(board: Dashboard, values: Callable[[str], list[float]],
                 labels_format: str = "@value") -> list[QBarSet]:
     sets = []
@@ -223,7 +241,6 @@ class ThemesView(QWidget):
     """The quality lead's (and supervisor's) themes dashboard."""
 
     openRequested = Signal(object)  # uuid.UUID of an assessment
-    teamSummaryRequested = Signal()
     ready = Signal()  # every chart drawn for the current filters
 
     def __init__(self, store: Store, actor: Actor, parent: QWidget | None = None) -> None:
@@ -241,13 +258,14 @@ class ThemesView(QWidget):
         export.setToolTip("The counts by team and standard as a workbook (.xlsx) or CSV")
         export.clicked.connect(self._export_table)
         summary = QPushButton("Team summary &PDF…")
-        summary.setToolTip("The team summary PDF: the same figures for one team (Ctrl+Shift+T)")
-        summary.clicked.connect(self.teamSummaryRequested.emit)
+        summary.setToolTip("The team practice summary PDF of what this view shows: its "
+                           "filters, the heatmap and delay by team")
+        summary.clicked.connect(self._export_summary)
         layout.addLayout(heading_row("Themes", self.status, export, summary))
         layout.addLayout(self._filters())
         note = QLabel("Teams and standards only: no practitioner is named or ranked here. "
-                      "Click a bar, or press Enter on a table cell, to list the assessments "
-                      "behind it.")
+                      "Click a bar, or press Enter on a table cell or on a row of the table "
+                      "of bars at the end, to list the assessments behind it.")
         note.setObjectName("subheading")
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -275,6 +293,21 @@ class ThemesView(QWidget):
         self.delay_table.setMinimumHeight(140)
         self.delay_table.activated.connect(self._delay_activated)
         self.delay_table.doubleClicked.connect(self._delay_activated)
+        # Every bar of the charts above as a table, so the click-through works from the
+        # keyboard (and reads out with a screen reader): Enter lists the assessments.
+        self.bars: list[Bar] = []
+        self.bars_model = ListModel(["Chart", "Bar", "Count"], lambda: self.bars, _bar_cells)
+        self.bars_table = read_only_table(self.bars_model, "Bars of the charts")
+        self.bars_table.setAccessibleDescription(
+            "Every bar of the charts, one a row. Press Enter to list the assessments behind it.")
+        self.bars_table.setToolTip("Every bar of the charts: press Enter (or double-click) to "
+                                   "list the assessments behind it")
+        self.bars_table.setMinimumHeight(220)
+        self.bars_table.activated.connect(self._bar_activated)
+        self.bars_table.doubleClicked.connect(self._bar_activated)
+        bars_title = QLabel("<b>The charts' bars as a table</b>: Enter on a row lists the "
+                            "assessments behind it")
+        bars_title.setBuddy(self.bars_table)
         grid = QGridLayout()
         grid.addWidget(self.grades, 0, 0, 1, 2)
         heat = QVBoxLayout()
@@ -288,6 +321,8 @@ class ThemesView(QWidget):
         grid.addWidget(self.actions_chart, 2, 1)
         grid.addWidget(self.delay, 3, 0)
         grid.addWidget(self.delay_table, 3, 1)
+        grid.addWidget(bars_title, 4, 0, 1, 2)
+        grid.addWidget(self.bars_table, 5, 0, 1, 2)
         content = QWidget()
         content.setLayout(grid)
         scroll = QScrollArea()
@@ -364,7 +399,10 @@ class ThemesView(QWidget):
     def _visible_units(self, units: Sequence[accounts.OrgUnitInfo]
                        ) -> list[accounts.OrgUnitInfo]:
         a = self.actor
-        if a.role is Role.SUPERVISOR:
+        scope = scope_of(a.role, Action.VIEW_THEMES)
+        if scope is Scope.SERVICE:  # a head of service: every region
+            return list(units)
+        if scope is Scope.TEAM:
             return [u for u in units if u.id == a.team_id]
         return [u for u in units if u.region_id == a.region_id]
 
@@ -447,6 +485,7 @@ class ThemesView(QWidget):
         self.board = board
         n = board.assessments
         self.status.setText(f"{n:,} assessment{'s' if n != 1 else ''} in view")
+        self.bars = []
         self._draw_grades(board)
         self._draw_trend(board)
         self._draw_development(board)
@@ -460,6 +499,8 @@ class ThemesView(QWidget):
         self.heatmap.resizeColumnsToContents()
         self.delay_model.refresh()
         self.delay_table.resizeColumnsToContents()
+        self.bars_model.refresh()
+        self.bars_table.resizeColumnsToContents()
         self.ready.emit()
 
     # -- charts ----------------------------------------------------------------------------
@@ -488,6 +529,13 @@ class ThemesView(QWidget):
         chart.addAxis(value, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(value)
         self.grades.setMinimumHeight(max(300, 60 + 34 * len(standards)))
+        for st in board.standards:
+            for band in board.bands:
+                grade = f"{band.code} – {band.label}"
+                self.bars.append(Bar("Grades per standard", f"{st.title}: {grade}",
+                                     str(st.counts.get(band.code, 0)),
+                                     Pick(Element.GRADE, standard_id=st.id, grade=band.code),
+                                     f"{st.title}: graded {grade}"))
         self.grades.show_chart(chart, "; ".join(
             f"{s.title}: " + ", ".join(f"{code} {s.counts.get(code, 0)}" for code in codes)
             for s in board.standards))
@@ -514,6 +562,13 @@ class ThemesView(QWidget):
         value.setLabelFormat("%d%%")
         chart.addAxis(value, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(value)
+        for q, c in board.quarters:
+            for band in board.bands:
+                grade = f"{band.code} – {band.label}"
+                self.bars.append(Bar("Grades by quarter", f"{q}: {grade}",
+                                     str(c.get(band.code, 0)),
+                                     Pick(Element.QUARTER, quarter=q, grade=band.code),
+                                     f"{q}: graded {grade}"))
         self.trend.show_chart(chart, "; ".join(
             f"{q}: " + (", ".join(f"{k} {v}" for k, v in c.items()) or "no assessments")
             for q, c in board.quarters))
@@ -546,6 +601,11 @@ class ThemesView(QWidget):
         chart.addAxis(value, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(value)
         chart.legend().hide()
+        for d in board.development:
+            self.bars.append(Bar("Areas for development", f"{d.title}: graded below {good}",
+                                 f"{d.below} of {d.graded}",
+                                 Pick(Element.DEVELOPMENT, standard_id=d.standard_id),
+                                 f"{d.title}: graded below {good}"))
         self.development.show_chart(chart, "; ".join(
             f"{d.title}: {d.below} of {d.graded} below {good}" for d in board.development)
             or f"No standard graded below {good}")
@@ -578,6 +638,9 @@ class ThemesView(QWidget):
         chart.addAxis(value, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(value)
         chart.legend().hide()
+        for name, n, element, _colour in names:
+            self.bars.append(Bar("Actions", name, str(n), Pick(element),
+                                 f"Actions: {name.lower()}"))
         self.actions_chart.show_chart(chart, f"Open {a.open}, done {a.done}, overdue {a.overdue}")
 
     def _draw_delay(self, board: Dashboard) -> None:
@@ -619,6 +682,16 @@ class ThemesView(QWidget):
         value.setLabelFormat("%d%%")
         chart.addAxis(value, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(value)
+        for d in rows:
+            team = board.teams.get(d.team_id, "")
+            self.bars.append(Bar("Delay by team", f"{team}: {late.label()}",
+                                 f"{d.allocated_late} of {d.allocated}",
+                                 Pick(Element.ALLOCATED_LATE, team_id=d.team_id),
+                                 f"{team}: cases allocated late"))
+            self.bars.append(Bar("Delay by team", f"{team}: {over.label()}",
+                                 f"{d.over_timescale} of {d.public_cases}",
+                                 Pick(Element.OVER_TIMESCALE, team_id=d.team_id),
+                                 f"{team}: cases over the timescale"))
         self.delay.show_chart(chart, "; ".join(
             f"{board.teams.get(d.team_id, '')}: {d.allocated_late} of {d.allocated} allocated "
             f"late, {d.over_timescale} of {d.public_cases} public-law cases over "
@@ -645,6 +718,11 @@ class ThemesView(QWidget):
             self.board) else sid
         self._pick(Pick(Element.CELL_ALL, standard_id=sid, team_id=team_id),
                    f"{team}: {title}")
+
+    def _bar_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            bar: Bar = self.bars_model.item(index.row())
+            self._pick(bar.pick, bar.title)
 
     def _delay_activated(self, index: QModelIndex) -> None:
         if not index.isValid() or self.board is None:
@@ -684,6 +762,34 @@ class ThemesView(QWidget):
             "Workbook (*.xlsx);;Comma-separated values (*.csv)")
         if name:
             self.export_table_to(Path(name))
+
+    def _export_summary(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the team practice summary", "team-summary.pdf", "PDF (*.pdf)")
+        if name:
+            self.export_summary_to(Path(name))
+
+    def export_summary_to(self, out: Path, then: Callable[[Path], None] | None = None) -> None:
+        """The team practice summary of this view's filters and figures, written off the GUI
+        thread (in the protective marking of the settings)."""
+        from qa_audit.config import Settings
+        from qa_audit.services import themes_summary
+
+        f = self.current_filter()
+        if f is None:
+            return
+        store, actor = self.store, self.actor
+        marking = Settings.load().protective_marking
+
+        def job(_p: Progress) -> Path:
+            return themes_summary.export_summary(store, actor, f, out, marking=marking)
+
+        def done(path: Path) -> None:
+            self.status.setText(f"Saved {path.name}")
+            if then is not None:
+                then(path)
+
+        run_in_background(job, done, lambda exc, tb: show_error(self, exc, tb))
 
     def export_table_to(self, out: Path, then: Callable[[Path], None] | None = None) -> None:
         f = self.current_filter()
