@@ -310,12 +310,12 @@ def pdf_ten_pages(ctx: Context) -> Result:
 
 
 @figure
-def pdf_fifty_pages(ctx: Context) -> Result:
+def assessment_fifty_pages(ctx: Context) -> Result:
     return _assessment_pdf(ctx, 40, 2 if ctx.quick else 5)
 
 
 @figure
-def pdf_batch_hundred(ctx: Context) -> Result:
+def batch_hundred_assessments(ctx: Context) -> Result:
     """A batch export of about 100 finalised assessments (one PDF each, read from the demo
     database, written to a folder, with its index) against plain reportlab laying out the
     same paragraphs of each document and writing each file."""
