@@ -46,6 +46,7 @@ from qa_audit.store.bulk import (
     large_cache,
     storage_value,
 )
+from qa_audit.store.sqlite_files import set_journal_mode
 
 from . import accounts, audit_log, demo_text, frameworks
 from .documents import quarter as documents_quarter
@@ -208,11 +209,7 @@ def _score_blind(store: Store, lead: Actor, moderation_id: uuid.UUID,
 
 def _journal_mode(store: Store, mode: str) -> None:
     store.engine.dispose()  # the mode can only change with no other connection open
-    raw = store.engine.raw_connection()
-    try:
-        raw.driver_connection.execute(f"PRAGMA journal_mode={mode}")  # type: ignore[union-attr]
-    finally:
-        raw.close()
+    set_journal_mode(store.engine, mode)
 
 
 def _import_frameworks(

@@ -26,7 +26,13 @@ from qa_audit.store.files import (
     sync_folder,
     temporary_name,
 )
-from qa_audit.store.keyring import sqlcipher_passphrase
+from qa_audit.store.sqlite_files import (
+    backup_into,
+    checkpoint_and_copy,
+    export_encrypted,
+    integrity_and_id,
+    restore_from,
+)
 from qa_audit.store.tables import (
     ActionItem,
     Addendum,
@@ -48,18 +54,10 @@ DEFAULT_RETENTION_MONTHS = 72
 ANONYMISED_USERNAME = "anonymised"
 
 
-def _connect(store: Store, path: Path, key: bytes | None = None) -> Any:
-    """A DB-API connection to another file with the same driver as `store`, and its key
-    (or `key`: a backup made before the database was re-keyed has an older one)."""
-    if store.encrypted:
-        import sqlcipher3
-
-        conn = sqlcipher3.connect(str(path))
-        conn.execute(f'PRAGMA key="{sqlcipher_passphrase(key or store.key)}"')
-        return conn
-    import sqlite3
-
-    return sqlite3.connect(str(path))
+def _file_key(store: Store, key: bytes | None = None) -> bytes | None:
+    """The key for another file of this database: its own (or `key`: a backup made before
+    the database was re-keyed has an older one); none for a clear-text database."""
+    return (key or store.key) if store.encrypted else None
 
 
 def _sqlite_only(store: Store) -> None:
@@ -84,19 +82,7 @@ def backup(store: Store, actor: Actor, out: Path,
     tmp = temporary_name(out)
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
     try:
-        raw = store.engine.raw_connection()
-        try:
-            dst = _connect(store, tmp)
-            try:
-                raw.driver_connection.backup(  # type: ignore[union-attr]
-                    dst, pages=256,
-                    progress=(lambda _s, left, total: progress(total - left, total))
-                    if progress else None,
-                )
-            finally:
-                dst.close()
-        finally:
-            raw.close()
+        backup_into(store.engine, tmp, _file_key(store), progress)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         os.link(tmp, out)  # never over a file that appeared meanwhile
@@ -150,19 +136,14 @@ def check_backup(store: Store, source: Path) -> bytes | None:
         raise StoreError("That backup is not a backup of this database.")
     key = _backup_key(store, source)
     try:
-        conn = _connect(store, source, key)
-        try:
-            result = conn.execute("PRAGMA integrity_check").fetchone()
-            row = conn.execute("SELECT value FROM setting WHERE key = 'database_id'").fetchone()
-        finally:
-            conn.close()
+        result, their_id = integrity_and_id(source, _file_key(store, key))
     except Exception as exc:
         raise StoreError("That backup is damaged or belongs to another database.") from exc
-    if not result or result[0] != "ok":
+    if result != "ok":
         raise StoreError("That backup failed its integrity check; it will not be restored.")
     with store.reading() as session:
         ours = session.get(Setting, "database_id")
-    if ours is not None and (row is None or row[0] != ours.value):
+    if ours is not None and their_id != ours.value:
         raise StoreError("That backup belongs to another database.")
     return key
 
@@ -211,14 +192,7 @@ def restore(store: Store, actor: Actor, source: Path) -> None:
     check(actor, Action.BACKUP_RESTORE)
     _sqlite_only(store)
     key = check_backup(store, source)
-    src = _connect(store, source, key)
-    raw = store.engine.raw_connection()
-    try:
-        src.backup(raw.driver_connection)
-    finally:
-        raw.close()
-        src.close()
-    store.engine.dispose()
+    restore_from(store.engine, source, _file_key(store, key))
     # The restored log is older than the head file beside the database: anchor it afresh
     # (the restore itself is the first event anchored).
     if store.path is not None:
@@ -339,8 +313,6 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
     Only an admin can do this. The admin's password gets a key entry straight away; other
     accounts' passwords are only stored as hashes, so they get new passwords from the admin.
     """
-    import sqlcipher3
-
     from qa_audit.store.keyring import (
         Keyring,
         database_key,
@@ -363,17 +335,8 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
     with store.unit_of_work() as session:
         audit_log.record(session, actor, "encrypt_database", "database")
         usernames = [u for u in session.exec(select(User.username)).all()]
-    raw = store.engine.raw_connection()
-    try:
-        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-        import sqlite3
-
-        os.close(os.open(backup_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
-        dst = sqlite3.connect(backup_path)
-        raw.driver_connection.backup(dst)  # type: ignore[union-attr]
-        dst.close()
-    finally:
-        raw.close()
+    os.close(os.open(backup_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+    checkpoint_and_copy(store.engine, backup_path)
     store.close()
 
     secret = new_recovery_secret()
@@ -382,17 +345,7 @@ def encrypt_database(path: Path, admin_username: str, admin_password: str) -> En
     tmp = path.with_name(path.name + ".encrypting")
     tmp.unlink(missing_ok=True)
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
-    conn = sqlcipher3.connect(str(backup_path))
-    try:
-        conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"{sqlcipher_passphrase(key)}\"",
-                     (str(tmp),))
-        conn.execute("SELECT sqlcipher_export('encrypted')")
-        conn.execute("INSERT OR REPLACE INTO encrypted.setting(key, value) VALUES (?, ?)",
-                     ("database_id", str(db_id)))
-        conn.commit()
-        conn.execute("DETACH DATABASE encrypted")
-    finally:
-        conn.close()
+    export_encrypted(backup_path, tmp, key, str(db_id))
     for extra in ("-wal", "-shm"):
         path.with_name(path.name + extra).unlink(missing_ok=True)
     tmp.replace(path)
