@@ -61,7 +61,15 @@ class ReadOnly(UserError):
 
 
 class StaleRecord(UserError):
-    """Someone else saved this record since it was opened (row_version moved on)."""
+    """Someone else saved this record since it was opened (its row_version moved on), so
+    this write was refused and nothing was overwritten; `record` names it in words."""
+
+    def __init__(self, record: str = "this record") -> None:
+        self.record = record
+        super().__init__(
+            f"Someone else changed {record} after you opened it (in another window, on "
+            "another computer or with a qa-audit command), so your change was not saved and "
+            "theirs was not overwritten. Reload to see the record as it is now.")
 
 
 class SubmitBlocked(UserError):
@@ -85,6 +93,26 @@ class StoreError(UserError):
     """The database cannot be opened or used (damaged, locked, newer schema...)."""
 
 
+class DatabaseBusy(StoreError):
+    """Another program holds the database's write lock (SQLite BUSY/LOCKED)."""
+
+
+class DatabaseReadOnly(StoreError):
+    """The database file, or its folder or file system, cannot be written to."""
+
+
 class DiskFull(StoreError):
     """The disk (or the user's quota) is full: what was being written was not saved, and
     nothing half-written was left under its name."""
+
+
+class DiskError(StoreError):
+    """The operating system reported an input/output error on the database file."""
+
+
+class DatabaseDamaged(StoreError):
+    """The database file is damaged or is not a database at all (CORRUPT, NOTADB)."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database file cannot be opened (missing, or a folder where a file should be)."""

@@ -288,7 +288,6 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
         user.password_hash = hash_password(new)
-        user.row_version += 1
         _grant_key(store, session, user, new, signing)
         audit_log.record(session, actor, "change_password", "user", user.id)
 
@@ -313,7 +312,6 @@ def reset_password(store: Store, actor: Actor, username: str, new: str,
             raise InvalidInput(f"The account '{username}' is disabled, so it could not sign "
                                "in with a new password; enable it first, then set one.")
         user.password_hash = hash_password(new)
-        user.row_version += 1
         if store.encrypted:
             store.ensure_keyring().remove(user.username)
         audit_log.record(session, actor, "reset_password", "user", user.id)
@@ -416,7 +414,6 @@ def set_active(store: Store, actor: Actor, username: str, active: bool,
         if not active and user.id == actor.user_id:
             raise InvalidInput("You cannot disable your own account.")
         user.active = active
-        user.row_version += 1
         user_id = user.id
         keyring = store.refresh_keyring()
         if not active and keyring is not None:

@@ -8,9 +8,10 @@ import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
@@ -19,6 +20,7 @@ from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.domain.scoring import RatingState, missing_for_submit, overall_grade
 from qa_audit.domain.workflow import Status, Step, capabilities, may_mark_action, transition
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly, SubmitBlocked
+from qa_audit.store.errors import check_version
 from qa_audit.store.tables import (
     ActionItem,
     Addendum,
@@ -36,7 +38,7 @@ from . import audit_log
 from .blinding import blinded, is_blind
 from .frameworks import get_framework
 from .store import Store
-from .views import AssessmentDetail, RatingInfo, detail_of
+from .views import ASSESSMENT, RESPONSE, AssessmentDetail, Versions, detail_of, rating_key
 
 _UNSET: object = object()
 
@@ -69,6 +71,11 @@ def target_of(a: Assessment) -> Target:
     )
 
 
+def _stored_version(record: Rating | Response) -> int:
+    """The record's row_version in the database; 0 for one about to be created."""
+    return record.row_version if inspect(record).persistent else 0
+
+
 def _load(session: Session, assessment_id: uuid.UUID) -> Assessment:
     row = session.get(Assessment, assessment_id)
     if row is None:
@@ -76,11 +83,22 @@ def _load(session: Session, assessment_id: uuid.UUID) -> Assessment:
     return row
 
 
+@dataclass
+class _Edit:
+    """An edit in progress; `versions` holds the new row versions once it is saved."""
+
+    session: Session
+    row: Assessment
+    versions: Versions = field(default_factory=dict)
+
+
 @contextmanager
 def _editing(
-    store: Store, actor: Actor, assessment_id: uuid.UUID, what: str
-) -> Iterator[tuple[Session, Assessment]]:
-    """A unit of work on an assessment the actor may edit, bumping its row_version."""
+    store: Store, actor: Actor, assessment_id: uuid.UUID, what: str, seen: int | None = None
+) -> Iterator[_Edit]:
+    """A unit of work on an assessment the actor may edit. `seen` is the assessment's
+    row_version the actor's copy was drawn from (refused as stale if it moved on since).
+    Every edit changes the assessment's `updated_at`, so its row_version moves on too."""
     with store.unit_of_work() as session:
         row = _load(session, assessment_id)
         check(actor, Action.EDIT_ASSESSMENT, target_of(row))
@@ -89,10 +107,13 @@ def _editing(
             raise ReadOnly("This assessment is finalised; add an addendum to correct it.")
         if not status.editable:
             raise ReadOnly(f"This assessment is '{status.label}' and cannot be edited now.")
-        yield session, row
+        check_version(row.row_version, seen, "this assessment")
+        edit = _Edit(session, row)
+        yield edit
         row.updated_at = utcnow()
-        row.row_version += 1
         audit_log.record(session, actor, what, "assessment", row.id)
+        session.flush()
+        edit.versions[ASSESSMENT] = row.row_version
 
 
 def create_assessment(
@@ -167,15 +188,22 @@ def save_rating(
     evidence: str | None = None,
     commentary: str | None = None,
     indicators: Sequence[str] | None = None,
-) -> RatingInfo:
-    """Save any part of one standard's rating; unknown grades or indicators are refused."""
-    with _editing(store, actor, assessment_id, "rate") as (session, row):
+    seen: int | None = None,
+) -> Versions:
+    """Save any part of one standard's rating; unknown grades or indicators are refused.
+
+    `seen` is the rating's row_version the actor's copy was drawn from; a rating changed
+    since is not overwritten (`StaleRecord`). Returns the new versions of the rating and
+    the assessment."""
+    with _editing(store, actor, assessment_id, "rate") as edit:
+        session, row = edit.session, edit.row
         framework = get_framework(store, row.framework_version_id)
         if not framework.has_standard(standard_id):
             raise InvalidInput(f"'{standard_id}' is not a standard of {framework.title}.")
         rating = session.exec(
             select(Rating).where(Rating.assessment_id == row.id, Rating.standard_id == standard_id)
         ).first() or Rating(assessment_id=row.id, standard_id=standard_id)
+        check_version(_stored_version(rating), seen, "this standard's rating")
         if grade is not _UNSET:
             rating.grade = _valid_grade(framework, grade)
         if evidence is not None:
@@ -189,11 +217,11 @@ def save_rating(
                 raise InvalidInput(f"Not an indicator of this standard: {unknown[0]}")
             rating.indicators = json.dumps([i for i in known if i in indicators])
         rating.updated_at = utcnow()
-        rating.row_version += 1
         session.add(rating)
         session.flush()
+        edit.versions[rating_key(standard_id)] = rating.row_version
         row.overall_grade = _overall(session, framework, row.id)
-        return RatingInfo.of(rating)
+    return edit.versions
 
 
 def _valid_grade(framework: Framework, grade: object) -> str | None:
@@ -222,25 +250,31 @@ def _overall(session: Session, framework: Framework, assessment_id: uuid.UUID) -
 
 
 def set_context(
-    store: Store, actor: Actor, assessment_id: uuid.UUID, field_id: str, value: object
-) -> None:
-    """Answer one of the framework's context fields."""
-    with _editing(store, actor, assessment_id, "edit") as (_session, row):
+    store: Store, actor: Actor, assessment_id: uuid.UUID, field_id: str, value: object,
+    *, seen: int | None = None,
+) -> Versions:
+    """Answer one of the framework's context fields (`seen`: the assessment's version)."""
+    with _editing(store, actor, assessment_id, "edit", seen) as edit:
+        row = edit.row
         framework = get_framework(store, row.framework_version_id)
-        field = framework.context_field(field_id)
-        if field is None:
+        context_field = framework.context_field(field_id)
+        if context_field is None:
             raise InvalidInput(f"'{field_id}' is not a context field of {framework.title}.")
         context = json.loads(row.context)
-        context[field_id] = field.clean(value)
+        context[field_id] = context_field.clean(value)
         row.context = json.dumps(context, sort_keys=True, ensure_ascii=False)
+    return edit.versions
 
 
 def set_narrative(
-    store: Store, actor: Actor, assessment_id: uuid.UUID, field: Narrative, text: str
-) -> None:
-    """Save the child's voice, impact of delay, strengths or areas for development."""
-    with _editing(store, actor, assessment_id, "edit") as (_session, row):
-        setattr(row, field.value, text)
+    store: Store, actor: Actor, assessment_id: uuid.UUID, field: Narrative, text: str,
+    *, seen: int | None = None,
+) -> Versions:
+    """Save the child's voice, impact of delay, strengths or areas for development
+    (`seen`: the assessment's version)."""
+    with _editing(store, actor, assessment_id, "edit", seen) as edit:
+        setattr(edit.row, field.value, text)
+    return edit.versions
 
 
 def add_action(
@@ -255,7 +289,8 @@ def add_action(
 ) -> uuid.UUID:
     if not text.strip():
         raise InvalidInput("Say what the action is.")
-    with _editing(store, actor, assessment_id, "add_action") as (session, row):
+    with _editing(store, actor, assessment_id, "add_action") as edit:
+        session, row = edit.session, edit.row
         if standard_id:
             framework = get_framework(store, row.framework_version_id)
             if not framework.has_standard(standard_id):
@@ -283,14 +318,18 @@ def update_action(
     owner_id: uuid.UUID,
     due_on: dt.date | None,
     standard_id: str | None = None,
+    seen: int | None = None,
 ) -> None:
-    """Change an action's text, owner, due date or standard while the author may edit."""
+    """Change an action's text, owner, due date or standard while the author may edit
+    (`seen`: the action's row_version the actor's copy was drawn from)."""
     if not text.strip():
         raise InvalidInput("Say what the action is.")
-    with _editing(store, actor, assessment_id, "edit_action") as (session, row):
+    with _editing(store, actor, assessment_id, "edit_action") as edit:
+        session, row = edit.session, edit.row
         item = session.get(ActionItem, action_id)
         if item is None or item.assessment_id != row.id:
             raise NotFound("That action is not part of this assessment.")
+        check_version(item.row_version, seen, "this action")
         if standard_id:
             framework = get_framework(store, row.framework_version_id)
             if not framework.has_standard(standard_id):
@@ -300,7 +339,6 @@ def update_action(
         item.owner_id = owner_id
         item.due_on = due_on
         item.standard_id = standard_id or None
-        item.row_version += 1
 
 
 @dataclass(frozen=True)
@@ -340,15 +378,18 @@ def _check_owner(session: Session, row: Assessment, owner_id: uuid.UUID) -> None
 def remove_action(
     store: Store, actor: Actor, assessment_id: uuid.UUID, action_id: uuid.UUID
 ) -> None:
-    with _editing(store, actor, assessment_id, "remove_action") as (session, row):
+    with _editing(store, actor, assessment_id, "remove_action") as edit:
+        session, row = edit.session, edit.row
         item = session.get(ActionItem, action_id)
         if item is None or item.assessment_id != row.id:
             raise NotFound("That action is not part of this assessment.")
         session.delete(item)
 
 
-def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bool) -> None:
+def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bool,
+                      *, seen: int | None = None) -> None:
     """Mark an action done (or open again); its owner or the team's supervisor may.
+    `seen`: the action's row_version the actor's list was drawn from.
 
     The team is that of the record the action belongs to (its assessment or supervision
     session), never the actor's own. An owner may not while the assessment is a draft: only
@@ -369,9 +410,9 @@ def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bo
             target = Target(subject_id=item.owner_id)
         if not may_mark_action(actor, target, item.owner_id):
             check(actor, Action.COMPLETE_ACTION, target)  # says why not
+        check_version(item.row_version, seen, "this action")
         item.status = ActionStatus.DONE if done else ActionStatus.OPEN
         item.completed_on = dt.date.today() if done else None
-        item.row_version += 1
         audit_log.record(
             session, actor, "complete_action" if done else "reopen_action", "action", item.id
         )
@@ -380,7 +421,6 @@ def set_action_status(store: Store, actor: Actor, action_id: uuid.UUID, done: bo
 def _step(session: Session, actor: Actor, row: Assessment, step: Step) -> None:
     row.status = transition(step, Status(row.status), actor.role).value
     row.updated_at = utcnow()
-    row.row_version += 1
     audit_log.record(session, actor, step.value, "assessment", row.id)
 
 
@@ -412,20 +452,27 @@ def save_response(
     reflection: str,
     agreement: Agreement = Agreement.AGREE,
     reasons: str = "",
-) -> None:
-    """Save the FCA's reflection as a draft (autosaved; not yet signed)."""
+    *,
+    seen: int | None = None,
+) -> Versions:
+    """Save the FCA's reflection as a draft (autosaved; not yet signed).
+
+    `seen` is the response's row_version the FCA's copy was drawn from (0: there was no
+    response yet); a response changed since is not overwritten (`StaleRecord`)."""
     with store.unit_of_work() as session:
         row = _load(session, assessment_id)
         check(actor, Action.RESPOND, target_of(row))
         if Status(row.status) is not Status.SUBMITTED:
             raise ReadOnly("The response can only be changed while the assessment is with you.")
         response = _response(session, row, actor)
+        check_version(_stored_version(response), seen, "your response")
         response.reflection = reflection
         response.agreement = agreement.value
         response.reasons = reasons
         response.updated_at = utcnow()
-        response.row_version += 1
         audit_log.record(session, actor, "edit", "response", response.id)
+        session.flush()
+        return {RESPONSE: response.row_version}
 
 
 def respond(
@@ -435,8 +482,11 @@ def respond(
     reflection: str,
     agreement: Agreement,
     reasons: str = "",
+    *,
+    seen: int | None = None,
 ) -> None:
-    """The FCA signs their response and agrees the actions; reasons needed to disagree."""
+    """The FCA signs their response and agrees the actions; reasons needed to disagree.
+    `seen`: as for `save_response`."""
     if not reflection.strip():
         raise InvalidInput("Write your reflection before signing.")
     if agreement is not Agreement.AGREE and not reasons.strip():
@@ -446,11 +496,11 @@ def respond(
         check(actor, Action.RESPOND, target_of(row))
         _step(session, actor, row, Step.RESPOND)
         response = _response(session, row, actor)
+        check_version(_stored_version(response), seen, "your response")
         response.reflection = reflection
         response.agreement = agreement.value
         response.reasons = reasons
         response.signed_at = response.updated_at = utcnow()
-        response.row_version += 1
         for item in session.exec(select(ActionItem).where(ActionItem.assessment_id == row.id)):
             item.agreed = True
 

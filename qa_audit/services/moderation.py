@@ -190,7 +190,6 @@ def draw_sample(store: Store, actor: Actor, rules: SampleRules, seed: int | None
                 row.status = transition(Step.SEND_TO_MODERATION, Status.RESPONDED,
                                         actor.role).value
                 row.updated_at = utcnow()
-                row.row_version += 1
                 audit_log.record(session, actor, Step.SEND_TO_MODERATION.value, "assessment",
                                  row.id)
             session.add(Moderation(assessment_id=aid, moderator_id=actor.user_id,
@@ -309,7 +308,6 @@ def save_grade(store: Store, actor: Actor, moderation_id: uuid.UUID, standard_id
         else:
             grades[standard_id] = grade
         m.ratings = json.dumps(grades, sort_keys=True)
-        m.row_version += 1
         audit_log.record(session, actor, "moderation_grade", "moderation", m.id)
 
 
@@ -334,7 +332,6 @@ def submit(store: Store, actor: Actor, moderation_id: uuid.UUID) -> Comparison:
         best = overall_grade(fw, dict(grades))
         m.overall_grade = best.code if best else None
         m.submitted_at = utcnow()
-        m.row_version += 1
         session.flush()
         comparison = _compare(session, fw, m, a)
         m.agreement = comparison.agreement.exact_share
@@ -411,7 +408,6 @@ def record_outcome(store: Store, actor: Actor, moderation_id: uuid.UUID, outcome
         if m.outcome:
             raise ReadOnly("The outcome of this moderation is already recorded.")
         m.outcome, m.notes, m.decided_at = outcome.value, notes, utcnow()
-        m.row_version += 1
         if Status(a.status) is Status.FINALISED:
             # A finalised record is read-only: the outcome goes on it as an addendum, which
             # its supervisor and practitioner read with it.
@@ -422,7 +418,6 @@ def record_outcome(store: Store, actor: Actor, moderation_id: uuid.UUID, outcome
             a.status = transition(Step.COMPLETE_MODERATION, Status.MODERATION,
                                   actor.role).value
             a.updated_at = utcnow()
-            a.row_version += 1
             audit_log.record(session, actor, Step.COMPLETE_MODERATION.value, "assessment", a.id)
         audit_log.record(session, actor, f"moderation_{outcome.value}", "moderation", m.id)
 

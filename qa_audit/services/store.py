@@ -8,6 +8,7 @@ given. A new file is created encrypted and unlocked, with a recovery key to show
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
-from qa_audit.errors import DiskFull, StoreError
+from qa_audit.errors import (
+    DatabaseBusy,
+    DatabaseDamaged,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    DiskError,
+    DiskFull,
+    StoreError,
+)
 from qa_audit.store.engine import (
     SQLITE_NOTADB,
     WRITES,
@@ -28,6 +37,7 @@ from qa_audit.store.engine import (
     open_engine,
     rekey_database,
 )
+from qa_audit.store.errors import Backend, is_busy, translated, user_error
 from qa_audit.store.files import is_disk_full, is_plain_sqlite, key_file_for
 from qa_audit.store.keyring import (
     AccountKeys,
@@ -42,6 +52,8 @@ from qa_audit.store.keyring import (
 from qa_audit.store.tables import Setting
 
 DATABASE_ID = "database_id"
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -174,10 +186,15 @@ class Store:
             engine = open_engine(self.path, key)
             with Session(engine) as session:
                 stored = session.get(Setting, DATABASE_ID)
+        except (DatabaseBusy, DatabaseReadOnly, DatabaseUnavailable, DiskError, DiskFull):
+            raise  # the file is fine and the key may be too: said as it is
         except (StoreError, DatabaseError) as exc:
             if is_disk_full(exc) or is_disk_full(exc.__cause__ or exc):
                 raise DiskFull("The disk is full, so the database cannot be opened. Free "
                                "some space and try again.") from exc
+            known = user_error(exc, Backend.SQLITE) if isinstance(exc, DatabaseError) else None
+            if known is not None and not isinstance(known, DatabaseDamaged):
+                raise known from exc
             raise
         if self.keyring is not None and stored is not None and (
             stored.value != str(self.keyring.database_id)
@@ -266,35 +283,56 @@ class Store:
         return keyring
 
     # -- units of work ----------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        return Backend.of(self.engine.dialect.name)
+
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """A session whose work is committed together on success, rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        """A session whose work is committed together on success, rolled back on error.
+
+        On SQLite it starts by taking the write lock (BEGIN IMMEDIATE), waiting up to the
+        busy timeout for another program to let go, and tries once more if it did not.
+        Known database errors (busy, read-only, full disk, I/O error, damaged file) come
+        out as `StoreError` subclasses, a write over a record changed meanwhile as
+        `StaleRecord`, a key changed by another program as saying so; anything else is a
+        bug and comes out as it is."""
+        backend = self.backend
+        with translated(backend), Session(self.engine, expire_on_commit=False) as session:
             session.info["signers"] = self.signers
             session.info["database_path"] = self.path
             try:
-                session.connection(execution_options={WRITES: True})  # BEGIN IMMEDIATE
+                self._begin(session, backend)
                 yield session
                 session.commit()
                 for hook in session.info.pop("after_commit", ()):
                     hook()
-            except (OperationalError, DatabaseError) as exc:
+            except DatabaseError as exc:
                 session.rollback()
-                if is_disk_full(exc):
-                    raise DiskFull(
-                        "The disk is full, so this change was not saved (what was saved "
-                        "before is safe, and your text stays on screen). Free some space "
-                        "and save again.") from exc
                 _raise_if_rekeyed(exc)
                 raise
             except BaseException:
                 session.rollback()
                 raise
 
+    @staticmethod
+    def _begin(session: Session, backend: Backend) -> None:
+        """Start the transaction now, so that a busy database is retried once before any
+        work is done (the work itself cannot be run again from here)."""
+        try:
+            session.connection(execution_options={WRITES: True})  # BEGIN IMMEDIATE
+        except OperationalError as exc:
+            if not is_busy(exc, backend):
+                raise
+            session.close()
+            log.info("database busy; trying once more")
+            session.connection(execution_options={WRITES: True})
+
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads only."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with translated(self.backend), Session(self.engine,
+                                               expire_on_commit=False) as session:
             session.info["signers"] = self.signers
             try:
                 yield session

@@ -15,6 +15,7 @@ from qa_audit.domain.records import ActionStatus
 from qa_audit.domain.workflow import SessionCapabilities, Status, session_capabilities
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly
 from qa_audit.reports.model import PromptEntry
+from qa_audit.store.errors import check_version
 from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import (
     ActionItem,
@@ -66,6 +67,7 @@ class SessionDetail:
     supervisor_signed_at: dt.datetime | None
     fca_signed_at: dt.datetime | None
     capabilities: SessionCapabilities = field(default_factory=SessionCapabilities)
+    row_version: int = 0  # what a save or signature of this copy passes as `seen`
 
     @property
     def signed(self) -> bool:
@@ -126,9 +128,12 @@ def suggest(store: Store, actor: Actor, fca_id: uuid.UUID, months: int = 6
     return rows, actions
 
 
-def _editable(row: SupervisionSession) -> None:
+def _editable(row: SupervisionSession, seen: int | None) -> None:
+    """Refuse a change to a closed record, or (with `seen`, the row_version the actor's copy
+    was drawn from) to a record someone else changed since."""
     if row.supervisor_signed_at and row.fca_signed_at:
         raise ReadOnly("This session record is signed by both and cannot be changed.")
+    check_version(row.row_version, seen, "this supervision record")
 
 
 def _changed(session: Session, actor: Actor, row: SupervisionSession, what: str) -> None:
@@ -139,47 +144,58 @@ def _changed(session: Session, actor: Actor, row: SupervisionSession, what: str)
         row.supervisor_signed_at = None
         row.fca_signed_at = None
         audit_log.record(session, actor, "withdraw_signatures", "supervision_session", row.id)
-    row.row_version += 1
+    row.updated_at = utcnow()
     audit_log.record(session, actor, what, "supervision_session", row.id)
 
 
-def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[str, str]
-               ) -> None:
+def _saved(session: Session, row: SupervisionSession) -> int:
+    """The record's row_version once this unit of work's changes are written."""
+    session.flush()
+    return row.row_version
+
+
+def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[str, str],
+               *, seen: int | None = None) -> int:
     """The supervisor's notes under the four stages of the reflective cycle. A change
-    withdraws both signatures; saving the notes as they are changes nothing."""
+    withdraws both signatures; saving the notes as they are changes nothing. Returns the
+    record's row_version (`seen`: see `_editable`)."""
     unknown = set(notes) - set(STAGES)
     if unknown:
         raise InvalidInput(f"Unknown stage: {sorted(unknown)[0]}")
     with store.unit_of_work() as session:
         row = _writes_notes(session, actor, session_id, "writes the session notes")
-        _editable(row)
+        _editable(row, seen)
         if all(getattr(row, stage) == text for stage, text in notes.items()):
-            return
+            return row.row_version
         for stage, text in notes.items():
             setattr(row, stage, text)
         _changed(session, actor, row, "edit")
+        return _saved(session, row)
 
 
-def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text: str) -> None:
-    """The practitioner's reflection. A change withdraws both signatures."""
+def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
+                        *, seen: int | None = None) -> int:
+    """The practitioner's reflection. A change withdraws both signatures. Returns the
+    record's row_version (`seen`: see `_editable`)."""
     with store.unit_of_work() as session:
         row = _load(session, actor, session_id)
         if actor.user_id != row.fca_id:
             raise ReadOnly("Only the practitioner writes their reflection.")
-        _editable(row)
+        _editable(row, seen)
         if row.fca_reflection == text:
-            return
+            return row.row_version
         row.fca_reflection = text
         _changed(session, actor, row, "edit")
+        return _saved(session, row)
 
 
 def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
-                    assessment_ids: list[uuid.UUID]) -> None:
+                    assessment_ids: list[uuid.UUID], *, seen: int | None = None) -> int:
     """The assessments discussed (only ones about this FCA). A change withdraws both
-    signatures."""
+    signatures. Returns the record's row_version (`seen`: see `_editable`)."""
     with store.unit_of_work() as session:
         row = _writes_notes(session, actor, session_id, "chooses the assessments discussed")
-        _editable(row)
+        _editable(row, seen)
         for aid in assessment_ids:
             a = session.get(Assessment, aid)
             if a is None or a.subject_id != row.fca_id or a.status == Status.DRAFT:
@@ -188,24 +204,25 @@ def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
         links = list(session.exec(select(SessionAssessment).where(
             SessionAssessment.session_id == row.id)))
         if {link.assessment_id for link in links} == set(assessment_ids):
-            return
+            return row.row_version
         for link in links:
             session.delete(link)
         session.flush()
         for aid in dict.fromkeys(assessment_ids):
             session.add(SessionAssessment(session_id=row.id, assessment_id=aid))
         _changed(session, actor, row, "edit")
+        return _saved(session, row)
 
 
 def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
-               due_on: dt.date | None = None) -> uuid.UUID:
+               due_on: dt.date | None = None, *, seen: int | None = None) -> uuid.UUID:
     """An action agreed for the practitioner. It changes the record: both signatures are
-    withdrawn."""
+    withdrawn (`seen`: see `_editable`)."""
     if not text.strip():
         raise InvalidInput("Say what the action is.")
     with store.unit_of_work() as session:
         row = _writes_notes(session, actor, session_id, "records the actions agreed")
-        _editable(row)
+        _editable(row, seen)
         item = ActionItem(session_id=row.id, text=text.strip(), owner_id=row.fca_id,
                           due_on=due_on, agreed=True)
         session.add(item)
@@ -213,12 +230,15 @@ def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
         return item.id
 
 
-def sign(store: Store, actor: Actor, session_id: uuid.UUID) -> None:
+def sign(store: Store, actor: Actor, session_id: uuid.UUID, *, seen: int | None = None
+         ) -> int:
     """The supervisor or the FCA signs the record as agreed. Once both have signed, the
-    record is closed: no more changes and no signing again."""
+    record is closed: no more changes and no signing again. With `seen`, a record changed
+    since the signer's copy was drawn is not signed (`StaleRecord`): a signature covers
+    what its signer saw. Returns the record's row_version."""
     with store.unit_of_work() as session:
         row = _load(session, actor, session_id)
-        _editable(row)
+        _editable(row, seen)
         if not allowed(actor, Action.SIGN_SUPERVISION, _target(row)):
             raise ReadOnly("Only the supervisor and the practitioner sign the record.")
         if actor.user_id == row.supervisor_id:
@@ -230,6 +250,7 @@ def sign(store: Store, actor: Actor, session_id: uuid.UUID) -> None:
         else:
             raise ReadOnly("Only the supervisor and the practitioner sign the record.")
         audit_log.record(session, actor, "sign", "supervision_session", row.id)
+        return _saved(session, row)
 
 
 def list_sessions(store: Store, actor: Actor) -> list[SessionSummary]:
@@ -260,7 +281,8 @@ def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDet
         names.get(row.fca_id, ""), {s: getattr(row, s) for s in STAGES}, row.fca_reflection,
         rows, prompts, actions, row.supervisor_signed_at, row.fca_signed_at,
         session_capabilities(actor, _target(row),
-                             bool(row.supervisor_signed_at and row.fca_signed_at)))
+                             bool(row.supervisor_signed_at and row.fca_signed_at)),
+        row_version=row.row_version)
 
 
 def _prompts(store: Store, session: Session, ids: list[uuid.UUID]

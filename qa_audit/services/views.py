@@ -26,6 +26,17 @@ from qa_audit.store.tables import (
     User,
 )
 
+Versions = dict[str, int]
+"""Row versions of an assessment's parts, keyed by `ASSESSMENT`, `RESPONSE` and
+`rating_key(standard_id)`: what an editor was drawn from, and what a save moved them to."""
+
+ASSESSMENT = "assessment"
+RESPONSE = "response"
+
+
+def rating_key(standard_id: str) -> str:
+    return f"rating:{standard_id}"
+
 
 @dataclass(frozen=True)
 class RatingInfo:
@@ -55,6 +66,7 @@ class ActionInfo:
     standard_id: str | None
     assessment_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
+    row_version: int = 0
 
     def overdue(self, today: dt.date) -> bool:
         return self.status is ActionStatus.OPEN and self.due_on is not None and self.due_on < today
@@ -123,6 +135,7 @@ class AssessmentDetail:
     case_dates: dict[str, dt.date | None] = field(default_factory=dict)
     capabilities: Capabilities = field(default_factory=Capabilities)
     """What the person who asked may do with it now (`assessments.get_assessment`)."""
+    versions: Versions = field(default_factory=dict)  # of the parts: see `Versions`
 
     def canonical_content(self) -> str:
         """The judged content (not timestamps of saves) as canonical JSON, for hashing."""
@@ -201,6 +214,7 @@ def actions_of(session: Session, *conditions: Any) -> tuple[ActionInfo, ...]:
             i.standard_id,
             i.assessment_id,
             i.session_id,
+            i.row_version,
         )
         for i in items
     )
@@ -263,6 +277,11 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
         finalised_at=row.finalised_at,
         content_hash=row.content_hash,
         row_version=row.row_version,
+        versions={
+            ASSESSMENT: row.row_version,
+            RESPONSE: response.row_version if response else 0,
+            **{rating_key(r.standard_id): r.row_version for r in ratings},
+        },
         case_dates={
             "issued_on": case.issued_on,
             "allocated_on": case.allocated_on,

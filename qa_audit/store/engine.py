@@ -15,6 +15,7 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from qa_audit.errors import DiskFull, StoreError
 
+from .errors import Backend, user_error
 from .files import PRIVATE_MODE, is_disk_full, sqlite_file
 from .keyring import sqlcipher_passphrase
 
@@ -29,6 +30,11 @@ HEAD_REVISION = "0009"
 log = logging.getLogger(__name__)
 WRITES = "qa_audit_writes"  # execution option: this transaction will write
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+# How long a SQLite connection waits for another one's lock before giving up with BUSY.
+# A unit of work that gives up tries once more (`Store.unit_of_work`), so a person waits at
+# most twice this before being told another program is using the database.
+BUSY_TIMEOUT_MS = 3000
 
 
 def database_url(target: str | Path) -> str:
@@ -64,7 +70,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         # A 64 MiB page cache: list pages and theme aggregates are served from memory
@@ -112,6 +118,9 @@ def migrate(engine: Engine) -> None:
     try:
         current = current_revision(engine)
     except (DatabaseError, OperationalError) as exc:
+        known = user_error(exc, Backend.of(engine.dialect.name))
+        if known is not None:
+            raise known from exc
         raise StoreError(
             f"The database cannot be read: {_reason(exc)}. It may be damaged or not a "
             "qa_audit database; restore it from a backup."

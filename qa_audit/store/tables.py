@@ -1,17 +1,23 @@
 """The tables of DESIGN.md section 4.
 
 UUID primary keys (records travel between machines), UTC timestamps and a
-`row_version` on every mutable record for optimistic locking. JSON values (context
-answers, ticked indicators, snapshots) are stored as canonical JSON text so that
-SQLite and PostgreSQL behave the same.
+`row_version` on every mutable record for optimistic locking. The version belongs to
+the mapper (SQLAlchemy's `version_id_col`): every UPDATE of such a row says
+`WHERE row_version = <the version loaded>` and sets the next one, so a write over a row
+someone else changed meanwhile matches nothing and is refused (`StaleDataError`, shown
+as `StaleRecord`). No code sets `row_version` itself. JSON values (context answers,
+ticked indicators, snapshots) are stored as canonical JSON text so that SQLite and
+PostgreSQL behave the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from .types import UTCDateTime, new_id, utcnow
@@ -21,7 +27,15 @@ def _ts(nullable: bool = False) -> Column[dt.datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 
-class OrgUnit(SQLModel, table=True):
+class Versioned:
+    """A record people edit: its `row_version` column is the mapper's version counter."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.row_version}  # type: ignore[attr-defined]
+
+
+class OrgUnit(Versioned, SQLModel, table=True):
     __tablename__ = "org_unit"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str
@@ -31,7 +45,7 @@ class OrgUnit(SQLModel, table=True):
     row_version: int = 1
 
 
-class User(SQLModel, table=True):
+class User(Versioned, SQLModel, table=True):
     __tablename__ = "user_account"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     username: str = Field(unique=True, index=True)
@@ -57,7 +71,7 @@ class FrameworkVersion(SQLModel, table=True):
     imported_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class Case(SQLModel, table=True):
+class Case(Versioned, SQLModel, table=True):
     __tablename__ = "case_file"
     __table_args__ = (
         # Covering index for the themes' filters (law and case type) and delay figures
@@ -82,7 +96,7 @@ class Case(SQLModel, table=True):
 SORTED_BY = ("subject_id", "author_id", "kind", "overall_grade", "updated_at")
 
 
-class Assessment(SQLModel, table=True):
+class Assessment(Versioned, SQLModel, table=True):
     __tablename__ = "assessment"
     __table_args__ = (
         # Lists are read newest first within a scope: these let SQLite walk the index in
@@ -126,7 +140,7 @@ class Assessment(SQLModel, table=True):
     row_version: int = 1
 
 
-class Rating(SQLModel, table=True):
+class Rating(Versioned, SQLModel, table=True):
     __tablename__ = "rating"
     __table_args__ = (
         # An index, not a table constraint, so bulk loads can drop and rebuild it.
@@ -147,7 +161,7 @@ class Rating(SQLModel, table=True):
     row_version: int = 1
 
 
-class ActionItem(SQLModel, table=True):
+class ActionItem(Versioned, SQLModel, table=True):
     __tablename__ = "action_item"
     __table_args__ = (
         Index("ix_action_owner_status_due", "owner_id", "status", "due_on"),
@@ -172,7 +186,7 @@ class ActionItem(SQLModel, table=True):
     row_version: int = 1
 
 
-class Response(SQLModel, table=True):
+class Response(Versioned, SQLModel, table=True):
     __tablename__ = "response"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     assessment_id: uuid.UUID = Field(foreign_key="assessment.id", unique=True, ondelete="CASCADE")
@@ -204,7 +218,7 @@ class SampleDraw(SQLModel, table=True):
     team_id: uuid.UUID | None = Field(default=None, foreign_key="org_unit.id")
 
 
-class Moderation(SQLModel, table=True):
+class Moderation(Versioned, SQLModel, table=True):
     """A second, blind scoring of an assessment by a quality lead. Until `submitted_at` is
     set, no service shows the moderator the original grades (services/blinding.py)."""
 
@@ -229,7 +243,7 @@ class Moderation(SQLModel, table=True):
     row_version: int = 1
 
 
-class SupervisionSession(SQLModel, table=True):
+class SupervisionSession(Versioned, SQLModel, table=True):
     __tablename__ = "supervision_session"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     supervisor_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
@@ -244,6 +258,9 @@ class SupervisionSession(SQLModel, table=True):
     supervisor_signed_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     fca_signed_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    # When the record's content (notes, reflection, assessments discussed, actions) last
+    # changed; setting it is what moves row_version when only linked rows changed.
+    updated_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     row_version: int = 1
 
 

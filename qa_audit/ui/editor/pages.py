@@ -99,7 +99,7 @@ class ContextPage(QWidget):
         if not state.framework.context_fields:
             form.addRow(QLabel("This framework asks no context questions."))
         for field in state.framework.context_fields:
-            widget = self._input(field, state.context.get(field.id))
+            widget = self._input(field)
             widget.setAccessibleName(field.label)
             widget.setToolTip(field.help or field.label + (" (required)" if field.required else ""))
             label = QLabel(field.label + (" *" if field.required else ""))
@@ -107,52 +107,82 @@ class ContextPage(QWidget):
             form.addRow(label, widget)
             self.inputs[field.id] = widget
         form.addRow(QLabel("* required before submission"))
+        self.show_answers(state)
 
-    def _input(self, field: ContextField, value: Any) -> QWidget:
-        """The input for one field, showing `value` if it makes sense for the field's type.
+    def show_answers(self, state: EditorState) -> None:
+        """Show the answers held by `state` (when the editor opens, and after a reload).
 
         A stored value of the wrong type is shown as not answered (it is left as stored
         until the user answers). Inputs report only the user's edits, never the loading.
         """
+        for field in state.framework.context_fields:
+            widget = self.inputs[field.id]
+            answer = stored_answer(field, state.context.get(field.id))
+            widget.blockSignals(True)
+            try:
+                self._show_answer(field, widget, answer)
+            finally:
+                widget.blockSignals(False)
+
+    @staticmethod
+    def _show_answer(field: ContextField, widget: QWidget, answer: Any) -> None:
+        if isinstance(widget, QComboBox):
+            options = [widget.itemText(i) for i in range(1, widget.count())]
+            widget.setCurrentIndex(options.index(answer) + 1 if answer in options else 0)
+        elif isinstance(widget, QListWidget):
+            chosen = set(answer or ())
+            for row in range(widget.count()):
+                item = widget.item(row)
+                item.setCheckState(Qt.CheckState.Checked if item.text() in chosen
+                                   else Qt.CheckState.Unchecked)
+        elif isinstance(widget, QDateEdit):
+            date = dt.date.fromisoformat(answer) if answer else None
+            # On or before NO_DATE shows as not answered.
+            widget.setDate(QDate(date.year, date.month, date.day) if date else NO_DATE)
+        elif isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(answer or "")
+        elif isinstance(widget, QLineEdit) and field.type is FieldType.NUMBER:
+            widget.setText(number_text(answer) if answer is not None else "")
+        elif isinstance(widget, QLineEdit):
+            widget.setText(answer or "")
+
+    def _input(self, field: ContextField) -> QWidget:
+        """The (empty) input for one field, made from the field's type."""
         def emit(answer: Any, field_id: str = field.id) -> None:
             self.answered.emit(field_id, answer)
 
-        answer = stored_answer(field, value)
         if field.type in (FieldType.CHOICE, FieldType.YES_NO):
             options = list(field.choices) if field.type is FieldType.CHOICE else ["Yes", "No"]
-            return self._choice_input(options, answer, emit)
+            return self._choice_input(options, emit)
         if field.type is FieldType.MULTI_CHOICE:
-            return self._multi_choice_input(field, set(answer or ()), emit)
+            return self._multi_choice_input(field, emit)
         if field.type is FieldType.DATE:
-            return self._date_input(dt.date.fromisoformat(answer) if answer else None, emit)
+            return self._date_input(emit)
         if field.type is FieldType.NUMBER:
-            return self._number_input(field, answer, emit)
+            return self._number_input(field, emit)
         if field.type is FieldType.LONG_TEXT:
             area = text_edit(field.label, field.help or field.label)
-            area.setPlainText(answer or "")
             area.textChanged.connect(lambda a=area: emit(a.toPlainText()))
             return area
-        line = QLineEdit(answer or "")
+        line = QLineEdit()
         line.textEdited.connect(emit)
         return line
 
     @staticmethod
-    def _choice_input(options: list[str], chosen: str | None, emit: Answer) -> QComboBox:
+    def _choice_input(options: list[str], emit: Answer) -> QComboBox:
         combo = QComboBox()
         combo.addItems([NO_ANSWER, *options])
-        combo.setCurrentIndex(options.index(chosen) + 1 if chosen is not None else 0)
         combo.currentIndexChanged.connect(
             lambda i, c=combo: emit("" if i == 0 else c.currentText()))
         return combo
 
     @staticmethod
-    def _multi_choice_input(field: ContextField, chosen: set[str], emit: Answer) -> QListWidget:
+    def _multi_choice_input(field: ContextField, emit: Answer) -> QListWidget:
         listing = QListWidget()
         for choice in field.choices:
             item = QListWidgetItem(choice)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if choice in chosen
-                               else Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Unchecked)
             listing.addItem(item)
         listing.itemChanged.connect(lambda _i, w=listing: emit([
             w.item(r).text() for r in range(w.count())
@@ -160,20 +190,17 @@ class ContextPage(QWidget):
         return listing
 
     @staticmethod
-    def _date_input(date: dt.date | None, emit: Answer) -> QDateEdit:
+    def _date_input(emit: Answer) -> QDateEdit:
         edit = AnswerDateEdit()
-        if date is not None:
-            edit.setDate(QDate(date.year, date.month, date.day))  # on or before NO_DATE: none
         edit.dateChanged.connect(lambda d, e=edit: emit(
             "" if d == e.minimumDate() else d.toString("yyyy-MM-dd")))
         return edit
 
     @staticmethod
-    def _number_input(field: ContextField, number: int | float | None, emit: Answer
-                      ) -> QLineEdit:
+    def _number_input(field: ContextField, emit: Answer) -> QLineEdit:
         # A line edit, not a spin box: empty is "not answered", so 0 is an answer like any
         # other, and the framework puts no range or whole-number limit on a number field.
-        line = QLineEdit(number_text(number) if number is not None else "")
+        line = QLineEdit()
         line.setPlaceholderText(NO_ANSWER)
         line.setValidator(QRegularExpressionValidator(QRegularExpression(NUMBER_PATTERN), line))
         line.textEdited.connect(lambda text: emit(_typed_number(field, text)))
@@ -211,7 +238,6 @@ class OverallPage(QWidget):
         }
         for narrative in Narrative:
             edit = text_edit(narrative.label, tips[narrative])
-            edit.setPlainText(state.narratives.get(narrative, ""))
             self.edits[narrative] = edit
             edit.textChanged.connect(lambda n=narrative, e=edit: self.edited.emit(
                 n, e.toPlainText()))
@@ -219,7 +245,17 @@ class OverallPage(QWidget):
             label.setBuddy(edit)
             layout.addWidget(label)
             layout.addWidget(edit)
+        self.show_narratives(state)
         self.show_overall(state)
+
+    def show_narratives(self, state: EditorState) -> None:
+        """Show the texts held by `state` (when the editor opens, and after a reload)."""
+        for narrative, edit in self.edits.items():
+            edit.blockSignals(True)
+            try:
+                edit.setPlainText(state.narratives.get(narrative, ""))
+            finally:
+                edit.blockSignals(False)
 
     def show_overall(self, state: EditorState) -> None:
         from qa_audit.domain.scoring import overall_grade, overall_wording

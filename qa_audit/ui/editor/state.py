@@ -18,7 +18,7 @@ from qa_audit.domain.scoring import Missing, RatingState, missing_for_submit, ne
 from qa_audit.domain.workflow import Capabilities, Status
 from qa_audit.errors import InvalidInput
 from qa_audit.services.assessments import Narrative
-from qa_audit.services.views import AssessmentDetail
+from qa_audit.services.views import AssessmentDetail, Versions
 
 NUMBER_PATTERN = r"-?(\d+\.?\d*|\.\d+)"
 """A number as typed: optional minus, digits, optional decimal point (no exponent, no commas)."""
@@ -78,6 +78,9 @@ class EditorState:
         self.indicators = {k: set(r.indicators) for k, r in detail.ratings.items()}
         self.context: dict[str, Any] = dict(detail.context)
         self.narratives = {n: getattr(detail, n.value) for n in Narrative}
+        # The row versions this copy was drawn from; each save passes its record's version
+        # and takes back the new ones, so a record someone else changed is not overwritten.
+        self.versions: Versions = dict(detail.versions)
         for change, value in self.pending.items():
             self._apply(change, value)
 
@@ -196,6 +199,26 @@ class EditorState:
     def restore_pending(self, changes: dict[Pending, Any]) -> None:
         """Put back changes that failed to save (newer edits win)."""
         self.pending = {**changes, **self.pending}
+
+    def unsaved_text(self) -> str:
+        """The unsaved changes in words, for the person to copy when they cannot be saved
+        (someone else changed the assessment meanwhile)."""
+        return "\n\n".join(self._described(change, value)
+                            for change, value in self.pending.items())
+
+    def _described(self, change: Pending, value: Any) -> str:
+        if change.kind == "narrative":
+            return f"{Narrative(change.key).label}:\n{value}"
+        if change.kind == "context":
+            field = self.framework.context_field(change.key)
+            answer = ", ".join(value) if isinstance(value, list) else str(value)
+            return f"{field.label if field else change.key}: {answer}"
+        title = self.framework.standard(change.key).title
+        if change.field == "grade":
+            return f"{title}, grade: {self.grade_label(value)}"
+        if change.field == "indicators":
+            return f"{title}, indicators ticked: {'; '.join(sorted(value)) or 'none'}"
+        return f"{title}, {change.field}:\n{value}"
 
     # -- rules -----------------------------------------------------------------------------
     def state_of(self, standard: Standard) -> StandardState:

@@ -30,12 +30,13 @@ from PySide6.QtWidgets import (
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Actor
 from qa_audit.domain.workflow import Status
-from qa_audit.errors import UserError
+from qa_audit.errors import StaleRecord, UserError
 from qa_audit.services import assessments, frameworks
 from qa_audit.services.assessments import Narrative
 from qa_audit.services.store import Store
+from qa_audit.services.views import ASSESSMENT, RESPONSE, rating_key
 
-from ..errors import show_error
+from ..errors import offer_reload, show_error
 from ..operations import Change, Operation, changes
 from ..reply_box import ReplyBox
 from ..workers import Worker, is_running, wait_for
@@ -56,6 +57,7 @@ class AssessmentEditor(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store, self.actor = store, actor
+        self._stale = False  # a save was refused as stale and the person has not reloaded
         detail = assessments.get_assessment(store, actor, assessment_id)
         framework = frameworks.get_framework(store, detail.framework_version_id)
         self.state = EditorState(detail, framework, actor)
@@ -350,7 +352,8 @@ class AssessmentEditor(QWidget):
         if is_running(self._worker):  # a change (submit, finalise) is being made: after it
             self._timer.start()
             return
-        self.flush(show_errors=False)
+        if not self._stale:  # refused until the person reloads: said once, not each pause
+            self.flush(show_errors=False)
 
     def flush(self, show_errors: bool = True) -> bool:
         """Save every pending change now. False (with the text kept) if saving failed."""
@@ -364,9 +367,14 @@ class AssessmentEditor(QWidget):
             self._save(pending)
             if response_dirty:
                 reflection, agreement, reasons = self.response_page.values()
-                assessments.save_response(self.store, self.actor, self.assessment_id,
-                                          reflection, agreement, reasons)
+                self.state.versions.update(assessments.save_response(
+                    self.store, self.actor, self.assessment_id, reflection, agreement,
+                    reasons, seen=self.state.versions.get(RESPONSE)))
                 self._response_dirty = False
+        except StaleRecord as exc:
+            self.state.restore_pending(pending)
+            self._stale_record(exc)
+            return False
         except UserError as exc:
             self.state.restore_pending(pending)
             self.saveStateChanged.emit(f"Could not save: {exc}")
@@ -379,20 +387,51 @@ class AssessmentEditor(QWidget):
         return True
 
     def _save(self, pending: dict[Pending, Any]) -> None:
+        """Save through the services, each given the version of its record that this copy
+        was drawn from and taking back the new versions."""
+        versions = self.state.versions
         ratings: dict[str, dict[str, Any]] = {}
         for change, value in pending.items():
             if change.kind == "rating":
                 ratings.setdefault(change.key, {})[change.field] = value
         for standard_id, fields in ratings.items():
-            assessments.save_rating(self.store, self.actor, self.assessment_id, standard_id,
-                                    **fields)
+            versions.update(assessments.save_rating(
+                self.store, self.actor, self.assessment_id, standard_id, **fields,
+                seen=versions.get(rating_key(standard_id))))
         for change, value in pending.items():
             if change.kind == "context":
-                assessments.set_context(self.store, self.actor, self.assessment_id,
-                                        change.key, value)
+                versions.update(assessments.set_context(
+                    self.store, self.actor, self.assessment_id, change.key, value,
+                    seen=versions.get(ASSESSMENT)))
             elif change.kind == "narrative":
-                assessments.set_narrative(self.store, self.actor, self.assessment_id,
-                                          Narrative(change.key), value)
+                versions.update(assessments.set_narrative(
+                    self.store, self.actor, self.assessment_id, Narrative(change.key), value,
+                    seen=versions.get(ASSESSMENT)))
+
+    def _stale_record(self, error: StaleRecord) -> None:
+        """Someone else changed the assessment: say so, give the unsaved text to copy, and
+        reload if the person chooses to (their unsaved changes are then dropped)."""
+        self._stale = True
+        self.saveStateChanged.emit("Not saved: someone else changed this assessment")
+        unsaved = self.state.unsaved_text()
+        if getattr(self, "_response_dirty", False):
+            reflection, _agreement, reasons = self.response_page.values()
+            unsaved = "\n\n".join(t for t in (unsaved, f"Your reflection:\n{reflection}",
+                                               f"Your reasons:\n{reasons}" if reasons else "")
+                                   if t)
+        if offer_reload(self, error, unsaved):
+            self.reload_as_saved()
+
+    def reload_as_saved(self) -> None:
+        """Show the assessment as it is saved now, dropping unsaved changes."""
+        self._timer.stop()
+        self.state.take_pending()
+        self._response_dirty = False
+        self._stale = False
+        self._reload()
+        self.context_page.show_answers(self.state)
+        self.overall_page.show_narratives(self.state)
+        self.saveStateChanged.emit("Reloaded: showing the assessment as saved now")
 
     # -- workflow --------------------------------------------------------------------------
     def _workflow_buttons(self) -> list[QWidget]:
@@ -458,7 +497,8 @@ class AssessmentEditor(QWidget):
         reflection, agreement, reasons = self.response_page.values()
         self._response_dirty = False
         self._run(lambda: assessments.respond(self.store, self.actor, self.assessment_id,
-                                              reflection, agreement, reasons),
+                                              reflection, agreement, reasons,
+                                              seen=self.state.versions.get(RESPONSE)),
                   "Response signed and sent")
 
     def request_return(self) -> None:

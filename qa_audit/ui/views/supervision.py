@@ -40,12 +40,12 @@ from PySide6.QtWidgets import (
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
 from qa_audit.domain.workflow import SessionCapabilities
-from qa_audit.errors import UserError
+from qa_audit.errors import StaleRecord, UserError
 from qa_audit.services import accounts
 from qa_audit.services import supervision as sv
 from qa_audit.services.store import Store
 
-from ..errors import show_error
+from ..errors import offer_reload, show_error
 from ..models import ListModel, fitted_combo, heading_row, read_only_table
 from ..operations import Change, Operation, connect_changes
 
@@ -171,6 +171,8 @@ class SessionPanel(QScrollArea):
         self.setEnabled(False)
         self._filling = False  # the panel is being drawn: text changes are not edits
         self._pending = False
+        self._version: int | None = None  # the record's row_version the panel shows
+        self._stale = False  # a save was refused as stale and the person has not reloaded
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(Settings.load().autosave_seconds * 1000))
@@ -192,17 +194,21 @@ class SessionPanel(QScrollArea):
         self._timer.start()
 
     def _autosave(self) -> None:
-        self.flush(show_errors=False)
+        if not self._stale:  # refused until the person reloads: said once, not each pause
+            self.flush(show_errors=False)
 
     def flush(self, show_errors: bool = True) -> bool:
         """Save pending edits now. False (with the text kept and still pending) if saving
-        failed."""
+        failed, or if someone else changed the record (the person may reload it)."""
         self._timer.stop()
         if not self._pending or self.session_id is None:
             return True
         try:
             self._save()
             detail = sv.get_session(self.view.store, self.view.actor, self.session_id)
+        except StaleRecord as exc:
+            self._stale_record(exc)
+            return False
         except UserError as exc:
             self.save_state.setText(f"Could not save: {exc}")
             if show_errors:
@@ -214,10 +220,23 @@ class SessionPanel(QScrollArea):
         self._show_signatures(detail)
         return True
 
+    def _stale_record(self, error: StaleRecord) -> None:
+        """Someone else changed the record: say so, give what was typed to copy, and reload
+        it if the person chooses to (what they typed is then dropped)."""
+        self._stale = True
+        self.save_state.setText("Not saved: someone else changed this record")
+        editable = [(sv.STAGE_LABELS[stage], edit) for stage, edit in self.stages.items()]
+        editable.append(("The practitioner's reflection", self.reflection))
+        unsaved = "\n\n".join(f"{label}:\n{edit.toPlainText()}" for label, edit in editable
+                               if not edit.isReadOnly() and edit.toPlainText().strip())
+        if offer_reload(self, error, unsaved) and self.session_id is not None:
+            self.show_session(self.session_id)
+            self.save_state.setText("Reloaded: showing the record as saved now")
+
     def leave(self) -> bool:
         """Save before another session is shown; if that fails, ask whether to lose the
         text. False: stay on this session."""
-        if self.flush(show_errors=False):
+        if self.flush(show_errors=False) or not self._pending:
             return True
         answer = QMessageBox.question(
             self, "Unsaved changes", f"{self.save_state.text()}\n\nLeave this session and "
@@ -233,7 +252,8 @@ class SessionPanel(QScrollArea):
         flush first)."""
         detail = sv.get_session(self.view.store, self.view.actor, session_id)
         self._timer.stop()
-        self._pending = False
+        self._pending = self._stale = False
+        self._version = detail.row_version
         self._filling = True
         try:
             self._draw(detail)
@@ -307,17 +327,23 @@ class SessionPanel(QScrollArea):
         self.closed_note.setVisible(detail.signed)
 
     def _save(self) -> None:
+        """Save through the services, each given the record's version the panel was drawn
+        from (or last saved), so a record someone else changed is not overwritten."""
         assert self.session_id is not None
         store, actor = self.view.store, self.view.actor
         may = self._may
         if may.write_notes:
             ticked = [self.discussed.item(i).data(ID_ROLE) for i in range(self.discussed.count())
                       if self.discussed.item(i).checkState() == Qt.CheckState.Checked]
-            sv.set_assessments(store, actor, self.session_id, ticked)
-            sv.save_notes(store, actor, self.session_id,
-                          {s: e.toPlainText() for s, e in self.stages.items()})
+            self._version = sv.set_assessments(store, actor, self.session_id, ticked,
+                                               seen=self._version)
+            self._version = sv.save_notes(
+                store, actor, self.session_id,
+                {s: e.toPlainText() for s, e in self.stages.items()}, seen=self._version)
         if may.write_reflection:
-            sv.save_fca_reflection(store, actor, self.session_id, self.reflection.toPlainText())
+            self._version = sv.save_fca_reflection(
+                store, actor, self.session_id, self.reflection.toPlainText(),
+                seen=self._version)
 
     def save(self) -> bool:
         if self.session_id is None or not self.flush():
@@ -326,15 +352,19 @@ class SessionPanel(QScrollArea):
         return True
 
     def sign(self) -> None:
-        if not self.save():
-            return
+        """Save, then sign the record as shown: one changed by someone else since it was
+        drawn is not signed (the message says so) and is shown as it is now."""
         session_id = self.session_id
-        assert session_id is not None
+        if session_id is None or not self.flush():
+            return
+
         def refused(exc: BaseException, tb: str) -> None:
             show_error(self, exc, tb)
             self._shown_again(session_id)
 
-        Operation(self, lambda: sv.sign(self.view.store, self.view.actor, session_id),
+        seen = self._version  # the record as this panel shows it, not as it may be now
+        Operation(self, lambda: sv.sign(self.view.store, self.view.actor, session_id,
+                                        seen=seen),
                   changed=(Change.SESSION,), busy=self._buttons()).success(
             lambda _v: self._shown_again(session_id)).failure(refused).run()
 
@@ -371,8 +401,9 @@ class SessionPanel(QScrollArea):
             self.action_text.clear()
             self._shown_again(session_id)
 
+        seen = self._version
         Operation(self, lambda: sv.add_action(self.view.store, self.view.actor, session_id,
-                                              text),
+                                              text, seen=seen),
                   changed=(Change.SESSION, Change.ACTION), busy=self._buttons()).success(
             added).run()
 
