@@ -310,7 +310,7 @@ class Setting(SQLModel, table=True):
     value: str = Field(sa_column=Column(Text, nullable=False))
 
 
-class ResponseReply(SQLModel, table=True):
+class ResponseReply(Versioned, SQLModel, table=True):
     """The supervisor's reply to the practitioner's reasons for not fully agreeing: its own
     record, written by the supervisor (the response itself is the practitioner's)."""
 
