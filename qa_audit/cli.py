@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import json
 import os
 import sys
 import tempfile
@@ -144,6 +145,37 @@ def _parser() -> argparse.ArgumentParser:
     al.add_argument("--anchor", type=Path, action="append", default=[], metavar="FILE",
                     help="an export (PDF, CSV about.txt) whose embedded audit head to check "
                     "against the log (repeatable)")
+    bd = sub.add_parser("bundle", help="send and receive records as signed, encrypted "
+                        "files (no server needed)")
+    bds = bd.add_subparsers(dest="action", required=True)
+    bex = bds.add_parser("export", parents=[common],
+                         help="write a bundle for one person: what you both may see, changed "
+                         "since your last bundle to them")
+    bex.add_argument("--to", required=True, metavar="USER", help="the recipient's username")
+    bex.add_argument("--out", type=Path, required=True, help="bundle file to write")
+    bex.add_argument("--assessment", action="append", metavar="ID",
+                     help="send this assessment whole (repeatable) instead of what changed")
+    bim = bds.add_parser("import", parents=[common],
+                         help="preview a bundle; with --yes, import it (all or nothing)")
+    bim.add_argument("file", type=Path)
+    bim.add_argument("--yes", action="store_true", help="import after the preview")
+    bim.add_argument("--trust-sender", metavar="FINGERPRINT",
+                     help="first bundle from someone: their key's fingerprint, as they read "
+                     "it to you")
+    bim.add_argument("--conflicts", choices=["theirs", "mine"],
+                     help="for records changed here and there: take theirs, or keep mine "
+                     "(as an addendum to the assessment)")
+    bkey = bds.add_parser("key", parents=[common],
+                          help="write your key card (public keys) for people who send to you")
+    bkey.add_argument("--out", type=Path, required=True)
+    btr = bds.add_parser("trust", parents=[common],
+                         help="trust someone's key card after comparing its fingerprint")
+    btr.add_argument("file", type=Path)
+    btr.add_argument("--fingerprint", required=True,
+                     help="the fingerprint they read to you (must match the card)")
+    btr.add_argument("--replace", action="store_true",
+                     help="replace the keys trusted for them (they got new ones, e.g. after "
+                     "a password reset)")
     enc = sub.add_parser("encrypt", help="move a clear-text database into an encrypted one",
                          parents=[common])
     enc.set_defaults(encrypt=True)
@@ -305,6 +337,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "demo":
             return _demo(store, args.assessments, args.seed)
+        if args.command == "bundle":
+            return _bundle(store, args)
         actor = _actor(store, args)
         handler = {
             "frameworks": _frameworks, "export": _export, "users": _users,
@@ -594,6 +628,69 @@ def _audit_log(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     if len(report.problems) > shown:
         print(f"  … and {len(report.problems) - shown} more", file=sys.stderr)
     return 1
+
+
+def _bundle(store: Store, args: argparse.Namespace) -> int:
+    from qa_audit.exchange.apply import Resolution
+    from qa_audit.services import accounts, bundles
+
+    if not args.user:
+        raise UserError("Give --user: a bundle is signed by, or opened for, a named person.")
+    password = read_password(args.password_file)
+    actor = accounts.sign_in(store, args.user, password)
+    if args.action == "key":
+        card = bundles.my_key_card(store, actor, password)
+        from qa_audit.exchange.bundle import write_file
+
+        write_file(args.out, (json.dumps(card.card(), indent=1) + "\n").encode())
+        print(f"wrote {args.out}\nfingerprint: {card.fingerprint}\n(read it to the people "
+              "who trust this card)")
+        return 0
+    if args.action == "trust":
+        card = bundles.read_key_card(args.file)
+        if _fingerprint(args.fingerprint) != _fingerprint(card.fingerprint):
+            raise UserError(f"The card's fingerprint is {card.fingerprint}, not the one given: "
+                            "it is not trusted.")
+        bundles.trust_key_card(store, actor, card, replace=args.replace)
+        print(f"trusted the keys of {card.username}")
+        return 0
+    if args.action == "export":
+        ids = [_id(a, "an assessment") for a in args.assessment] if args.assessment else None
+        result = bundles.export_bundle(store, actor, password, args.to, args.out, ids)
+        print(f"wrote {result.path} for {result.recipient} (bundle {result.seq}): "
+              + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items() if n))
+        return 0
+    preview = bundles.preview_bundle(store, actor, password, args.file)
+    print(f"bundle {preview.seq} from {preview.sender_name}, made "
+          f"{preview.created_at:%Y-%m-%d %H:%M} UTC")
+    if not preview.sender_known:
+        print(f"{preview.sender_name} is not known here yet; their key's fingerprint is\n"
+              f"  {preview.sender_fingerprint}\ncompare it with them before trusting it "
+              "(--trust-sender FINGERPRINT)")
+    for kind, per in preview.counts.items():
+        print(f"  {kind.replace('_', ' ')}: "
+              + ", ".join(f"{n} {decision}" for decision, n in sorted(per.items())))
+    for conflict in preview.conflicts:
+        print(f"  CONFLICT {conflict.description}")
+    for ignored in preview.ignored:
+        print(f"  ignored {ignored}")
+    if not args.yes:
+        print("preview only: nothing imported (add --yes to import)")
+        return 0
+    if not preview.sender_known and (args.trust_sender is None or _fingerprint(
+            args.trust_sender) != _fingerprint(preview.sender_fingerprint)):
+        raise UserError("The sender is not trusted here: give --trust-sender with the "
+                        "fingerprint they read to you. Nothing was imported.")
+    imported = bundles.import_bundle(
+        store, actor, password, args.file, trust_sender=not preview.sender_known,
+        resolutions=Resolution(args.conflicts) if args.conflicts else None,
+        previewed=preview.digest)
+    print(f"imported: {imported.written} record(s) written")
+    return 0
+
+
+def _fingerprint(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
 def _encrypt(args: argparse.Namespace) -> int:

@@ -116,3 +116,8 @@ class DatabaseDamaged(StoreError):
 
 class DatabaseUnavailable(StoreError):
     """The database file cannot be opened (missing, or a folder where a file should be)."""
+
+
+class BundleRejected(UserError):
+    """A bundle failed a check (signature, hashes, recipient, schema, replay...); nothing
+    of it was written."""

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.domain.records import OrgUnitKind
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
+from qa_audit.exchange import keys as exchange_keys
 from qa_audit.store.keyring import AccountKeys, backoff_seconds, use_fast_kdf
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import AuditEvent, OrgUnit, Setting, User
@@ -287,6 +288,7 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
                 raise WrongPassword("Your current password is not right.") from exc
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
+        exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
         user.password_hash = hash_password(new)
         _grant_key(store, session, user, new, signing)
         audit_log.record(session, actor, "change_password", "user", user.id)
@@ -314,6 +316,9 @@ def reset_password(store: Store, actor: Actor, username: str, new: str,
         user.password_hash = hash_password(new)
         if store.encrypted:
             store.ensure_keyring().remove(user.username)
+        # The old password sealed the bundle keys: new ones are made at next use (and the
+        # people who send to this account trust the new key card).
+        exchange_keys.forget(session, user.id)
         audit_log.record(session, actor, "reset_password", "user", user.id)
     recovery = store.rekey(progress) if store.encrypted else None
     with store.unit_of_work() as session:

@@ -502,7 +502,8 @@ def respond(
         response.reasons = reasons
         response.signed_at = response.updated_at = utcnow()
         for item in session.exec(select(ActionItem).where(ActionItem.assessment_id == row.id)):
-            item.agreed = True
+            if not item.agreed:
+                item.agreed = True  # a change: the mapper moves its version (records travel)
 
 
 def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, reason: str) -> None:

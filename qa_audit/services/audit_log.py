@@ -33,7 +33,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, check
-from qa_audit.errors import PermissionDenied
+from qa_audit.errors import DiskFull, PermissionDenied
 from qa_audit.store.files import atomic_write_bytes
 from qa_audit.store.tables import (
     ActionItem,
@@ -140,8 +140,14 @@ def _anchor_after_commit(session: Session, event: AuditEvent, signer: Any,
 
     def write() -> None:
         newest, key = session.info.pop("audit_head", (None, None))
-        if newest is not None and newest.seq is not None:
+        if newest is None or newest.seq is None:
+            return
+        try:
             _write_head(Path(database), newest, key)
+        except DiskFull:
+            # The change itself is committed and safe; the anchor stays one step behind,
+            # which the next write catches up and `verify` reports as behind meanwhile.
+            log.warning("audit head file not written: the disk is full")
 
     session.info.setdefault("after_commit", []).append(write)
 

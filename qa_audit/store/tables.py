@@ -321,3 +321,53 @@ class ResponseReply(Versioned, SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     written_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     row_version: int = 1
+
+
+# -- offline exchange (bundles now, sync with the team store later) ---------------------------
+
+
+class ExchangeKey(SQLModel, table=True):
+    """An account's public keys for signed, encrypted bundles: its Ed25519 signing key and
+    its X25519 key. For an account of this database, also its private keys sealed by its
+    password (until the key file holds them); for someone else's, when the person here
+    confirmed its fingerprint."""
+
+    __tablename__ = "exchange_key"
+    user_id: uuid.UUID = Field(primary_key=True)
+    username: str
+    signing_public: str
+    exchange_public: str
+    sealed_private: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    trusted_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ExchangePeer(SQLModel, table=True):
+    """Per peer (the other person of a bundle, or a team store): the high-water marks of
+    what was exchanged with it."""
+
+    __tablename__ = "exchange_peer"
+    peer_id: uuid.UUID = Field(primary_key=True)
+    sent_seq: int = 0
+    received_seq: int = 0
+    last_exchange_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ExchangeKnown(SQLModel, table=True):
+    """The version of each record last exchanged with a peer: a record changed here and
+    there since then is a conflict, never overwritten."""
+
+    __tablename__ = "exchange_known"
+    peer_id: uuid.UUID = Field(primary_key=True)
+    record_id: uuid.UUID = Field(primary_key=True)
+    row_version: int
+
+
+class ExchangeBundle(SQLModel, table=True):
+    """Bundles imported here, so that none is imported twice."""
+
+    __tablename__ = "exchange_bundle"
+    id: uuid.UUID = Field(primary_key=True)
+    sender_id: uuid.UUID
+    recipient_id: uuid.UUID
+    seq: int
+    imported_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())

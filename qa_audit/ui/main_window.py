@@ -417,6 +417,13 @@ class MainWindow(QMainWindow):
         toolbar.addAction(export)
         self._build_reports_menu(bar)
         file_menu.addSeparator()
+        if allowed(self.actor, Action.EXPORT_ASSESSMENT):
+            self._action(file_menu, "Sen&d to practitioner…", self.send_bundle, "Ctrl+Shift+S",
+                         "Send the open assessment to its practitioner as a signed, encrypted "
+                         "bundle file")
+        self._action(file_menu, "&Import bundle…", self.import_bundle, "Ctrl+Shift+I",
+                     "Preview and import a bundle someone sent you")
+        file_menu.addSeparator()
         self._action(file_menu, "Change pass&word…", self.change_password,
                      tip="Choose a new password for your account")
         self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
@@ -488,6 +495,36 @@ class MainWindow(QMainWindow):
                                   target=detail.id, default_name=name,
                                   marking=self.settings.protective_marking, parent=self))
 
+    def send_bundle(self) -> None:
+        """The open assessment, to its practitioner, as a bundle file (no server needed)."""
+        from .exchange_dialogs import SendBundleDialog
+        from .export_dialogs import run_modal
+
+        editor = self.editor
+        if editor is None:
+            self.statusBar().showMessage("Open an assessment to send it.", 5000)
+            return
+        if not editor.flush():
+            return
+        detail = editor.state.detail
+        if not detail.capabilities.export or detail.subject_id == self.actor.user_id:
+            self.statusBar().showMessage("You cannot send this assessment.", 5000)
+            return
+        name = f"{detail.case_reference or 'observation'}-{detail.assessed_on}.qab"
+        run_modal(SendBundleDialog(self.store, self.actor, detail.id, detail.subject_id,
+                                   detail.subject_name, name, self))
+
+    def import_bundle(self) -> None:
+        from .exchange_dialogs import ImportBundleDialog
+        from .export_dialogs import run_modal
+
+        dialog = ImportBundleDialog(self.store, self.actor, self)
+        if run_modal(dialog):
+            from .operations import Change, changes
+
+            changes().announce(Change)  # a bundle may bring records of every kind
+            self.statusBar().showMessage("Bundle imported.", 5000)
+
     def export_summary(self, kind: DocumentKind) -> None:
         from .export_dialogs import ExportPdfDialog, run_modal
 
@@ -525,11 +562,13 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+N  new practice observation", "Ctrl+F  find a case reference",
             "Ctrl+Shift+P  practitioner period summary", "Ctrl+Shift+T  team summary",
             "Ctrl+Shift+B  batch export PDFs", "Ctrl+Shift+E  export data (CSV/XLSX)",
+            "Ctrl+Shift+I  import a bundle (preview first)",
             "Enter  open the selected assessment", "In an assessment:",
             "  1–9  grade the standard (in the scale's order), N  not applicable",
             "  Alt+1–9  grade even while typing", "  Ctrl+Down / Ctrl+Up  next / previous "
             "standard", "  Ctrl+S  save now", "  Ctrl+Enter  submit to the practitioner",
             "  Esc  back to the list", "  Ctrl+P  export the assessment as a PDF",
+            "  Ctrl+Shift+S  send it to the practitioner as a bundle",
             "Ctrl+L  lock", "Ctrl+Q  quit"]))
 
     def _about(self) -> None:

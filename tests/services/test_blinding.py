@@ -79,6 +79,10 @@ NO_GRADES = {
     "supervision.set_assessments", "supervision.sign", "themes.set_allocation_benchmark",
     "sampling.draw_cases", "moderation.draw_sample", "moderation.save_grade",
     "moderation.record_outcome",
+    # bundles: counts and key cards only; what a bundle carries leaves out the assessments
+    # its sender or recipient is moderating blind (tests/exchange/test_round_trip.py)
+    "bundles.export_bundle", "bundles.preview_bundle", "bundles.import_bundle",
+    "bundles.my_key_card", "bundles.trust_key_card",
     # the moderator's own submission: returns the comparison, which is the point of it
     "moderation.submit",
 }
