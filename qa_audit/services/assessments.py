@@ -450,12 +450,13 @@ def save_response(
     actor: Actor,
     assessment_id: uuid.UUID,
     reflection: str,
-    agreement: Agreement = Agreement.AGREE,
+    agreement: Agreement | None = None,
     reasons: str = "",
     *,
     seen: int | None = None,
 ) -> Versions:
-    """Save the FCA's reflection as a draft (autosaved; not yet signed).
+    """Save the FCA's reflection as a draft (autosaved; not yet signed). Agreement has no
+    default: None is "not chosen yet" (stored as "").
 
     `seen` is the response's row_version the FCA's copy was drawn from (0: there was no
     response yet); a response changed since is not overwritten (`StaleRecord`)."""
@@ -467,7 +468,7 @@ def save_response(
         response = _response(session, row, actor)
         check_version(_stored_version(response), seen, "your response")
         response.reflection = reflection
-        response.agreement = agreement.value
+        response.agreement = agreement.value if agreement is not None else ""
         response.reasons = reasons
         response.updated_at = utcnow()
         audit_log.record(session, actor, "edit", "response", response.id)
@@ -475,22 +476,31 @@ def save_response(
         return {RESPONSE: response.row_version}
 
 
+def check_response(reflection: str, agreement: Agreement | None, reasons: str) -> None:
+    """What a response needs before it can be signed (InvalidInput says what is missing)."""
+    if not reflection.strip():
+        raise InvalidInput("Write your reflection before signing.")
+    if agreement is None:
+        raise InvalidInput("Say whether you agree, partly agree or disagree with the feedback "
+                           "before signing.")
+    if agreement is not Agreement.AGREE and not reasons.strip():
+        raise InvalidInput("Say why you do not fully agree.")
+
+
 def respond(
     store: Store,
     actor: Actor,
     assessment_id: uuid.UUID,
     reflection: str,
-    agreement: Agreement,
+    agreement: Agreement | None,
     reasons: str = "",
     *,
     seen: int | None = None,
 ) -> None:
     """The FCA signs their response and agrees the actions; reasons needed to disagree.
     `seen`: as for `save_response`."""
-    if not reflection.strip():
-        raise InvalidInput("Write your reflection before signing.")
-    if agreement is not Agreement.AGREE and not reasons.strip():
-        raise InvalidInput("Say why you do not fully agree.")
+    check_response(reflection, agreement, reasons)
+    assert agreement is not None  # checked
     with store.unit_of_work() as session:
         row = _load(session, assessment_id)
         check(actor, Action.RESPOND, target_of(row))
@@ -522,7 +532,7 @@ def return_for_changes(store: Store, actor: Actor, assessment_id: uuid.UUID, rea
 def _response(session: Session, row: Assessment, actor: Actor) -> Response:
     response = session.exec(select(Response).where(Response.assessment_id == row.id)).first()
     if response is None:
-        response = Response(assessment_id=row.id, fca_id=actor.user_id)
+        response = Response(assessment_id=row.id, fca_id=actor.user_id, agreement="")
         session.add(response)
     return response
 

@@ -154,7 +154,7 @@ def assessment_report(
         strengths=free(d.strengths), areas_for_development=free(d.areas_for_development),
         actions=actions, reflection=free(response.reflection) if response else "",
         agreement=AGREEMENT.get(
-            response.agreement, "") if response and response.signed_at else "",
+            response.agreement or "", "") if response and response.signed_at else "",
         reasons=free(response.reasons) if response else "",
         practitioner_signed=response.signed_at if response else None,
         supervisor_signed=d.finalised_at,

@@ -1,11 +1,20 @@
 """Reflective supervision sessions: the four stages of the reflective cycle, the
-assessments discussed, the prompts they raise, actions agreed, and both signatures."""
+assessments discussed, the prompts they raise, actions agreed, and both signatures.
+
+A record has two parts with one writer each (DESIGN §6): the *agreed record* (the
+supervisor's notes, the assessments discussed, the actions agreed) and the *practitioner's
+reflection*. The supervisor's signature covers the agreed record; the practitioner's covers
+the agreed record and her reflection. A change withdraws only the signatures that covered
+the part changed, so the natural order completes: the supervisor writes and signs, the
+practitioner adds her reflection and signs, and the record is closed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from enum import Enum
 
 from sqlmodel import Session, col, select
 
@@ -42,13 +51,69 @@ STAGE_LABELS = {
 }
 
 
+class Part(Enum):
+    """The parts of a record, each written by one person."""
+
+    AGREED = "agreed record"  # the supervisor's notes, assessments discussed, actions
+    REFLECTION = "practitioner's reflection"
+
+
+class Signer(Enum):
+    SUPERVISOR = "supervisor"
+    PRACTITIONER = "practitioner"
+
+
+COVERS: dict[Signer, frozenset[Part]] = {
+    Signer.SUPERVISOR: frozenset({Part.AGREED}),
+    Signer.PRACTITIONER: frozenset({Part.AGREED, Part.REFLECTION}),
+}
+"""What each signature covers: a change to a part withdraws the signatures covering it."""
+
+
+def next_signer(supervisor_signed: bool, fca_signed: bool) -> Signer | None:
+    """Who must sign next: the supervisor first (she signs her notes), then the
+    practitioner; None once both have signed."""
+    if not supervisor_signed:
+        return Signer.SUPERVISOR
+    if not fca_signed:
+        return Signer.PRACTITIONER
+    return None
+
+
 @dataclass(frozen=True)
 class SessionSummary:
     id: uuid.UUID
     held_on: dt.date
     supervisor_name: str
     fca_name: str
-    signed: bool
+    supervisor_signed: bool
+    fca_signed: bool
+    supervisor_id: uuid.UUID | None = None
+    fca_id: uuid.UUID | None = None
+
+    @property
+    def signed(self) -> bool:
+        return self.supervisor_signed and self.fca_signed
+
+    @property
+    def next_signer(self) -> Signer | None:
+        return next_signer(self.supervisor_signed, self.fca_signed)
+
+    def waiting_for(self, user_id: uuid.UUID) -> bool:
+        """Whether the record waits for this person's signature."""
+        who = self.next_signer
+        return (who is Signer.SUPERVISOR and user_id == self.supervisor_id) or (
+            who is Signer.PRACTITIONER and user_id == self.fca_id)
+
+    def state_text(self, user_id: uuid.UUID | None = None) -> str:
+        """The record's state in words, e.g. "Waiting for you to sign"."""
+        who = self.next_signer
+        if who is None:
+            return "Signed by both"
+        if user_id is not None and self.waiting_for(user_id):
+            return "Waiting for you to sign"
+        name = self.supervisor_name if who is Signer.SUPERVISOR else self.fca_name
+        return f"Waiting for {name} ({who.value}) to sign"
 
 
 @dataclass(frozen=True)
@@ -72,6 +137,16 @@ class SessionDetail:
     @property
     def signed(self) -> bool:
         return self.supervisor_signed_at is not None and self.fca_signed_at is not None
+
+    @property
+    def summary(self) -> SessionSummary:
+        return SessionSummary(self.id, self.held_on, self.supervisor_name, self.fca_name,
+                              self.supervisor_signed_at is not None,
+                              self.fca_signed_at is not None, self.supervisor_id, self.fca_id)
+
+    @property
+    def next_signer(self) -> Signer | None:
+        return self.summary.next_signer
 
 
 def _target(row: SupervisionSession) -> Target:
@@ -136,13 +211,19 @@ def _editable(row: SupervisionSession, seen: int | None) -> None:
     check_version(row.row_version, seen, "this supervision record")
 
 
-def _changed(session: Session, actor: Actor, row: SupervisionSession, what: str) -> None:
-    """Record a change to the record's content. Each signature covers the record as its
-    signer saw it, so a change withdraws both: the record shows "signed by both" only for
-    content both have agreed."""
-    if row.supervisor_signed_at or row.fca_signed_at:
+def _changed(session: Session, actor: Actor, row: SupervisionSession, what: str,
+             part: Part) -> None:
+    """Record a change to one part of the record. Each signature covers the parts its
+    signer agreed (`COVERS`), so the change withdraws those that covered `part`: the record
+    shows "signed by both" only for content both have agreed."""
+    withdrawn = False
+    if part in COVERS[Signer.SUPERVISOR] and row.supervisor_signed_at:
         row.supervisor_signed_at = None
+        withdrawn = True
+    if part in COVERS[Signer.PRACTITIONER] and row.fca_signed_at:
         row.fca_signed_at = None
+        withdrawn = True
+    if withdrawn:
         audit_log.record(session, actor, "withdraw_signatures", "supervision_session", row.id)
     row.updated_at = utcnow()
     audit_log.record(session, actor, what, "supervision_session", row.id)
@@ -169,14 +250,15 @@ def save_notes(store: Store, actor: Actor, session_id: uuid.UUID, notes: dict[st
             return row.row_version
         for stage, text in notes.items():
             setattr(row, stage, text)
-        _changed(session, actor, row, "edit")
+        _changed(session, actor, row, "edit", Part.AGREED)
         return _saved(session, row)
 
 
 def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
                         *, seen: int | None = None) -> int:
-    """The practitioner's reflection. A change withdraws both signatures. Returns the
-    record's row_version (`seen`: see `_editable`)."""
+    """The practitioner's reflection. A change withdraws her own signature only: the
+    supervisor's covers the agreed record, not the reflection. Returns the record's
+    row_version (`seen`: see `_editable`)."""
     with store.unit_of_work() as session:
         row = _load(session, actor, session_id)
         if actor.user_id != row.fca_id:
@@ -185,7 +267,7 @@ def save_fca_reflection(store: Store, actor: Actor, session_id: uuid.UUID, text:
         if row.fca_reflection == text:
             return row.row_version
         row.fca_reflection = text
-        _changed(session, actor, row, "edit")
+        _changed(session, actor, row, "edit", Part.REFLECTION)
         return _saved(session, row)
 
 
@@ -210,7 +292,7 @@ def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
         session.flush()
         for aid in dict.fromkeys(assessment_ids):
             session.add(SessionAssessment(session_id=row.id, assessment_id=aid))
-        _changed(session, actor, row, "edit")
+        _changed(session, actor, row, "edit", Part.AGREED)
         return _saved(session, row)
 
 
@@ -226,7 +308,7 @@ def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
         item = ActionItem(session_id=row.id, text=text.strip(), owner_id=row.fca_id,
                           due_on=due_on, agreed=True)
         session.add(item)
-        _changed(session, actor, row, "add_action")
+        _changed(session, actor, row, "add_action", Part.AGREED)
         return item.id
 
 
@@ -262,8 +344,9 @@ def list_sessions(store: Store, actor: Actor) -> list[SessionSummary]:
         names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(
             {r.supervisor_id for r in rows} | {r.fca_id for r in rows}))).all())
         return [SessionSummary(r.id, r.held_on, names.get(r.supervisor_id, ""),
-                               names.get(r.fca_id, ""),
-                               bool(r.supervisor_signed_at and r.fca_signed_at)) for r in rows]
+                               names.get(r.fca_id, ""), r.supervisor_signed_at is not None,
+                               r.fca_signed_at is not None, r.supervisor_id, r.fca_id)
+                for r in rows]
 
 
 def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDetail:
@@ -283,6 +366,19 @@ def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDet
         session_capabilities(actor, _target(row),
                              bool(row.supervisor_signed_at and row.fca_signed_at)),
         row_version=row.row_version)
+
+
+def prompts_for(store: Store, actor: Actor, session_id: uuid.UUID,
+                assessment_ids: list[uuid.UUID]) -> tuple[PromptEntry, ...]:
+    """The prompts the record would show with `assessment_ids` discussed (before they are
+    saved: the supervisor sees them as soon as she ticks an assessment). Only this
+    practitioner's submitted assessments count."""
+    with store.reading() as session:
+        row = _load(session, actor, session_id)
+        ids = [aid for aid in dict.fromkeys(assessment_ids)
+               if (a := session.get(Assessment, aid)) is not None
+               and a.subject_id == row.fca_id and a.status != Status.DRAFT]
+        return _prompts(store, session, ids)
 
 
 def _prompts(store: Store, session: Session, ids: list[uuid.UUID]

@@ -82,7 +82,7 @@ class ActionInfo:
 class ResponseInfo:
     fca_id: uuid.UUID
     reflection: str
-    agreement: Agreement
+    agreement: Agreement | None  # None: not chosen yet (a draft has no default)
     reasons: str
     signed_at: dt.datetime | None
     change_request: str = ""  # what the practitioner last asked to be changed
@@ -147,7 +147,7 @@ class AssessmentDetail:
             strengths=self.strengths, areas_for_development=self.areas_for_development,
             overall_grade=self.overall_grade, ratings=self.ratings,
             actions=[(a.text, a.due_on, a.owner_id) for a in self.actions],
-            response=((self.response.reflection, self.response.agreement,
+            response=((self.response.reflection, self.response.agreement or "",
                        self.response.reasons) if self.response else None))
 
 
@@ -261,7 +261,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
         response=ResponseInfo(
             response.fca_id,
             response.reflection,
-            Agreement(response.agreement),
+            Agreement(response.agreement) if response.agreement else None,
             response.reasons,
             response.signed_at,
             response.change_request,

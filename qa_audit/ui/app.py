@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,14 +27,18 @@ from qa_audit.resources import icon_path
 from qa_audit.services import launch
 
 from .errors import install_excepthook
-from .palette import style_sheet
+from .palette import apply_palette, style_sheet
+from .qt_fixes import guard_bools
 from .sign_in import SignInDialog
 
 if TYPE_CHECKING:
     from qa_audit.services.store import Store
 
+    from .main_window import MainWindow
+
 
 def application() -> QApplication:
+    guard_bools()  # before any signal is emitted: see qt_fixes
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
@@ -41,6 +46,7 @@ def application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("qa-audit")
     app.setWindowIcon(QIcon(str(icon_path())))
+    apply_palette(app)
     app.setStyleSheet(style_sheet())
     return app
 
@@ -181,6 +187,53 @@ def _sign_in_first(path: Path, username: str, hint: str
     return signer.store, dialog.actor, dialog.signed_username
 
 
+class AppSession(QObject):
+    """The signed-in person's main window, and what follows it: closing the window ends
+    the app; signing out closes it and shows the sign-in window again on the same
+    database (a `--demo` database is kept), where cancelling ends the app."""
+
+    def __init__(self, store: Store, hint: str, quit_app: Callable[[], None]) -> None:
+        super().__init__()
+        self.store, self.hint, self._quit = store, hint, quit_app
+        self.window: MainWindow | None = None
+        self.sign_in: SignInDialog | None = None
+
+    def start(self, actor: Actor, username: str) -> MainWindow:
+        from .main_window import MainWindow
+
+        window = MainWindow(self.store, actor, username)
+        window.closed.connect(self._closed)
+        self.window = window
+        window.show()
+        return window
+
+    def _closed(self, signed_out: bool) -> None:
+        old, self.window = self.window, None
+        if old is not None:
+            old.deleteLater()  # its widgets go with the event loop, never mid-signal
+        if not signed_out:
+            self._quit()
+            return
+        dialog = SignInDialog.for_store(self.store, username=old.username if old else "",
+                                        hint=self.hint)
+        dialog.accepted.connect(lambda: self._signed_in(dialog))
+        dialog.rejected.connect(self._quit)
+        self.sign_in = dialog
+        dialog.open()
+
+    def _signed_in(self, dialog: SignInDialog) -> None:
+        self.sign_in = None
+        dialog.deleteLater()
+        if dialog.actor is not None:
+            self.start(dialog.actor, dialog.signed_username)
+
+    def end(self) -> None:
+        """After the event loop: the window (if any is left) goes before the store."""
+        if self.window is not None:
+            self.window.close()
+            self.window = None
+
+
 def run_app(target: str, demo: bool = False, *, username: str = "",
             self_test_password: str | None = None) -> int:
     """The GUI's main loop. `self_test_password` signs in without a dialog, paints the main
@@ -216,14 +269,14 @@ def run_app(target: str, demo: bool = False, *, username: str = "",
                 store.close()
                 return 0
             actor, name = signed
-    from .main_window import MainWindow
-
-    window = MainWindow(store, actor, name)
-    window.show()
+    session = AppSession(store, hint, app.quit)
+    app.setQuitOnLastWindowClosed(False)  # signing out closes the window but not the app
+    window = session.start(actor, name)
     if self_test_password is not None:
         QTimer.singleShot(300, window.close)
         QTimer.singleShot(600, app.quit)
     code = app.exec()
+    session.end()
     store.close()
     if self_test_password is not None:
         print("self-test: main window opened and closed")

@@ -8,7 +8,6 @@ import uuid
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,6 +27,7 @@ from qa_audit.services import accounts, assessments, cases, frameworks
 from qa_audit.services.store import Store
 
 from .errors import show_error
+from .inputs import DateBox
 from .models import fitted_combo
 from .sign_in import line_edit
 
@@ -120,31 +120,39 @@ class NewAssessmentDialog(QDialog):
             if user.team_id == actor.team_id and user.active:
                 self.fca.addItem(user.display_name, user.id)
         self.framework = fitted_combo("Framework", 40)
-        self.versions = [v for v in frameworks.latest_versions(store)
-                         if kind in frameworks.get_framework(store, v.id).applies_to]
+        self.versions = []
+        self.law_types: dict[uuid.UUID, str] = {}  # framework version -> law type it covers
+        for v in frameworks.latest_versions(store):
+            framework = frameworks.get_framework(store, v.id)
+            if kind in framework.applies_to:
+                self.versions.append(v)
+                self.law_types[v.id] = framework.law_type.value
         for v in self.versions:
             self.framework.addItem(f"{v.title} ({v.version})", v.id)
-        self.date = QDateEdit(QDate.currentDate())
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd MMM yyyy")
+        self.date = DateBox(QDate.currentDate())
         form.addRow("&Practitioner", self.fca)
         if kind is AssessmentKind.CASE_AUDIT:
             self.case = fitted_combo("Case", 32)
             self.case.setEditable(False)
-            self.case.addItem("New case reference…", NEW_CASE)
-            for c in cases.list_cases(store, actor, limit=500):
-                self.case.addItem(f"{c.reference} — {CASE_TYPES[c.case_type].label}", c.id)
-            self.case.setCurrentIndex(1 if self.case.count() > 1 else 0)
+            self.cases = {c.id: c for c in cases.list_cases(store, actor, limit=500)}
             self.new_reference = line_edit("New case reference", "e.g. PL-2025-00123; never a "
                                        "child's name")
+            self._typed_reference = ""
+            self.new_reference.textEdited.connect(self._reference_typed)
             self.case_type = QComboBox()
+            self.case_type.setAccessibleName("Case type")
+            self.case_type.setToolTip("The type of proceedings (a new case's; an existing "
+                                      "case shows its own)")
             for code, ct in CASE_TYPES.items():
                 self.case_type.addItem(ct.label, code)
+            self._new_case_type = self.case_type.currentIndex()
+            self.case_type.activated.connect(self._case_type_chosen)
             form.addRow("&Case", self.case)
             form.addRow("New case &reference", self.new_reference)
             form.addRow("Case &type", self.case_type)
             self.case.currentIndexChanged.connect(lambda _i: self._case_mode())
-            self._case_mode()
+            self.fca.currentIndexChanged.connect(lambda _i: self._fill_cases())
+            self._fill_cases()
         form.addRow("&Framework", self.framework)
         form.addRow("&Date", self.date)
         for label, w in (("Practitioner", self.fca), ("Framework", self.framework),
@@ -159,10 +167,55 @@ class NewAssessmentDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def _fill_cases(self) -> None:
+        """The chosen practitioner's cases (an audit is of her work), the first chosen."""
+        fca = self.fca.currentData()
+        self.case.blockSignals(True)
+        self.case.clear()
+        self.case.addItem("New case reference…", NEW_CASE)
+        for c in self.cases.values():
+            if c.fca_id == fca:
+                self.case.addItem(f"{c.reference} — {CASE_TYPES[c.case_type].label}", c.id)
+        self.case.setCurrentIndex(1 if self.case.count() > 1 else 0)
+        self.case.blockSignals(False)
+        self._case_mode()
+
+    def _reference_typed(self, text: str) -> None:
+        self._typed_reference = text
+
+    def _case_type_chosen(self, index: int) -> None:
+        self._new_case_type = index
+        self._default_framework()
+
     def _case_mode(self) -> None:
-        new = self.case.currentData() == NEW_CASE
+        """The fields show the chosen case as it is (disabled), or what is typed for a new
+        one (enabled); the framework follows the case's law type."""
+        chosen = self.case.currentData()
+        new = chosen == NEW_CASE
         self.new_reference.setEnabled(new)
         self.case_type.setEnabled(new)
+        if new:
+            self.new_reference.setText(self._typed_reference)
+            self.case_type.setCurrentIndex(self._new_case_type)
+        else:
+            case = self.cases[chosen]
+            self.new_reference.setText(case.reference)
+            self.case_type.setCurrentIndex(self.case_type.findData(case.case_type))
+        self._default_framework()
+
+    def law_type(self) -> str:
+        """The law type of the chosen case (or of the new case's type)."""
+        chosen = self.case.currentData()
+        if chosen != NEW_CASE and chosen in self.cases:
+            return self.cases[chosen].law_type
+        return CASE_TYPES[self.case_type.currentData()].law_type
+
+    def _default_framework(self) -> None:
+        law = self.law_type()
+        for i in range(self.framework.count()):
+            if self.law_types.get(self.framework.itemData(i)) == law:
+                self.framework.setCurrentIndex(i)
+                return
 
     def start(self) -> None:
         try:

@@ -40,6 +40,7 @@ from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
 from .errors import show_error
+from .inputs import DateBox
 from .models import fitted_combo
 from .workers import Progress, Worker, run_in_background, when_done
 
@@ -148,9 +149,7 @@ def _audience_rows(form: QFormLayout, actor: Actor, marking: str, marking_tip: s
 
 
 def _date_edit(day: dt.date, name: str) -> QDateEdit:
-    edit = QDateEdit(QDate(day.year, day.month, day.day))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd MMM yyyy")
+    edit = DateBox(QDate(day.year, day.month, day.day))
     edit.setAccessibleName(name)
     return edit
 

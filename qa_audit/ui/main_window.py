@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -50,6 +50,9 @@ from .workers import run_in_background
 NOTICE_DELAY_MS = 1500
 SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
                 Status.FINALISED)
+
+
+TITLE_ROLE = Qt.ItemDataRole.UserRole + 1  # a navigation row's page name, without its count
 
 
 def ui_settings() -> QSettings:
@@ -129,6 +132,9 @@ class LockScreen(QFrame):
             accounts.sign_in(w.store, w.username, self.password.text())
         except UserError as exc:
             self.message.setText(f"⚠ {exc}")
+            self.message.setAccessibleName(str(exc))
+            QAccessible.updateAccessibility(QAccessibleEvent(self.message,
+                                                             QAccessible.Event.Alert))
             self.password.clear()
             return
         self.password.clear()
@@ -170,6 +176,8 @@ class Pages:
 
 
 class MainWindow(QMainWindow):
+    closed = Signal(bool)  # the window has closed; True when the person signed out
+
     def __init__(self, store: Store, actor: Actor, username: str) -> None:
         super().__init__()
         add_fonts()
@@ -208,6 +216,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self._restore()
+        self._counts_timer = QTimer(self)  # after the first paint: the counts are queries
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.timeout.connect(self.update_counts)
+        self._counts_timer.start(0)
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(max(1, self.settings.idle_lock_minutes) * 60_000)
@@ -247,7 +259,39 @@ class MainWindow(QMainWindow):
         self.pages.add(key, factory)
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setData(TITLE_ROLE, title)
         self.nav.addItem(item)
+
+    def _waiting(self, key: str) -> int:
+        """How many things on page `key` wait for this person: assessments to respond to
+        (a practitioner), responded or returned ones to finalise or change (a supervisor),
+        supervision records waiting for their signature."""
+        from qa_audit.services.listing import count_assessments
+
+        a, store = self.actor, self.store
+        if key == "feedback":
+            return count_assessments(store, a, AssessmentQuery(statuses=(Status.SUBMITTED,)))
+        if key == "mine":
+            return count_assessments(store, a, AssessmentQuery(
+                author_id=a.user_id, statuses=(Status.RESPONDED, Status.RETURNED)))
+        if key == "supervision":
+            from qa_audit.services import supervision as sv
+
+            return sum(1 for s in sv.list_sessions(store, a) if s.waiting_for(a.user_id))
+        return 0
+
+    def update_counts(self) -> None:
+        """Counts of what waits for this person beside the pages' names."""
+        for i in range(self.nav.count()):
+            item = self.nav.item(i)
+            title = str(item.data(TITLE_ROLE))
+            try:
+                count = self._waiting(str(item.data(Qt.ItemDataRole.UserRole)))
+            except UserError:
+                count = 0
+            item.setText(f"{title} ({count})" if count else title)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                         f"{title}: {count} waiting for you" if count else title)
 
     def _page_built(self, page: QWidget) -> None:
         from .views.assessments import AssessmentListView
@@ -325,6 +369,7 @@ class MainWindow(QMainWindow):
             self.nav.blockSignals(False)
         key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
         self.stack.setCurrentWidget(self.pages[key])
+        self.update_counts()
         self.last_page = key
 
     def show_page(self, key: str) -> None:
@@ -351,7 +396,7 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return
         editor.closed.connect(self._editor_closed)
-        editor.saveStateChanged.connect(self.save_state.setText)
+        editor.saveStateChanged.connect(self._show_save_state)
         self.editor = editor
         self.stack.addWidget(editor)
         self.stack.setCurrentWidget(editor)
@@ -360,7 +405,7 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(0)
         self.nav.clearSelection()  # no page is highlighted while the editor is shown
         self.nav.blockSignals(False)
-        editor.tree.setFocus()
+        editor.focus_start()
 
     def _leave_editor(self) -> bool:
         """Save pages that hold typed text (the supervision record) and close the open
@@ -378,9 +423,16 @@ class MainWindow(QMainWindow):
         return True
 
     def _editor_closed(self) -> None:
-        last = getattr(self, "last_page", "")
-        self._leave_editor()
-        self.show_page(last or next(iter(self.pages)))
+        """Back (Esc) from an assessment: to the page it was opened from, shown and
+        highlighted. (Choosing the row again does nothing when it is already the
+        navigation's current row, and the stack would show whatever follows the removed
+        editor: another page, or the lock screen.)"""
+        last = getattr(self, "last_page", "") or next(iter(self.pages))
+        if not self._leave_editor():
+            return
+        keys = [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())]
+        self._navigate(keys.index(last) if last in keys else 0)  # counts updated there
+        self.nav.item(self.nav.currentRow()).setSelected(True)
 
     # -- menus and status ------------------------------------------------------------------
     def _action(self, menu: Any, text: str, slot: Any, keys: Any = None, tip: str = "") -> QAction:
@@ -418,7 +470,7 @@ class MainWindow(QMainWindow):
         self._build_reports_menu(bar)
         file_menu.addSeparator()
         if allowed(self.actor, Action.EXPORT_ASSESSMENT):
-            self._action(file_menu, "Sen&d to practitioner…", self.send_bundle, "Ctrl+Shift+S",
+            self._action(file_menu, "Send to p&ractitioner…", self.send_bundle, "Ctrl+Shift+S",
                          "Send the open assessment to its practitioner as a signed, encrypted "
                          "bundle file")
         self._action(file_menu, "&Import bundle…", self.import_bundle, "Ctrl+Shift+I",
@@ -427,12 +479,14 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Change pass&word…", self.change_password,
                      tip="Choose a new password for your account")
         self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
-        self._action(file_menu, "Sign &out", self.sign_out, tip="Sign out and close")
+        self._action(file_menu, "Sign ou&t", self.sign_out,
+                     tip="Sign out and return to the sign-in window")
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = bar.addMenu("&View")
         for i in range(self.nav.count()):
             item = self.nav.item(i)
-            self._action(view, item.text(), lambda _c=False, r=i: self.nav.setCurrentRow(r),
+            self._action(view, str(item.data(TITLE_ROLE)),
+                         lambda _c=False, r=i: self.nav.setCurrentRow(r),
                          f"Ctrl+{i + 1}" if i < 9 else None)
         self._action(view, "&Find case reference", self._focus_search, "Ctrl+F")
         help_menu = bar.addMenu("&Help")
@@ -467,10 +521,14 @@ class MainWindow(QMainWindow):
                                f"{self.store.location}")
         self.db_label.setObjectName("subheading")
         self.save_state = QLabel("No unsaved changes")
-        self.save_state.setAccessibleName("Save state")
+        self.save_state.setAccessibleName(self.save_state.text())
         status.addWidget(self.user_label)
         status.addWidget(self.db_label, 1)
         status.addPermanentWidget(self.save_state)
+
+    def _show_save_state(self, text: str) -> None:
+        self.save_state.setText(text)
+        self.save_state.setAccessibleName(text)  # read as what it says
 
     def save(self) -> None:
         if self.editor is not None:
@@ -618,7 +676,10 @@ class MainWindow(QMainWindow):
         return self.pages.first()
 
     def sign_out(self) -> None:
-        self.close()
+        """Close the window (saving first) and go back to the sign-in window."""
+        self._signing_out = True
+        if not self.close():
+            self._signing_out = False
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._leave_editor():
@@ -638,7 +699,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        self._idle.stop()
         event.accept()
+        self.closed.emit(getattr(self, "_signing_out", False))
 
     def _restore(self) -> None:
         settings = ui_settings()
@@ -647,6 +710,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1360, 860)
+        self._fit_screen()
         state = settings.value("state")
         if state is not None:
             self.restoreState(state)
@@ -654,6 +718,19 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         if last:
             self.show_page(last)
+
+    def _fit_screen(self) -> None:
+        """No larger than the screen's free area (a 1366×768 laptop, or 200% scaling)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), free.width() - frame.width())
+        height = min(self.height(), free.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
 
 
 def _themes_page(store: Store, actor: Actor) -> QWidget:

@@ -274,6 +274,7 @@ def read_only_table(model: QAbstractTableModel, name: str, first_width: int = 0
     table.setAccessibleName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)  # Tab leaves the table (for the buttons after it)
     table.verticalHeader().hide()
     table.setWordWrap(False)
     table.horizontalHeader().setStretchLastSection(True)

@@ -1,5 +1,6 @@
-"""One palette for the app: text and status colours with contrast of at least 4.5:1 on
-white, and status always shown as words too (colour is never the only signal)."""
+"""One palette for the app, to WCAG 2.2 AA: text at least 4.5:1 on what it sits on
+(white, the surface grey, a button, the selection), control borders and focus indicators
+at least 3:1; status always shown as words too (colour is never the only signal)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ OK = "#1a7f37"  # 5.1:1
 WARN = "#9a6700"  # 4.9:1
 BAD = "#b42318"  # 6.1:1
 SURFACE = "#f6f8fa"
-DISABLED = "#8c959f"  # 3:1, for controls that cannot be used (WCAG exempts them)
+WINDOW = "#efefef"  # the window and button grey of the Fusion style
+DISABLED = "#59636e"  # 5.3:1 on the window grey: read-only content is read, not guessed
+PLACEHOLDER = "#656d76"  # 5.2:1 on white (Qt's default placeholder grey was 3.1:1)
+BORDER = "#767f89"  # 3.5:1 on the window grey: input borders
+READ_ONLY = "#f0f2f4"  # read-only boxes: a grey ground, text still 13:1
 
 STATUS_COLOURS = {
     Status.DRAFT: MUTED,
@@ -32,7 +37,29 @@ def style_sheet() -> str:
     """`resources/style.qss` with the palette's colours filled in."""
     template = Template(resource("style.qss").read_text("utf-8"))
     return template.substitute(text=TEXT, muted=MUTED, accent=ACCENT, surface=SURFACE,
-                               disabled=DISABLED)
+                               disabled=DISABLED, border=BORDER, read_only=READ_ONLY)
+
+
+def apply_palette(app: object) -> None:
+    """The colours the style draws with: the selection (rows, focus rings) in the accent
+    blue under white text, placeholders and disabled text dark enough to read."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    assert isinstance(app, QApplication)
+    palette = app.palette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    for g in (group.Active, group.Inactive):
+        palette.setColor(g, role.Highlight, QColor(ACCENT))
+        palette.setColor(g, role.HighlightedText, QColor("#ffffff"))
+        palette.setColor(g, role.PlaceholderText, QColor(PLACEHOLDER))
+        palette.setColor(g, role.Link, QColor(ACCENT))
+    palette.setColor(group.Disabled, role.Highlight, QColor(MUTED))
+    palette.setColor(group.Disabled, role.HighlightedText, QColor("#ffffff"))
+    palette.setColor(group.Disabled, role.PlaceholderText, QColor(PLACEHOLDER))
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        palette.setColor(group.Disabled, r, QColor(DISABLED))
+    app.setPalette(palette)
 
 
 def contrast_ratio(foreground: str, background: str = "#ffffff") -> float:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -66,7 +67,7 @@ class SignInDialog(QDialog):
         layout.addLayout(form)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setAccessibleName("Sign-in message")
+        self.message.setAccessibleName("")  # the message itself is read, as an alert
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -95,6 +96,9 @@ class SignInDialog(QDialog):
             self.actor = self.attempt(self.username.text(), self.password.text())
         except UserError as exc:
             self.message.setText(f"⚠ {exc}")
+            self.message.setAccessibleName(str(exc))
+            QAccessible.updateAccessibility(QAccessibleEvent(self.message,
+                                                             QAccessible.Event.Alert))
             self.adjustSize()  # a long message (a pause after wrong passwords) shows whole
             self.password.clear()
             self.password.setFocus()

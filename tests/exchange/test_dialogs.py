@@ -74,7 +74,7 @@ def test_file_menu_has_the_bundle_entries(qtbot, pair) -> None:
     window = MainWindow(pair.office, pair.sup, "sup")
     qtbot.addWidget(window)
     texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
-    assert "Sen&d to practitioner…" in texts and "&Import bundle…" in texts
+    assert "Send to p&ractitioner…" in texts and "&Import bundle…" in texts
 
 
 def test_send_to_practitioner_from_the_open_assessment(qtbot, pair, on_modal) -> None:

@@ -7,6 +7,10 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from qa_audit.ui.qt_fixes import guard_bools
+
+guard_bools()  # as the app does when it starts (qa_audit.ui.app.application)
+
 MODAL_DEADLINE = 10.0  # seconds: a dialog that never comes fails the test, never hangs it
 
 

@@ -256,15 +256,14 @@ def test_supervision_session_in_the_app(qtbot, world) -> None:
     fca_view.table.selectRow(0)
     assert fca_view.panel.stages["analysis"].isReadOnly()
     assert not fca_view.panel.reflection.isReadOnly()
+    assert "Waiting for you to sign" in fca_view.panel.signatures.text()
     qtbot.keyClicks(fca_view.panel.reflection, "Agreed")
     with qtbot.waitSignal(changes().changed, timeout=5000):
         fca_view.panel.sign()
-    # Her reflection changed the record after he signed: he signs what she wrote.
-    assert not sv.get_session(world.store, world.fca, sid).signed
-    view.panel.show_session(sid)
-    with qtbot.waitSignal(changes().changed, timeout=5000):
-        view.panel.sign()
+    # Her reflection is hers: his signature stands and the record closes in this order.
     assert sv.get_session(world.store, world.fca, sid).signed
+    view.panel.show_session(sid)
+    assert not view.panel.sign_button.isEnabled()
     fca_view.panel.show_session(sid)
     assert not fca_view.panel.sign_button.isEnabled()
 

@@ -170,3 +170,83 @@ def test_closing_the_window_saves_the_supervision_notes(qtbot, world) -> None:
     qtbot.keyClicks(view.panel.stages["analysis"], "Typed then closed")
     window.close()
     assert _analysis(world, sid) == "Typed then closed"
+
+
+def _state_cell(view: SupervisionView, row: int = 0) -> str:
+    return view.sessions.data(view.sessions.index(row, 3))
+
+
+def test_co_signing_completes_in_the_natural_order(qtbot, world) -> None:
+    """The supervisor writes and signs; the practitioner sees the record waiting for her,
+    adds her reflection and signs; the record is closed for both."""
+    sid = sv.create_session(world.store, world.supervisor, world.fca.user_id)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    assert _state_cell(view) == "Waiting for you to sign"
+    qtbot.keyClicks(view.panel.stages["what_happened"], "We read the audit together")
+    qtbot.mouseClick(view.panel.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sv.get_session(world.store, world.supervisor, sid)
+                    .supervisor_signed_at is not None)
+    view.refresh()
+    assert "(practitioner) to sign" in _state_cell(view)
+    fca_view = _view(qtbot, world, world.fca)
+    assert _state_cell(fca_view) == "Waiting for you to sign"
+    fca_view.table.selectRow(0)
+    assert fca_view.panel.signatures.text().startswith("Waiting for you to sign")
+    qtbot.keyClicks(fca_view.panel.reflection, "I will see children alone earlier")
+    assert fca_view.panel.flush()  # her edit leaves his signature where it was
+    assert sv.get_session(world.store, world.fca, sid).supervisor_signed_at is not None
+    qtbot.mouseClick(fca_view.panel.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sv.get_session(world.store, world.fca, sid).signed)
+    fca_view.refresh()
+    fca_view.panel.show_session(sid)
+    assert _state_cell(fca_view) == "Signed by both"
+    detail = sv.get_session(world.store, world.fca, sid)
+    assert detail.signed and detail.fca_reflection == "I will see children alone earlier"
+    assert _state_cell(fca_view) == "Signed by both"
+    assert not fca_view.panel.closed_note.isHidden()
+    view.refresh()
+    view.panel.show_session(sid)
+    assert _state_cell(view) == "Signed by both" and not view.panel.closed_note.isHidden()
+
+
+def test_ticking_an_assessment_shows_its_prompts_at_once(qtbot, world) -> None:
+    from qa_audit.services import assessments
+
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.save_rating(world.store, world.supervisor, aid, "seen", grade="RI",
+                            evidence="Not seen alone")
+    assessments.submit(world.store, world.supervisor, aid)
+    (sid,) = _sessions(world, 1)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    prompt = "What did the child want the court to know?"
+    assert prompt not in view.panel.prompts.toPlainText()
+    view.panel.discussed.item(0).setCheckState(Qt.CheckState.Checked)
+    assert prompt in view.panel.prompts.toPlainText()  # before any save
+    assert sv.get_session(world.store, world.supervisor, sid).assessments == ()
+    view.panel.discussed.item(0).setCheckState(Qt.CheckState.Unchecked)
+    assert prompt not in view.panel.prompts.toPlainText()
+
+
+def test_the_practitioners_page_does_not_offer_starting_a_session(qtbot, world) -> None:
+    view = _view(qtbot, world, world.fca)
+    assert view.new_button.isHidden()
+    assert "start" not in view.panel.header.text()
+
+
+def test_an_action_agreed_in_supervision_has_a_due_date(qtbot, world) -> None:
+    from PySide6.QtCore import QDate
+
+    (sid,) = _sessions(world, 1)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    view.panel.action_due.setDate(QDate(2031, 3, 14))
+    qtbot.keyClicks(view.panel.action_text, "Shadow a final analysis")
+    qtbot.keyClick(view.panel.action_text, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(sv.get_session(world.store, world.supervisor, sid).actions))
+    qtbot.waitUntil(lambda: view.panel.action_list.count() == 1)
+    (action,) = sv.get_session(world.store, world.supervisor, sid).actions
+    assert action.text == "Shadow a final analysis" and action.due_on == dt.date(2031, 3, 14)
+    assert "due 14 Mar 2031" in view.panel.action_list.item(0).text()

@@ -49,6 +49,7 @@ TRIED = {
     "report_data.assessment_report", "documents.render_pdf", "documents.export_pdf",
     "documents.export_batch", "documents.batch_count", "summaries.period_report",
     "summaries.team_report", "summaries.session_report", "supervision.get_session",
+    "supervision.prompts_for",
     "supervision.list_sessions", "supervision.suggest", "themes.grade_distribution",
     "themes.dashboard", "themes.assessment_ids_behind", "themes.themes_table",
     "themes.export_table", "themes_summary.summary_report", "themes_summary.export_summary",
@@ -240,3 +241,5 @@ def test_session_record_is_not_a_quality_leads(world, blind) -> None:
         summaries.session_report(world.store, world.ql, sid, Profile.MANAGER)
     with pytest.raises(PermissionDenied):
         supervision.get_session(world.store, world.ql, sid)
+    with pytest.raises(PermissionDenied):
+        supervision.prompts_for(world.store, world.ql, sid, [blind.a1])

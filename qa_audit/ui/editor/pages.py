@@ -33,6 +33,7 @@ from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.services.assessments import Narrative
 from qa_audit.services.views import ActionInfo
 
+from ..inputs import DateBox
 from .state import NUMBER_PATTERN, EditorState, number_text, stored_answer
 
 NO_ANSWER = "— not answered —"
@@ -50,13 +51,11 @@ def _typed_number(field: ContextField, text: str) -> int | float | str:
     return "" if answer is None else answer
 
 
-class AnswerDateEdit(QDateEdit):
+class AnswerDateEdit(DateBox):
     """A date input that may be left unanswered (shown as NO_ANSWER at the marker date)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("dd MMM yyyy")
+        super().__init__(parent=parent)
         self.setSpecialValueText(NO_ANSWER)
         self.setMinimumDate(NO_DATE)
         self.setDate(NO_DATE)
@@ -264,6 +263,7 @@ class OverallPage(QWidget):
         wording = overall_wording(state.framework, grade.code if grade else None)
         self.overall.setText(f"Overall: {wording[0].lower()}{wording[1:]}" if grade is None
                              else f"Overall: {wording}")
+        self.overall.setAccessibleName(self.overall.text())  # what it shows, not a title
 
     def set_editable(self, editable: bool) -> None:
         for edit in self.edits.values():
@@ -285,6 +285,7 @@ class ActionsPage(QWidget):
         self.table.setHorizontalHeaderLabels(["Action", "Standard", "Owner", "Due", "Status"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
         self.table.setAccessibleName("Actions")
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 380)
@@ -300,19 +301,17 @@ class ActionsPage(QWidget):
         self.standard.addItem("Any standard", None)
         for s in state.standards:
             self.standard.addItem(s.title, s.id)
-        self.due = QDateEdit(QDate.currentDate().addDays(30))
-        self.due.setCalendarPopup(True)
-        self.due.setDisplayFormat("dd MMM yyyy")
+        self.due = DateBox(QDate.currentDate().addDays(30))
         self.due.setAccessibleName("Due date")
         self.due.setToolTip("When the action is due")
         self.add = QPushButton("&Add action")
         self.add.setToolTip("Add the action (Enter)")
         self.add.clicked.connect(self._add)
         self.text.returnPressed.connect(self._add)
-        self.remove = QPushButton("&Remove selected")
+        self.remove = QPushButton("Re&move selected")
         self.remove.setToolTip("Remove the selected action")
         self.remove.clicked.connect(self._remove)
-        self.done = QPushButton("Mark &done")
+        self.done = QPushButton("Mar&k done")
         self.done.setToolTip("Mark the selected action done (or open again)")
         self.done.clicked.connect(self._toggle_done)
         self.table.itemSelectionChanged.connect(self._update_done)
@@ -366,6 +365,11 @@ class ActionsPage(QWidget):
             self.doneRequested.emit(action.id, action.status is not ActionStatus.DONE)
 
 
+AGREEMENT_WORDS: dict[str, str] = {Agreement.AGREE: "They agree with the feedback.",
+                   Agreement.PARTLY: "⚠ They partly agree with the feedback.",
+                   Agreement.DISAGREE: "⚠ They disagree with the feedback."}
+
+
 class ResponsePage(QWidget):
     """The FCA's reflection and agreement; read-only for everyone else."""
 
@@ -380,14 +384,16 @@ class ResponsePage(QWidget):
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
         self.reflection = text_edit("Your reflection", "What you take from this feedback")
-        label = QLabel("&Reflection")
+        label = QLabel("R&eflection")
         label.setBuddy(self.reflection)
         layout.addWidget(label)
         layout.addWidget(self.reflection)
         row = QHBoxLayout()
+        view = QLabel("Your view of the feedback (choose one):")
+        row.addWidget(view)
         self.agreement = QButtonGroup(self)
         self.radios: dict[Agreement, QRadioButton] = {}
-        for value, text in ((Agreement.AGREE, "I &agree"), (Agreement.PARTLY, "I &partly agree"),
+        for value, text in ((Agreement.AGREE, "I &agree"), (Agreement.PARTLY, "I partl&y agree"),
                             (Agreement.DISAGREE, "I d&isagree")):
             radio = QRadioButton(text)
             radio.setAccessibleName(text.replace("&", ""))
@@ -400,9 +406,12 @@ class ResponsePage(QWidget):
         layout.addLayout(row)
         self.reasons = text_edit("Reasons", "Why you do not fully agree (needed to partly agree "
                                  "or disagree)")
+        reasons_label = QLabel("&Why you do not fully agree (reasons)")
+        reasons_label.setBuddy(self.reasons)
+        layout.addWidget(reasons_label)
         layout.addWidget(self.reasons)
         buttons = QHBoxLayout()
-        self.sign = QPushButton("&Sign and send response")
+        self.sign = QPushButton("Si&gn and send response…")
         self.sign.setToolTip("Co-sign your reflection and agree the actions")
         self.sign.clicked.connect(self.signRequested.emit)
         self.send_back = QPushButton("Ask for &changes…")
@@ -416,9 +425,17 @@ class ResponsePage(QWidget):
         self.reasons.textChanged.connect(self.draftEdited.emit)
         self.show_response(state)
 
-    def values(self) -> tuple[str, Agreement, str]:
-        chosen = next((a for a, r in self.radios.items() if r.isChecked()), Agreement.AGREE)
+    def values(self) -> tuple[str, Agreement | None, str]:
+        """Reflection, agreement (None until the practitioner chooses: there is no default)
+        and reasons."""
+        chosen = next((a for a, r in self.radios.items() if r.isChecked()), None)
         return self.reflection.toPlainText(), chosen, self.reasons.toPlainText()
+
+    def _check(self, agreement: Agreement | None) -> None:
+        self.agreement.setExclusive(False)  # an exclusive group cannot show none chosen
+        for value, radio in self.radios.items():
+            radio.setChecked(value is agreement)
+        self.agreement.setExclusive(True)
 
     def show_response(self, state: EditorState) -> None:
         response = state.detail.response
@@ -427,8 +444,8 @@ class ResponsePage(QWidget):
             w.blockSignals(True)
         self.reflection.setPlainText(response.reflection if response else "")
         self.reasons.setPlainText(response.reasons if response else "")
-        agreement = Agreement(response.agreement) if response else Agreement.AGREE
-        self.radios[agreement].setChecked(True)
+        agreement = response.agreement if response else None
+        self._check(agreement)
         for w in blockers:
             w.blockSignals(False)
         can = state.can_respond
@@ -440,8 +457,12 @@ class ResponsePage(QWidget):
             self.intro.setText("Read the feedback, then write your reflection. It is saved as "
                                "you type; sign when you are ready.")
         elif response and response.signed_at:
+            view = AGREEMENT_WORDS.get(agreement or "", "")
             self.intro.setText(f"Signed by the practitioner on "
-                               f"{response.signed_at:%d %b %Y at %H:%M} (UTC).")
+                               f"{response.signed_at:%d %b %Y at %H:%M} (UTC). {view}"
+                               + (f" Their reasons: {response.reasons}"
+                                  if agreement is not Agreement.AGREE and response.reasons
+                                  else ""))
         else:
             self.intro.setText("The practitioner has not responded yet.")
 
@@ -459,7 +480,7 @@ class AddendaPage(QWidget):
         layout.addWidget(self.listing)
         self.text = text_edit("New addendum", "The correction or note to add")
         layout.addWidget(self.text)
-        self.add = QPushButton("Add a&ddendum")
+        self.add = QPushButton("&Add addendum")
         self.add.setToolTip("Add the dated addendum")
         self.add.clicked.connect(self._add)
         layout.addWidget(self.add, alignment=Qt.AlignmentFlag.AlignLeft)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -47,8 +50,14 @@ def _grade_tip(label: str, key: str | None, meaning: str = "") -> str:
     return f"{meaning}\n\n{tip}" if meaning else tip
 
 
-class StandardPanel(QScrollArea):
-    """Shows the current standard and reports edits as signals."""
+class StandardPanel(QWidget):
+    """Shows the current standard and reports edits as signals.
+
+    Three parts, so that grading never happens blind: the standard's number and title at
+    the top, its statement, guidance, indicators and prompts in a scroll area (scrolled to
+    the top for each standard) and, below a splitter, the grade buttons, evidence and
+    commentary, always in view (at 1366×768 too).
+    """
 
     gradeChosen = Signal(str, object)  # standard id, code or None
     evidenceEdited = Signal(str, str)
@@ -59,13 +68,23 @@ class StandardPanel(QScrollArea):
         super().__init__(parent)
         self._state = state
         self._loading = False
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget()
-        self.setWidget(body)
-        layout = QVBoxLayout(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
         self.area_label = _label("", "subheading")
         self.title = _label("", "standardTitle")
+        outer.addWidget(self.area_label)
+        outer.addWidget(self.title)
+        self.details = QScrollArea()
+        self.details.setObjectName("standardDetails")
+        self.details.setAccessibleName("Standard's statement, guidance, indicators and prompts")
+        self.details.setToolTip("The standard's statement, guidance, indicators and prompts")
+        self.details.setWidgetResizable(True)
+        self.details.setFrameShape(QFrame.Shape.NoFrame)
+        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        self.details.setWidget(body)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 4, 0)
         self.statement = _label("")
         self.guidance_box = QGroupBox("What good looks like")
         self.guidance = _label("")
@@ -76,6 +95,10 @@ class StandardPanel(QScrollArea):
         self.prompts = _label("")
         self.prompts.setTextFormat(Qt.TextFormat.RichText)
         QVBoxLayout(self.prompts_box).addWidget(self.prompts)
+        for shown in (self.statement, self.guidance_box, self.indicators_box,
+                      self.prompts_box):
+            layout.addWidget(shown)
+        layout.addStretch(1)
 
         self.grade_box = QGroupBox("Grade")
         grade_row = QGridLayout(self.grade_box)
@@ -92,29 +115,50 @@ class StandardPanel(QScrollArea):
             button.clicked.connect(lambda checked, c=code: self._grade_clicked(c, checked))
             self.grade_group.addButton(button)
             self.grade_buttons[code] = button
+            button.installEventFilter(self)
             grade_row.addWidget(button, position // 3, position % 3)
+        self.chosen = QLabel()
+        self.chosen.setObjectName("subheading")
+        grade_row.addWidget(self.chosen, grade_row.rowCount(), 0, 1, 3)
 
         self.evidence = QPlainTextEdit()
-        self.evidence.setMinimumHeight(120)
+        self.evidence.setMinimumHeight(72)
         self.evidence.setAccessibleName("Evidence")
         self.evidence.setToolTip("What you saw in the file and where (section, page, date)")
         self.evidence.setPlaceholderText("Evidence: what you saw and where in the file")
         self.evidence.setTabChangesFocus(True)
         self.evidence.textChanged.connect(self._evidence_changed)
         self.commentary = QPlainTextEdit()
+        self.commentary.setMinimumHeight(56)
         self.commentary.setAccessibleName("Commentary")
         self.commentary.setToolTip("Your analysis: what this means for the child")
         self.commentary.setPlaceholderText("Commentary and analysis")
         self.commentary.setTabChangesFocus(True)
         self.commentary.textChanged.connect(self._commentary_changed)
         self.evidence_hint = _label("", "subheading")
-
-        for widget in (self.area_label, self.title, self.statement, self.guidance_box,
-                       self.indicators_box, self.prompts_box, self.grade_box,
-                       _label("Evidence"), self.evidence, self.evidence_hint,
-                       _label("Commentary"), self.commentary):
-            layout.addWidget(widget)
-        layout.addStretch(1)
+        grading = QWidget()
+        below = QVBoxLayout(grading)
+        below.setContentsMargins(0, 0, 0, 0)
+        evidence_label = _label("&Evidence")
+        evidence_label.setTextFormat(Qt.TextFormat.AutoText)
+        evidence_label.setBuddy(self.evidence)
+        commentary_label = _label("Co&mmentary")
+        commentary_label.setTextFormat(Qt.TextFormat.AutoText)
+        commentary_label.setBuddy(self.commentary)
+        parts: tuple[QWidget, ...] = (self.grade_box, evidence_label, self.evidence,
+                                      self.evidence_hint, commentary_label, self.commentary)
+        for part in parts:
+            below.addWidget(part)
+        below.setStretch(2, 3)
+        below.setStretch(5, 2)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.details)
+        self.splitter.addWidget(grading)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([500, 400])  # in proportion; the grading part keeps its minimum
+        outer.addWidget(self.splitter, 1)
         self._checkboxes: list[QCheckBox] = []
 
     # -- showing ---------------------------------------------------------------------------
@@ -136,16 +180,19 @@ class StandardPanel(QScrollArea):
             code = state.grades.get(standard.id)
             for grade_code, button in self.grade_buttons.items():
                 button.setChecked(grade_code == code)
+            self._show_chosen(code, announce=False)
             self.evidence.setPlainText(state.evidence.get(standard.id, ""))
             self.commentary.setPlainText(state.commentary.get(standard.id, ""))
             self.update_hint(standard)
             self.set_editable(state.can_edit)
         finally:
             self._loading = False
+        self.details.verticalScrollBar().setValue(0)  # the new standard from its start
 
     def _show_indicators(self, standard: Standard) -> None:
         for box in self._checkboxes:
             self.indicators_layout.removeWidget(box)
+            box.hide()  # gone at once, not only when the event loop deletes it
             box.deleteLater()
         self._checkboxes = []
         ticked = self._state.indicators.get(standard.id, set())
@@ -191,6 +238,37 @@ class StandardPanel(QScrollArea):
             button.setChecked(grade_code == code)
         self.gradeChosen.emit(standard.id, code)
         self.update_hint(standard)
+        self._show_chosen(code, announce=True)
+
+    def _show_chosen(self, code: str | None, announce: bool) -> None:
+        """The grade in words under the buttons (and read out when a key chose it); the
+        chosen button (or the first) is the group's one Tab stop."""
+        text = (f"Grade: {self._state.grade_label(code)}" if code
+                else "Not graded yet: press a grade's key, or Tab here and use the arrows")
+        self.chosen.setText(text)
+        self.chosen.setAccessibleName(text)
+        stop = self.grade_buttons.get(code or "") or next(iter(self.grade_buttons.values()))
+        for button in self.grade_buttons.values():
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if button is stop
+                                  else Qt.FocusPolicy.ClickFocus)
+        if announce:
+            QAccessible.updateAccessibility(QAccessibleEvent(self.chosen,
+                                                             QAccessible.Event.Alert))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Arrow keys move between the grade buttons (one group, one Tab stop)."""
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and watched in self.grade_buttons.values()
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1,
+                    Qt.Key.Key_Down: 1}.get(Qt.Key(event.key()))
+            if step is not None:
+                buttons = list(self.grade_buttons.values())
+                index = buttons.index(watched)  # type: ignore[arg-type]
+                buttons[(index + step) % len(buttons)].setFocus(
+                    Qt.FocusReason.TabFocusReason)
+                return True
+        return super().eventFilter(watched, event)
 
     def _grade_clicked(self, code: str, checked: bool) -> None:
         self.choose_grade(code if checked else None)

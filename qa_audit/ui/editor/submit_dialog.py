@@ -1,6 +1,9 @@
-"""The pre-submit check: what is missing, and a way to jump to each item by keyboard."""
+"""The pre-submit check (what is missing, and a way to jump to each item by keyboard) and
+the practitioner's confirmation of what she signs."""
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -8,11 +11,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from qa_audit.domain.records import Agreement
 from qa_audit.domain.scoring import Missing
+from qa_audit.services.views import AssessmentDetail
+
+AGREEMENT_CHOSEN = {Agreement.AGREE: "I agree", Agreement.PARTLY: "I partly agree",
+                    Agreement.DISAGREE: "I disagree"}
 
 TARGET_ROLE = 0x0100 + 7
 
@@ -47,3 +56,54 @@ class MissingDialog(QDialog):
         item = self.listing.currentItem()
         self.target = item.data(TARGET_ROLE) if item else None
         super().accept()
+
+
+class SignResponseDialog(QDialog):
+    """Shows exactly what the practitioner is about to sign; Cancel is the default."""
+
+    def __init__(self, detail: AssessmentDetail, reflection: str, agreement: Agreement,
+                 reasons: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sign and send your response")
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"You are signing your response to {detail.author_name}'s "
+                       f"{detail.kind.label.lower()}"
+                       + (f" of {detail.case_reference}" if detail.case_reference else "")
+                       + ". Once signed it is sent and cannot be changed.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.summary = QTextBrowser()
+        self.summary.setAccessibleName("What you are signing")
+        self.summary.setHtml(self.summary_html(detail, reflection, agreement, reasons))
+        layout.addWidget(self.summary, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.sign = buttons.addButton("&Sign and send", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.sign.setAutoDefault(False)
+        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        cancel.setFocus()
+        self.resize(560, 420)
+
+    @staticmethod
+    def summary_html(detail: AssessmentDetail, reflection: str, agreement: Agreement,
+                     reasons: str) -> str:
+        def block(title: str, text: str) -> str:
+            body = html.escape(text).replace("\n", "<br>")
+            return f"<h4>{html.escape(title)}</h4><p>{body}</p>"
+
+        parts = [block("Your view of the feedback", AGREEMENT_CHOSEN[agreement])]
+        if agreement is not Agreement.AGREE:
+            parts.append(block("Your reasons", reasons))
+        parts.append(block("Your reflection", reflection))
+        if detail.actions:
+            items = "".join(
+                f"<li>{html.escape(a.text)}"
+                + (f" (due {a.due_on:%d %b %Y})" if a.due_on else "") + "</li>"
+                for a in detail.actions)
+            parts.append(f"<h4>The actions you agree</h4><ul>{items}</ul>")
+        else:
+            parts.append("<h4>The actions you agree</h4><p>No actions were set.</p>")
+        return "".join(parts)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.config import Settings
 from qa_audit.domain.permissions import Actor
+from qa_audit.domain.records import Agreement
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import StaleRecord, UserError
 from qa_audit.services import assessments, frameworks
@@ -43,7 +44,7 @@ from ..workers import Worker, is_running, wait_for
 from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
 from .standard_panel import StandardPanel
 from .state import EditorState, Pending, StandardState
-from .submit_dialog import MissingDialog
+from .submit_dialog import MissingDialog, SignResponseDialog
 
 STANDARD_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -70,6 +71,7 @@ class AssessmentEditor(QWidget):
         self._bind_keys()
         self.show_standard(0)
         self._refresh_modes()
+        self.tabs.setCurrentWidget(self._first_page())
 
     @property
     def assessment_id(self) -> uuid.UUID:
@@ -90,17 +92,21 @@ class AssessmentEditor(QWidget):
         titles.addWidget(self.subheading)
         header.addLayout(titles, 1)
         self.back = self._button("← &Back", "Back to the list (Esc)", self._close)
-        self.submit = self._button("Submit to &practitioner", "Check and submit (Ctrl+Enter)",
+        self.submit = self._button("S&ubmit to practitioner", "Check and submit (Ctrl+Enter)",
                                    self.request_submit)
-        self.finalise_button = self._button("&Finalise", "Make the assessment final and "
+        self.finalise_button = self._button("Finalise", "Make the assessment final and "
                                             "read-only", self.request_finalise)
         for b in (self.submit, self.finalise_button, self.back):
             header.addWidget(b)
         layout.addLayout(header)
+        self.read_only_note = QLabel()
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        layout.addWidget(self.read_only_note)
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Assessment sections")
-        standards_page = QSplitter()
+        self.standards_page = standards_page = QSplitter()
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Standard", "State"])
         self.tree.setAccessibleName("Standards")
@@ -131,7 +137,7 @@ class AssessmentEditor(QWidget):
         self.overall_page = OverallPage(state)
         self.overall_page.edited.connect(
             lambda n, text: self._edit(lambda: state.set_narrative(n, text)))
-        self.tabs.addTab(self.overall_page, "O&verall")
+        self.tabs.addTab(self.overall_page, "Overa&ll")
         self.actions_page = ActionsPage(state)
         self.actions_page.addRequested.connect(self._add_action)
         self.actions_page.removeRequested.connect(self._remove_action)
@@ -145,7 +151,7 @@ class AssessmentEditor(QWidget):
         response_layout = self.response_page.layout()
         assert response_layout is not None
         response_layout.addWidget(self.reply_box)
-        self.tabs.addTab(self.response_page, "&Response")
+        self.tabs.addTab(self.response_page, "Res&ponse")
         self.addenda_page = AddendaPage(state)
         self.addenda_page.addRequested.connect(self._add_addendum)
         self.tabs.addTab(self.addenda_page, "A&ddenda")
@@ -181,6 +187,16 @@ class AssessmentEditor(QWidget):
             top.setExpanded(True)
 
     def _update_tree(self) -> None:
+        for area in self.state.framework.areas:
+            top = self._items[area.standards[0].id].parent() if area.standards else None
+            if top is None:
+                continue
+            done = sum(1 for s in area.standards if self.state.state_of(s) in (
+                StandardState.GRADED, StandardState.NOT_APPLICABLE))
+            text = f"{done} of {len(area.standards)} graded"
+            top.setText(1, text)
+            top.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"Area: {area.title}")
+            top.setData(1, Qt.ItemDataRole.AccessibleTextRole, text)
         for standard in self.state.standards:
             item = self._items[standard.id]
             text = self.state.state_text(standard)
@@ -198,7 +214,6 @@ class AssessmentEditor(QWidget):
 
         shortcut("Ctrl+Down", lambda: self.show_standard(self.state.current + 1))
         shortcut("Ctrl+Up", lambda: self.show_standard(self.state.current - 1))
-        shortcut("Ctrl+S", self.flush)
         shortcut("Ctrl+Return", self.request_submit)
         shortcut("Ctrl+Enter", self.request_submit)
         shortcut("Escape", self._close)
@@ -286,6 +301,14 @@ class AssessmentEditor(QWidget):
             self.tree.setCurrentItem(item)
             self.tree.blockSignals(False)
 
+    def _first_page(self) -> QWidget:
+        """The tab that needs this person: the practitioner's Response while she can
+        respond, the author's Response once the practitioner has responded."""
+        s = self.state
+        if s.can_respond or s.can_finalise:
+            return self.response_page
+        return self.standards_page
+
     def select_target(self, target: str) -> None:
         """Jump to a standard id or a context field id (from the pre-submit check)."""
         if target in self._items:
@@ -315,6 +338,10 @@ class AssessmentEditor(QWidget):
             + (f"\nThe practitioner asked for changes: {d.response.change_request}"
                if d.status is Status.RETURNED and d.response and d.response.change_request
                else ""))
+        reason = s.capabilities.read_only_reason
+        self.read_only_note.setText(reason)
+        self.read_only_note.setAccessibleName(reason or "Editable")
+        self.read_only_note.setVisible(bool(reason) and not s.can_edit)
         self.panel.set_editable(s.can_edit)
         self.context_page.set_editable(s.can_edit)
         self.overall_page.set_editable(s.can_edit)
@@ -486,20 +513,50 @@ class AssessmentEditor(QWidget):
                       "Submitted to the practitioner")
 
     def request_finalise(self) -> None:
-        answer = QMessageBox.question(
-            self, "Finalise", "Finalise this assessment? It becomes read-only; later "
-            "corrections are added as addenda.")
+        response = self.state.detail.response
+        question = ("Finalise this assessment? It becomes read-only; later corrections are "
+                    "added as addenda.")
+        if response is not None and response.agreement in (Agreement.PARTLY,
+                                                           Agreement.DISAGREE):
+            self.tabs.setCurrentWidget(self.response_page)
+            view = "partly agrees" if response.agreement == Agreement.PARTLY else "disagrees"
+            question = (f"{self.state.detail.subject_name} {view} with this assessment.\n\n"
+                        f"Their reasons: {response.reasons}\n\n"
+                        "Have you discussed this with them? " + question)
+        answer = QMessageBox.question(self, "Finalise", question)
         if answer == QMessageBox.StandardButton.Yes:
             self._run(lambda: assessments.finalise(self.store, self.actor, self.assessment_id),
                       "Finalised")
 
     def request_respond(self) -> None:
+        """Sign after a confirmation that shows what is signed (Cancel signs nothing)."""
         reflection, agreement, reasons = self.response_page.values()
+        try:
+            assessments.check_response(reflection, agreement, reasons)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        assert agreement is not None  # checked
+        confirm = SignResponseDialog(self.state.detail, reflection, agreement, reasons, self)
+        if confirm.exec() != SignResponseDialog.DialogCode.Accepted:
+            return
         self._response_dirty = False
+        # Once signed the sign button is disabled: focus stays in the editor.
         self._run(lambda: assessments.respond(self.store, self.actor, self.assessment_id,
                                               reflection, agreement, reasons,
                                               seen=self.state.versions.get(RESPONSE)),
-                  "Response signed and sent")
+                  "Response signed and sent", then=self.focus_start)
+
+    def focus_start(self) -> None:
+        """Focus where this person starts: her reflection while she can respond, the tabs
+        on another tab, the standards otherwise."""
+        if self.tabs.currentWidget() is self.response_page:
+            if self.state.can_respond:
+                self.response_page.reflection.setFocus()
+            else:
+                self.tabs.tabBar().setFocus()
+        else:
+            self.tree.setFocus()
 
     def request_return(self) -> None:
         reason, ok = QInputDialog.getMultiLineText(

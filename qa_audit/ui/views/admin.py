@@ -98,7 +98,7 @@ class AdminView(QWidget):
         self.unit_parent = fitted_combo()
         self.unit_parent.setAccessibleName("Part of")
         self._teams(self.unit_parent, (OrgUnitKind.REGION, OrgUnitKind.SERVICE_AREA))
-        add = QPushButton("Add &unit")
+        add = QPushButton("Add un&it")
         add.setToolTip("Create the unit")
         add.clicked.connect(lambda: self._add_unit(add))
         for w in (self.unit_name, self.unit_kind, QLabel("part of"), self.unit_parent, add):

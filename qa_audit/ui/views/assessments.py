@@ -29,6 +29,7 @@ from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.store import Store
 
 from ..errors import show_error
+from ..inputs import DateBox
 from ..models import AssessmentColumn, AssessmentTableModel, fitted_combo, heading_row
 from ..operations import Change, connect_changes
 
@@ -80,6 +81,7 @@ class AssessmentListView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list, arrows move in it
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
@@ -124,25 +126,26 @@ class AssessmentListView(QWidget):
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         for label, widget in (("&Status", self.status), ("&Practitioner", self.practitioner),
-                              ("&Framework", self.framework), ("From", self.date_from),
+                              ("Fra&mework", self.framework), ("From", self.date_from),
                               ("To", self.date_to)):
             text = QLabel(label)
             text.setBuddy(widget)
             row.addWidget(text)
             row.addWidget(widget)
+            if widget is self.practitioner:
+                self.practitioner_label = text
         row.addWidget(self.search, 1)
         for combo in (self.status, self.practitioner, self.framework):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for date in (self.date_from, self.date_to):
             date.dateChanged.connect(lambda _d: self.apply_filters())
-        # a practitioner sees only themselves: nobody to choose between
-        self.practitioner.setVisible(len(people) > 1)
+        # a practitioner sees only themselves: nobody to choose between (nor a label)
+        for shown in (self.practitioner, self.practitioner_label):
+            shown.setVisible(len(people) > 1)
         return row
 
     def _date(self, name: str, tip: str) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd MMM yyyy")
+        edit = DateBox()
         edit.setMinimumDate(QDate(1999, 12, 31))
         edit.setSpecialValueText(ANY)
         edit.setDate(edit.minimumDate())

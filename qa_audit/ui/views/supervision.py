@@ -16,7 +16,6 @@ import uuid
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -41,20 +40,29 @@ from qa_audit.config import Settings
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
 from qa_audit.domain.workflow import SessionCapabilities
 from qa_audit.errors import StaleRecord, UserError
+from qa_audit.reports.model import PromptEntry
 from qa_audit.services import accounts
 from qa_audit.services import supervision as sv
 from qa_audit.services.store import Store
 
 from ..errors import offer_reload, show_error
+from ..inputs import DateBox
 from ..models import ListModel, fitted_combo, heading_row, read_only_table
 from ..operations import Change, Operation, connect_changes
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
-def _cells(s: sv.SessionSummary) -> list[str]:
+def _cells(s: sv.SessionSummary, viewer: uuid.UUID | None = None) -> list[str]:
     return [s.held_on.strftime("%d %b %Y"), s.fca_name, s.supervisor_name,
-            "Signed by both" if s.signed else "Open"]
+            s.state_text(viewer)]
+
+
+def _prompts_html(prompts: tuple[PromptEntry, ...]) -> str:
+    text = "".join(f"<p><b>{html.escape(p.standard)}</b> ({html.escape(p.grade)}):<br>"
+                   f"{html.escape(p.text)}</p>" for p in prompts)
+    return text or ("<p>No standard in the assessments discussed is graded below the "
+                    "second-best grade.</p>")
 
 
 class NewSessionDialog(QDialog):
@@ -67,9 +75,7 @@ class NewSessionDialog(QDialog):
         for user in accounts.list_users(store, actor, Role.FCA):
             if user.team_id == actor.team_id and user.active:
                 self.fca.addItem(user.display_name, user.id)
-        self.date = QDateEdit(QDate.currentDate())
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd MMM yyyy")
+        self.date = DateBox(QDate.currentDate())
         self.date.setAccessibleName("Date held")
         form.addRow("&Practitioner", self.fca)
         form.addRow("&Date", self.date)
@@ -89,10 +95,14 @@ class SessionPanel(QScrollArea):
         self.session_id: uuid.UUID | None = None
         self._may = SessionCapabilities()
         self.setWidgetResizable(True)
+        self.setAccessibleName("Supervision session record")
         body = QWidget()
         self.setWidget(body)
         layout = QVBoxLayout(body)
-        self.header = QLabel("Choose or start a session.")
+        self.header = QLabel(
+            "Choose or start a session." if allowed(view.actor, Action.RECORD_SUPERVISION)
+            else "Choose a session your supervisor recorded with you: add your reflection "
+            "and sign it.")
         self.header.setObjectName("heading")
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
@@ -138,10 +148,15 @@ class SessionPanel(QScrollArea):
         self.action_text.setPlaceholderText("New action for the practitioner")
         self.action_text.setAccessibleName("New action")
         self.action_text.returnPressed.connect(self.add_action)
+        self.action_due = DateBox(QDate.currentDate().addDays(30))
+        self.action_due.setAccessibleName("Action due date")
+        self.action_due.setToolTip("When the action is due")
         self.add_button = QPushButton("Add &action")
-        self.add_button.setToolTip("Add the action")
+        self.add_button.setToolTip("Add the action (Enter)")
         self.add_button.clicked.connect(self.add_action)
         row.addWidget(self.action_text, 1)
+        row.addWidget(QLabel("Due"))
+        row.addWidget(self.action_due)
         row.addWidget(self.add_button)
         layout.addLayout(row)
         buttons = QHBoxLayout()
@@ -161,7 +176,6 @@ class SessionPanel(QScrollArea):
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.signatures, 1)
         self.save_state = QLabel()
-        self.save_state.setAccessibleName("Save state")
         buttons.addWidget(self.save_state)
         layout.addLayout(buttons)
         self.closed_note = QLabel()
@@ -179,7 +193,7 @@ class SessionPanel(QScrollArea):
         self._timer.timeout.connect(self._autosave)
         for edit in (*self.stages.values(), self.reflection):
             edit.textChanged.connect(self._edited)
-        self.discussed.itemChanged.connect(lambda _item: self._edited())
+        self.discussed.itemChanged.connect(lambda _item: self._ticked())
 
     @property
     def autosave_pending(self) -> bool:
@@ -196,6 +210,23 @@ class SessionPanel(QScrollArea):
     def _autosave(self) -> None:
         if not self._stale:  # refused until the person reloads: said once, not each pause
             self.flush(show_errors=False)
+
+    def _ticked_ids(self) -> list[uuid.UUID]:
+        return [self.discussed.item(i).data(ID_ROLE) for i in range(self.discussed.count())
+                if self.discussed.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _ticked(self) -> None:
+        """An assessment ticked or unticked: its prompts show at once (saved as typed)."""
+        if self._filling or self.session_id is None:
+            return
+        try:
+            prompts = sv.prompts_for(self.view.store, self.view.actor, self.session_id,
+                                     self._ticked_ids())
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.prompts.setHtml(_prompts_html(prompts))
+        self._edited()
 
     def flush(self, show_errors: bool = True) -> bool:
         """Save pending edits now. False (with the text kept and still pending) if saving
@@ -288,10 +319,7 @@ class SessionPanel(QScrollArea):
             else:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
             self.discussed.addItem(item)
-        prompts = "".join(f"<p><b>{html.escape(p.standard)}</b> ({html.escape(p.grade)}):<br>"
-                          f"{html.escape(p.text)}</p>" for p in detail.prompts)
-        self.prompts.setHtml(prompts or "<p>No standard in the assessments discussed is "
-                             "graded below the second-best grade.</p>")
+        self.prompts.setHtml(_prompts_html(detail.prompts))
         for stage, edit in self.stages.items():
             edit.setPlainText(detail.notes[stage])
             edit.setReadOnly(not may.write_notes)
@@ -303,17 +331,26 @@ class SessionPanel(QScrollArea):
             state = action.status.value
             self.action_list.addItem(f"{action.text}{due} — {state}")
         self.action_text.setEnabled(may.write_notes)
+        self.action_due.setEnabled(may.write_notes)
         self.add_button.setEnabled(may.write_notes)
         self.save_button.setEnabled(may.write_notes or may.write_reflection)
-        self.sign_button.setEnabled(may.sign)
         self._show_signatures(detail)
 
     def _show_signatures(self, detail: sv.SessionDetail) -> None:
         def when(value: dt.datetime | None) -> str:
             return f"{value:%d %b %Y}" if value else "not yet"
 
-        self.signatures.setText(f"Signed — supervisor: {when(detail.supervisor_signed_at)}; "
-                                f"practitioner: {when(detail.fca_signed_at)}")
+        actor = self.view.actor
+        summary = detail.summary
+        own = (detail.supervisor_signed_at if actor.user_id == detail.supervisor_id
+               else detail.fca_signed_at if actor.user_id == detail.fca_id else None)
+        self.sign_button.setEnabled(detail.capabilities.sign and own is None)
+        self.sign_button.setToolTip(
+            "You have signed this record; a change to a part your signature covers "
+            "withdraws it" if own is not None else "Save, then sign the record as agreed")
+        self.signatures.setText(f"{summary.state_text(actor.user_id)}. Signed — supervisor: "
+                                f"{when(detail.supervisor_signed_at)}; practitioner: "
+                                f"{when(detail.fca_signed_at)}")
         if detail.signed:
             last = max(d for d in (detail.supervisor_signed_at, detail.fca_signed_at) if d)
             self.closed_note.setText(
@@ -321,9 +358,11 @@ class SessionPanel(QScrollArea):
                 "longer be changed or signed again. Export it to share it.")
             self.signatures.setToolTip("Signed by both: the record is closed")
         else:
-            self.signatures.setToolTip("Any change to the record (notes, reflection, "
-                                       "assessments discussed, actions) withdraws both "
-                                       "signatures: both sign again what they have seen")
+            self.signatures.setToolTip(
+                "A change to the supervisor's notes, the assessments discussed or the "
+                "actions withdraws both signatures; a change to the practitioner's "
+                "reflection withdraws only hers. The supervisor signs first, then the "
+                "practitioner.")
         self.closed_note.setVisible(detail.signed)
 
     def _save(self) -> None:
@@ -333,9 +372,8 @@ class SessionPanel(QScrollArea):
         store, actor = self.view.store, self.view.actor
         may = self._may
         if may.write_notes:
-            ticked = [self.discussed.item(i).data(ID_ROLE) for i in range(self.discussed.count())
-                      if self.discussed.item(i).checkState() == Qt.CheckState.Checked]
-            self._version = sv.set_assessments(store, actor, self.session_id, ticked,
+            self._version = sv.set_assessments(store, actor, self.session_id,
+                                               self._ticked_ids(),
                                                seen=self._version)
             self._version = sv.save_notes(
                 store, actor, self.session_id,
@@ -402,8 +440,10 @@ class SessionPanel(QScrollArea):
             self._shown_again(session_id)
 
         seen = self._version
+        due = self.action_due.date().toPython()
         Operation(self, lambda: sv.add_action(self.view.store, self.view.actor, session_id,
-                                              text, seen=seen),
+                                              text, due_on=due,  # type: ignore[arg-type]
+                                              seen=seen),
                   changed=(Change.SESSION, Change.ACTION), busy=self._buttons()).success(
             added).run()
 
@@ -420,7 +460,8 @@ class SupervisionView(QWidget):
         layout.addLayout(heading_row("Reflective supervision", self.new_button))
         splitter = QSplitter()
         self.sessions = ListModel(["Date", "Practitioner", "Supervisor", "State"],
-                                  lambda: sv.list_sessions(store, actor), _cells)
+                                  lambda: sv.list_sessions(store, actor),
+                                  lambda s: _cells(s, actor.user_id))
         self.sessions.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
         self.table = read_only_table(self.sessions, "Supervision sessions", 110)
         self._reselecting = False

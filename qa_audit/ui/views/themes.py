@@ -359,7 +359,7 @@ class ThemesView(QWidget):
         today = QDate.currentDate()
         self.date_from = self._date("From", today.addYears(-2))
         self.date_to = self._date("To", today)
-        for label, widget in (("&Framework", self.framework), ("Version", self.version),
+        for label, widget in (("Fra&mework", self.framework), ("Version", self.version),
                               ("From", self.date_from), ("To", self.date_to)):
             first.addWidget(self._label(label, widget))
             first.addWidget(widget)
