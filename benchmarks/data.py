@@ -12,8 +12,8 @@ from harness import Context
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.resources import shipped_frameworks
 from qa_audit.services import accounts
+from qa_audit.services.database import Store
 from qa_audit.services.demo import DEMO_PASSWORD, generate_demo
-from qa_audit.services.store import Store
 
 
 def size(ctx: Context) -> int:

@@ -17,7 +17,7 @@ from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Role
 from qa_audit.resources import shipped_frameworks
 from qa_audit.services import accounts, assessments, bundles, cases, frameworks, maintenance
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.store.bulk import insert_records
 from qa_audit.store.files import key_file_for
 from qa_audit.store.tables import Assessment, Rating

@@ -15,13 +15,13 @@ from harness import Context, Result, figure, timed, timed_pair
 from qa_audit.domain.permissions import Role
 from qa_audit.domain.workflow import Status
 from qa_audit.services import assessments
+from qa_audit.services.database import Store
 from qa_audit.services.listing import (
     AssessmentQuery,
     SortKey,
     count_assessments,
     list_assessments,
 )
-from qa_audit.services.store import Store
 from qa_audit.services.themes import grade_distribution
 
 

@@ -117,7 +117,7 @@ THEMES_CHILD = textwrap.dedent("""
     import sys, time
     from PySide6.QtWidgets import QApplication
     from qa_audit.services import accounts
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
     from qa_audit.ui.app import application
     from qa_audit.ui.main_window import MainWindow
     db, user, password = sys.argv[1], sys.argv[2], sys.argv[3]

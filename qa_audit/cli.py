@@ -32,7 +32,7 @@ from qa_audit.errors import FrameworkError, UserError
 from qa_audit.resources import shipped_frameworks
 
 if TYPE_CHECKING:
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa-audit", description=(
@@ -321,7 +321,7 @@ def _run(args: argparse.Namespace) -> int:
         return _gui(args)
     if args.command == "encrypt":
         return _encrypt(args)
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
     target = args.db or default_database()
     if args.command not in CREATES_DATABASE:
@@ -715,7 +715,7 @@ def _gui(args: argparse.Namespace) -> int:
     # loaded (qa_audit.ui.app), so nothing of it is imported here.
     target = args.db or default_database()
     if args.demo:
-        from qa_audit.services.store import Store
+        from qa_audit.services.database import Store
 
         folder = Path(tempfile.mkdtemp(prefix="qa-audit-demo-"))
         target = str(folder / "demo.db")

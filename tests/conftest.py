@@ -14,7 +14,7 @@ from qa_audit.config import stop_logging
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.services import accounts, assessments, cases, frameworks
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent

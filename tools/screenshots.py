@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QScrollArea, QWidget
 
 if TYPE_CHECKING:
     from qa_audit.domain.permissions import Actor
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
 
 def main(out: Path) -> int:
@@ -31,9 +31,9 @@ def main(out: Path) -> int:
     from qa_audit.domain.workflow import Status
     from qa_audit.resources import shipped_frameworks
     from qa_audit.services import accounts
+    from qa_audit.services.database import Store
     from qa_audit.services.demo import DEMO_PASSWORD, generate_demo
     from qa_audit.services.listing import AssessmentQuery, list_assessments
-    from qa_audit.services.store import Store
     from qa_audit.ui.app import application
     from qa_audit.ui.main_window import MainWindow
     from qa_audit.ui.sign_in import SignInDialog

@@ -19,13 +19,13 @@ from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.domain.records import OrgUnitKind
 from qa_audit.errors import InvalidInput, NotFound, TooManyAttempts, WrongPassword
 from qa_audit.exchange import keys as exchange_keys
+from qa_audit.store.database import Store
 from qa_audit.store.keyring import AccountKeys, backoff_seconds, use_fast_kdf
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import AuditEvent, OrgUnit, Setting, User
 from qa_audit.store.types import utcnow
 
 from . import audit_log
-from .store import Store
 
 log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10

@@ -20,6 +20,7 @@ from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.domain.scoring import RatingState, missing_for_submit, overall_grade
 from qa_audit.domain.workflow import Status, Step, capabilities, may_mark_action, transition
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly, SubmitBlocked
+from qa_audit.store.database import Store
 from qa_audit.store.errors import check_version
 from qa_audit.store.tables import (
     ActionItem,
@@ -37,8 +38,7 @@ from qa_audit.store.types import utcnow
 from . import audit_log
 from .blinding import blinded, is_blind
 from .frameworks import get_framework
-from .store import Store
-from .views import ASSESSMENT, RESPONSE, AssessmentDetail, Versions, detail_of, rating_key
+from .read_models import ASSESSMENT, RESPONSE, AssessmentDetail, Versions, detail_of, rating_key
 
 _UNSET: object = object()
 

@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.errors import DiskFull, PermissionDenied
+from qa_audit.store.database import Store
 from qa_audit.store.files import atomic_write_bytes
 from qa_audit.store.tables import (
     ActionItem,
@@ -47,8 +48,6 @@ from qa_audit.store.tables import (
     User,
 )
 from qa_audit.store.types import utcnow
-
-from .store import Store
 
 GENESIS = "0" * 64
 SIGNING_KEYS = "signing_keys"
@@ -392,7 +391,7 @@ def _read_anchor(path: Path) -> tuple[int, str] | None:
 def _check_content_hashes(session: Session) -> list[str]:
     """Recompute the content hash of every finalised assessment (read in chunks, a few
     queries each, so that a database of a hundred thousand is checked in seconds)."""
-    from .views import RatingInfo, canonical_assessment
+    from .read_models import RatingInfo, canonical_assessment
 
     ids = session.exec(select(Assessment.id).where(
         col(Assessment.content_hash).is_not(None),

@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from qa_audit.domain.permissions import Actor
 from qa_audit.store.tables import Assessment, Moderation
 
-from .views import AssessmentDetail
+from .read_models import AssessmentDetail
 
 
 def pending_for(actor: Actor) -> ColumnElement[bool]:

@@ -23,13 +23,13 @@ from qa_audit.exchange import keys as exchange_keys
 from qa_audit.exchange.apply import Plan, Resolution, execute, plan_payload
 from qa_audit.exchange.keys import AccountKeys, PublicKeys
 from qa_audit.exchange.records import KINDS, Payload, collect, known_versions
+from qa_audit.store.database import Store
 from qa_audit.store.tables import ExchangeBundle, ExchangePeer, User
 from qa_audit.store.types import utcnow
 
 from . import audit_log
 from .accounts import actor_for
 from .blinding import not_blind
-from .store import Store
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from sqlmodel import col, select
 from qa_audit.domain.permissions import Action, Actor, Target, check
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import InvalidInput
+from qa_audit.store.database import Store
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import Case, User
 
 from . import audit_log
-from .store import Store
 
 _REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,31}$")
 

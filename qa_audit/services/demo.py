@@ -46,12 +46,12 @@ from qa_audit.store.bulk import (
     large_cache,
     storage_value,
 )
+from qa_audit.store.database import Store
 from qa_audit.store.sqlite_files import set_journal_mode
 
 from . import accounts, audit_log, demo_text, frameworks
 from .documents import quarter as documents_quarter
-from .store import Store
-from .views import RatingInfo, canonical_assessment
+from .read_models import RatingInfo, canonical_assessment
 
 DEMO_PASSWORD = "demo-password-2024"
 RATING_COLUMNS = ("id", "assessment_id", "standard_id", "grade", "indicators", "evidence",

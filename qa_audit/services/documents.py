@@ -16,6 +16,7 @@ from qa_audit.domain.permissions import Actor
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, UserError
 from qa_audit.reports.model import Profile
+from qa_audit.store.database import Store
 
 from . import summaries
 from .listing import AssessmentQuery, page_details, page_ids
@@ -27,7 +28,6 @@ from .report_data import (
     assessment_report,
     pseudonymiser,
 )
-from .store import Store
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.errors import InvalidInput
 from qa_audit.reports.model import SCANNED_NOTE, Profile
 from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
+from qa_audit.store.database import Store
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
@@ -34,7 +35,6 @@ from .blinding import not_blind
 from .documents import marking_line
 from .pseudonyms import Scrubber, role_names, scrubber
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
-from .store import Store
 
 ASSESSMENT_HEADER = (
     "assessment_id",

@@ -15,10 +15,10 @@ from sqlmodel import col, select
 from qa_audit.domain.framework import Framework, framework_from_dict
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.errors import FrameworkConflict, NotFound
+from qa_audit.store.database import Store
 from qa_audit.store.tables import FrameworkVersion
 
 from . import audit_log
-from .store import Store
 
 
 @dataclass(frozen=True)

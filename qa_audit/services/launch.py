@@ -16,7 +16,7 @@ from qa_audit.store.files import is_plain_sqlite, key_file_for, sqlite_file
 # What signing in and the first page of the main window use. The rest (PDFs, exports,
 # the themes view) is loaded when first asked for.
 PRELOAD = (
-    "qa_audit.services.store",
+    "qa_audit.services.database",
     "qa_audit.services.accounts",
     "qa_audit.services.listing",
     "qa_audit.services.assessments",

@@ -20,12 +20,12 @@ from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Action, Actor
 from qa_audit.domain.records import ActionStatus
 from qa_audit.domain.workflow import Status
+from qa_audit.store.database import Store
 from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import ActionItem, Assessment, Case, FrameworkVersion, OrgUnit, User
 
 from .blinding import blind_ids, pending_for
-from .store import Store
-from .views import ActionInfo, actions_of
+from .read_models import ActionInfo, actions_of
 
 
 class SortKey(StrEnum):

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from qa_audit.domain.permissions import Action, Actor, Role, check
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import DiskFull, InvalidInput, StoreError
+from qa_audit.store.database import Store
 from qa_audit.store.files import (
     PRIVATE_MODE,
     atomic_write_bytes,
@@ -47,7 +48,6 @@ from qa_audit.store.tables import (
 from qa_audit.store.types import utcnow
 
 from . import audit_log
-from .store import Store
 
 RETENTION_SETTING = "retention_months"
 DEFAULT_RETENTION_MONTHS = 72

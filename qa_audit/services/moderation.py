@@ -28,6 +28,7 @@ from qa_audit.domain.permissions import Action, Actor, Target, check
 from qa_audit.domain.scoring import overall_grade
 from qa_audit.domain.workflow import Status, Step, transition
 from qa_audit.errors import InvalidInput, NotFound, PermissionDenied, ReadOnly
+from qa_audit.store.database import Store
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     Addendum,
@@ -43,7 +44,6 @@ from qa_audit.store.types import utcnow
 
 from . import audit_log
 from .frameworks import get_framework
-from .store import Store
 from .themes import quarter_of
 
 ELIGIBLE = (Status.RESPONDED, Status.MODERATION, Status.FINALISED)

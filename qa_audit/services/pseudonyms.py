@@ -26,9 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from qa_audit.store.database import Store
 from qa_audit.store.tables import Case, Setting, User
-
-from .store import Store
 
 PSEUDONYM_KEY = "pseudonym_key"
 Pseudonym = Callable[[str], str]

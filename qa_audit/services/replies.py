@@ -13,11 +13,11 @@ from sqlmodel import select
 from qa_audit.domain.permissions import Action, Actor, allowed, check
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound
+from qa_audit.store.database import Store
 from qa_audit.store.tables import Assessment, Response, ResponseReply, User
 
 from . import audit_log
 from .assessments import target_of
-from .store import Store
 
 MAX_LENGTH = 20_000
 

@@ -26,6 +26,7 @@ from qa_audit.reports.model import (
     StandardEntry,
     TeamContext,
 )
+from qa_audit.store.database import Store
 from qa_audit.store.tables import Assessment, Moderation, OrgUnit, ResponseReply, User
 
 from . import audit_log
@@ -42,8 +43,7 @@ from .pseudonyms import (
     role_names,
     scrubber,
 )
-from .store import Store
-from .views import ActionInfo, AssessmentDetail, detail_of
+from .read_models import ActionInfo, AssessmentDetail, detail_of
 
 __all__ = ["AGREEMENT", "DEFAULT_MARKING", "Pseudonym", "action_entry", "assessment_report",
            "pseudonymiser"]

@@ -25,12 +25,12 @@ from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Action, Actor, Role, Target, check
 from qa_audit.domain.timescales import CASE_TYPES, PUBLIC_LAW_WEEKS
 from qa_audit.errors import InvalidInput
+from qa_audit.store.database import Store
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import Assessment, Case, OrgUnit, Rating, SampleDraw, User
 
 from . import audit_log
 from .frameworks import get_framework
-from .store import Store
 from .themes import allocation_benchmark, day_number, working_days_sql
 
 MAX_SEED = 2**31 - 1

@@ -31,6 +31,7 @@ from qa_audit.reports.model import (
     TeamReport,
     TimePoint,
 )
+from qa_audit.store.database import Store
 from qa_audit.store.scope import Kind, actions_visible, sessions_visible, visible
 from qa_audit.store.tables import (
     ActionItem,
@@ -47,11 +48,10 @@ from . import audit_log
 from .blinding import not_blind
 from .frameworks import get_framework
 from .pseudonyms import PRACTITIONER, SUPERVISOR, Scrubber, role_names, scrubber
+from .read_models import ActionInfo, actions_of
 from .report_data import AGREEMENT, DEFAULT_MARKING, Pseudonym, action_entry, pseudonymiser
-from .store import Store
 from .supervision import STAGE_LABELS, STAGES, get_session
 from .themes import quarter_expression
-from .views import ActionInfo, actions_of
 
 SUBMITTED = tuple(s.value for s in Status if s is not Status.DRAFT)
 

@@ -24,6 +24,7 @@ from qa_audit.domain.records import ActionStatus
 from qa_audit.domain.workflow import SessionCapabilities, Status, session_capabilities
 from qa_audit.errors import InvalidInput, NotFound, ReadOnly
 from qa_audit.reports.model import PromptEntry
+from qa_audit.store.database import Store
 from qa_audit.store.errors import check_version
 from qa_audit.store.scope import Kind, actions_visible, visible
 from qa_audit.store.tables import (
@@ -39,8 +40,7 @@ from qa_audit.store.types import utcnow
 from . import audit_log
 from .frameworks import get_framework
 from .listing import AssessmentQuery, AssessmentRow, list_assessments, page_details
-from .store import Store
-from .views import ActionInfo, actions_of
+from .read_models import ActionInfo, actions_of
 
 STAGES = ("what_happened", "reflection", "analysis", "action_plan")
 STAGE_LABELS = {

@@ -44,6 +44,7 @@ from qa_audit.errors import InvalidInput, NotFound, StoreError
 from qa_audit.reports.model import GradeBand
 from qa_audit.reports.pdf_charts import colour_of
 from qa_audit.reports.tabular import write_csv, write_xlsx
+from qa_audit.store.database import Store
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
     ActionItem,
@@ -58,7 +59,6 @@ from qa_audit.store.tables import (
 from . import audit_log
 from .blinding import not_blind
 from .frameworks import get_framework
-from .store import Store
 
 ALLOCATION_SETTING = "allocation_benchmark_working_days"
 TOO_FEW = 5

@@ -26,11 +26,12 @@ from qa_audit.reports.model import (
     TeamReport,
     ThemesFigures,
 )
+from qa_audit.store.database import Store
 from qa_audit.store.tables import ActionItem, Assessment, OrgUnit
 
 from . import audit_log
+from .read_models import actions_of
 from .report_data import DEFAULT_MARKING
-from .store import Store
 from .summaries import count_actions
 from .themes import (
     TOO_FEW,
@@ -41,7 +42,6 @@ from .themes import (
     framework_of,
     newest_version,
 )
-from .views import actions_of
 
 
 def _names(store: Store, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

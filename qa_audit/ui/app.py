@@ -32,7 +32,7 @@ from .qt_fixes import guard_bools
 from .sign_in import SignInDialog
 
 if TYPE_CHECKING:
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
     from .main_window import MainWindow
 
@@ -68,7 +68,7 @@ def _preview_self_test() -> str:
 
 
 def open_store(target: str) -> Store | None:
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
     try:
         return Store.open(target)
@@ -165,7 +165,7 @@ class _SignInFirst:
     def attempt(self, username: str, password: str) -> Actor:
         self.loader.wait()
         from qa_audit.services import accounts
-        from qa_audit.services.store import Store
+        from qa_audit.services.database import Store
 
         if self.store is None:
             self.store = Store.open(self.path)

@@ -24,7 +24,7 @@ from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import InvalidInput, UserError
 from qa_audit.resources import shipped_frameworks
 from qa_audit.services import accounts, assessments, cases, frameworks
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 from .errors import show_error
 from .inputs import DateBox

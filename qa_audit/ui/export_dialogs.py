@@ -35,9 +35,9 @@ from qa_audit.domain.permissions import Actor, Role
 from qa_audit.domain.workflow import Status
 from qa_audit.reports.model import Profile
 from qa_audit.services import accounts, documents
+from qa_audit.services.database import Store
 from qa_audit.services.documents import DocumentKind, PdfRequest
 from qa_audit.services.listing import AssessmentQuery
-from qa_audit.services.store import Store
 
 from .errors import show_error
 from .inputs import DateBox

@@ -34,8 +34,8 @@ from qa_audit.domain.permissions import Action, Actor, Scope, allowed, scope_of
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import UserError
 from qa_audit.services import accounts
+from qa_audit.services.database import Store
 from qa_audit.services.listing import AssessmentQuery
-from qa_audit.services.store import Store
 
 from .dialogs import NewAssessmentDialog
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel,
 
 from qa_audit.domain.permissions import Actor
 from qa_audit.services import frameworks
+from qa_audit.services.database import Store
 from qa_audit.services.listing import (
     AssessmentQuery,
     AssessmentRow,
@@ -22,7 +23,6 @@ from qa_audit.services.listing import (
     count_assessments,
     list_assessments,
 )
-from qa_audit.services.store import Store
 
 from .palette import BAD, STATUS_COLOURS
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from qa_audit.domain.permissions import Actor
 from qa_audit.errors import UserError
 from qa_audit.services import replies
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 from .errors import show_error
 

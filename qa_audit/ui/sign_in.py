@@ -24,7 +24,7 @@ from qa_audit.domain.permissions import Actor
 from qa_audit.errors import UserError
 
 if TYPE_CHECKING:
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
 # (username, password) -> the signed-in actor, or UserError (wrong password, too many tries)
 Attempt = Callable[[str, str], Actor]

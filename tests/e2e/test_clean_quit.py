@@ -17,9 +17,9 @@ import pytest
 from qa_audit.domain.workflow import Status
 from qa_audit.resources import shipped_frameworks
 from qa_audit.services import accounts, assessments
+from qa_audit.services.database import Store
 from qa_audit.services.demo import DEMO_PASSWORD, generate_demo
 from qa_audit.services.listing import AssessmentQuery, list_assessments
-from qa_audit.services.store import Store
 
 TYPED = 7000  # characters of reflection (about 1,000 words), each emitting "draft edited"
 

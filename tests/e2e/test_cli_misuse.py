@@ -13,7 +13,7 @@ import pytest
 from qa_audit.cli import main
 from qa_audit.domain.permissions import Role
 from qa_audit.services import accounts
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 PASSWORD = "correct horse battery"
 ROOT = Path(__file__).parent.parent.parent

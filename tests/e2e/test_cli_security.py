@@ -10,7 +10,7 @@ import pytest
 from qa_audit.cli import main
 from qa_audit.domain.permissions import Role
 from qa_audit.services import accounts
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 PASSWORD = "correct horse battery"
 

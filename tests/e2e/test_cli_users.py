@@ -10,7 +10,7 @@ from qa_audit.cli import main
 from qa_audit.domain.permissions import Role
 from qa_audit.errors import WrongPassword
 from qa_audit.services import accounts
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.store.files import key_file_for
 
 PASSWORD = "correct horse battery"

@@ -8,8 +8,8 @@ from pathlib import Path
 from qa_audit.cli import main
 from qa_audit.config import log_dir
 from qa_audit.services import accounts, assessments
+from qa_audit.services.database import Store
 from qa_audit.services.demo import DEMO_PASSWORD
-from qa_audit.services.store import Store
 
 SECRET_TEXT = "The child said she is frightened of the man at her father's flat"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa_audit.domain.permissions import Role
 from qa_audit.services import accounts
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"

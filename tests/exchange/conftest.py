@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 from qa_audit.domain.permissions import Actor
 from qa_audit.services import accounts, bundles, maintenance
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from tests.conftest import PASSWORD, World
 from tests.gui.conftest import on_modal  # noqa: F401  (a fixture for the dialog tests)
 

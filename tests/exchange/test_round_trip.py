@@ -186,7 +186,7 @@ def test_an_assessment_moderated_blind_is_not_sent_to_its_moderator(pair) -> Non
         session.add(Moderation(assessment_id=blind, moderator_id=w.ql.user_id))
     lead_home = pair.folder / "lead.db"
     from qa_audit.services import maintenance
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
     maintenance.backup(pair.home, sign_in(pair.home, "admin", "correct horse battery"),
                        lead_home)

@@ -18,7 +18,7 @@ from qa_audit.exchange import keys as exchange_keys
 from qa_audit.exchange.keys import AccountKeys
 from qa_audit.exchange.records import collect
 from qa_audit.services import assessments, bundles, frameworks
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from tests.conftest import FIXTURES, PASSWORD
 
 from .conftest import events, table_hash

@@ -11,8 +11,8 @@ from qa_audit.domain.permissions import Role
 from qa_audit.domain.workflow import Status
 from qa_audit.resources import shipped_frameworks
 from qa_audit.services import accounts, assessments, frameworks
+from qa_audit.services.database import Store
 from qa_audit.services.listing import AssessmentQuery, SortKey
-from qa_audit.services.store import Store
 from qa_audit.ui.dialogs import NewAssessmentDialog, SetupDialog
 from qa_audit.ui.main_window import MainWindow
 from qa_audit.ui.models import FIRST_PAGE, AssessmentTableModel, ListModel

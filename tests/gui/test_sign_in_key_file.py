@@ -6,7 +6,7 @@ from pathlib import Path
 
 from qa_audit.domain.permissions import Role
 from qa_audit.services import accounts
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.store.files import key_file_for
 from qa_audit.ui.sign_in import SignInDialog
 

@@ -7,7 +7,7 @@ import pytest
 from qa_audit.domain.permissions import Role
 from qa_audit.errors import WrongPassword
 from qa_audit.services import accounts
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.ui.sign_in import SignInDialog
 from tests.conftest import PASSWORD
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from qa_audit.domain.permissions import Actor
 from qa_audit.services import accounts, assessments
 from qa_audit.services import supervision as sv
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.ui.editor import AssessmentEditor
 from qa_audit.ui.errors import StaleRecordDialog
 from qa_audit.ui.views.supervision import SupervisionView

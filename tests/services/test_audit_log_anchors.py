@@ -157,8 +157,8 @@ def test_a_demo_database_verifies_intact(tmp_path) -> None:
     """Demo data: its finalised assessments carry real content hashes and the work it
     scripts in people's names (moderation) is signed by them."""
     from qa_audit.resources import shipped_frameworks
+    from qa_audit.services.database import Store
     from qa_audit.services.demo import generate_demo
-    from qa_audit.services.store import Store
 
     store = Store.open(tmp_path / "demo.db")
     generate_demo(store, assessments=120, seed=2, frameworks=shipped_frameworks())

@@ -169,7 +169,7 @@ def test_case_reference_stand_ins_cannot_be_found_by_hashing_every_reference(
         world, tmp_path) -> None:
     import hashlib
 
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
     alias = pseudonymiser(world.store)
     ref = "PL-2024-00001"

@@ -63,7 +63,7 @@ def test_weak_passwords_are_refused(weak) -> None:
 
 def test_a_framework_version_is_read_and_parsed_once(store, tmp_path) -> None:
     from qa_audit.errors import NotFound, StoreError
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
 
     vid = frameworks.import_framework_file(store, system_actor(), MINI).version.id
     first = frameworks.get_framework(store, vid)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from qa_audit.services import launch
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.store.files import key_file_for
 
 

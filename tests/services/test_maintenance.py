@@ -9,7 +9,7 @@ from sqlalchemy import text
 from qa_audit.domain.permissions import Role
 from qa_audit.errors import PermissionDenied, StoreError
 from qa_audit.services import accounts, cases, maintenance
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 PASSWORD = "correct horse battery"
 

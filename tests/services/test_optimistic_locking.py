@@ -20,8 +20,8 @@ from qa_audit.errors import StaleRecord
 from qa_audit.services import accounts, assessments
 from qa_audit.services import supervision as sv
 from qa_audit.services.assessments import Agreement, Narrative
-from qa_audit.services.store import Store
-from qa_audit.services.views import ASSESSMENT, RESPONSE, rating_key
+from qa_audit.services.database import Store
+from qa_audit.services.read_models import ASSESSMENT, RESPONSE, rating_key
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,

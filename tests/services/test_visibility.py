@@ -42,7 +42,7 @@ from qa_audit.services import (
     themes,
 )
 from qa_audit.services import supervision as sv
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.store.tables import ActionItem, Assessment, Rating, SupervisionSession
 from tests.conftest import FIXTURES, PASSWORD
 

@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 from qa_audit.services import accounts, assessments
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 CHILD = textwrap.dedent(
     """
     import sys, uuid
     from qa_audit.services import accounts, assessments
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
     accounts.use_fast_hashing()
     store = Store.open(sys.argv[1])
     actor = accounts.sign_in(store, "sup", "correct horse battery")

@@ -12,7 +12,7 @@ import pytest
 from qa_audit.domain.permissions import Role
 from qa_audit.errors import StoreError, TooManyAttempts, WrongPassword
 from qa_audit.services import accounts, cases
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.store.files import key_file_for
 
 PASSWORD = "correct horse battery"

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from qa_audit.errors import StoreError
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.store.engine import HEAD_REVISION, current_revision, head_revision
 
 

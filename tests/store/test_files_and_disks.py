@@ -16,9 +16,9 @@ from qa_audit.atomic_files import atomic_write, atomic_write_bytes
 from qa_audit.domain.permissions import Role
 from qa_audit.errors import DiskFull, StoreError
 from qa_audit.services import accounts, maintenance
+from qa_audit.services.database import Store
 from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
 from qa_audit.services.exports import export_csv, export_xlsx
-from qa_audit.services.store import Store
 from qa_audit.store.files import key_file_for
 from tests.conftest import PASSWORD, fill_disk
 

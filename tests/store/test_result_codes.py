@@ -27,8 +27,8 @@ from qa_audit.errors import (
     StoreError,
 )
 from qa_audit.services import accounts, assessments
+from qa_audit.services.database import Store
 from qa_audit.services.listing import AssessmentQuery, list_assessments
-from qa_audit.services.store import Store
 from qa_audit.store.files import key_file_for
 
 PASSWORD = "correct horse battery"
@@ -214,7 +214,7 @@ FAILING_WRITE = textwrap.dedent(
     """
     import resource, signal, sys, uuid
     from qa_audit.services import accounts, assessments
-    from qa_audit.services.store import Store
+    from qa_audit.services.database import Store
     accounts.use_fast_hashing()
     store = Store.open(sys.argv[1])
     actor = accounts.sign_in(store, "sup", "correct horse battery")

@@ -15,7 +15,7 @@ import pytest
 from qa_audit.domain.permissions import Role
 from qa_audit.errors import PermissionDenied, StoreError, WrongPassword
 from qa_audit.services import accounts, cases
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 from qa_audit.store import keyring as keyring_module
 from qa_audit.store.engine import WrongKey, check_key
 from qa_audit.store.files import key_file_for

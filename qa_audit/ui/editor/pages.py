@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from qa_audit.domain.framework import ContextField, FieldType
 from qa_audit.domain.records import ActionStatus, Agreement
 from qa_audit.services.assessments import Narrative
-from qa_audit.services.views import ActionInfo
+from qa_audit.services.read_models import ActionInfo
 
 from ..inputs import DateBox
 from .state import NUMBER_PATTERN, EditorState, number_text, stored_answer

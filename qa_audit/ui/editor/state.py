@@ -18,7 +18,7 @@ from qa_audit.domain.scoring import Missing, RatingState, missing_for_submit, ne
 from qa_audit.domain.workflow import Capabilities, Status
 from qa_audit.errors import InvalidInput
 from qa_audit.services.assessments import Narrative
-from qa_audit.services.views import AssessmentDetail, Versions
+from qa_audit.services.read_models import AssessmentDetail, Versions
 
 NUMBER_PATTERN = r"-?(\d+\.?\d*|\.\d+)"
 """A number as typed: optional minus, digits, optional decimal point (no exponent, no commas)."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.domain.records import Agreement
 from qa_audit.domain.scoring import Missing
-from qa_audit.services.views import AssessmentDetail
+from qa_audit.services.read_models import AssessmentDetail
 
 AGREEMENT_CHOSEN = {Agreement.AGREE: "I agree", Agreement.PARTLY: "I partly agree",
                     Agreement.DISAGREE: "I disagree"}

@@ -34,8 +34,8 @@ from qa_audit.domain.workflow import Status
 from qa_audit.errors import StaleRecord, UserError
 from qa_audit.services import assessments, frameworks
 from qa_audit.services.assessments import Narrative
-from qa_audit.services.store import Store
-from qa_audit.services.views import ASSESSMENT, RESPONSE, rating_key
+from qa_audit.services.database import Store
+from qa_audit.services.read_models import ASSESSMENT, RESPONSE, rating_key
 
 from ..errors import offer_reload, show_error
 from ..operations import Change, Operation, changes

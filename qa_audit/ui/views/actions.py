@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
 
 from qa_audit.domain.permissions import Actor
 from qa_audit.services import assessments
+from qa_audit.services.database import Store
 from qa_audit.services.listing import open_actions
-from qa_audit.services.store import Store
-from qa_audit.services.views import ActionInfo
+from qa_audit.services.read_models import ActionInfo
 
 from ..errors import show_error
 from ..models import ListModel, format_date, read_only_table

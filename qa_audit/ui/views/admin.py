@@ -19,7 +19,7 @@ from qa_audit.domain.permissions import Actor, Role
 from qa_audit.domain.records import OrgUnitKind
 from qa_audit.services import accounts
 from qa_audit.services.accounts import UserInfo
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 from ..errors import show_error
 from ..models import ListModel, fitted_combo, read_only_table

@@ -25,8 +25,8 @@ from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Actor
 from qa_audit.domain.workflow import Status
 from qa_audit.services import accounts, frameworks
+from qa_audit.services.database import Store
 from qa_audit.services.listing import AssessmentQuery
-from qa_audit.services.store import Store
 
 from ..errors import show_error
 from ..inputs import DateBox

@@ -19,8 +19,8 @@ from qa_audit.domain.framework import Framework
 from qa_audit.domain.permissions import Action, Actor, allowed
 from qa_audit.errors import FrameworkError
 from qa_audit.services import frameworks
+from qa_audit.services.database import Store
 from qa_audit.services.frameworks import FrameworkVersionInfo, ImportResult
-from qa_audit.services.store import Store
 
 from ..errors import show_error
 from ..models import ListModel, heading_row, read_only_table

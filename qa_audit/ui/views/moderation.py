@@ -44,9 +44,9 @@ from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import InvalidInput, UserError
 from qa_audit.reports.tabular import write_csv
 from qa_audit.services import frameworks, moderation, sampling
+from qa_audit.services.database import Store
 from qa_audit.services.documents import quarter
 from qa_audit.services.moderation import Comparison, ModerationItem, Outcome, Stage
-from qa_audit.services.store import Store
 
 from ..errors import show_error
 from ..models import ListModel, fitted_combo, format_date, heading_row, read_only_table

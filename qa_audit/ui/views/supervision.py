@@ -43,7 +43,7 @@ from qa_audit.errors import StaleRecord, UserError
 from qa_audit.reports.model import PromptEntry
 from qa_audit.services import accounts
 from qa_audit.services import supervision as sv
-from qa_audit.services.store import Store
+from qa_audit.services.database import Store
 
 from ..errors import offer_reload, show_error
 from ..inputs import DateBox

@@ -61,8 +61,8 @@ from qa_audit.domain.records import OrgUnitKind
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.errors import UserError
 from qa_audit.services import accounts, themes
+from qa_audit.services.database import Store
 from qa_audit.services.listing import AssessmentRow, page_details
-from qa_audit.services.store import Store
 from qa_audit.services.themes import Dashboard, Element, Pick, ThemeFilter
 
 from ..errors import show_error
