@@ -131,6 +131,7 @@ def _first_assessment(csv_path: Path) -> str:
     import csv
 
     with csv_path.open(encoding="utf-8-sig") as fh:
+        fh.readline()  # the first line is the protective marking and the copy's audience
         row = next(csv.DictReader(fh))
     return row["assessment_id"]
 

@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from data import demo
-from harness import Context, Result, figure, timed
+from data import demo, signed_in
+from harness import Context, Result, figure, timed_pair
 
 from qa_audit.domain.permissions import Role
 
@@ -269,31 +269,89 @@ def _texts(flowables: list[object]) -> list[str]:
     return out
 
 
-@figure
-def pdf_ten_pages(ctx: Context) -> Result:
+def _plain_pdf(texts: list[str]) -> bytes:
+    """The baseline: the same paragraphs (same text, markup and embedded font), one after
+    another on plain A4 pages: no tables, chart, page frame, watermark or "Page x of y"."""
     import io
 
-    from pypdf import PdfReader
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-    from qa_audit.reports.pdf_assessment import render_assessment, story
-    from qa_audit.reports.pdf_common import FONT, content_width, register_fonts
+    from qa_audit.reports.pdf_common import FONT, register_fonts
 
-    report = _report(7)
-    pages = len(PdfReader(io.BytesIO(render_assessment(report))).pages)
-    # Baseline: the same paragraphs (same text, markup and embedded font), one after
-    # another on plain A4 pages: no tables, chart, page frame, watermark or "Page x of y".
     register_fonts()
-    texts = _texts(story(report, content_width()))
     style = ParagraphStyle("plain", fontName=FONT, fontSize=9.5, leading=13)
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4).build([Paragraph(t, style) for t in texts])
+    return buffer.getvalue()
+
+
+def _assessment_pdf(ctx: Context, standards_pages: int, repeat: int) -> Result:
+    import io
+
+    from pypdf import PdfReader
+
+    from qa_audit.reports.pdf_assessment import render_assessment, story
+    from qa_audit.reports.pdf_common import content_width
+
+    report = _report(standards_pages)
+    pages = len(PdfReader(io.BytesIO(render_assessment(report))).pages)
+    texts = _texts(story(report, content_width()))
+    ours, base = timed_pair(lambda: render_assessment(report), lambda: _plain_pdf(texts),
+                            repeat)
+    return Result(f"{pages}-page assessment PDF ({len(texts)} paragraphs)", ours, base,
+                  "≤ 1.3× plain reportlab, same paragraphs", limit_ratio=1.3)
+
+
+@figure
+def pdf_ten_pages(ctx: Context) -> Result:
+    return _assessment_pdf(ctx, 7, 3 if ctx.quick else 7)
+
+
+@figure
+def assessment_fifty_pages(ctx: Context) -> Result:
+    return _assessment_pdf(ctx, 40, 2 if ctx.quick else 5)
+
+
+@figure
+def batch_hundred_assessments(ctx: Context) -> Result:
+    """A batch export of about 100 finalised assessments (one PDF each, read from the demo
+    database, written to a folder, with its index) against plain reportlab laying out the
+    same paragraphs of each document and writing each file."""
+    import shutil
+
+    from qa_audit.domain.workflow import Status
+    from qa_audit.reports.model import Profile
+    from qa_audit.reports.pdf_assessment import story
+    from qa_audit.reports.pdf_common import content_width
+    from qa_audit.services.documents import export_batch
+    from qa_audit.services.listing import AssessmentQuery, page_details, page_ids
+    from qa_audit.services.report_data import assessment_report
+
+    store, actor = signed_in(ctx, False, Role.SUPERVISOR)
+    finalised = AssessmentQuery(statuses=(Status.FINALISED,), team_id=actor.team_id)
+    ids = page_ids(store, actor, finalised, 0, 100)
+    since = min(r.assessed_on for r in page_details(store, ids))
+    query = AssessmentQuery(statuses=(Status.FINALISED,), team_id=actor.team_id,
+                            date_from=since)
+    texts = [_texts(story(assessment_report(store, actor, aid, Profile.MANAGER),
+                          content_width())) for aid in page_ids(store, actor, query, 0, 10_000)]
+    out_ours, out_base = ctx.workdir / "batch-ours", ctx.workdir / "batch-plain"
+
+    def ours() -> None:
+        shutil.rmtree(out_ours, ignore_errors=True)
+        export_batch(store, actor, query, out_ours, Profile.MANAGER)
 
     def plain() -> None:
-        buffer = io.BytesIO()
-        SimpleDocTemplate(buffer, pagesize=A4).build([Paragraph(t, style) for t in texts])
+        shutil.rmtree(out_base, ignore_errors=True)
+        out_base.mkdir()
+        for n, paragraphs in enumerate(texts):
+            (out_base / f"{n}.pdf").write_bytes(_plain_pdf(paragraphs))
 
-    ours = timed(lambda: render_assessment(report), 3 if ctx.quick else 7)
-    base = timed(plain, 3 if ctx.quick else 7)
-    return Result(f"{pages}-page assessment PDF ({len(texts)} paragraphs)", ours, base,
+    try:
+        a, b = timed_pair(ours, plain, 1 if ctx.quick else 3, warmup=0 if ctx.quick else 1)
+    finally:
+        store.close()
+    return Result(f"batch export of {len(texts)} assessment PDFs", a, b,
                   "≤ 1.3× plain reportlab, same paragraphs", limit_ratio=1.3)

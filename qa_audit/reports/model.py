@@ -6,6 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+SCANNED_NOTE = (
+    "Free text in this copy (evidence, commentary, notes, reflections, actions, addenda) "
+    "was scanned for the names, name parts and usernames of everyone in this database and "
+    "for every case reference, and they were replaced by the stand-ins used above (The "
+    "practitioner, The supervisor, Another person, REF-…). It may still identify people "
+    "or places the database does not know, such as a child's or a relative's name: read "
+    "it before sharing.")
+
 
 class Profile(StrEnum):
     """Whom an export is for."""
@@ -20,6 +28,17 @@ class Profile(StrEnum):
             "practitioner": "Practitioner copy",
             "manager": "Manager copy",
             "pseudonymised": "Pseudonymised copy: no names, case reference replaced",
+        }[self.value]
+
+    @property
+    def purpose(self) -> str:
+        """Whom the copy is for and what it is for, printed under the title."""
+        return {
+            "practitioner": "For the practitioner's own records (appraisal, registration "
+                            "portfolio); includes their own unsigned draft reflection.",
+            "manager": "For the supervisor and line management.",
+            "pseudonymised": "For quality work and sharing beyond the team: no names; case "
+                             "references replaced by stand-ins.",
         }[self.value]
 
 
@@ -50,6 +69,25 @@ class ActionEntry:
     owner: str
     due: dt.date | None
     status: str
+    completed: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class AddendumEntry:
+    author: str
+    written_at: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class TeamContext:
+    """How the team's assessments against the same framework were judged in the same
+    quarter (manager's copy): counts under the smallest count shown are withheld."""
+
+    team: str
+    quarter: str
+    overall: tuple[tuple[str, int | None], ...]  # (grade in words, count or None if < 5)
+    total: int
 
 
 @dataclass(frozen=True)
@@ -82,8 +120,15 @@ class AssessmentReport:
     reasons: str
     practitioner_signed: dt.datetime | None
     supervisor_signed: dt.datetime | None
-    addenda: tuple[str, ...] = field(default_factory=tuple)
+    addenda: tuple[AddendumEntry, ...] = field(default_factory=tuple)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    note: str = ""  # where the assessment stands, at the top of every page
+    reply: str = ""  # the supervisor's reply to the practitioner's reasons
+    reply_at: dt.datetime | None = None
+    reply_by: str = ""
+    moderation: str = ""  # the moderation outcome, when there is one
+    team_context: TeamContext | None = None
+    scanned: bool = False  # free text scanned for names (pseudonymised copies)
 
 
 @dataclass(frozen=True)
@@ -123,6 +168,8 @@ class SessionReport:
     practitioner_signed: dt.datetime | None
     prepared_by: str
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    note: str = ""
+    scanned: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +219,17 @@ class ReflectionEntry:
     case_reference: str
     agreement: str
     reflection: str
+    reasons: str = ""  # why the practitioner did not fully agree
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    """A supervision session held in a period, with the actions agreed in it."""
+
+    held_on: dt.date
+    supervisor: str
+    signed: str
+    actions: tuple[ActionEntry, ...]
 
 
 @dataclass(frozen=True)
@@ -193,6 +251,8 @@ class PeriodReport:
     action_counts: ActionCounts
     prepared_by: str
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    sessions: tuple[SessionEntry, ...] = ()
+    scanned: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +270,10 @@ class TeamReport:
     action_counts: ActionCounts
     prepared_by: str
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # (standard, times below the second-best grade, times graded), most frequent first
+    development: tuple[tuple[str, int, int], ...] = ()
+    overdue: tuple[ActionEntry, ...] = ()
+    scanned: bool = False
     themes: ThemesFigures | None = None
     """The Themes view's figures, when the summary is exported from there."""
 

@@ -79,26 +79,103 @@ def _fit(value: str, width: float, size: float = 7.5) -> str:
     return value.rstrip() + "…"
 
 
+def wrap_label(value: str, width: float, size: float = 7.5, most: int = 4) -> list[str]:
+    """`value` broken into lines of at most `width` points (long words cut), at most `most`
+    lines (the last one ends with an ellipsis if more was left)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    current = ""
+    for word in value.split():
+        while stringWidth(word, FONT, size) > width:  # a word longer than the line
+            cut = len(word)
+            while cut > 1 and stringWidth(word[:cut], FONT, size) > width:
+                cut -= 1
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{current} {word}" if current else word
+        if current and stringWidth(candidate, FONT, size) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    if len(lines) > most:
+        lines = [*lines[:most - 1], _fit(" ".join(lines[most - 1:]), width, size)]
+    return lines or [""]
+
+
+def _labels(drawing: Any, x: float, top: float, lines: Sequence[str], size: float = 7.5,
+            leading: float = 9) -> None:
+    for n, line in enumerate(lines):
+        drawing.add(chart_text(x, top - size - n * leading, line, size))
+
+
+ROOM = 600.0  # points of chart per drawing: a drawing never splits, so none is taller
+
+
+def _chunks(rows: Sequence[Any], height: Any, room: float = ROOM) -> list[list[Any]]:
+    """`rows` cut into runs whose heights add up to at most `room` (one row at least)."""
+    out: list[list[Any]] = []
+    used = room
+    for row in rows:
+        h = height(row)
+        if used + h > room:
+            out.append([])
+            used = 0.0
+        out[-1].append(row)
+        used += h
+    return out
+
+
+def grade_bar_pages(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
+                    width: float) -> list[Any]:
+    """`grade_bars` cut into drawings that each fit on a page (a framework may have more
+    standards than one page holds)."""
+    rows = [s for s in standards if s.score is not None]
+    label_w = width * 0.42
+    chunks = _chunks(rows, lambda e: max(14.0, 9 * len(wrap_label(e.title, label_w - 6)) + 5))
+    return [grade_bars(c, scale, width) for c in chunks] or [grade_bars([], scale, width)]
+
+
+def distribution_bar_pages(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
+                           scale: Sequence[GradeBand], width: float, small: bool = False
+                           ) -> list[Any]:
+    """`distribution_bars` cut into drawings that each fit on a page."""
+    label_w = width * 0.36
+    chunks = _chunks(rows, lambda r: max(15.0, 9 * len(wrap_label(r[0], label_w - 6)) + 6))
+    return ([distribution_bars(c, scale, width, small) for c in chunks]
+            or [distribution_bars([], scale, width, small)])
+
+
 def grade_bars(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
                width: float) -> Any:
     """One bar per graded standard, labelled with the grade; the bar's length is the grade's
     place in the scale (best longest, worst still visible), not its score, so scales whose
-    scores reach zero or below draw as well as any other."""
+    scores reach zero or below draw as well as any other. Long titles wrap."""
     from reportlab.graphics.shapes import Drawing, Rect, String
     from reportlab.lib import colors
 
     rows = [s for s in standards if s.score is not None]
     rank = {band.code: len(scale) - i for i, band in enumerate(scale)}  # best first
-    label_w, bar_w, row_h = width * 0.42, width * 0.3, 14
-    drawing = Drawing(width, row_h * max(1, len(rows)) + 6)
-    for i, entry in enumerate(rows):
-        y = drawing.height - (i + 1) * row_h
-        drawing.add(chart_text(0, y + 3, _fit(entry.title, label_w - 6)))
+    label_w, bar_w, row_h = width * 0.42, width * 0.3, 14.0
+    labels = [wrap_label(entry.title, label_w - 6) for entry in rows]
+    heights = [max(row_h, 9 * len(lines) + 5) for lines in labels]
+    drawing = Drawing(width, sum(heights) + 6 if rows else row_h + 6)
+    top = drawing.height
+    for entry, lines, h in zip(rows, labels, heights, strict=True):
+        y = top - row_h
+        _labels(drawing, 0, top - 1, lines)
         length = bar_w * rank.get(entry.grade_code or "", 0) / max(1, len(scale))
         fill = colors.HexColor(colour_of(scale, entry.grade_code))
         drawing.add(Rect(label_w, y + 1, length, row_h - 4, fillColor=fill, strokeColor=None,
                          strokeWidth=0))
         drawing.add(chart_text(label_w + length + 4, y + 3, entry.grade_label))
+        top -= h
     if not rows:
         drawing.add(String(0, 4, "No standard graded yet", fontName=FONT, fontSize=8))
     return drawing
@@ -131,21 +208,36 @@ def legend(scale: Sequence[GradeBand], width: float) -> Any:
     return drawing
 
 
+TOO_FEW = 5  # a team's bar of fewer graded than this is not drawn (too few to read)
+
+
 def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
-                      scale: Sequence[GradeBand], width: float) -> Any:
+                      scale: Sequence[GradeBand], width: float, small: bool = False) -> Any:
     """A 100% bar per row (e.g. a standard or a quarter): each grade's share, best first,
-    with the share printed in the segment when it fits; the row's count at the end."""
+    with the share printed in the segment when it fits; the row's count at the end. Long
+    labels wrap. With `small`, a row of 1 to 4 is not drawn: a bar of so few would show
+    shares such as 100% that could identify the practitioner."""
     from reportlab.graphics.shapes import Drawing, Rect, String
     from reportlab.lib import colors
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    label_w, count_w, row_h = width * 0.36, 34.0, 15
+    label_w, count_w, row_h = width * 0.36, 34.0, 15.0
     bar_w = width - label_w - count_w
-    drawing = Drawing(width, row_h * max(1, len(rows)) + 4)
-    for i, (label, counts) in enumerate(rows):
-        y = drawing.height - (i + 1) * row_h
-        drawing.add(chart_text(0, y + 4, _fit(label, label_w - 6)))
+    labels = [wrap_label(label, label_w - 6) for label, _ in rows]
+    heights = [max(row_h, 9 * len(lines) + 6) for lines in labels]
+    drawing = Drawing(width, (sum(heights) if rows else row_h) + 4)
+    top = drawing.height
+    for (_label, counts), lines, h in zip(rows, labels, heights, strict=True):
+        y = top - row_h
+        _labels(drawing, 0, top - 2, lines)
+        top -= h
         total = sum(n for _, n in counts)
+        if small and 0 < total < TOO_FEW:
+            drawing.add(String(label_w, y + 4, "fewer than 5 graded: too few to show",
+                               fontName=FONT, fontSize=7, fillColor=colors.HexColor("#57606a")))
+            drawing.add(String(width, y + 4, "n<5", fontName=FONT, fontSize=7,
+                               textAnchor="end"))
+            continue
         x = label_w
         for code, n in counts:
             if not n or not total:
@@ -160,8 +252,8 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
                                        anchor="middle"))
             x += w
         if not total:
-            drawing.add(String(label_w, y + 4, "no grades", fontName=FONT, fontSize=7,
-                               fillColor=colors.HexColor("#57606a")))
+            drawing.add(String(label_w, y + 4, "no grades",
+                               fontName=FONT, fontSize=7, fillColor=colors.HexColor("#57606a")))
         drawing.add(String(width, y + 4, f"n={total}", fontName=FONT, fontSize=7,
                            textAnchor="end"))
     return drawing

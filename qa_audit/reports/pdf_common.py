@@ -15,12 +15,62 @@ from qa_audit.resources import resource
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 FONT_ARABIC = "NotoSansArabic"  # Arabic script incl. Urdu letters DejaVu lacks (ہ ے ۓ ۂ)
+FONT_EMOJI = "NotoEmoji"  # monochrome emoji DejaVu lacks (👶🏽 ❤️ 🙂)
 _FONTS = resource("fonts")
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap of a font subset (what copy, search and pdftotext read
+    back), with characters beyond U+FFFF (emoji) as UTF-16 surrogate pairs: reportlab
+    writes them as five hex digits, which readers take for another character."""
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDSystemInfo", f"<< /Registry ({fontname})", f"/Ordering ({fontname})",
+        "/Supplement 0", ">> def", f"/CMapName /{fontname} def", "/CMapType 2 def",
+        "1 begincodespacerange", f"<00> <{len(subset) - 1:02X}>", "endcodespacerange",
+        f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{_utf16be(v)}>" for i, v in enumerate(subset)),
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
+
+
+def _utf16be(code: int) -> str:
+    return chr(code).encode("utf-16-be").hex().upper()
+
+
+def _guard_rise() -> None:
+    """reportlab 5 raises IndexError when a line opens with a glyph HarfBuzz raised or
+    lowered (an Arabic shadda or fatha at the start of a line): it looks at the text
+    object's last operator before there is one. Such a glyph then starts the line's
+    operators itself."""
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    original = PDFTextObject.setRise
+
+    def set_rise(self: Any, rise: float) -> None:
+        if not self._code:
+            self._rise = rise
+            self._y -= rise
+            from reportlab.lib.rl_accel import fp_str
+
+            self._code.append(f"{fp_str(rise)} Ts")
+            return
+        original(self, rise)
+
+    PDFTextObject.setRise = set_rise
 
 
 @lru_cache(maxsize=1)
 def register_fonts() -> None:
+    from reportlab.graphics import shapes
     from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import ttfonts
+
+    # reportlab 5 internals (the major version is pinned): its subset writer looks the
+    # CMap maker up in its module at each use; a drawing (the charts) starts its text
+    # state in the graphics default font, Helvetica, which PDFs never embed.
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+    shapes.STATE_DEFAULTS["fontName"] = FONT
+    _guard_rise()
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -42,9 +92,56 @@ def register_fonts() -> None:
         addMapping(family, 1, 0, family + "-Bold")
         addMapping(family, 0, 1, family)
         addMapping(family, 1, 1, family + "-Bold")
+    # One weight only: bold emoji are drawn in the same face. Not shaped either: reportlab
+    # shapes a word with its first font and maps the glyphs into the others, so "👶Fatima"
+    # shaped in the emoji font would fail (each emoji is drawn from its own glyph).
+    pdfmetrics.registerFont(LatinFont(FONT_EMOJI, str(_FONTS / "NotoEmoji-Regular.ttf")))
+    for weight in (0, 1):
+        for italic in (0, 1):
+            addMapping(FONT_EMOJI, weight, italic, FONT_EMOJI)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Control characters, and explicit bidi embeddings and isolates (the bidi algorithm
+# decides the order of what was typed; a pasted override must not turn a line around).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
+# Candidates for the emoji font: pictographs and symbols, and the joiners, variation
+# selectors and skin-tone modifiers that build emoji sequences.
+_MAYBE_EMOJI = re.compile("[\u2190-\u2bff\u200d\ufe0e\ufe0f\U0001f000-\U0001faff]")
+_JOINERS = frozenset("\u200d\ufe0e\ufe0f") | {chr(c) for c in range(0x1F3FB, 0x1F400)}
+
+
+@lru_cache(maxsize=1)
+def _glyphs() -> tuple[frozenset[int], frozenset[int]]:
+    """Code points of the body font and of the emoji font."""
+    from reportlab.pdfbase import pdfmetrics
+
+    register_fonts()
+    return (frozenset(pdfmetrics.getFont(FONT).face.charToGlyph),
+            frozenset(pdfmetrics.getFont(FONT_EMOJI).face.charToGlyph))
+
+
+def _emoji_runs(escaped: str) -> str:
+    """Characters the body font lacks and the emoji font has (with the joiners and
+    modifiers around them) in the emoji font; anything neither has stays in the text
+    layer as typed."""
+    if not _MAYBE_EMOJI.search(escaped):
+        return escaped
+    body, emoji = _glyphs()
+    out: list[str] = []
+    run: list[str] = []
+    for ch in escaped:
+        code = ord(ch)
+        if (ch in _JOINERS and (run or code >= 0x1F3FB)) or (
+                code not in body and code in emoji and not ch.isspace()):
+            run.append(ch)
+            continue
+        if run:
+            out.append(f'<font face="{FONT_EMOJI}">{"".join(run)}</font>')
+            run = []
+        out.append(ch)
+    if run:
+        out.append(f'<font face="{FONT_EMOJI}">{"".join(run)}</font>')
+    return "".join(out)
 
 
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
@@ -94,16 +191,14 @@ def arabic_runs_of(value: str) -> list[tuple[str, bool]]:
 
 
 _TAG = re.compile(r"<[^>]*>")
-_WORD_OR_SPACES = re.compile(r"[^ ]+| +")
-_ARABIC_LETTER = re.compile(f"[{_ARABIC}]")
 
 
 def right_to_left(markup: str) -> bool:
-    """Whether a paragraph reads right to left: its first letter is Arabic script (the
-    Unicode rule for a paragraph's direction: the first strong character decides)."""
-    plain = html.unescape(_TAG.sub("", markup))
-    first = next((c for c in plain if c.isalpha()), "")
-    return bool(first) and _ARABIC_LETTER.match(first) is not None
+    """Whether a paragraph reads right to left (the Unicode rule: its first strong
+    character decides)."""
+    from .bidi import paragraph_is_rtl
+
+    return paragraph_is_rtl(html.unescape(_TAG.sub("", markup)))
 
 
 def text(value: str | None) -> str:
@@ -115,7 +210,7 @@ def text(value: str | None) -> str:
     clean = html.escape(_CONTROL.sub("", value), quote=False)
     if _ARABIC_RUN.search(clean):
         clean = "\n".join(_arabic_runs(line) for line in clean.split("\n"))
-    return clean.replace("\n", "<br/>")
+    return _emoji_runs(clean).replace("\n", "<br/>")
 
 
 def or_none(value: str | None) -> str:
@@ -136,23 +231,93 @@ def styles() -> dict[str, Any]:
                                 textColor=colors.HexColor("#57606a")),
         "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20,
                              spaceAfter=4),
+        # A heading never stands alone at the foot of a page: build_pdf puts a conditional
+        # page break before each (cheaper than keepWithNext, which lays out the flowable
+        # after the heading twice).
         "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=12, leading=16,
-                             spaceBefore=10, spaceAfter=4, keepWithNext=1,
+                             spaceBefore=10, spaceAfter=4,
                              textColor=colors.HexColor("#1d4e89")),
-        # keepWithNext: a heading never stands alone at the foot of a page
         "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=10, leading=13,
-                             spaceBefore=6, spaceAfter=2, keepWithNext=1),
+                             spaceBefore=6, spaceAfter=2),
         "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD),
+        "note": ParagraphStyle("note", parent=base, fontSize=8.5, leading=11,
+                               borderColor=colors.HexColor("#d0d7de"), borderWidth=0.5,
+                               borderPadding=4, backColor=colors.HexColor("#f6f8fa"),
+                               spaceBefore=4, spaceAfter=8),
     }
 
 
-def page_frame(marking: str, audience: str, draft: bool, title: str) -> Any:
-    """A canvas class drawing the frame on every page, with 'Page x of y' (two passes)."""
+def _draft_mark(canvas: Any, width: float, height: float) -> None:
+    """The DRAFT watermark as stroked shapes, not text: it marks every page without
+    putting letters into the text layer (copying a page's text never picks up "DRAFT")."""
+    from reportlab.lib import colors
+
+    h, w, gap = 110.0, 80.0, 26.0
+    letters: dict[str, list[list[tuple[float, float]]]] = {
+        "R": [[(0, 0), (0, 1), (0.65, 1), (0.9, 0.88), (0.9, 0.62), (0.65, 0.5), (0, 0.5)],
+              [(0.45, 0.5), (1, 0)]],
+        "A": [[(0, 0), (0.5, 1), (1, 0)], [(0.22, 0.42), (0.78, 0.42)]],
+        "F": [[(0, 0), (0, 1), (1, 1)], [(0, 0.55), (0.75, 0.55)]],
+        "T": [[(0, 1), (1, 1)], [(0.5, 1), (0.5, 0)]],
+    }
+    canvas.saveState()
+    canvas.setStrokeColor(colors.Color(0.8, 0.1, 0.1, alpha=0.14))
+    canvas.setLineWidth(13)
+    canvas.setLineJoin(1)
+    canvas.setLineCap(1)
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(45)
+    x = -(5 * w + 4 * gap) / 2
+    y = -h / 2
+    path = canvas.beginPath()  # D: a stem and a bowl
+    path.moveTo(x, y)
+    path.lineTo(x, y + h)
+    path.lineTo(x + w * 0.45, y + h)
+    path.curveTo(x + w * 1.05, y + h, x + w * 1.05, y, x + w * 0.45, y)
+    path.close()
+    for letter in "RAFT":
+        x += w + gap
+        for stroke in letters[letter]:
+            path.moveTo(x + stroke[0][0] * w, y + stroke[0][1] * h)
+            for px, py in stroke[1:]:
+                path.lineTo(x + px * w, y + py * h)
+    canvas.drawPath(path, stroke=1, fill=0)
+    canvas.restoreState()
+
+
+def _draw_line(canvas: Any, x: float, y: float, value: str, font: str, size: float,
+               anchor: str) -> None:
+    """A header or footer line; Arabic script in it shaped and in bidi order."""
+    if not _ARABIC_RUN.search(value):
+        {"start": canvas.drawString, "middle": canvas.drawCentredString,
+         "end": canvas.drawRightString}[anchor](x, y, value)
+        return
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.shapes import Drawing
+
+    from .pdf_charts import chart_text
+
+    drawing = Drawing(1, 1)
+    drawing.add(chart_text(x, y, value, size, font=font, anchor=anchor,
+                           fill=canvas._fillColorObj))
+    renderPDF.draw(drawing, canvas, 0, 0)
+
+
+def page_frame(marking: str, audience: str, draft: bool, title: str, note: str = "") -> Any:
+    """A canvas class drawing the frame on every page, with 'Page x of y' (two passes).
+    `note` (e.g. "DRAFT" or "Awaiting practitioner response") follows the title at the top
+    of every page; `draft` adds the watermark."""
     from reportlab.lib import colors
     from reportlab.pdfgen.canvas import Canvas
 
+    register_fonts()
+    heading = " · ".join(part for part in (title, audience, note) if part)
+
     class FramedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # Every font embedded: the canvas would otherwise start in Helvetica (a base
+            # font PDFs never embed) and name it on every page.
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
@@ -172,20 +337,14 @@ def page_frame(marking: str, audience: str, draft: bool, title: str) -> Any:
             width, height = self._pagesize
             self.saveState()
             if draft:
-                self.setFillColor(colors.Color(0.8, 0.1, 0.1, alpha=0.12))
-                self.setFont(FONT_BOLD, 110)
-                self.translate(width / 2, height / 2)
-                self.rotate(45)
-                self.drawCentredString(0, -40, "DRAFT")
-                self.rotate(-45)
-                self.translate(-width / 2, -height / 2)
+                _draft_mark(self, width, height)
             self.setFillColor(colors.HexColor("#b42318"))
             self.setFont(FONT_BOLD, 9)
-            self.drawCentredString(width / 2, height - 28, marking)
-            self.drawCentredString(width / 2, 22, marking)
+            _draw_line(self, width / 2, height - 28, marking, FONT_BOLD, 9, "middle")
+            _draw_line(self, width / 2, 22, marking, FONT_BOLD, 9, "middle")
             self.setFillColor(colors.HexColor("#57606a"))
             self.setFont(FONT, 7.5)
-            self.drawString(40, height - 40, f"{title} · {audience}")
+            _draw_line(self, 40, height - 40, heading, FONT, 7.5, "start")
             self.drawRightString(width - 40, 22, f"Page {self._pageNumber} of {total}")
             self.restoreState()
 
@@ -223,98 +382,23 @@ def _is_arabic(frag: Any) -> bool:
 
 def visual_line(words: list[Any], rtl: bool) -> list[Any]:
     """One line's fragments (reportlab frags, in the order typed) in the order to draw
-    them left to right: every Arabic word on its own; in a right-to-left paragraph the
-    whole line's order is reversed, with runs of left-to-right text kept as they are; in a
-    left-to-right one only the runs of Arabic words are. The spaces between neighbours
-    stay between the same neighbours."""
-    # Units: (pieces, trailing spaces, arabic); Arabic fragments are split into words.
-    units: list[tuple[list[Any], int, bool]] = []
-    for frag in words:
-        txt = getattr(frag, "text", None)
-        if txt is None or not _is_arabic(frag):
-            if isinstance(txt, str) and units and txt.startswith(" "):
-                body = txt.lstrip(" ")  # leading spaces are the gap after the word before
-                pieces, gap, arabic = units[-1]  # (reportlab puts them here)
-                units[-1] = (pieces, gap + len(txt) - len(body), arabic)
-                frag = frag.clone()
-                frag.text = body
-            units.append(([frag], 0, False))
-            continue
-        for match in _WORD_OR_SPACES.finditer(txt):
-            first, end = match.span()
-            if txt[first] != " ":
-                piece = frag.clone()
-                piece.text = txt[first:end]  # a slice keeps a shaped string's glyph data
-                units.append(([piece], 0, True))
-            elif units:
-                pieces, gap, arabic = units[-1]
-                units[-1] = (pieces, gap + end - first, arabic)
-            else:
-                spaces = frag.clone()
-                spaces.text = " " * (end - first)
-                units.append(([spaces], 0, False))
-    # Trailing spaces of left-to-right fragments count as gaps too.
-    normal: list[tuple[list[Any], int, bool]] = []
-    for pieces, gap, arabic in units:
-        last = pieces[-1]
-        txt = getattr(last, "text", None)
-        if not arabic and isinstance(txt, str) and txt.endswith(" ") and txt.strip():
-            stripped = txt.rstrip(" ")
-            clone = last.clone()
-            clone.text = stripped
-            pieces = [*pieces[:-1], clone]
-            gap += len(txt) - len(stripped)
-        normal.append((pieces, gap, arabic))
-    # Groups to reverse: each Arabic word; in an RTL line, runs of LTR units join into one.
-    groups: list[list[tuple[list[Any], int, bool]]] = []
-    for unit in normal:
-        if groups and not unit[2] and not groups[-1][-1][2]:
-            groups[-1].append(unit)
-        else:
-            groups.append([unit])
-    if rtl:
-        order = _reverse_with_gaps(groups)
-    else:
-        order, run = [], []
-        for group in [*groups, None]:
-            if group is not None and group[0][2]:
-                run.append(group)
-                continue
-            order += _reverse_with_gaps(run)
-            run = []
-            if group is not None:
-                order.append(group)
-    out: list[Any] = []
-    for group in order:
-        for pieces, gap, _arabic in group:
-            out += pieces
-            if gap:
-                last = out[-1]
-                if getattr(last, "text", None) is None:
-                    spacer = pieces[-1].clone()
-                    spacer.text = " " * gap
-                    out.append(spacer)
-                else:
-                    clone = last.clone()
-                    clone.text = last.text + " " * gap
-                    out[-1] = clone
-    return out
+    them left to right, by the Unicode bidi algorithm (`bidi`): Arabic-script words drawn
+    whole as shaped, runs of other text kept together."""
+    from .bidi import visual_pieces
+
+    return visual_pieces(words, rtl, _is_arabic)
 
 
-def _reverse_with_gaps(groups: list[list[tuple[list[Any], int, bool]]]
-                       ) -> list[list[tuple[list[Any], int, bool]]]:
-    """Groups in reverse order; each takes the gap that followed its left neighbour in the
-    typed order, and the last drawn (the first typed) takes the gap after the run."""
-    if len(groups) < 2:
-        return groups
-    gaps = [group[-1][1] for group in groups]
-    out = []
-    for index in range(len(groups) - 1, -1, -1):
-        group = groups[index]
-        pieces, _, arabic = group[-1]
-        gap = gaps[index - 1] if index > 0 else gaps[-1]
-        out.append([*group[:-1], (pieces, gap, arabic)])
-    return out
+def _visual_words(words: list[Any], rtl: bool) -> list[Any]:
+    """A one-font line's words (strings) in drawing order."""
+    from .bidi import levels, visual_order
+
+    line_levels = levels(" ".join(str(w) for w in words), rtl)
+    starts, pos = [], 0
+    for word in words:
+        starts.append(line_levels[pos] if pos < len(line_levels) else int(rtl))
+        pos += len(word) + 1
+    return [words[i] for i in visual_order(starts)]
 
 
 @lru_cache(maxsize=1)
@@ -331,8 +415,8 @@ def _bidi_classes() -> dict[bool, type]:
             para_lines = self.blPara
             if para_lines.kind != 1:
                 saved_plain = para_lines.lines
-                if _is_arabic(para_lines):  # one font throughout: Arabic words only
-                    para_lines.lines = [(extra, list(reversed(words)))
+                if _is_arabic(para_lines):  # one font throughout: Arabic words and numbers
+                    para_lines.lines = [(extra, _visual_words(list(words), self.rtl))
                                         for extra, words in saved_plain]
                 try:
                     return super().drawPara(debug)
@@ -353,13 +437,44 @@ def _bidi_classes() -> dict[bool, type]:
     return {False: _BidiParagraph, True: _RtlParagraph}
 
 
+# A table split between rows that leaves more than this empty at the page foot is split
+# inside the next row instead.
+_ROOM_LEFT = 90.0
+
+
+@lru_cache(maxsize=1)
+def _table_class() -> type:
+    from reportlab.platypus import Table
+
+    class SplittingTable(Table):  # type: ignore[misc]
+        """A table whose rows may continue over pages (a long reflection, a 5,000-character
+        word: a row taller than a page would otherwise fail the whole document). Split
+        between rows where that fills the page; inside a row where a row split would leave
+        the page foot empty (reportlab would then place the rest, its header repeated, in
+        that space on the same page). Uses reportlab 5 internals (`_splitRows`)."""
+
+        def split(self, availWidth: float, availHeight: float) -> list[Any]:
+            self._calc(availWidth, availHeight)
+            by_row = self._splitRows(availHeight, doInRowSplit=False)
+            if by_row:
+                _, used = by_row[0].wrap(availWidth, availHeight)
+                if availHeight - used <= _ROOM_LEFT:
+                    return list(by_row)
+            in_row = self._splitRows(availHeight, doInRowSplit=True)
+            return list(in_row or by_row)
+
+    return SplittingTable
+
+
 def table(rows: list[list[Any]], widths: list[float], header: bool = False) -> Any:
     """A gridded table; with `header`, the first row repeats on every page it spans."""
     from reportlab.lib import colors
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import TableStyle
 
-    grid = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    grid = _table_class()(rows, colWidths=widths, repeatRows=1 if header else 0,
+                          splitInRow=1)
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("FONTNAME", (0, 0), (-1, -1), FONT),  # cells of plain strings: not Helvetica
              ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
              ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4)]
     if header:
@@ -386,10 +501,21 @@ def signed(value: Any) -> str:
     return value.strftime("%d %b %Y %H:%M UTC") if value else "Not signed"
 
 
-def sign_off(rows: list[tuple[str, str, Any]], width: float) -> Any:
-    """The sign-off block: role, name, signed date (or 'Not signed')."""
-    return table([[para(text(role), "label"), para(text(name)), para(signed(at))]
+def sign_off(rows: list[tuple[str, str, Any]], width: float, meaning: str = "") -> Any:
+    """The sign-off block: role, name, signed date (or 'Not signed'), then what signing
+    means."""
+    from reportlab.platypus import KeepTogether
+
+    grid = table([[para(text(role), "label"), para(text(name)), para(signed(at))]
                   for role, name, at in rows], [width * 0.25, width * 0.4, width * 0.35])
+    return KeepTogether([grid, para(meaning, "small")] if meaning else [grid])
+
+
+def scanned_note() -> Any:
+    """What a pseudonymised copy did to free text, and what it could not do."""
+    from qa_audit.reports.model import SCANNED_NOTE
+
+    return para(text(SCANNED_NOTE), "note")
 
 
 def footnote(marking: str, generated_at: Any, prepared_by: str = "") -> Any:
@@ -406,7 +532,7 @@ audit_anchor: ContextVar[str] = ContextVar("audit_anchor", default="")
 
 
 def build_pdf(flowables: list[Any], *, header_title: str, marking: str, audience: str,
-              draft: bool, title: str, author: str, subject: str) -> bytes:
+              draft: bool, title: str, author: str, subject: str, note: str = "") -> bytes:
     """Lay out `flowables` on A4 inside the marked page frame; the PDF as bytes."""
     import io
 
@@ -414,12 +540,35 @@ def build_pdf(flowables: list[Any], *, header_title: str, marking: str, audience
     from reportlab.platypus import SimpleDocTemplate
 
     buffer = io.BytesIO()
+    flowables = _heading_breaks(flowables)
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=56,
         bottomMargin=48, title=title, author=author, subject=subject, creator="qa_audit",
-        keywords=audit_anchor.get())
-    doc.build(flowables, canvasmaker=page_frame(marking, audience, draft, header_title))
+        lang="en-GB", keywords=audit_anchor.get())
+    doc.build(flowables, canvasmaker=page_frame(marking, audience, draft, header_title, note))
     return buffer.getvalue()
+
+
+# Room a heading needs below it: its own height and about three lines of what follows.
+_HEADING_ROOM = {"h2": 72.0, "h3": 56.0}
+
+
+def _heading_breaks(flowables: list[Any]) -> list[Any]:
+    """A conditional page break before every heading (h2, h3) that does not directly
+    follow another (room for both when two come together): with too little room left,
+    the heading starts the next page."""
+    from reportlab.platypus import CondPageBreak
+
+    rooms = [_HEADING_ROOM.get(getattr(getattr(f, "style", None), "name", ""), 0.0)
+             for f in flowables]
+    out: list[Any] = []
+    for index, flowable in enumerate(flowables):
+        room = rooms[index]
+        if room and not (index and rooms[index - 1]):
+            following = rooms[index + 1] if index + 1 < len(rooms) else 0.0
+            out.append(CondPageBreak(room + following))
+        out.append(flowable)
+    return out
 
 
 def content_width() -> float:

@@ -15,12 +15,17 @@ from .pdf_common import (
     header_row,
     or_none,
     para,
+    scanned_note,
     sign_off,
     table,
     text,
 )
 
 TITLE = "Supervision session record"
+SIGNING_MEANS = (
+    "<b>What signing means.</b> Each signature records that its signer agrees this is a "
+    "fair record of the session and of the actions agreed; any later change withdraws both "
+    "signatures. Once both have signed, the record is closed.")
 
 
 def assessments_table(items: Sequence[DiscussedAssessment], width: float,
@@ -50,10 +55,15 @@ def story(report: SessionReport, width: float) -> list[Any]:
     from reportlab.platypus import Spacer
 
     p = para
-    out: list[Any] = [p(TITLE, "h1"), p(text(report.profile.label), "small"), Spacer(1, 6),
-                      details_table([("Date", report.held_on.strftime("%d %B %Y")),
-                                     ("Supervisor", report.supervisor),
-                                     ("Practitioner", report.practitioner)], width)]
+    out: list[Any] = [p(TITLE, "h1"),
+                      p(text(report.profile.label)
+                        + (f" · <b>{text(report.note)}</b>" if report.note else ""), "small"),
+                      p(text(report.profile.purpose), "small"), Spacer(1, 6)]
+    if report.scanned:
+        out.append(scanned_note())
+    out.append(details_table([("Date", report.held_on.strftime("%d %B %Y")),
+                              ("Supervisor", report.supervisor),
+                              ("Practitioner", report.practitioner)], width))
     for label, notes in report.notes:
         out += [p(text(label), "h2"), p(or_none(notes))]
     out += [p("The practitioner's reflection", "h2"), p(or_none(report.practitioner_reflection))]
@@ -78,7 +88,7 @@ def story(report: SessionReport, width: float) -> list[Any]:
     out.append(p("Sign-off", "h2"))
     out.append(sign_off([("Supervisor", report.supervisor, report.supervisor_signed),
                          ("Practitioner", report.practitioner, report.practitioner_signed)],
-                        width))
+                        width, SIGNING_MEANS))
     out += [Spacer(1, 8), footnote(report.marking, report.generated_at, report.prepared_by)]
     return out
 
@@ -88,4 +98,4 @@ def render_session(report: SessionReport) -> bytes:
         story(report, content_width()), header_title=TITLE, marking=report.marking,
         audience=report.profile.label, draft=report.draft,
         title=f"{TITLE} — {report.held_on:%d %b %Y}", author=report.supervisor,
-        subject=f"{TITLE} · {report.profile.label}")
+        subject=f"{TITLE} · {report.profile.label}", note=report.note)

@@ -10,9 +10,16 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from .model import ActionCounts, ActionEntry, FrameworkSection, PeriodReport, TeamReport
+from .model import (
+    ActionCounts,
+    ActionEntry,
+    FrameworkSection,
+    PeriodReport,
+    SessionEntry,
+    TeamReport,
+)
 from .pdf_assessment import actions_table
-from .pdf_charts import distribution_bars, legend, tally_rows, timeline
+from .pdf_charts import distribution_bar_pages, legend, tally_rows, timeline
 from .pdf_common import (
     FONT,
     FONT_BOLD,
@@ -22,8 +29,10 @@ from .pdf_common import (
     footnote,
     header_row,
     para,
+    scanned_note,
     table,
     text,
+    when,
 )
 from .pdf_session import assessments_table
 
@@ -39,18 +48,34 @@ def _none() -> Any:
     return para("<i>None recorded</i>")
 
 
-def action_counts_table(counts: ActionCounts, width: float) -> Any:
+SMALLEST_COUNT = 5  # a team summary marks counts under this as too few to read
+TOO_FEW = "fewer than 5"
+
+
+def count_text(n: int, small: bool) -> str:
+    """A count as a team summary prints it: 1 to 4 withheld (they could identify someone)."""
+    return TOO_FEW if small and 0 < n < SMALLEST_COUNT else str(n)
+
+
+def action_counts_table(counts: ActionCounts, width: float, small: bool = False) -> Any:
+    """Counts of actions and their shares; with `small`, no share of fewer than five
+    actions and no count under five is shown."""
     def share(n: int) -> str:
+        if small and (counts.total < SMALLEST_COUNT or 0 < n < SMALLEST_COUNT):
+            return count_text(n, small)
         return f"{n} ({round(100 * n / counts.total)}%)" if counts.total else str(n)
 
     rows = [header_row("Actions", "Done", "Done by the due date", "Open", "Overdue"),
-            [para(str(counts.total)), para(share(counts.done)), para(share(counts.done_on_time)),
+            [para(count_text(counts.total, small)), para(share(counts.done)),
+             para(share(counts.done_on_time)),
              para(share(counts.open)), para(share(counts.overdue))]]
     return table(rows, [width * 0.2] * 5, header=True)
 
 
-def grade_table(section: FrameworkSection, width: float) -> Any:
-    """Standards × grades: count and share of each grade, N/A apart; header repeats."""
+def grade_table(section: FrameworkSection, width: float, small: bool = False) -> Any:
+    """Standards × grades: count and share of each grade, N/A apart; header repeats. With
+    `small` (a team summary), a standard graded fewer than five times shows no shares and
+    counts under five are marked as too few."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     codes = [b.code for b in section.scale]
@@ -66,14 +91,26 @@ def grade_table(section: FrameworkSection, width: float) -> Any:
     for t in section.standards:
         counts = dict(t.counts)
         total = t.graded
-        cells = [para(f"{counts.get(c, 0)}<br/>{round(100 * counts.get(c, 0) / total)}%"
-                      if total else "0", "small") for c in codes]
-        rows.append([para(text(t.title), "small"), *cells, para(str(t.not_applicable), "small"),
-                     para(str(total), "small")])
+        few = small and total < SMALLEST_COUNT
+        cells = [para(_cell(counts.get(c, 0), total, small, few), "small") for c in codes]
+        rows.append([para(text(t.title), "small"), *cells,
+                     para(count_text(t.not_applicable, small), "small"),
+                     para(count_text(total, small), "small")])
     return table(rows, [first, *columns], header=True)
 
 
-def _section_charts(section: FrameworkSection, width: float, heading: str) -> list[Any]:
+def _cell(n: int, total: int, small: bool, few: bool) -> str:
+    if not total:
+        return "0"
+    if few:
+        return "—" if n else "0"
+    if small and 0 < n < SMALLEST_COUNT:
+        return f"{TOO_FEW}"
+    return f"{n}<br/>{round(100 * n / total)}%"
+
+
+def _section_charts(section: FrameworkSection, width: float, heading: str,
+                    small: bool = False) -> list[Any]:
     """Heading, a 100% bar per standard and the legend (kept on one page), then the counts
     table (narrow shares are unlabelled in the bars; the table has every figure)."""
     from reportlab.platypus import KeepTogether, Spacer
@@ -81,10 +118,10 @@ def _section_charts(section: FrameworkSection, width: float, heading: str) -> li
     title = para(text(heading), "h3")
     if not any(t.graded for t in section.standards):
         return [title, para("<i>No grades recorded</i>")]
-    return [KeepTogether([title, distribution_bars(tally_rows(section.standards),
-                                                    section.scale, width),
+    return [KeepTogether([title, *distribution_bar_pages(tally_rows(section.standards),
+                                                         section.scale, width, small),
                           legend(section.scale, width)]),
-            Spacer(1, 4), para("Counts and shares", "h3"), grade_table(section, width)]
+            Spacer(1, 4), para("Counts and shares", "h3"), grade_table(section, width, small)]
 
 
 def _sorted_actions(actions: Sequence[ActionEntry]) -> list[ActionEntry]:
@@ -97,7 +134,9 @@ def period_story(report: PeriodReport, width: float) -> list[Any]:
 
     p = para
     out: list[Any] = [
-        p(PERIOD_TITLE, "h1"), p(text(report.profile.label), "small"), Spacer(1, 6),
+        p(PERIOD_TITLE, "h1"), p(text(report.profile.label), "small"),
+        p(text(report.profile.purpose), "small"), Spacer(1, 6),
+        *([scanned_note()] if report.scanned else []),
         details_table([("Practitioner", report.practitioner), ("Team", report.team),
                        ("Period", _period(report.date_from, report.date_to)),
                        ("Assessments", str(len(report.assessments)))], width),
@@ -114,14 +153,18 @@ def period_story(report: PeriodReport, width: float) -> list[Any]:
         out.append(KeepTogether([
             p(f"Overall grades over time — {text(section.framework)}", "h3"),
             timeline(section.overall, section.scale, width), legend(section.scale, width)]))
+    out += _sessions(report.sessions, width)
     out.append(p("2. Reflection", "h2"))
     if report.reflections:
         rows: list[list[Any]] = [header_row("Date", "Case reference", "Agreement",
                                             "The practitioner's reflection")]
-        rows += [[p(r.assessed_on.strftime("%d %b %Y")), p(text(r.case_reference) or "—"),
-                  p(text(r.agreement) or "—"), p(text(r.reflection) or "<i>None recorded</i>")]
-                 for r in report.reflections]
-        out.append(table(rows, [width * 0.13, width * 0.18, width * 0.15, width * 0.54],
+        for r in report.reflections:
+            agreement = text(r.agreement) or "—"
+            if r.reasons.strip():
+                agreement += f"<br/><br/><b>Reasons:</b> {text(r.reasons)}"
+            rows.append([p(r.assessed_on.strftime("%d %b %Y")), p(text(r.case_reference) or "—"),
+                         p(agreement), p(text(r.reflection) or "<i>None recorded</i>")])
+        out.append(table(rows, [width * 0.13, width * 0.17, width * 0.3, width * 0.4],
                          header=True))
     else:
         out.append(_none())
@@ -147,34 +190,77 @@ def period_story(report: PeriodReport, width: float) -> list[Any]:
     return out
 
 
+def _sessions(sessions: Sequence[SessionEntry], width: float) -> list[Any]:
+    """The supervision sessions held in the period, each with the actions agreed in it."""
+    from reportlab.platypus import CondPageBreak
+
+    p = para
+    out: list[Any] = [p("Supervision sessions in the period", "h3")]
+    if not sessions:
+        return [*out, p("<i>No supervision sessions recorded in this period</i>")]
+    for n, entry in enumerate(sessions):
+        if n:  # (the heading's own break makes room for the first)
+            out.append(CondPageBreak(60))  # the session's line with its first action
+        out.append(p(f"<b>{entry.held_on:%d %B %Y}</b> with {text(entry.supervisor)} · "
+                     f"{text(entry.signed)}"))
+        out.append(actions_table(entry.actions, width) if entry.actions
+                   else p("<i>No actions agreed</i>", "small"))
+    return out
+
+
 def team_story(report: TeamReport, width: float) -> list[Any]:
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     p = para
-    statuses = ", ".join(f"{text(s)} {n}" for s, n in report.status_counts) or "none"
+    statuses = ", ".join(f"{text(s)} {count_text(n, True)}"
+                         for s, n in report.status_counts) or "none"
     out: list[Any] = [
-        p(TEAM_TITLE, "h1"), p(text(report.profile.label), "small"), Spacer(1, 6),
+        p(TEAM_TITLE, "h1"), p(text(report.profile.label), "small"),
+        p(text(report.profile.purpose), "small"), Spacer(1, 6),
         details_table([("Team", report.team), ("Region", report.region),
                        ("Period", _period(report.date_from, report.date_to))], width),
         Spacer(1, 4),
         p(f"Assessments by status: {statuses}.", "small"),
         p("Figures describe the team's practice as a whole. No practitioner is named or "
-          "ranked. N/A grades are shown apart and left out of the shares.", "small"),
+          "ranked. N/A grades are shown apart and left out of the shares. Counts from 1 to 4 "
+          "are shown as \u201cfewer than 5\u201d and get no share: so few could identify "
+          "the practitioner observed.", "small"),
     ]
+    if report.scanned:
+        out.append(p("Action text was scanned for the names of everyone in this database and "
+                     "for case references, which are replaced by stand-ins.", "small"))
     if not report.sections:
         out += [p("Grades", "h2"), p("<i>No submitted assessments in this period</i>")]
     for section in report.sections:
         out += [CondPageBreak(200), p(text(section.framework), "h2"),
-                *_section_charts(section, width, "Grades by standard")]
+                *_section_charts(section, width, "Grades by standard", small=True)]
         if section.quarters:
             out.append(KeepTogether([p("Trend by quarter: overall judgements", "h3"),
-                                     distribution_bars(section.quarters, section.scale, width)]))
+                                     *distribution_bar_pages(section.quarters, section.scale,
+                                                             width, small=True)]))
     if report.themes is not None:  # exported from the Themes view: its figures too
         from .pdf_themes import themes_story
 
         scale = report.sections[0].scale if report.sections else ()
         out += themes_story(report.themes, scale, width)
-    out += [p("Action completion", "h2"), action_counts_table(report.action_counts, width)]
+    out.append(p("Top areas for development", "h2"))
+    if report.development:
+        rows: list[list[Any]] = [header_row("Standard", "Graded below the second-best grade",
+                                            "Times graded")]
+        rows += [[p(text(title)), p(count_text(n, True)), p(count_text(total, True))]
+                 for title, n, total in report.development]
+        out.append(table(rows, [width * 0.56, width * 0.26, width * 0.18], header=True))
+    else:
+        out.append(_none())
+    out += [p("Action completion", "h2"),
+            action_counts_table(report.action_counts, width, small=True)]
+    out.append(p("Overdue actions", "h2"))
+    if report.overdue:
+        rows = [header_row("Action", "Due")]
+        rows += [[p(text(a.text)), p(when(a.due))] for a in report.overdue]
+        out.append(table(rows, [width * 0.8, width * 0.2], header=True))
+    else:
+        out.append(_none())
     out += [Spacer(1, 8), footnote(report.marking, report.generated_at, report.prepared_by)]
     return out
 

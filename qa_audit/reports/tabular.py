@@ -23,8 +23,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Write rows to `path` atomically (temp file then rename); returns the row count."""
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
+              preamble: str | None = None) -> int:
+    """Write rows to `path` atomically (temp file then rename); returns the row count.
+    `preamble` (e.g. "# OFFICIAL-SENSITIVE · Manager copy") is a first line of its own,
+    before the header, so that the marking travels inside the file."""
     count = 0
 
     def write(raw: BinaryIO) -> None:
@@ -32,6 +35,8 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
         fh = io.TextIOWrapper(raw, newline="", encoding="utf-8-sig")
         try:
             writer = csv.writer(fh)
+            if preamble is not None:
+                writer.writerow([preamble])
             writer.writerow(header)
             for row in rows:
                 writer.writerow([_cell(v) for v in row])
@@ -69,10 +74,11 @@ def _xlsx_value(value: Any) -> Any:
 
 
 def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
-               sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
-               ) -> dict[str, int]:
+               sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+               marking: str = "") -> dict[str, int]:
     """A workbook with an 'About' sheet, then one sheet per (name, header, rows); a sheet
-    longer than Excel allows continues on 'Name 2', 'Name 3'… Returns rows per name."""
+    longer than Excel allows continues on 'Name 2', 'Name 3'… Every sheet prints with
+    `marking` in its page header and footer. Returns rows per name."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -80,6 +86,7 @@ def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     info = book.create_sheet("About")
+    _mark(info, marking)
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 90
     for key, value in about:
@@ -91,11 +98,13 @@ def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
     for name, header, rows in sheets:
         part, count = 1, 0
         sheet = _data_sheet(book, name, header, bold, WriteOnlyCell)
+        _mark(sheet, marking)
         used = 1
         for row in rows:
             if used >= XLSX_MAX_ROWS:
                 part += 1
                 sheet = _data_sheet(book, f"{name} {part}", header, bold, WriteOnlyCell)
+                _mark(sheet, marking)
                 used = 1
             sheet.append([_as_text(sheet, v, WriteOnlyCell) if isinstance(v, str)
                           else _xlsx_value(v) for v in row])
@@ -104,6 +113,20 @@ def write_xlsx(path: Path, about: Sequence[tuple[str, str]],
         counts[name] = count
     atomic_write(path, book.save)
     return counts
+
+
+def _mark(sheet: Any, marking: str) -> None:
+    """The protective marking centred in the printed header and footer, the header row
+    repeated on every printed page."""
+    if not marking:
+        return
+    # In header/footer codes "&" starts a code: a literal ampersand is written "&&".
+    safe = _ILLEGAL_XML.sub("", marking).replace("&", "&&")
+    for part in (sheet.oddHeader.center, sheet.oddFooter.center):
+        part.text = safe
+        part.font = "Calibri,Bold"
+    sheet.oddFooter.right.text = "Page &P of &N"
+    sheet.print_title_rows = "1:1"
 
 
 def _as_text(sheet: Any, value: str, cell_type: Any) -> Any:

@@ -4,20 +4,32 @@ saves), and batch export of assessment summaries with progress and cancel."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 
 from qa_audit.domain.permissions import Actor
-from qa_audit.errors import InvalidInput
+from qa_audit.domain.workflow import Status
+from qa_audit.errors import InvalidInput, UserError
 from qa_audit.reports.model import Profile
 from qa_audit.store.database import Store
 
 from . import summaries
 from .listing import AssessmentQuery, page_details, page_ids
-from .report_data import DEFAULT_MARKING, Pseudonym, assessment_report, pseudonymiser
+from .pseudonyms import Scrubber, scrubber
+from .report_data import (
+    DEFAULT_MARKING,
+    BatchMemo,
+    Pseudonym,
+    assessment_report,
+    pseudonymiser,
+)
+
+log = logging.getLogger(__name__)
 
 
 class DocumentKind(StrEnum):
@@ -54,13 +66,18 @@ class PdfRequest:
 def render_pdf(store: Store, actor: Actor, request: PdfRequest) -> bytes:
     """The document as PDF bytes (permission-checked; the export is recorded), with the
     audit log's head in its metadata (keywords) as an anchor for `audit-log verify`."""
+    return anchored(store, partial(_render_pdf, store, actor, request))
+
+
+def anchored(store: Store, make: Callable[[], bytes]) -> bytes:
+    """`make()` with the audit log's head as the PDF's anchor."""
     from qa_audit.reports.pdf_common import audit_anchor
 
     from .audit_log import chain_head
 
     token = audit_anchor.set(chain_head(store).text)
     try:
-        return _render_pdf(store, actor, request)
+        return make()
     finally:
         audit_anchor.reset(token)
 
@@ -70,8 +87,8 @@ def _render_pdf(store: Store, actor: Actor, request: PdfRequest) -> bytes:
 
     marking = request.marking.strip() or DEFAULT_MARKING
     if request.kind is DocumentKind.ASSESSMENT:
-        return pdf_assessment.render_assessment(
-            assessment_report(store, actor, request.target, request.profile, marking))
+        return pdf_assessment.render_assessment(assessment_report(
+            store, actor, request.target, request.profile, marking))
     if request.kind is DocumentKind.SESSION:
         return pdf_session.render_session(
             summaries.session_report(store, actor, request.target, request.profile, marking))
@@ -95,16 +112,31 @@ def export_pdf(store: Store, actor: Actor, request: PdfRequest, out: Path) -> Pa
 
 
 @dataclass(frozen=True)
+class BatchFailure:
+    """A document the batch could not make, and why (in words a person can act on)."""
+
+    assessment_id: uuid.UUID
+    file_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class BatchResult:
     written: tuple[Path, ...]
     total: int
     cancelled: bool
+    failed: tuple[BatchFailure, ...] = ()
+    index: Path | None = None  # index.csv: one line per document, written or not
+
+
+INDEX_NAME = "index.csv"
+INDEX_HEADER = ("file", "assessment_date", "case_reference", "status", "result", "detail")
 
 
 def _file_name(day: dt.date, reference: str, aid: uuid.UUID, profile: Profile,
                alias: Pseudonym) -> str:
     ref = (alias(reference) if profile is Profile.PSEUDONYMISED else reference) or "obs"
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in ref)
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in ref)[:60]
     return f"{day:%Y-%m-%d}-{safe}-{str(aid)[:8]}-{profile.value}.pdf"
 
 
@@ -114,6 +146,16 @@ def batch_count(store: Store, actor: Actor, query: AssessmentQuery) -> int:
     return count_assessments(store, actor, query)
 
 
+def _reason(exc: Exception) -> str:
+    """Why one document failed, without case text: a known error's own message, else its
+    kind (the log has the rest)."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"could not be written ({exc.strerror or type(exc).__name__})"
+    return f"could not be made ({type(exc).__name__}); the other documents are unaffected"
+
+
 def export_batch(
     store: Store, actor: Actor, query: AssessmentQuery, out_dir: Path, profile: Profile,
     marking: str = DEFAULT_MARKING, *,
@@ -121,26 +163,93 @@ def export_batch(
     stop: Callable[[], bool] | None = None,
 ) -> BatchResult:
     """A reflective-supervision summary for every assessment `query` finds (within what the
-    actor may see), one file each, written whole. `stop` is asked between files; files
-    already written are kept and listed."""
+    actor may see), one file each, written whole. A document that fails is listed and the
+    batch goes on; `stop` is asked between files (files already written are kept). The
+    folder gets an index.csv of every document: written, failed or not reached.
+    (Worker processes were tried for the layout: on a busy two-core machine they gained
+    nothing, and a frozen app's spawned workers would start the app again.)"""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(f"{out_dir} is a file, not a folder: choose a folder to save into.")
     ids = page_ids(store, actor, query, 0, 1_000_000)
-    alias = pseudonymiser(store) if profile is Profile.PSEUDONYMISED else str
+    hide = profile is Profile.PSEUDONYMISED
+    alias = pseudonymiser(store) if hide else str
+    scrub = scrubber(store, alias) if hide else None
     rows = {r.id: r for r in page_details(store, ids)}
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for done, aid in enumerate(ids):
-        if stop is not None and stop():
-            return BatchResult(tuple(written), len(ids), True)
-        if progress is not None:
-            progress(done, len(ids))
+    batch = _Batch(out_dir, len(ids), progress)
+    memo = BatchMemo()
+    marking = marking.strip() or DEFAULT_MARKING
+    for aid in ids:
         row = rows[aid]
-        out = out_dir / _file_name(row.assessed_on, row.case_reference, aid, profile, alias)
-        data = render_pdf(store, actor, PdfRequest(DocumentKind.ASSESSMENT, aid, profile,
-                                                   marking))
-        written.append(save_pdf(data, out))
-    if progress is not None:
+        name = _file_name(row.assessed_on, row.case_reference, aid, profile, alias)
+        line = (name, f"{row.assessed_on:%Y-%m-%d}", alias(row.case_reference),
+                Status(row.status).label)
+        if batch.cancelled or (stop is not None and stop()):
+            batch.cancelled = True
+            batch.lines[aid] = (*line, "not made", "cancelled")
+            continue
+        batch.lines[aid] = (*line, "", "")
+        batch.make(aid, name, partial(_render, store, actor, aid, profile, marking, scrub,
+                                      memo))
+    if progress is not None and not batch.cancelled:
         progress(len(ids), len(ids))
-    return BatchResult(tuple(written), len(ids), False)
+    index = write_index(out_dir / INDEX_NAME, list(batch.lines.values()), profile, marking)
+    return BatchResult(tuple(batch.written), len(ids), batch.cancelled, tuple(batch.failed),
+                       index)
+
+
+def _render(store: Store, actor: Actor, aid: uuid.UUID, profile: Profile, marking: str,
+            scrub: Scrubber | None, memo: BatchMemo) -> bytes:
+    from qa_audit.reports.pdf_assessment import render_assessment
+
+    return anchored(store, lambda: render_assessment(assessment_report(
+        store, actor, aid, profile, marking, scrub=scrub, memo=memo)))
+
+
+class _Batch:
+    """What a batch has made so far: files written in order, failures, index lines."""
+
+    def __init__(self, out_dir: Path, total: int,
+                 progress: Callable[[int, int], None] | None) -> None:
+        self.out_dir, self.total, self.progress = out_dir, total, progress
+        self.written: list[Path] = []
+        self.failed: list[BatchFailure] = []
+        self.lines: dict[uuid.UUID, tuple[str, ...]] = {}  # in the order listed
+        self.cancelled = False
+        self.done = 0
+
+    def make(self, aid: uuid.UUID, name: str, data: Callable[[], bytes]) -> None:
+        """Make one document and write it; a failure is listed and the batch goes on."""
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        try:
+            self.written.append(save_pdf(data(), self.out_dir / name))
+            self.lines[aid] = (*self.lines[aid][:4], "written", "")
+        except Exception as exc:  # one bad document must not stop the rest
+            self.fail(aid, name, exc)
+        self.done += 1
+
+    def fail(self, aid: uuid.UUID, name: str, exc: Exception) -> None:
+        # (no traceback: it could quote case text, which never goes in the log)
+        log.warning("batch export: assessment %s failed (%s)", aid, type(exc).__name__)
+        self.failed.append(BatchFailure(aid, name, _reason(exc)))
+        self.lines[aid] = (*self.lines[aid][:4], "failed", _reason(exc))
+
+
+def write_index(path: Path, lines: list[tuple[str, ...]], profile: Profile, marking: str
+                ) -> Path:
+    """The batch's index: a comment line with the marking and audience, then one line per
+    document."""
+    from qa_audit.reports.tabular import write_csv
+
+    write_csv(path, INDEX_HEADER, lines, preamble=marking_line(marking, profile))
+    return path
+
+
+def marking_line(marking: str, profile: Profile) -> str:
+    """The first line of every CSV file the app writes: how to handle it, and whom it is
+    for (spreadsheets show it as the first row; about.txt explains it)."""
+    return f"# {marking.strip() or DEFAULT_MARKING} · {profile.label}"
 
 
 def quarter(day: dt.date, back: int = 0) -> tuple[dt.date, dt.date]:

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.errors import InvalidInput
-from qa_audit.reports.model import Profile
+from qa_audit.reports.model import SCANNED_NOTE, Profile
 from qa_audit.reports.tabular import write_csv, write_text, write_xlsx
 from qa_audit.store.database import Store
 from qa_audit.store.scope import Kind, visible
@@ -32,6 +32,8 @@ from qa_audit.store.tables import (
 from . import audit_log
 from .audit_log import chain_head
 from .blinding import not_blind
+from .documents import marking_line
+from .pseudonyms import Scrubber, role_names, scrubber
 from .report_data import DEFAULT_MARKING, Pseudonym, pseudonymiser
 
 ASSESSMENT_HEADER = (
@@ -76,7 +78,14 @@ def _visible(actor: Actor | None) -> ColumnElement[bool]:
         visible(actor, Action.EXPORT_DATA, Kind.ASSESSMENT), not_blind(actor))
 
 
-def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
+# Pseudonymised copies read two more columns at the end of every row (the assessment's
+# practitioner and author), to give the people named in free text their role; `shaped`
+# drops them.
+PEOPLE = (col(Assessment.subject_id), col(Assessment.author_id))
+
+
+def assessment_rows(store: Store, actor: Actor | None, people: bool = False
+                    ) -> Iterator[Sequence[Any]]:
     subject, author = aliased(User), aliased(User)
     query = (
         select(
@@ -95,6 +104,7 @@ def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]
             col(Assessment.overall_grade),
             col(Assessment.submitted_at),
             col(Assessment.finalised_at),
+            *(PEOPLE if people else ()),
         )
         .join(FrameworkVersion, col(FrameworkVersion.id) == col(Assessment.framework_version_id))
         .join(Case, col(Case.id) == col(Assessment.case_id), isouter=True)
@@ -108,7 +118,8 @@ def assessment_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]
         yield from session.execute(query).yield_per(2000)
 
 
-def rating_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
+def rating_rows(store: Store, actor: Actor | None, people: bool = False
+                ) -> Iterator[Sequence[Any]]:
     query = (
         select(
             col(Rating.assessment_id),
@@ -116,6 +127,7 @@ def rating_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
             col(Rating.grade),
             col(Rating.evidence),
             col(Rating.commentary),
+            *(PEOPLE if people else ()),
         )
         .join(Assessment, col(Assessment.id) == col(Rating.assessment_id))
         .where(_visible(actor))
@@ -125,7 +137,8 @@ def rating_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
         yield from session.execute(query).yield_per(5000)
 
 
-def action_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
+def action_rows(store: Store, actor: Actor | None, people: bool = False
+                ) -> Iterator[Sequence[Any]]:
     owner = aliased(User)
     query = (
         select(
@@ -137,6 +150,7 @@ def action_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
             col(ActionItem.due_on),
             col(ActionItem.status),
             col(ActionItem.completed_on),
+            *(PEOPLE if people else ()),
         )
         .join(Assessment, col(Assessment.id) == col(ActionItem.assessment_id))
         .join(owner, col(owner.id) == col(ActionItem.owner_id), isouter=True)
@@ -147,7 +161,8 @@ def action_rows(store: Store, actor: Actor | None) -> Iterator[Sequence[Any]]:
         yield from session.execute(query).yield_per(5000)
 
 
-# Dropped from pseudonymised copies: names, and free text (which may hold names).
+# Dropped from pseudonymised copies: names. Free text is kept, scanned for every known
+# person and case reference (see `pseudonyms`).
 NAME_COLUMNS = frozenset({"practitioner", "author", "owner"})
 FREE_TEXT_COLUMNS = frozenset({"evidence", "commentary", "text"})
 
@@ -159,28 +174,38 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
 
 
-def shaped(sheet: Sheet, profile: Profile, alias: Pseudonym) -> Sheet:
-    """The sheet as `profile` may see it: a pseudonymised copy drops names and free text
-    and replaces case references with a stable hash."""
+def shaped(sheet: Sheet, profile: Profile, alias: Pseudonym,
+           scrub: Scrubber | None = None) -> Sheet:
+    """The sheet as `profile` may see it: a pseudonymised copy drops names, replaces case
+    references with a stable hash, and passes free text through `scrub` (its rows end with
+    the assessment's practitioner and author ids, which give people in the text their
+    role; they are dropped here)."""
     if profile is not Profile.PSEUDONYMISED:
         return sheet
-    keep = [i for i, h in enumerate(sheet.header)
-            if h not in NAME_COLUMNS and h not in FREE_TEXT_COLUMNS]
+    assert scrub is not None
+    keep = [i for i, h in enumerate(sheet.header) if h not in NAME_COLUMNS]
     ref = sheet.header.index("case_reference") if "case_reference" in sheet.header else -1
+    free = {i for i, h in enumerate(sheet.header) if h in FREE_TEXT_COLUMNS}
+    width = len(sheet.header)
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for row in sheet.rows:
-            yield tuple(alias(row[i] or "") if i == ref else row[i] for i in keep)
+            roles = role_names(row[width], row[width + 1])
+            yield tuple(alias(row[i] or "") if i == ref
+                        else scrub.scrub(row[i] or "", roles) if i in free else row[i]
+                        for i in keep)
 
     return Sheet(sheet.name, tuple(sheet.header[i] for i in keep), rows())
 
 
 def _sheets(store: Store, actor: Actor | None, profile: Profile) -> list[Sheet]:
-    alias = pseudonymiser(store) if profile is Profile.PSEUDONYMISED else str
-    return [shaped(s, profile, alias) for s in (
-        Sheet("assessments", ASSESSMENT_HEADER, assessment_rows(store, actor)),
-        Sheet("ratings", RATING_HEADER, rating_rows(store, actor)),
-        Sheet("actions", ACTION_HEADER, action_rows(store, actor)),
+    hide = profile is Profile.PSEUDONYMISED
+    alias = pseudonymiser(store) if hide else str
+    scrub = scrubber(store, alias) if hide else None
+    return [shaped(s, profile, alias, scrub) for s in (
+        Sheet("assessments", ASSESSMENT_HEADER, assessment_rows(store, actor, hide)),
+        Sheet("ratings", RATING_HEADER, rating_rows(store, actor, hide)),
+        Sheet("actions", ACTION_HEADER, action_rows(store, actor, hide)),
     )]
 
 
@@ -190,15 +215,24 @@ def about(actor: Actor | None, profile: Profile, marking: str, fmt: str) -> list
         f"what a {actor.role.label} may see")
     rows = [("Export", f"qa_audit {fmt} export of assessments, ratings and actions"),
             ("Protective marking", marking), ("Copy", profile.label),
+            ("For", profile.purpose),
             ("Scope", scope),
             ("Produced", f"{dt.datetime.now(dt.UTC):%d %b %Y %H:%M} UTC")]
     if actor is not None and profile is not Profile.PSEUDONYMISED:
         rows.append(("Produced for", actor.display_name))
+    if fmt == "CSV":
+        rows.append(("First line of each file", "A comment line starting with '#': the "
+                     "protective marking and whom the copy is for; the column names follow "
+                     "on the second line (skip one line when reading the files)."))
+    else:
+        rows.append(("Printing", "Every sheet prints with the protective marking in its "
+                     "page header and footer."))
     if profile is Profile.PSEUDONYMISED:
-        rows.append(("Left out", "names of people, and free text (evidence, commentary, "
-                                 "action text); case references replaced by REF- stand-ins "
-                                 "(a keyed hash: the same in every export from this "
-                                 "database, not reversible without its key)"))
+        rows.append(("Left out", "names of people (practitioner, author and owner columns); "
+                                 "case references replaced by REF- stand-ins (a keyed hash: "
+                                 "the same in every export from this database, not "
+                                 "reversible without its key)"))
+        rows.append(("Free text", SCANNED_NOTE))
     rows.append(("Handling", f"{marking}: handle and store according to your service's rules"))
     return rows
 
@@ -231,7 +265,8 @@ def export_csv(store: Store, actor: Actor | None, out_dir: Path,
     try:
         for sheet in _sheets(store, actor, profile):
             path = out_dir / f"{sheet.name}.csv"
-            counts[sheet.name] = write_csv(path, sheet.header, sheet.rows)
+            counts[sheet.name] = write_csv(path, sheet.header, sheet.rows,
+                                           preamble=marking_line(marking, profile))
             written.append(path)
         rows = [*about(actor, profile, marking, "CSV"), ("Audit log", chain_head(store).text)]
         write_text(info, "".join(f"{k}: {v}\n" for k, v in rows))
@@ -252,6 +287,7 @@ def export_xlsx(store: Store, actor: Actor | None, out: Path,
     _may_export(actor)
     about_rows = [*about(actor, profile, marking, "XLSX"), ("Audit log", chain_head(store).text)]
     counts = write_xlsx(out, about_rows, [(s.name.capitalize(), s.header, s.rows)
-                                          for s in _sheets(store, actor, profile)])
+                                          for s in _sheets(store, actor, profile)],
+                        marking=f"{marking} · {profile.label}")
     _record(store, actor, f"export_xlsx_{profile.value}")
     return ExportResult((out,), {k.lower(): v for k, v in counts.items()})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
@@ -18,19 +18,21 @@ from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, NotFound
 from qa_audit.reports.model import (
     ActionCounts,
+    ActionEntry,
     DiscussedAssessment,
     FrameworkSection,
     GradeBand,
     PeriodReport,
     Profile,
     ReflectionEntry,
+    SessionEntry,
     SessionReport,
     StandardTally,
     TeamReport,
     TimePoint,
 )
 from qa_audit.store.database import Store
-from qa_audit.store.scope import Kind, actions_visible, visible
+from qa_audit.store.scope import Kind, actions_visible, sessions_visible, visible
 from qa_audit.store.tables import (
     ActionItem,
     Assessment,
@@ -45,6 +47,7 @@ from qa_audit.store.tables import (
 from . import audit_log
 from .blinding import not_blind
 from .frameworks import get_framework
+from .pseudonyms import PRACTITIONER, SUPERVISOR, Scrubber, role_names, scrubber
 from .read_models import ActionInfo, actions_of
 from .report_data import AGREEMENT, DEFAULT_MARKING, Pseudonym, action_entry, pseudonymiser
 from .supervision import STAGE_LABELS, STAGES, get_session
@@ -107,6 +110,16 @@ def _discussed(session: Session, frameworks: _Frameworks, rows: Sequence[Assessm
     return tuple(out)
 
 
+def _free_text(store: Store, hide: bool, alias: Pseudonym | None,
+               roles: dict[uuid.UUID, str]) -> tuple[Scrubber | None, Callable[[str], str]]:
+    """The scrubber of a pseudonymised copy (None otherwise) and the function that passes
+    free text through it."""
+    if not hide:
+        return None, str
+    scrub = scrubber(store, alias)
+    return scrub, lambda value: scrub.scrub(value, roles)
+
+
 def session_report(store: Store, actor: Actor, session_id: uuid.UUID, profile: Profile,
                    marking: str = DEFAULT_MARKING) -> SessionReport:
     """The session record: four-stage notes, assessments discussed with their grades, the
@@ -114,25 +127,37 @@ def session_report(store: Store, actor: Actor, session_id: uuid.UUID, profile: P
     detail = get_session(store, actor, session_id)
     hide = profile is Profile.PSEUDONYMISED
     alias = pseudonymiser(store) if hide else None
+    _, free = _free_text(store, hide, alias, role_names(detail.fca_id, detail.supervisor_id))
     frameworks = _Frameworks(store)
     today = dt.date.today()
     with store.unit_of_work() as session:
         rows = [session.get(Assessment, a.id) for a in detail.assessments]
         discussed = _discussed(session, frameworks, [r for r in rows if r], alias, True)
+        titles = _standard_titles(frameworks, [r for r in rows if r])
         audit_log.record(session, actor, f"export_pdf_{profile.value}", "supervision_session",
                          session_id)
+    signed = bool(detail.supervisor_signed_at and detail.fca_signed_at)
     return SessionReport(
-        profile=profile, marking=marking,
-        draft=not (detail.supervisor_signed_at and detail.fca_signed_at),
+        profile=profile, marking=marking, draft=not signed,
         held_on=detail.held_on,
-        supervisor="The supervisor" if hide else detail.supervisor_name,
-        practitioner="The practitioner" if hide else detail.fca_name,
-        notes=tuple((STAGE_LABELS[s], detail.notes.get(s, "")) for s in STAGES),
-        practitioner_reflection=detail.fca_reflection, assessments=discussed,
+        supervisor=SUPERVISOR if hide else detail.supervisor_name,
+        practitioner=PRACTITIONER if hide else detail.fca_name,
+        notes=tuple((STAGE_LABELS[s], free(detail.notes.get(s, ""))) for s in STAGES),
+        practitioner_reflection=free(detail.fca_reflection), assessments=discussed,
         prompts=detail.prompts,
-        actions=tuple(action_entry(a, {}, today, hide, detail.fca_id) for a in detail.actions),
+        actions=tuple(action_entry(a, titles, today, hide, detail.fca_id, free)
+                      for a in detail.actions if a.status != "cancelled"),
         supervisor_signed=detail.supervisor_signed_at, practitioner_signed=detail.fca_signed_at,
-        prepared_by="" if hide else actor.display_name)
+        prepared_by="" if hide else actor.display_name,
+        note="" if signed else "DRAFT (not yet signed by both)", scanned=hide)
+
+
+def _standard_titles(frameworks: _Frameworks, rows: Sequence[Assessment]) -> dict[str, str]:
+    """Standard id -> title over the frameworks of `rows` (an action names its standard)."""
+    titles: dict[str, str] = {}
+    for version_id in dict.fromkeys(r.framework_version_id for r in rows):
+        titles.update({s.id: s.title for s in frameworks(version_id).standards()})
+    return titles
 
 
 def _check_period(date_from: dt.date, date_to: dt.date) -> None:
@@ -195,9 +220,21 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
         actions = actions_of(session, col(ActionItem.owner_id) == fca.id, actions_visible(actor),
                              or_(col(ActionItem.assessment_id).in_(ids),
                                  col(ActionItem.session_id).in_(sessions)))
+        held = list(session.scalars(select(SupervisionSession).where(
+            col(SupervisionSession.id).in_(sessions),
+            col(SupervisionSession.id).in_(sessions_visible(actor))).order_by(
+            col(SupervisionSession.held_on), col(SupervisionSession.id))))
+        supervisors = dict(session.execute(select(col(User.id), col(User.display_name)).where(
+            col(User.id).in_({h.supervisor_id for h in held}))).all())
         audit_log.record(session, actor, f"export_period_pdf_{profile.value}", "user", fca.id)
         fca_name, team_name = fca.display_name, team.name if team else ""
 
+    roles = role_names(practitioner_id, None)
+    for h in held:
+        roles.setdefault(h.supervisor_id, SUPERVISOR)
+    for r in rows:
+        roles.setdefault(r.author_id, SUPERVISOR)
+    _, free = _free_text(store, hide, alias, roles)
     version_of = {r.id: r.framework_version_id for r in rows}
     per_version: dict[uuid.UUID, Counter[tuple[str, str]]] = defaultdict(Counter)
     best: Counter[str] = Counter()
@@ -229,7 +266,9 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
     reflections = tuple(
         ReflectionEntry(r.assessed_on, case_of[r.id],
                         AGREEMENT.get(resp.agreement, "") if resp.signed_at else "Not signed",
-                        resp.reflection)
+                        free(resp.reflection),
+                        free(resp.reasons) if resp.signed_at and resp.agreement != "agree"
+                        else "")
         for r in rows if (resp := responses.get(r.id)) is not None
         # a draft reflection is the practitioner's own until signed: only their copy shows it
         and (resp.signed_at or (actor.user_id == practitioner_id and resp.reflection.strip())))
@@ -240,10 +279,17 @@ def period_report(store: Store, actor: Actor, practitioner_id: uuid.UUID, date_f
         date_from=date_from, date_to=date_to, assessments=discussed,
         sections=tuple(sections), reflections=reflections,
         strengths=_recurring(best, graded, single), development=_recurring(low, graded, single),
-        actions=tuple(action_entry(a, titles, today, hide, practitioner_id) for a in actions
-                      if a.status != "cancelled"),
+        actions=tuple(action_entry(a, titles, today, hide, practitioner_id, free)
+                      for a in actions if a.status != "cancelled"),
         action_counts=count_actions(actions, today),
-        prepared_by="" if hide else actor.display_name)
+        prepared_by="" if hide else actor.display_name,
+        sessions=tuple(SessionEntry(
+            h.held_on, SUPERVISOR if hide else supervisors.get(h.supervisor_id, ""),
+            "Signed by both" if h.supervisor_signed_at and h.fca_signed_at
+            else "Not signed by both",
+            tuple(action_entry(a, titles, today, hide, practitioner_id, free) for a in actions
+                  if a.session_id == h.id and a.status != "cancelled")) for h in held),
+        scanned=hide)
 
 
 def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.date,
@@ -299,14 +345,32 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
     for version_id, q, code, n in overall:
         trends[version_id][q][code] += int(n)
     sections = []
+    low: Counter[str] = Counter()
+    graded: Counter[str] = Counter()
+    every_quarter = quarters_between(date_from, date_to)
     for version_id in sorted(set(counts) | set(trends), key=str):
         fw = frameworks(version_id)
         quarters = tuple((q, tuple((g.code, trends[version_id][q][g.code])
                                    for g in fw.scale.grades))
-                         for q in sorted(trends[version_id]))
+                         for q in sorted(set(every_quarter) | set(trends[version_id])))
         sections.append(FrameworkSection(f"{fw.title} {fw.version}", _bands(fw),
                                          _tallies(fw, counts[version_id]), (), quarters))
+        second = fw.scale.grades[1].score if len(fw.scale.grades) > 1 else None
+        for (sid, code), n in counts[version_id].items():
+            grade = fw.scale.grade(code) if code != NOT_APPLICABLE else None
+            if grade is None or not fw.has_standard(sid):
+                continue
+            title = fw.standard(sid).title
+            graded[title] += n
+            if second is not None and grade.score < second:
+                low[title] += n
     sections.sort(key=lambda s: s.framework)
+    # Action text is free text: a team summary names no one, whoever it is for.
+    scrub = scrubber(store)
+    overdue = tuple(
+        ActionEntry(scrub.scrub(a.text), "—", "—", a.due_on, a.state(today))
+        for a in sorted(actions, key=lambda a: (a.due_on or dt.date.max, a.text))
+        if a.overdue(today))
     order = [s.value for s in Status]
     return TeamReport(
         profile=profile, marking=marking, team=team_name, region=region_name,
@@ -314,4 +378,19 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
         status_counts=tuple((Status(s).label, int(statuses[s])) for s in order
                             if s in statuses),
         sections=tuple(sections), action_counts=count_actions(actions, today),
-        prepared_by="" if profile is Profile.PSEUDONYMISED else actor.display_name)
+        prepared_by="" if profile is Profile.PSEUDONYMISED else actor.display_name,
+        development=tuple(sorted(((t, n, graded[t]) for t, n in low.items() if n),
+                                 key=lambda x: (-x[1], x[0]))[:10]),
+        overdue=overdue, scanned=True)
+
+
+def quarters_between(date_from: dt.date, date_to: dt.date) -> list[str]:
+    """Every calendar quarter the period touches, as '2025-Q3' (the themes' labels)."""
+    out: list[str] = []
+    index = date_from.year * 4 + (date_from.month - 1) // 3
+    last = date_to.year * 4 + (date_to.month - 1) // 3
+    while index <= last and len(out) < 400:
+        year, q = divmod(index, 4)
+        out.append(f"{year}-Q{q + 1}")
+        index += 1
+    return out

@@ -310,6 +310,19 @@ class Setting(SQLModel, table=True):
     value: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class ResponseReply(Versioned, SQLModel, table=True):
+    """The supervisor's reply to the practitioner's reasons for not fully agreeing: its own
+    record, written by the supervisor (the response itself is the practitioner's)."""
+
+    __tablename__ = "response_reply"
+    assessment_id: uuid.UUID = Field(foreign_key="assessment.id", primary_key=True,
+                                     ondelete="CASCADE")
+    author_id: uuid.UUID = Field(foreign_key="user_account.id")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    written_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1
+
+
 # -- offline exchange (bundles now, sync with the team store later) ---------------------------
 
 

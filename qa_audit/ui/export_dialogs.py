@@ -428,12 +428,19 @@ class BatchExportDialog(QDialog):
     def _done(self, result: documents.BatchResult) -> None:
         self._worker = None
         self.result_ = result
-        folder = result.written[0].parent if result.written else self.folder.text()
+        folder = result.index.parent if result.index else self.folder.text()
         if result.cancelled:
-            self.state.setText(f"Cancelled: {len(result.written)} of {result.total} PDF(s) "
-                               f"were saved in {folder}.")
+            message = (f"Cancelled: {len(result.written)} of {result.total} PDF(s) were saved "
+                       f"in {folder}.")
         else:
-            self.state.setText(f"Done: {len(result.written)} PDF(s) saved in {folder}.")
+            message = f"Done: {len(result.written)} PDF(s) saved in {folder}."
+        if result.failed:
+            shown = "; ".join(f"{f.file_name}: {f.reason}" for f in result.failed[:5])
+            more = f" (and {len(result.failed) - 5} more)" if len(result.failed) > 5 else ""
+            message += f" {len(result.failed)} could not be made: {shown}{more}."
+        if result.index is not None:
+            message += f" The list of every document is in {result.index.name}."
+        self.state.setText(message)
         self.cancel_button.setText("Close")
         self._recount()
 
@@ -475,8 +482,9 @@ class DataExportDialog(QDialog):
         form.addRow("&Format:", self.format)
         self.profile, self.marking = _audience_rows(form, actor, marking)
         note = QLabel("Everything you may see: assessments, ratings and actions. A "
-                      "pseudonymised copy leaves out names and free text and hashes case "
-                      "references.")
+                      "pseudonymised copy leaves out names, hashes case references, and "
+                      "replaces the names and references it finds in free text; read free "
+                      "text before sharing it, as it may still identify people.")
         note.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)

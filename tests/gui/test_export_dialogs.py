@@ -108,6 +108,26 @@ def test_batch_export_writes_one_pdf_each_with_progress(qtbot, world, tmp_path):
     assert seen and seen[-1] == (3, 3)
 
 
+def test_batch_export_lists_a_document_it_could_not_make(qtbot, world, tmp_path):
+    _finalised(world, 2)
+    dialog = BatchExportDialog(world.store, world.supervisor)
+    qtbot.addWidget(dialog)
+    dialog.period.quick.activated.emit(1)
+    out = tmp_path / "out"
+    dialog.folder.setText(str(out))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.result_ is not None, timeout=30_000)
+    first = dialog.result_.written[0]
+    first.unlink()
+    first.mkdir()  # a folder where that PDF should go
+    dialog.result_ = None
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.result_ is not None, timeout=30_000)
+    text = dialog.state.text()
+    assert "Done: 1 PDF(s)" in text and f"1 could not be made: {first.name}" in text
+    assert "index.csv" in text and (out / "index.csv").is_file()
+
+
 def test_batch_export_cancel_keeps_what_was_written_and_says_so(qtbot, world, tmp_path):
     _finalised(world, 6)
     dialog = BatchExportDialog(world.store, world.supervisor)

@@ -188,11 +188,35 @@ def test_team_summary_shows_distributions_and_names_no_one(world, tmp_path):
                    "No practitioner is named or ranked", "Mini standards for tests 1"))
     for name in ("FatimaKhan", "GwenJones", "PL-2024-00001"):
         assert name not in flat, name  # no individual and no case, even in a manager copy
-    # 'seen': three RI and one G -> 75% RI of 4 graded.
+    # 'seen': three RI and one G, 4 graded: too few to read, so no count of 1-4 and no
+    # share is shown (a "100%" or "75%" of four could point at the one observed).
     table = flat[flat.index("Countsandshares"):]
-    # O 0, G 1 (25%), RI 3 (75%), I 0, N/A 0, graded 4
-    assert "Thechildisseenandheard00%125%375%00%04" in table
+    assert "Thechildisseenandheard0——00fewerthan5" in table
+    assert "%" not in table[:table.index("Thecareplan")]
     _framed(out)
+    for _ in range(2):
+        _low_seen_audit(world)
+    table = _flat(export_pdf(world.store, world.supervisor, _team(world.team_id, MONTH_AGO,
+                                                                  TODAY), tmp_path / "t6.pdf"))
+    table = table[table.index("Countsandshares"):]
+    # Six graded: O 0 (0%), G 1 (withheld: fewer than 5), RI 5 (83%), I 0 (0%), N/A 0, 6
+    assert "Thechildisseenandheard00%fewerthan5583%00%06" in table
+
+
+def test_team_summary_lists_overdue_actions_and_areas_for_development(world, tmp_path):
+    late = TODAY - dt.timedelta(days=2)
+    for n in range(3):
+        _low_seen_audit(world, ((f"Ask Fatima Khan to redo plan {n}", late),))
+    flat = _flat(export_pdf(world.store, world.supervisor, _team(
+        world.team_id, MONTH_AGO, TODAY), tmp_path / "team.pdf"))
+    # every action is overdue; its text is scanned (the team summary names no one)
+    _has(flat, "Overdue actions", "Ask Another person to redo plan 0",
+         "Ask Another person to redo plan 2", "Top areas for development",
+         "The child is seen and heard")
+    assert "FatimaKhan" not in flat and "Fatima" not in flat
+    # quarters of the period with no assessment are shown, not skipped
+    first_q = f"{MONTH_AGO.year}-Q{(MONTH_AGO.month - 1) // 3 + 1}"
+    assert _squash(first_q) in flat
 
 
 def test_team_summary_permissions_and_empty_period(world, tmp_path):
@@ -237,3 +261,27 @@ def test_a_draft_reflection_is_only_in_the_practitioners_own_copies(world, tmp_p
     assert draft not in _flat(export_pdf(world.store, world.supervisor, one,
                                          tmp_path / "a-sup.pdf"))
     assert draft in _flat(export_pdf(world.store, world.fca, one, tmp_path / "a-fca.pdf"))
+
+
+def test_period_summary_lists_sessions_with_their_actions_and_the_reasons(world, tmp_path):
+    aid = _low_seen_audit(world)
+    assessments.respond(world.store, world.fca, aid, "I see it differently",
+                        assessments.Agreement.PARTLY, "The child was seen at school")
+    _signed_session(world, aid)
+    flat = _flat(export_pdf(world.store, world.fca, _period(
+        world.fca.user_id, MONTH_AGO, TODAY, profile=Profile.PRACTITIONER),
+        tmp_path / "p.pdf"))
+    _has(flat, "Supervision sessions in the period", f"{TODAY:%d %B %Y} with Sam Supervisor",
+         "Signed by both", "Use the three houses tool",
+         "Partly agrees", "Reasons: The child was seen at school", "I see it differently",
+         "For the practitioner's own records")
+
+
+def test_session_record_names_the_standard_only_when_an_action_has_one(world, tmp_path):
+    # Session actions are not tied to a standard: no column of dashes.
+    sid = _signed_session(world, _low_seen_audit(world))
+    pages = _pages(export_pdf(world.store, world.supervisor, _session(sid), tmp_path / "s.pdf"))
+    text = "\n".join(pages)
+    actions = text[text.index("Actions agreed"):]
+    assert "Standard" not in actions.split("Use the three houses tool")[0]
+    assert "What signing means." in text

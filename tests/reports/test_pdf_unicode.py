@@ -189,3 +189,47 @@ def test_a_long_number_typed_for_a_number_field_is_kept_exactly() -> None:
 
     field = ContextField("n", "N", FieldType.NUMBER)
     assert field.clean("12345678901234567890") == 12345678901234567890
+
+
+def test_arabic_beside_english_follows_the_unicode_bidi_algorithm(tmp_path) -> None:
+    # Orders worked out by hand from UAX #9: in a left-to-right paragraph a dash between
+    # Arabic and English takes the paragraph's direction; between two Arabic words it
+    # joins them into one right-to-left run.
+    assert _order(tmp_path, "Said عمران خان — Fatima") == [
+        "Said", "خان", "عمران", "—", "Fatima"]
+    # (a comma typed against an Arabic word is shaped with it, so it is drawn at the word's
+    # left: where an Arabic reader meets it, after the word)
+    assert _order(tmp_path, "Names: عمران — خان, then Fatima") == [
+        "Names:", "خان,", "—", "عمران", "then", "Fatima"]
+    # In a right-to-left paragraph the English run keeps its own order.
+    assert _order(tmp_path, "عمران خان — Fatima Khan") == [
+        "Fatima", "Khan", "—", "خان", "عمران"]
+
+
+def test_emoji_are_drawn_in_an_embedded_font_and_kept_in_the_text_layer(tmp_path) -> None:
+    from qa_audit.reports.pdf_common import FONT_EMOJI
+
+    pdf = tmp_path / "emoji.pdf"
+    pdf.write_bytes(build_pdf([para(text("The baby 👶🏽 smiled 🙂, heart ❤️ — ok"))],
+                              header_title="", marking="", audience="", draft=False, title="",
+                              author="", subject=""))
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "The baby 👶🏽 smiled 🙂, heart ❤️ — ok" in out
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    assert FONT_EMOJI in fonts
+
+
+def test_arabic_in_the_marking_is_shaped_and_in_bidi_order(tmp_path) -> None:
+    pdf = tmp_path / "marking.pdf"
+    pdf.write_bytes(build_pdf([para("Body")], header_title="Summary", marking="OFFICIAL رسمي جدا",
+                              audience="Manager copy", draft=False, title="", author="",
+                              subject=""))
+    top = [w for y, x, w in sorted(_placed(pdf)) if y < 40]  # the header line
+    words = [w for w in top if w in ("OFFICIAL", "رسمي", "جدا")]
+    assert sorted(words) == sorted(["OFFICIAL", "رسمي", "جدا"])  # shaped: read back whole
+    x = {w: pos for y, pos, w in _placed(pdf) if y < 40}
+    assert x["OFFICIAL"] < x["جدا"] < x["رسمي"]  # the Arabic run reads right to left
+    fonts = {str(f["/BaseFont"]) for f in PdfReader(pdf).pages[0]["/Resources"]["/Font"].values()}
+    assert any(FONT_ARABIC in f for f in fonts)

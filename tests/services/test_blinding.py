@@ -68,6 +68,8 @@ NO_GRADES = {
     "listing.open_actions", "assessments.action_owners", "accounts.list_users",
     "accounts.password_notice", "accounts.confirm_own_password",
     "themes.framework_choices",  # how many assessments per framework, no grades
+    # the supervisor's reply to a practitioner's reasons: text, never a grade
+    "replies.get_reply", "replies.reply_to_response", "replies.reply_allowed",
     # writers (each refuses a quality lead, or returns ids only)
     "assessments.add_action", "assessments.add_addendum", "assessments.create_assessment",
     "assessments.finalise", "assessments.remove_action", "assessments.respond",

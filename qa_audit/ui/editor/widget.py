@@ -39,6 +39,7 @@ from qa_audit.services.read_models import ASSESSMENT, RESPONSE, rating_key
 
 from ..errors import offer_reload, show_error
 from ..operations import Change, Operation, changes
+from ..reply_box import ReplyBox
 from ..workers import Worker, is_running, wait_for
 from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
 from .standard_panel import StandardPanel
@@ -146,6 +147,10 @@ class AssessmentEditor(QWidget):
         self.response_page.draftEdited.connect(self._response_edited)
         self.response_page.signRequested.connect(self.request_respond)
         self.response_page.returnRequested.connect(self.request_return)
+        self.reply_box = ReplyBox(self.store, self.actor, self.assessment_id)
+        response_layout = self.response_page.layout()
+        assert response_layout is not None
+        response_layout.addWidget(self.reply_box)
         self.tabs.addTab(self.response_page, "Res&ponse")
         self.addenda_page = AddendaPage(state)
         self.addenda_page.addRequested.connect(self._add_addendum)
@@ -343,6 +348,7 @@ class AssessmentEditor(QWidget):
         self.actions_page.show_actions(d.actions)
         self.actions_page.set_modes(s.can_edit)
         self.response_page.show_response(s)
+        self.reply_box.refresh()
         self.addenda_page.show_addenda(s)
         self.submit.setVisible(s.can_edit)
         self.finalise_button.setVisible(s.can_finalise)
