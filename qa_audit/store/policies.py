@@ -78,6 +78,10 @@ SECURED: tuple[Secured, ...] = (
                            "assessment_id"),),
             update=(_EDIT,), delete=(_EDIT,)),
     Secured("response", select=(_VIEW,), insert=(_RESPOND,), update=(_RESPOND,)),
+    # The supervisor's reply to the practitioner's reasons, written before finalising.
+    Secured("response_reply", select=(_VIEW,),
+            insert=(Ground(ASSESSMENT, (A.FINALISE,), "assessment_id"),),
+            update=(Ground(ASSESSMENT, (A.FINALISE,), "assessment_id"),)),
     # A moderator's outcome on a finalised audit is added as their addendum.
     Secured("addendum", select=(_VIEW,),
             insert=(Ground(ASSESSMENT, (A.ADD_ADDENDUM, A.MODERATE), "assessment_id"),)),
