@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -56,17 +57,11 @@ class SetupDialog(QDialog):
         self.region = line_edit("Region", "e.g. North")
         self.region.setText("North")
         self.team = line_edit("First team", "e.g. Leeds 1")
-        for label, widget in (("Your &name", self.name), ("&Username", self.username),
-                              ("&Password", self.password), ("&Repeat password", self.repeat),
-                              ("Re&gion", self.region), ("First &team", self.team)):
-            form.addRow(label, widget)
-        layout.addLayout(form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Create")
-        buttons.accepted.connect(self.create_database)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        _form_with_buttons(self, layout, form, (
+            ("Your &name", self.name), ("&Username", self.username),
+            ("&Password", self.password), ("&Repeat password", self.repeat),
+            ("Re&gion", self.region), ("First &team", self.team)), "&Create",
+            self.create_database)
 
     def create_database(self) -> None:
         try:
@@ -258,16 +253,9 @@ class ChangePasswordDialog(QDialog):
         self.new = line_edit("New password", "At least 10 characters", secret=True)
         self.repeat = line_edit("Repeat new password", "The same new password again",
                                 secret=True)
-        for label, widget in (("&Current password", self.current), ("&New password", self.new),
-                              ("&Repeat new password", self.repeat)):
-            form.addRow(label, widget)
-        layout.addLayout(form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("C&hange password")
-        buttons.accepted.connect(self.change)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        _form_with_buttons(self, layout, form, (
+            ("&Current password", self.current), ("&New password", self.new),
+            ("&Repeat new password", self.repeat)), "C&hange password", self.change)
 
     def change(self) -> None:
         try:
@@ -279,3 +267,18 @@ class ChangePasswordDialog(QDialog):
             show_error(self, exc)
             return
         self.accept()
+
+
+def _form_with_buttons(dialog: QDialog, layout: QVBoxLayout, form: QFormLayout,
+                       rows: tuple[tuple[str, QWidget], ...], ok_text: str,
+                       on_ok: Callable[[], None]) -> None:
+    """The labelled fields, then OK (named `ok_text`, running `on_ok`) and Cancel."""
+    for label, widget in rows:
+        form.addRow(label, widget)
+    layout.addLayout(form)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
