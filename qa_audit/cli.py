@@ -12,6 +12,7 @@ second), and `qa-audit validate` needs none of them.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import getpass
 import json
@@ -815,10 +816,7 @@ def _named_actor(actor: Actor, what: str) -> None:
 
 
 def _themes(store: Store, actor: Actor, args: argparse.Namespace) -> int:
-    import csv
-
     from qa_audit.domain.framework import AssessmentKind
-    from qa_audit.reports.tabular import write_csv
     from qa_audit.services import frameworks, themes
 
     _named_actor(actor, "themes")
@@ -848,20 +846,26 @@ def _themes(store: Store, actor: Actor, args: argparse.Namespace) -> int:
         write_xlsx(args.xlsx, [("Export", "qa_audit themes table (no one is named)")],
                    [("Themes", header, rows)])
         print(f"wrote {args.xlsx}")
-    elif args.csv:
-        write_csv(args.csv, header, rows)
-        print(f"wrote {args.csv}")
     else:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        writer.writerows(rows)
+        _table_out(args.csv, header, rows)
     return 0
 
 
-def _moderation(store: Store, actor: Actor, args: argparse.Namespace) -> int:
-    import csv
-
+def _table_out(path: Path | None, header: Sequence[str], rows: Sequence[Sequence[object]],
+               what: str = "") -> None:
+    """A table as a CSV file at `path` (saying so), or on standard output."""
+    if path is None:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
     from qa_audit.reports.tabular import write_csv
+
+    write_csv(path, header, rows)
+    print(f"wrote {path}{what}")
+
+
+def _moderation(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     from qa_audit.services import moderation
 
     _named_actor(actor, "moderation figures")
@@ -876,11 +880,5 @@ def _moderation(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     header, rows = moderation.agreement_table(report)
     if args.csv is not None and args.csv.is_dir():
         raise UserError(f"{args.csv} is a folder: give a file name to save the table as.")
-    if args.csv:
-        write_csv(args.csv, header, rows)
-        print(f"wrote {args.csv} ({report.moderations} moderations)")
-    else:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        writer.writerows(rows)
+    _table_out(args.csv, header, rows, f" ({report.moderations} moderations)")
     return 0
