@@ -318,15 +318,9 @@ def _existing_database(target: str) -> None:
 
 
 def _check_new_file(out: Path, what: str) -> None:
-    """A file the command is to create: refused before any work if it cannot be."""
-    if out.is_dir():
-        raise UserError(f"{out} is a folder; give a new file name for the {what}.")
-    if out.exists():
-        raise UserError(f"{out} exists already; give a new file name for the {what}.")
-    if not out.parent.is_dir():
-        raise UserError(f"The folder {out.parent} does not exist; create it first.")
-    if not os.access(out.parent, os.W_OK):
-        raise UserError(f"The folder {out.parent} cannot be written to; choose another.")
+    from qa_audit.atomic_files import check_new_file
+
+    check_new_file(out, what)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -351,6 +345,9 @@ def _run(args: argparse.Namespace) -> int:
               f"  {recovery}", file=sys.stderr)
     try:
         if args.command == "demo":
+            if store.locked and not store.is_team_store:  # an existing encrypted file
+                raise UserError(f"{store.location} already holds a database; demo data goes "
+                                f"into a new one (give a new --db path).")
             return _demo(store, args.assessments, args.seed)
         if args.command == "team":
             return _team_init(store, args)
@@ -544,6 +541,7 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
         print(f"new password set for {args.username}")
         _new_recovery_key(recovery)
         return 0
+    accounts.check_username(args.username)  # before asking for a password
     team_id = _team_id(store, args.team) if args.team else None
     password = read_password(args.new_password_file, "Password for the new account: ",
                              env="QA_AUDIT_NEW_PASSWORD")
