@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table, text
 
 from qa_audit.domain.permissions import Action
 from qa_audit.domain.workflow import TRANSITIONS, Status
@@ -245,7 +245,7 @@ def trigger_function(rules: Rules) -> str:
 
 
 HELPERS = ("qa_assessment_status(uuid)", "qa_assessment_editable(uuid)",
-           "qa_session_closed(uuid)")
+           "qa_session_closed(uuid)", "qa_finalised_total()")
 
 
 def _helpers() -> list[str]:
@@ -255,6 +255,12 @@ def _helpers() -> list[str]:
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
             {body} $$"""
     return [
+        # How many finalised assessments there are (a count, no content): `audit-log
+        # verify` says how many of them the person verifying could not check.
+        """CREATE OR REPLACE FUNCTION qa_finalised_total() RETURNS bigint
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+            SELECT count(*) FROM assessment WHERE content_hash IS NOT NULL
+                AND content_hash <> 'anonymised' $$""",
         fn.format(name="qa_assessment_status", type="text",
                   body="SELECT a.status FROM assessment a WHERE a.id = record_id"),
         fn.format(name="qa_assessment_editable", type="boolean",
@@ -265,6 +271,11 @@ def _helpers() -> list[str]:
                        "s.id = record_id AND s.supervisor_signed_at IS NOT NULL AND "
                        "s.fca_signed_at IS NOT NULL)"),
     ]
+
+
+def finalised_total(conn: Connection) -> int:
+    """The team store's count of finalised assessments, whoever asks (see `_helpers`)."""
+    return int(conn.execute(text("SELECT qa_finalised_total()")).scalar_one())
 
 
 def statements() -> list[str]:

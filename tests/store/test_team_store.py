@@ -526,3 +526,16 @@ def test_supervision_record_parts_are_written_by_their_writers(team, pg_cluster)
                  (closed,))
         assert _changes(conn, "UPDATE supervision_session SET what_happened = 'Notes' "
                               "WHERE id = %s", (sid,)) == 1
+
+
+def test_verify_says_how_much_finalised_content_it_could_check(team, pg_cluster) -> None:
+    """An administrator reads no case content on the team store, so her verify cannot
+    recompute finalised content hashes: it says so instead of implying it did."""
+    admin_store, admin = team.stores["admin"], team.actors["admin"]
+    report = audit_log.verify(admin_store, admin)
+    assert report.content_total == 1 and report.content_checked == 0
+    assert any("0 of 1 finalised assessments checked" in w for w in report.warnings)
+    # The owner's connection reads everything: all checked, nothing to warn about.
+    whole = audit_log.verify(team.world.store, team.world.admin)
+    assert (whole.content_checked, whole.content_total) == (1, 1)
+    assert not any("finalised content" in w for w in whole.warnings)
