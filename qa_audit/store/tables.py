@@ -140,6 +140,9 @@ class Assessment(Versioned, SQLModel, table=True):
     row_version: int = 1
 
 
+RATING_SCOPE_COLUMNS = ("scope_team_id", "scope_region_id", "scope_subject_id", "scope_status")
+
+
 class Rating(Versioned, SQLModel, table=True):
     __tablename__ = "rating"
     __table_args__ = (
@@ -148,7 +151,10 @@ class Rating(Versioned, SQLModel, table=True):
         # Covering index for grade aggregates: the assessments in scope come from their own
         # index, then each one's grades are read from this index alone, never the table
         # (whose pages, encrypted, cost a decryption each).
-        Index("ix_rating_assessment_grade", "assessment_id", "standard_id", "grade"),
+        # On the team store it also carries the assessment's scope facts copied onto the
+        # rating, so that a rating's row-level security is checked from this index too.
+        Index("ix_rating_assessment_grade", "assessment_id", "standard_id", "grade",
+              postgresql_include=list(RATING_SCOPE_COLUMNS)),
     )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     assessment_id: uuid.UUID = Field(foreign_key="assessment.id", ondelete="CASCADE")
@@ -159,6 +165,14 @@ class Rating(Versioned, SQLModel, table=True):
     commentary: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     row_version: int = 1
+    # The team store's copy of its assessment's scope facts, set by the server's triggers
+    # (`store/policies.py`) whatever a client writes, so that the rating's row-level
+    # security is a comparison on the row itself instead of a look-up of its assessment
+    # per rating. Not used (and left empty) on a local file; never exchanged.
+    scope_team_id: uuid.UUID | None = None
+    scope_region_id: uuid.UUID | None = None
+    scope_subject_id: uuid.UUID | None = None
+    scope_status: str | None = None
 
 
 class ActionItem(Versioned, SQLModel, table=True):
