@@ -317,6 +317,32 @@ def test_no_one_registers_a_signing_key_in_someone_elses_name(team, pg_cluster) 
                      "exchange_public) VALUES (%s, 'sup', 'x', 'x')", (sup.user_id,))
 
 
+def test_a_persons_key_card_on_the_team_store_is_their_own_row(team, pg_cluster) -> None:
+    """`qa-audit bundle key` on the team store: the card shows the keys in the person's own
+    row (the ones that sign their events); no one else reads that row, and a card cannot
+    put keys into another person's row."""
+    from qa_audit.exchange.keys import PublicKeys
+    from qa_audit.services import bundles
+
+    sup = team.actors["sup"]
+    card = bundles.my_key_card(team.stores["sup"], sup, PASSWORD)
+    with pg_cluster.connect(team.database) as conn:
+        row = conn.execute("SELECT signing_public, exchange_public, sealed_private "
+                           "FROM exchange_key WHERE user_id = %s", (sup.user_id,)).fetchone()
+    assert card.card()["signing"] == row[0] and card.card()["exchange"] == row[1]
+    assert row[2] and "sealed" in row[2]
+    for name in ("admin", "sup2", "fca", "ql"):
+        with _raw(pg_cluster, team.database, name) as conn:
+            assert conn.execute("SELECT count(*) FROM exchange_key WHERE user_id = %s",
+                                (sup.user_id,)).fetchone() == (0,), name
+    forged = PublicKeys(sup.user_id, "sup", b"\x01" * 32, b"\x02" * 32)
+    with pytest.raises((PermissionDenied, StoreError)):
+        bundles.trust_key_card(team.stores["fca"], team.actors["fca"], forged)
+    with pg_cluster.connect(team.database) as conn:
+        assert conn.execute("SELECT signing_public FROM exchange_key WHERE user_id = %s",
+                            (sup.user_id,)).fetchone() == (row[0],)
+
+
 def test_signing_keys_survive_a_password_reset(team, pg_cluster) -> None:
     """A reset password cannot open the keys the old one sealed: the person gets new keys
     at their next sign-in, and their earlier events still check against the old key."""
