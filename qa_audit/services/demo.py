@@ -246,7 +246,9 @@ class _Generator:
         self.counts: Counter[str] = Counter()
         self.status_counts: Counter[str] = Counter()
         self.samples: list[str] = []
-        self.scope_copies = False  # rating rows carry their assessment's scope (team store)
+        # The team store's copies kept by its triggers (off during the load): ratings carry
+        # their assessment's scope, assessments their case's reference.
+        self.scope_copies = False
         self._taken: set[str] = set()
         self.fca_quality: dict[uuid.UUID, float] = {}
 
@@ -383,6 +385,7 @@ class _Generator:
             fid, framework = row.pop("_framework")
             team = row.pop("_team")
             reference = row.pop("_case_reference")
+            row["case_reference"] = reference if self.scope_copies else None
             marks = (len(r_rows), len(act_rows), len(resp_rows))
             grades = self._ratings(row, fid, framework, team, offsets, status, r_rows)
             best = overall_grade(framework, grades)

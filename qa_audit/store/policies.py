@@ -464,8 +464,11 @@ def _scope_copies() -> list[str]:
     """Each rating's copy of its assessment's scope facts (`Rating.scope_*`), which the
     rating's read policy compares: set from the assessment whenever a rating is written
     (whatever the client sent), and rewritten when the assessment's team, region,
-    subject or status changes. Both run as the owner (SECURITY DEFINER): the copy is the
-    server's, not the person's, and the finalised guard is for people's edits."""
+    subject or status changes; and each assessment's copy of its case's reference. All
+    run as the owner (SECURITY DEFINER): the copies are the server's, not the person's,
+    and the finalised guard is for people's edits. (The owner must not be subject to the
+    row-level security of these tables: a superuser, or BYPASSRLS, as for the finalised
+    guard's look-ups.)"""
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}"
                           for c in ("team_id", "region_id", "subject_id", "status"))
     return [
@@ -489,6 +492,30 @@ def _scope_copies() -> list[str]:
                 WHERE assessment_id = NEW.id;
             RETURN NULL;
         END $$""",
+        # An assessment's copy of its case's reference (`Assessment.case_reference`): set
+        # when its case is (only then: a finalised one's other updates stay as they were),
+        # and rewritten when a case's reference changes.
+        """CREATE OR REPLACE FUNCTION qa_assessment_case_reference() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            NEW.case_reference := (SELECT c.reference FROM case_file c
+                                   WHERE c.id = NEW.case_id);
+            RETURN NEW;
+        END $$""",
+        "DROP TRIGGER IF EXISTS qa_assessment_case_reference ON assessment",
+        """CREATE TRIGGER qa_assessment_case_reference
+            BEFORE INSERT OR UPDATE OF case_id, case_reference ON assessment
+            FOR EACH ROW EXECUTE FUNCTION qa_assessment_case_reference()""",
+        """CREATE OR REPLACE FUNCTION qa_case_reference() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            UPDATE assessment SET case_reference = NEW.reference WHERE case_id = NEW.id;
+            RETURN NULL;
+        END $$""",
+        "DROP TRIGGER IF EXISTS qa_case_reference ON case_file",
+        """CREATE TRIGGER qa_case_reference AFTER UPDATE OF reference ON case_file
+            FOR EACH ROW WHEN (OLD.reference IS DISTINCT FROM NEW.reference)
+            EXECUTE FUNCTION qa_case_reference()""",
         "DROP TRIGGER IF EXISTS qa_assessment_scope ON assessment",
         f"""CREATE TRIGGER qa_assessment_scope
             AFTER UPDATE OF team_id, region_id, subject_id, status ON assessment

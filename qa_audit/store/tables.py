@@ -107,14 +107,18 @@ class Assessment(Versioned, SQLModel, table=True):
         # must decrypt one by one. The team and region ones (the big scopes) also hold every
         # other column the list sorts by, so sorting a region by practitioner or grade reads
         # no assessment row either (170 ms -> under 20 ms on 33,000 encrypted rows).
+        # On the team store they also carry the server's copy of the case reference, so
+        # that a case-reference search there is read from the index as well.
         Index("ix_assessment_team_date", "team_id", "assessed_on", "status",
-              "framework_version_id", "case_id", "id", *SORTED_BY),
+              "framework_version_id", "case_id", "id", *SORTED_BY,
+              postgresql_include=["case_reference"]),
         Index("ix_assessment_region_date", "region_id", "assessed_on", "status", "team_id",
-              "framework_version_id", "case_id", "id", *SORTED_BY),
+              "framework_version_id", "case_id", "id", *SORTED_BY,
+              postgresql_include=["case_reference"]),
         Index("ix_assessment_author_date", "author_id", "assessed_on", "status", "case_id",
-              "id"),
+              "id", postgresql_include=["case_reference"]),
         Index("ix_assessment_subject_date", "subject_id", "assessed_on", "status", "case_id",
-              "id"),
+              "id", postgresql_include=["case_reference"]),
     )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     kind: str
@@ -138,6 +142,11 @@ class Assessment(Versioned, SQLModel, table=True):
     finalised_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     content_hash: str | None = None
     row_version: int = 1
+    # The team store's copy of its case's reference, set by the server's triggers
+    # (`store/policies.py`): a case-reference search there reads the assessments alone,
+    # whose own policy already decides (whoever sees an assessment may see its case),
+    # instead of every matching case through the case's policy. Empty on a local file.
+    case_reference: str | None = None
 
 
 RATING_SCOPE_COLUMNS = ("scope_team_id", "scope_region_id", "scope_subject_id", "scope_status")
