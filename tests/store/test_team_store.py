@@ -233,6 +233,35 @@ def test_a_ratings_scope_copy_is_the_servers_not_the_clients(team, pg_cluster) -
     assert copies == [(True, True, True, True)]
 
 
+def test_the_case_reference_search_reads_the_servers_copy(team, pg_cluster) -> None:
+    """On the team store a case-reference search reads the assessment's copy of its case's
+    reference: the server sets it (a client's own value is overruled) and follows a
+    renamed case; what a person finds is still only what they may see."""
+    draft = team.ids["draft"]
+    with _raw(pg_cluster, team.database, "sup") as conn:
+        conn.execute("UPDATE assessment SET case_reference = 'PL-2099-99999' WHERE id = %s",
+                     (draft,))
+        conn.commit()
+    with pg_cluster.connect(team.database) as conn:
+        conn.execute("UPDATE case_file SET reference = 'PL-2024-77777' WHERE reference = "
+                     "'PL-2024-00001'")
+        conn.commit()
+        copies = set(conn.execute("SELECT DISTINCT a.case_reference = c.reference FROM "
+                                  "assessment a JOIN case_file c ON c.id = a.case_id"))
+    assert copies == {(True,)}
+
+    def found(name: str, search: str) -> set:
+        rows = listing.list_assessments(team.stores[name], team.actors[name],
+                                        listing.AssessmentQuery(search=search))
+        return {r.id for r in rows}
+
+    assert found("sup", "77777") == {team.ids[k] for k in ("submitted", "draft", "final")}
+    assert found("sup", "99999") == set()
+    assert found("ql", "77777") == {team.ids["submitted"], team.ids["final"]}
+    assert found("fca2", "77777") == set()
+    assert found("fca2", "00002") == {team.ids["other_submitted"]}
+
+
 @pytest.mark.parametrize("statement", [
     "DELETE FROM audit_event",
     "UPDATE audit_event SET action = 'nothing'",
