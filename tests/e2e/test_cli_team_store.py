@@ -104,3 +104,20 @@ def test_demo_team_store_fca_sees_exactly_hers_under_her_own_login(
     url = pg_cluster.url(empty_pg_database, user=None)
     assert main(["users", "list", "--db", url, "--user", "admin"]) == 0
     assert "admin\tadmin" in capsys.readouterr().out
+    # The load wrote the server's copies itself (its triggers are off during a load).
+    with pg_cluster.connect(empty_pg_database) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM rating r JOIN assessment a ON a.id = r.assessment_id "
+            "WHERE (r.scope_team_id, r.scope_region_id, r.scope_subject_id, r.scope_status) "
+            "IS DISTINCT FROM (a.team_id, a.region_id, a.subject_id, a.status)").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM assessment a JOIN case_file c ON c.id = a.case_id "
+            "WHERE a.case_reference IS DISTINCT FROM c.reference").fetchone() == (0,)
+    # The administrator's sign-ins above are signed with her own key; verify checks them.
+    assert main(["audit-log", "verify", "--db", url, "--user", "admin"]) == 0
+    assert "audit log intact" in capsys.readouterr().out
+    with pg_cluster.connect(empty_pg_database) as conn:
+        conn.execute("UPDATE audit_event SET signature = '' WHERE seq = (SELECT max(seq) FROM "
+                     "audit_event WHERE action = 'sign_in')")
+    assert main(["audit-log", "verify", "--db", url, "--user", "admin"]) == 1
+    assert "names an actor who signs events, but is not signed" in capsys.readouterr().err
