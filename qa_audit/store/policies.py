@@ -192,8 +192,12 @@ def policy_statements(secured: Secured) -> list[str]:
     """The table's policies, one per command and role's group; every earlier policy on the
     table goes first (a role that lost a ground keeps no stale policy)."""
     t = secured.table
+    # ENABLE without FORCE: the owner (migrations, `team init`, and the SECURITY DEFINER
+    # look-ups and copies the policies and triggers rely on) is not a person and reads
+    # every row, superuser or not (forced, a hosted server's non-superuser owner saw no
+    # row at all there: every rating's scope copy came out empty).
     out = [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
-           f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+           f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY",
            f"""DO $$ DECLARE p record; BEGIN
                 FOR p IN SELECT policyname FROM pg_policies
                          WHERE schemaname = current_schema() AND tablename = '{t}' LOOP
@@ -466,9 +470,8 @@ def _scope_copies() -> list[str]:
     (whatever the client sent), and rewritten when the assessment's team, region,
     subject or status changes; and each assessment's copy of its case's reference. All
     run as the owner (SECURITY DEFINER): the copies are the server's, not the person's,
-    and the finalised guard is for people's edits. (The owner must not be subject to the
-    row-level security of these tables: a superuser, or BYPASSRLS, as for the finalised
-    guard's look-ups.)"""
+    and the finalised guard is for people's edits (the owner reads every row: the tables'
+    row-level security is not forced on it)."""
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}"
                           for c in ("team_id", "region_id", "subject_id", "status"))
     return [
