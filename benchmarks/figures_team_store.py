@@ -4,7 +4,9 @@ row-level security (the same service call as a person's own login, policies appl
 against the owner's connection, which the policies do not filter).
 
 The run starts its own throwaway PostgreSQL (as the tests do: tests/pg_cluster.py) and
-loads the demo into it with `qa-audit demo`'s code path (COPY).
+loads the demo into it with `qa-audit demo`'s code path (COPY); or, with
+`run.py --pg-url postgresql://OWNER@HOST/DB`, uses a demo database loaded before (by
+`qa-audit demo --db ...`), so that repeated runs skip the two-minute load.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from data import size
 from figures_storage import _RAW_COUNT, _RAW_LIST, _RAW_THEMES, _repeat
 from harness import Context, Result, figure, timed_pair
+from sqlalchemy import make_url
 
 from qa_audit.domain.permissions import Actor, Role
 from qa_audit.domain.workflow import Status
@@ -41,57 +46,87 @@ from pg_cluster import PgCluster
 DATABASE = "bench"
 
 
-def team_store(ctx: Context) -> tuple[PgCluster, dict[str, Any]]:
-    """The run's cluster with the demo loaded (once), stopped when the run ends."""
+@dataclass(frozen=True)
+class Server:
+    """The loaded demo database: its owner's URL, a person's URL (no login: the app signs
+    in), and raw psycopg connections as the owner."""
+
+    owner_url: str
+
+    def url(self, *, login: bool = True) -> str:
+        u = make_url(self.owner_url)
+        if not login:
+            u = u.set(username=None, password=None)
+        return u.render_as_string(hide_password=False)
+
+    def connect(self, **kwargs: Any) -> psycopg.Connection:
+        u = make_url(self.owner_url)
+        return psycopg.connect(host=u.query.get("host") or u.host, port=u.port,
+                               dbname=u.database, user=u.username, password=u.password,
+                               **kwargs)
+
+
+def team_store(ctx: Context) -> tuple[Server, dict[str, Any]]:
+    """The run's demo team store, loaded once (or the one given by --pg-url)."""
     if "pg" in ctx.cache:
         if isinstance(ctx.cache["pg"], Exception):  # the load failed once: say so, once
             raise RuntimeError("the team store's demo load failed (see pg_demo_load)")
         return ctx.cache["pg"]  # type: ignore[no-any-return]
     try:
-        ctx.cache["pg"] = _load(ctx)
+        ctx.cache["pg"] = _given(ctx.pg_url) if ctx.pg_url else _load(ctx)
     except Exception as exc:
         ctx.cache["pg"] = exc
         raise
     return ctx.cache["pg"]  # type: ignore[no-any-return]
 
 
-def _load(ctx: Context) -> tuple[PgCluster, dict[str, Any]]:
+def _given(url: str) -> tuple[Server, dict[str, Any]]:
+    server = Server(url)
+    return server, {"load_s": None, "users": _users(server)}
+
+
+def _load(ctx: Context) -> tuple[Server, dict[str, Any]]:
     cluster = PgCluster(Path(tempfile.mkdtemp(prefix="qa-audit-bench-pg-")),
                         secrets.token_urlsafe(16))
     cluster.start()
     ctx.cleanups.append(cluster.stop)
     cluster.admin(f"CREATE DATABASE {DATABASE}")
-    owner = Store.open(cluster.url(DATABASE))
+    server = Server(cluster.url(DATABASE))
+    owner = Store.open(server.url())
     t0 = time.perf_counter()
     generate_demo(owner, assessments=size(ctx), seed=1, frameworks=shipped_frameworks())
     load_s = time.perf_counter() - t0
     owner.close()
-    with cluster.connect(DATABASE, autocommit=True) as conn:  # fresh planner statistics
+    with server.connect(autocommit=True) as conn:  # fresh planner statistics
         conn.execute("VACUUM ANALYZE")
+    return server, {"load_s": load_s, "users": _users(server)}
+
+
+def _users(server: Server) -> dict[Role, str]:
     users: dict[Role, str] = {}
-    with cluster.connect(DATABASE) as conn:
+    with server.connect() as conn:
         for username, role in conn.execute(
                 "SELECT username, role FROM user_account ORDER BY username"):
             users.setdefault(Role(role), username)
-    return cluster, {"load_s": load_s, "users": users}
+    return users
 
 
 def own_login(ctx: Context, role: Role) -> tuple[Store, Actor]:
     """A person's store as the app opens it: no login in the URL, then their sign-in."""
-    cluster, info = team_store(ctx)
-    store = Store.open(cluster.url(DATABASE, user=None))  # type: ignore[arg-type]
+    server, info = team_store(ctx)
+    store = Store.open(server.url(login=False))
     return store, accounts.sign_in(store, info["users"][role], DEMO_PASSWORD)
 
 
 def owners_view(ctx: Context, actor: Actor) -> Store:
     """The same services through the owner's (superuser's) connection: no policies."""
-    cluster, _ = team_store(ctx)
-    return Store.open(cluster.url(DATABASE))
+    server, _ = team_store(ctx)
+    return Store.open(server.url())
 
 
 def _raw(ctx: Context) -> Any:
-    cluster, _ = team_store(ctx)
-    return cluster.connect(DATABASE)
+    server, _ = team_store(ctx)
+    return server.connect()
 
 
 def _pg(sql: str) -> str:
@@ -101,6 +136,9 @@ def _pg(sql: str) -> str:
 @figure
 def pg_demo_load(ctx: Context) -> Result:
     _, info = team_store(ctx)
+    if info["load_s"] is None:
+        return Result("team store: demo load with COPY (loaded before the run: --pg-url)",
+                      [float("nan")], None, "(orientation)", judged=False)
     return Result(f"team store: demo load with COPY ({size(ctx):,} assessments)",
                   [info["load_s"]], None, "(orientation)", judged=False)
 

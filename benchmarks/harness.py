@@ -55,6 +55,7 @@ class Context:
     quick: bool
     workdir: Any
     cache: dict[str, Any] = field(default_factory=dict)
+    pg_url: str | None = None  # a team store already loaded (run.py --pg-url)
     cleanups: list[Callable[[], Any]] = field(default_factory=list)  # run at the end
 
 

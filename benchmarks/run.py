@@ -46,10 +46,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data, few repeats")
     parser.add_argument("--only", help="run only figures whose name contains this")
+    parser.add_argument("--pg-url", help="the team store figures on this already loaded "
+                        "demo database (the owner's postgresql://... URL) instead of a new "
+                        "cluster loaded by the run")
     args = parser.parse_args()
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="qa-audit-bench-") as tmp:
-        ctx = Context(quick=args.quick, workdir=Path(tmp))
+        ctx = Context(quick=args.quick, workdir=Path(tmp), pg_url=args.pg_url)
         try:
             _measure(ctx, args.only, results)
         finally:

@@ -33,6 +33,7 @@ from qa_audit.errors import BundleRejected
 from qa_audit.store.bulk import storage_value
 from qa_audit.store.scope import Kind, visible
 from qa_audit.store.tables import (
+    RATING_SCOPE_COLUMNS,
     ActionItem,
     Addendum,
     Assessment,
@@ -71,6 +72,8 @@ LEFT_OUT: dict[str, frozenset[str]] = {
     USER.name: frozenset({"password_hash", "created_at"}),
     FRAMEWORK.name: frozenset({"id", "imported_by", "imported_at"}),
     ASSESSMENT.name: frozenset({"framework_version_id"}),
+    # The team store's server keeps a rating's copy of its assessment's scope itself.
+    RATING.name: frozenset(RATING_SCOPE_COLUMNS),
 }
 
 

@@ -154,6 +154,8 @@ def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | No
                 store.signers[user.id] = signing
                 store.account_keys[user.id] = keys
                 audit_log.register_signing_key(session, user.id, keys.signing_public)
+            elif store.is_team_store:
+                _team_store_signer(store, session, user, actor, password)
             store.sign_in_notice = _log_failed_attempts(store, session, user)
             audit_log.record(session, actor, "sign_in", "user", user.id)
     if failed:
@@ -161,6 +163,25 @@ def sign_in(store: Store, username: str, password: str, *, now: dt.datetime | No
         raise WrongPassword("The username or password is not right.")
     _clear_failures(store, username)
     return actor
+
+
+def _team_store_signer(store: Store, session: Session, user: User, actor: Actor,
+                       password: str) -> None:
+    """Team store: this person's signing key signs their audit events from now on. It is
+    their bundle signing key, sealed by their password in their own `exchange_key` row
+    (which only they may read), made at their first sign-in; its public half goes into
+    the log's key register, with a signed event saying so, for `audit-log verify`."""
+    try:
+        keys = exchange_keys.account_keys(session, user.id, user.username, password)
+    except WrongPassword:
+        # An administrator reset the password, and the old one sealed these keys: new
+        # ones (events signed with the old key stay checkable, its public half is kept).
+        exchange_keys.forget(session, user.id)
+        session.flush()
+        keys = exchange_keys.account_keys(session, user.id, user.username, password)
+    store.signers[user.id] = keys.signing
+    if audit_log.register_signing_key(session, user.id, keys.public.signing):
+        audit_log.record(session, actor, audit_log.REGISTER_ACTION, "user", user.id)
 
 
 FAILURE_TOTALS = "sign_in_failure_totals"
@@ -301,8 +322,8 @@ def change_password(store: Store, actor: Actor, old: str, new: str) -> None:
                 raise WrongPassword("Your current password is not right.") from None
         elif not _hash_matches(user, old):
             raise WrongPassword("Your current password is not right.")
-        if not store.is_team_store:  # bundles are for files without a server
-            exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
+        # Their bundle (and, on the team store, audit signing) keys: sealed by the new one.
+        exchange_keys.reseal(session, user.id, old, new)  # before the key file changes
         _set_password(store, session, user, new)
         _grant_key(store, session, user, new, signing)
         audit_log.record(session, actor, "change_password", "user", user.id)

@@ -6,7 +6,10 @@ outside the database. Records who did what to which record, never case content.
 - Each event by a signed-in account carries that account's Ed25519 signature of its hash
   (the signing key is unsealed by the account's password at sign-in), so someone who
   holds the database key but not another person's password cannot write events in that
-  person's name, nor rewrite theirs.
+  person's name, nor rewrite theirs. On the team store the server computes the number,
+  time and hash (a trigger), after the client has sent the event, so there the signature
+  covers what the actor states: the event's id, actor, action and record
+  (`content:`-prefixed); the server's chain covers the rest.
 - The chain's head (the newest event's number and hash) is written after every change to
   a small file beside the database (``NAME.audit-head``), signed by the newest event's
   actor, and printed into exports (`chain_head`): deleting the newest events, or emptying
@@ -52,6 +55,11 @@ from qa_audit.store.write_rules import finalised_total
 
 GENESIS = "0" * 64
 SIGNING_KEYS = "signing_keys"
+# Team store: one setting row per signing key, `signing_key:<user id>:<key>`, only ever
+# added (a policy lets a person add rows for their own account only).
+SIGNING_KEY_ROW = "signing_key:"
+CONTENT_SIGNATURE = "content:"
+REGISTER_ACTION = "register_signing_key"
 HEAD_FORMAT = "qa-audit-audit-head@1"
 ANCHOR_PATTERN = re.compile(r"qa-audit audit head:\s*(\d+)\s+([0-9a-f]{64})")
 log = logging.getLogger(__name__)
@@ -72,6 +80,33 @@ def _digest(event: AuditEvent) -> str:
 
 def _signed_bytes(hash_: str) -> bytes:
     return b"qa-audit audit event|" + hash_.encode("ascii")
+
+
+def _content_bytes(event: AuditEvent) -> bytes:
+    """What the actor states about an event on the team store, signed before the server
+    numbers and chains it: the id (unique, so a signature is not reused), the actor, the
+    action and the record."""
+    parts = [str(event.id), str(event.actor_id or ""), event.action, event.entity,
+             event.entity_id]
+    return ("qa-audit audit event content|" + "\x1f".join(parts)).encode("utf-8")
+
+
+def _sign(signer: Any, event: AuditEvent, server_chained: bool) -> str:
+    if server_chained:
+        return CONTENT_SIGNATURE + base64.b64encode(signer.sign(_content_bytes(event))).decode()
+    return base64.b64encode(signer.sign(_signed_bytes(event.hash))).decode()
+
+
+def _signature_holds(keys: Iterable[Ed25519PublicKey], event: AuditEvent) -> bool:
+    if event.signature.startswith(CONTENT_SIGNATURE):
+        return _signed_by(keys, event.signature[len(CONTENT_SIGNATURE):],
+                          _content_bytes(event))
+    return _signed_by(keys, event.signature, _signed_bytes(event.hash))
+
+
+def _server_chained(session: Session) -> bool:
+    """Whether the server numbers and chains events (the team store's trigger)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def head_file_for(database: Path) -> Path:
@@ -112,7 +147,7 @@ def record(
     event.hash = _digest(event)
     signer = session.info.get("signers", {}).get(actor.user_id) if actor else None
     if signer is not None:
-        event.signature = base64.b64encode(signer.sign(_signed_bytes(event.hash))).decode()
+        event.signature = _sign(signer, event, _server_chained(session))
     session.add(event)
     _anchor_after_commit(session, event, signer,
                          None if last is None else (int(last[0] or 0), str(last[1])))
@@ -186,12 +221,22 @@ def _head_bytes(body: dict[str, Any]) -> bytes:
 
 
 # -- signing keys ---------------------------------------------------------------------------
-def register_signing_key(session: Session, user_id: uuid.UUID, public: bytes) -> None:
-    register_signing_keys(session, {user_id: public})
+def register_signing_key(session: Session, user_id: uuid.UUID, public: bytes) -> bool:
+    return register_signing_keys(session, {user_id: public})
 
 
-def register_signing_keys(session: Session, publics: dict[uuid.UUID, bytes]) -> None:
-    """Record accounts' signing public keys (kept for good: old events stay checkable)."""
+def register_signing_keys(session: Session, publics: dict[uuid.UUID, bytes]) -> bool:
+    """Record accounts' signing public keys (kept for good: old events stay checkable);
+    whether any was new."""
+    if _server_chained(session):  # the team store: a row per key, only ever added
+        added = False
+        for user_id, public in publics.items():
+            text = base64.b64encode(public).decode()
+            key = f"{SIGNING_KEY_ROW}{user_id}:{text}"
+            if session.get(Setting, key) is None:
+                session.add(Setting(key=key, value=text))
+                added = True
+        return added
     row = session.get(Setting, SIGNING_KEYS)
     keys: dict[str, list[str]] = json.loads(row.value) if row else {}
     changed = False
@@ -202,15 +247,20 @@ def register_signing_keys(session: Session, publics: dict[uuid.UUID, bytes]) -> 
             known.append(text)
             changed = True
     if not changed:
-        return
+        return False
     row = row or Setting(key=SIGNING_KEYS, value="")
     row.value = json.dumps(keys, sort_keys=True)
     session.add(row)
+    return True
 
 
 def _signing_keys(session: Session) -> dict[str, list[Ed25519PublicKey]]:
     row = session.get(Setting, SIGNING_KEYS)
     stored: dict[str, list[str]] = json.loads(row.value) if row else {}
+    for key in session.exec(select(Setting.key).where(
+            col(Setting.key).startswith(SIGNING_KEY_ROW, autoescape=True))):
+        user, _, text = key[len(SIGNING_KEY_ROW):].partition(":")
+        stored.setdefault(user, []).append(text)
     return {user: [Ed25519PublicKey.from_public_bytes(base64.b64decode(k)) for k in keys]
             for user, keys in stored.items()}
 
@@ -286,8 +336,13 @@ def verify_chain(store: Store, anchors: Iterable[Path] = ()) -> ChainReport:
     problems: list[str] = []
     warnings: list[str] = []
     hashes: dict[int, tuple[str, str, str | None]] = {}
+    registered: set[str] = set()  # actors whose signing key is in the log so far
     with store.reading() as session:
         keys = _signing_keys(session)
+        # On the team store people get their signing key at their first sign-in there (a
+        # signed `register_signing_key` event), so their events from before it (demo
+        # data, an administrator's import) are unsigned; none after it may be.
+        from_registration = _server_chained(session)
         for ev in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))):
             count += 1
             assert ev.seq is not None
@@ -303,12 +358,14 @@ def verify_chain(store: Store, anchors: Iterable[Path] = ()) -> ChainReport:
             prev = ev.hash
             actor_keys = keys.get(str(ev.actor_id)) if ev.actor_id else None
             if ev.signature:
-                if not actor_keys or not _signed_by(actor_keys, ev.signature,
-                                                    _signed_bytes(ev.hash)):
+                if not actor_keys or not _signature_holds(actor_keys, ev):
                     problems.append(f"event {ev.seq} is not signed by its actor's key")
-            elif actor_keys:
+            elif actor_keys and (not from_registration or str(ev.actor_id) in registered
+                                 or ev.action == REGISTER_ACTION):
                 problems.append(f"event {ev.seq} names an actor who signs events, but is "
                                 "not signed")
+            if ev.action == REGISTER_ACTION and ev.actor_id:
+                registered.add(str(ev.actor_id))
         accounts = int(session.exec(select(func.count()).select_from(User)).one())
         content, checked = _check_content_hashes(session)
         total = finalised_total(session.connection()) if store.is_team_store else checked

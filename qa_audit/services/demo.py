@@ -57,6 +57,9 @@ from .read_models import RatingInfo, canonical_assessment
 DEMO_PASSWORD = "demo-password-2024"
 RATING_COLUMNS = ("id", "assessment_id", "standard_id", "grade", "indicators", "evidence",
                   "commentary", "updated_at", "row_version")
+# The team store's copy of each rating's assessment scope (its triggers keep it, but are off
+# during the load): written by the load itself there, left empty on a local file.
+RATING_SCOPE = ("scope_team_id", "scope_region_id", "scope_subject_id", "scope_status")
 # "In moderation" is not generated: the quality leads' moderation step below draws its
 # sample through the moderation service, which puts the drawn audits there.
 STATUS_WEIGHTS = {
@@ -119,6 +122,7 @@ def generate_demo(
         team_store.install(store)  # roles and policies first: the people get logins
     fws = _import_frameworks(store, frameworks)
     gen = _Generator(random.Random(seed), fws, assessments)
+    gen.scope_copies = store.is_team_store
     sqlite = store.engine.dialect.name == "sqlite"
     if sqlite:
         # One big load into a new file: a rollback journal avoids writing every page twice
@@ -242,6 +246,9 @@ class _Generator:
         self.counts: Counter[str] = Counter()
         self.status_counts: Counter[str] = Counter()
         self.samples: list[str] = []
+        # The team store's copies kept by its triggers (off during the load): ratings carry
+        # their assessment's scope, assessments their case's reference.
+        self.scope_copies = False
         self._taken: set[str] = set()
         self.fca_quality: dict[uuid.UUID, float] = {}
 
@@ -378,6 +385,7 @@ class _Generator:
             fid, framework = row.pop("_framework")
             team = row.pop("_team")
             reference = row.pop("_case_reference")
+            row["case_reference"] = reference if self.scope_copies else None
             marks = (len(r_rows), len(act_rows), len(resp_rows))
             grades = self._ratings(row, fid, framework, team, offsets, status, r_rows)
             best = overall_grade(framework, grades)
@@ -392,7 +400,8 @@ class _Generator:
             a_rows.append(row)
             self.status_counts[status.value] += 1
         insert_records(conn, _t(tables.Assessment), a_rows)
-        insert_tuples(conn, _t(tables.Rating), RATING_COLUMNS, r_rows)
+        insert_tuples(conn, _t(tables.Rating),
+                      RATING_COLUMNS + (RATING_SCOPE if self.scope_copies else ()), r_rows)
         insert_records(conn, _t(tables.ActionItem), act_rows)
         insert_records(conn, _t(tables.Response), resp_rows)
         self.counts.update(assessments=len(a_rows), ratings=len(r_rows), actions=len(act_rows),
@@ -491,6 +500,9 @@ class _Generator:
         top = len(scale) - 1
         na_ok = framework.scale.not_applicable.allowed
         quality = team["quality"] + self.fca_quality[row["subject_id"]]
+        scope = ((storage_value(row["team_id"]), storage_value(row["region_id"]),
+                  storage_value(row["subject_id"]), status.value)
+                 if self.scope_copies else ())
         for standard in framework.standards():
             code: str | None
             if status is Status.DRAFT and rng.random() < 0.4:
@@ -513,7 +525,7 @@ class _Generator:
             # Rows go to the driver as tuples in storage form: millions of them at 100k.
             out.append((f"{rng.getrandbits(128):032x}", assessment_id, standard.id, code,
                         _json_list(ticked),
-                        evidence, commentary, updated, 1))
+                        evidence, commentary, updated, 1, *scope))
         return grades
 
     def _narrative(self, row: dict[str, Any], actions: list[dict[str, Any]],

@@ -78,7 +78,8 @@ _subject = aliased(User)
 _author = aliased(User)
 
 
-def _filtered(actor: Actor, q: AssessmentQuery) -> list[ColumnElement[bool]]:
+def _filtered(actor: Actor, q: AssessmentQuery, team_store: bool = False
+              ) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [visible(actor, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT)]
     if q.statuses:
         conds.append(col(Assessment.status).in_([s.value for s in q.statuses]))
@@ -100,10 +101,16 @@ def _filtered(actor: Actor, q: AssessmentQuery) -> list[ColumnElement[bool]]:
         conds.append(col(Assessment.assessed_on) <= q.date_to)
     if q.search.strip():
         term = f"%{q.search.strip().upper()}%"
-        # Matching case references first (one pass over cases) beats joining every
-        # assessment in scope to its case and testing the pattern row by row.
-        matching = select(col(Case.id)).where(col(Case.reference).like(term))
-        conds.append(col(Assessment.case_id).in_(matching))
+        if team_store:
+            # The server's copy of the case's reference on the assessment: the search reads
+            # the assessments in scope alone, instead of every matching case through the
+            # case's own policy (a set of the assessments in scope per case).
+            conds.append(col(Assessment.case_reference).like(term))
+        else:
+            # Matching case references first (one pass over cases) beats joining every
+            # assessment in scope to its case and testing the pattern row by row.
+            matching = select(col(Case.id)).where(col(Case.reference).like(term))
+            conds.append(col(Assessment.case_id).in_(matching))
     return conds
 
 
@@ -122,7 +129,8 @@ _SORT_COLUMNS: dict[SortKey, Any] = {
 
 
 def count_assessments(store: Store, actor: Actor, q: AssessmentQuery) -> int:
-    query = select(func.count()).select_from(Assessment).where(and_(true(), *_filtered(actor, q)))
+    query = select(func.count()).select_from(Assessment).where(
+        and_(true(), *_filtered(actor, q, store.is_team_store)))
     with store.reading() as session:
         return int(session.execute(query).scalar_one())
 
@@ -155,7 +163,8 @@ def page_ids(store: Store, actor: Actor, q: AssessmentQuery, offset: int, limit:
         # (SQLite's default; PostgreSQL's is the reverse).
         order = order.nulls_last() if q.descending else order.nulls_first()
     tiebreak = col(Assessment.id).desc() if q.descending else col(Assessment.id).asc()
-    query = (query.where(and_(true(), *_filtered(actor, q))).order_by(order, tiebreak)
+    query = (query.where(and_(true(), *_filtered(actor, q, store.is_team_store)))
+             .order_by(order, tiebreak)
              .offset(offset).limit(limit))
     with store.reading() as session:
         return list(session.execute(query).scalars())

@@ -22,7 +22,7 @@ from qa_audit.domain.workflow import Status
 
 from .postgres import APP_GROUP, group_role
 from .scope import Kind
-from .scope_policy import TABLE, condition, owner_condition, render
+from .scope_policy import TABLE, condition, copied_facts, owner_condition, render
 from .write_rules import HELPERS as WRITE_RULE_HELPERS
 from .write_rules import statements as write_rule_statements
 
@@ -37,6 +37,9 @@ class Ground:
     kind: Kind
     actions: tuple[Action, ...]
     through: str | None = None
+    copied: bool = False
+    """The record's facts are read from the copy the server keeps on the row itself
+    (`scope_policy.copied_facts`) instead of looking the record up."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class Secured:
     insert: tuple[Reason, ...] = ()
     update: tuple[Reason, ...] = ()
     delete: tuple[Reason, ...] = ()
+    small: bool = False
+    """A table of a few rows per person (moderations): reading it looks each row's record
+    up (a probe of its index per row) instead of reading every record in scope."""
 
 
 ASSESSMENT, SESSION = Kind.ASSESSMENT, Kind.SUPERVISION_SESSION
@@ -75,7 +81,10 @@ SECURED: tuple[Secured, ...] = (
             update=(Ground(ASSESSMENT, (A.EDIT_ASSESSMENT, A.SUBMIT, A.FINALISE, A.RESPOND,
                                         A.RETURN_FOR_CHANGES, A.SEND_TO_MODERATION,
                                         A.MODERATE)),)),
-    Secured("rating", select=(_VIEW,),
+    # Read through the copy of the assessment's scope on each rating (one comparison per
+    # rating, from the covering index), written through a look-up of the assessment.
+    Secured("rating", select=(Ground(ASSESSMENT, (A.VIEW_ASSESSMENT,), "assessment_id",
+                                     copied=True),),
             insert=(Ground(ASSESSMENT, (A.CREATE_ASSESSMENT, A.EDIT_ASSESSMENT),
                            "assessment_id"),),
             update=(_EDIT,), delete=(_EDIT,)),
@@ -90,7 +99,7 @@ SECURED: tuple[Secured, ...] = (
     Secured("moderation", select=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),),
             insert=(Ground(ASSESSMENT, (A.MODERATE, A.SEND_TO_MODERATION),
                            "assessment_id"),),
-            update=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),)),
+            update=(Ground(ASSESSMENT, (A.MODERATE,), "assessment_id"),), small=True),
     Secured("supervision_session",
             select=(Ground(SESSION, (A.VIEW_SUPERVISION,)),),
             insert=(Ground(SESSION, (A.RECORD_SUPERVISION,)),),
@@ -130,10 +139,19 @@ def roles_with(action: Action) -> list[Role]:
     return [role for role in Role if action in MATRIX[role]]
 
 
-def reason_sql(reason: Reason, table: str, command: str) -> str:
+def reason_sql(reason: Reason, secured: Secured, command: str, role: Role) -> str | None:
+    """The condition under which a person of `role` may use a row of the table for this
+    reason (None: never)."""
+    table = secured.table
     if isinstance(reason, Owner):
-        return render(owner_condition(reason.kind))
-    inner = render(condition(reason.actions, reason.kind))
+        return render(owner_condition(reason.kind, role))
+    cond = condition(reason.actions, reason.kind, role,
+                     copied_facts() if reason.copied else None)
+    if cond is None:
+        return None
+    if reason.copied:
+        return render(cond)
+    inner: str | None = render(cond)
     if reason.through is None:
         return inner
     parent = TABLE[reason.kind]
@@ -141,14 +159,21 @@ def reason_sql(reason: Reason, table: str, command: str) -> str:
         # Reading the parent inside a policy is itself filtered by the parent's SELECT
         # policy, which is this very condition: saying it again would have the server
         # evaluate it twice for every row.
-        inner = "true"
+        inner = None
     # A row points at the record whose rule decides (a rating at its assessment; a case
     # the other way round: an assessment points at it).
     if table == "case_file":
-        link = f"{parent}.{reason.through} = {table}.id"
+        own, their = f"{table}.id", f"{parent}.{reason.through}"
     else:
-        link = f"{parent}.id = {table}.{reason.through}"
-    return f"EXISTS (SELECT 1 FROM {parent} WHERE {link} AND ({inner}))"
+        own, their = f"{table}.{reason.through}", f"{parent}.id"
+    if command == "SELECT" and not secured.small:
+        # Reading: the parent's rows in scope as a set (one pass, hashed, when a whole
+        # table is read), not a look-up of the parent for every row read.
+        where = "" if inner is None else f" WHERE {inner}"
+        return f"{own} IN (SELECT {their} FROM {parent}{where})"
+    # Writing (one row at a time), or reading a few: one probe of the parent's index.
+    where = f"{their} = {own}" if inner is None else f"{their} = {own} AND ({inner})"
+    return f"EXISTS (SELECT 1 FROM {parent} WHERE {where})"
 
 
 def _reads_as_parent(reason: Ground, parent: str) -> bool:
@@ -156,28 +181,45 @@ def _reads_as_parent(reason: Ground, parent: str) -> bool:
     return own == (Ground(reason.kind, reason.actions),)
 
 
-def using(secured: Secured, reasons: tuple[Reason, ...], command: str) -> str:
-    if not reasons:
-        return "false"
-    return " OR ".join(f"({reason_sql(r, secured.table, command)})" for r in reasons)
+def using(secured: Secured, reasons: tuple[Reason, ...], command: str, role: Role
+          ) -> str | None:
+    """The policy condition of `role`'s group for this command (None: no ground, so no
+    policy, and the server's default is to refuse)."""
+    parts = [sql for r in reasons
+             if (sql := reason_sql(r, secured, command, role)) is not None]
+    return " OR ".join(f"({p})" for p in parts) if parts else None
 
 
 def policy_statements(secured: Secured) -> list[str]:
+    """The table's policies, one per command and role's group; every earlier policy on the
+    table goes first (a role that lost a ground keeps no stale policy)."""
     t = secured.table
+    # ENABLE without FORCE: the owner (migrations, `team init`, and the SECURITY DEFINER
+    # look-ups and copies the policies and triggers rely on) is not a person and reads
+    # every row, superuser or not (forced, a hosted server's non-superuser owner saw no
+    # row at all there: every rating's scope copy came out empty).
     out = [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
-           f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY"]
+           f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY",
+           f"""DO $$ DECLARE p record; BEGIN
+                FOR p IN SELECT policyname FROM pg_policies
+                         WHERE schemaname = current_schema() AND tablename = '{t}' LOOP
+                    EXECUTE format('DROP POLICY %I ON {t}', p.policyname);
+                END LOOP; END $$"""]
     for command, reasons in (("SELECT", secured.select), ("INSERT", secured.insert),
                              ("UPDATE", secured.update), ("DELETE", secured.delete)):
-        name = f"qa_{t}_{command.lower()}"
-        cond = using(secured, reasons, command)
-        if command in ("SELECT", "DELETE"):
-            clause = f"USING ({cond})"
-        elif command == "INSERT":
-            clause = f"WITH CHECK ({cond})"
-        else:
-            clause = f"USING ({cond}) WITH CHECK ({cond})"
-        out += [f"DROP POLICY IF EXISTS {name} ON {t}",
-                f"CREATE POLICY {name} ON {t} FOR {command} TO {APP_GROUP} {clause}"]
+        for role in Role:
+            cond = using(secured, reasons, command, role)
+            if cond is None:
+                continue
+            name = f"qa_{t}_{command.lower()}_{role.value}"
+            if command in ("SELECT", "DELETE"):
+                clause = f"USING ({cond})"
+            elif command == "INSERT":
+                clause = f"WITH CHECK ({cond})"
+            else:
+                clause = f"USING ({cond}) WITH CHECK ({cond})"
+            out.append(f"CREATE POLICY {name} ON {t} FOR {command} "
+                       f"TO {group_role(role.value)} {clause}")
     return out
 
 
@@ -185,7 +227,7 @@ def _helpers() -> list[str]:
     """SECURITY DEFINER functions mapping a login role to its user row (the user table
     itself stays readable, but this keeps the policies short and index-friendly)."""
     fn = """CREATE OR REPLACE FUNCTION {name}(login name) RETURNS {type}
-        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+        LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = public, pg_temp
         AS $$ {body} $$"""
     user = "FROM user_account u WHERE u.username = login AND u.active"
     return [
@@ -195,6 +237,22 @@ def _helpers() -> list[str]:
         fn.format(name="qa_user_region", type="uuid",
                   body="SELECT o.region_id FROM user_account u JOIN org_unit o "
                        "ON o.id = u.team_id WHERE u.username = login AND u.active"),
+        # What the policies of a role's group compare: the person's own values, only if
+        # their account holds that role (else NULL, and no rule holds).
+        """CREATE OR REPLACE FUNCTION qa_own(login name, app_role text, what text)
+            RETURNS uuid
+        LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $$
+            SELECT CASE what WHEN 'user' THEN u.id WHEN 'team' THEN u.team_id
+                             WHEN 'region' THEN o.region_id END
+            FROM user_account u LEFT JOIN org_unit o ON o.id = u.team_id
+            WHERE u.username = login AND u.active AND u.role = app_role $$""",
+        """CREATE OR REPLACE FUNCTION qa_has_role(login name, app_role text)
+            RETURNS boolean
+        LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $$
+            SELECT EXISTS (SELECT 1 FROM user_account u WHERE u.username = login
+                           AND u.active AND u.role = app_role) $$""",
     ]
 
 
@@ -312,6 +370,40 @@ def _audit_log_policies() -> list[str]:
     ]
 
 
+def _own_keys_and_register() -> list[str]:
+    """A person's bundle keys (`exchange_key`): their own row only, which holds their
+    private keys sealed by their password (they sign their audit events with it), so no
+    one else may even read the sealed box. The audit log's register of signing keys (rows
+    `signing_key:<user id>:...` of `setting`) gets rows for one's own account only, and
+    is read by everyone (to check signatures). ENABLE without FORCE: the owner
+    (migrations, `team init`) is not a person."""
+    me = "(SELECT qa_user_id(current_user))"
+    own = f"exchange_key.user_id = {me}"
+    register = "setting.key LIKE 'signing\\_key:%'"
+    mine = f"setting.key LIKE 'signing\\_key:' || {me}::text || ':%'"
+    out = ["ALTER TABLE exchange_key ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE exchange_key NO FORCE ROW LEVEL SECURITY",
+           "ALTER TABLE setting ENABLE ROW LEVEL SECURITY",
+           "ALTER TABLE setting NO FORCE ROW LEVEL SECURITY"]
+    for table in ("exchange_key", "setting"):
+        out.append(f"""DO $$ DECLARE p record; BEGIN
+            FOR p IN SELECT policyname FROM pg_policies
+                     WHERE schemaname = current_schema() AND tablename = '{table}' LOOP
+                EXECUTE format('DROP POLICY %I ON {table}', p.policyname);
+            END LOOP; END $$""")
+    for command in ("SELECT", "UPDATE", "DELETE"):
+        check = f" WITH CHECK ({own})" if command == "UPDATE" else ""
+        out.append(f"CREATE POLICY qa_exchange_key_{command.lower()} ON exchange_key "
+                   f"FOR {command} TO {APP_GROUP} USING ({own}){check}")
+    out += [f"CREATE POLICY qa_exchange_key_insert ON exchange_key FOR INSERT "
+            f"TO {APP_GROUP} WITH CHECK ({own})",
+            f"CREATE POLICY qa_setting_select ON setting FOR SELECT TO {APP_GROUP} "
+            "USING (true)",
+            f"CREATE POLICY qa_setting_insert ON setting FOR INSERT TO {APP_GROUP} "
+            f"WITH CHECK (NOT ({register}) OR {mine})"]
+    return out
+
+
 def _finalised_guard() -> list[str]:
     """No person (a login with a user row) changes or removes a finalised assessment or
     its ratings; corrections are addenda. The owner (retention, migrations) is not a
@@ -374,6 +466,68 @@ def _finalised_guard() -> list[str]:
     ]
 
 
+def _scope_copies() -> list[str]:
+    """Each rating's copy of its assessment's scope facts (`Rating.scope_*`), which the
+    rating's read policy compares: set from the assessment whenever a rating is written
+    (whatever the client sent), and rewritten when the assessment's team, region,
+    subject or status changes; and each assessment's copy of its case's reference. All
+    run as the owner (SECURITY DEFINER): the copies are the server's, not the person's,
+    and the finalised guard is for people's edits (the owner reads every row: the tables'
+    row-level security is not forced on it)."""
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}"
+                          for c in ("team_id", "region_id", "subject_id", "status"))
+    return [
+        """CREATE OR REPLACE FUNCTION qa_rating_scope() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            SELECT a.team_id, a.region_id, a.subject_id, a.status
+                INTO NEW.scope_team_id, NEW.scope_region_id, NEW.scope_subject_id,
+                     NEW.scope_status
+                FROM assessment a WHERE a.id = NEW.assessment_id;
+            RETURN NEW;
+        END $$""",
+        "DROP TRIGGER IF EXISTS qa_rating_scope ON rating",
+        """CREATE TRIGGER qa_rating_scope BEFORE INSERT OR UPDATE ON rating
+            FOR EACH ROW EXECUTE FUNCTION qa_rating_scope()""",
+        """CREATE OR REPLACE FUNCTION qa_assessment_scope() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            UPDATE rating SET scope_team_id = NEW.team_id, scope_region_id = NEW.region_id,
+                              scope_subject_id = NEW.subject_id, scope_status = NEW.status
+                WHERE assessment_id = NEW.id;
+            RETURN NULL;
+        END $$""",
+        # An assessment's copy of its case's reference (`Assessment.case_reference`): set
+        # when its case is (only then: a finalised one's other updates stay as they were),
+        # and rewritten when a case's reference changes.
+        """CREATE OR REPLACE FUNCTION qa_assessment_case_reference() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            NEW.case_reference := (SELECT c.reference FROM case_file c
+                                   WHERE c.id = NEW.case_id);
+            RETURN NEW;
+        END $$""",
+        "DROP TRIGGER IF EXISTS qa_assessment_case_reference ON assessment",
+        """CREATE TRIGGER qa_assessment_case_reference
+            BEFORE INSERT OR UPDATE OF case_id, case_reference ON assessment
+            FOR EACH ROW EXECUTE FUNCTION qa_assessment_case_reference()""",
+        """CREATE OR REPLACE FUNCTION qa_case_reference() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+            UPDATE assessment SET case_reference = NEW.reference WHERE case_id = NEW.id;
+            RETURN NULL;
+        END $$""",
+        "DROP TRIGGER IF EXISTS qa_case_reference ON case_file",
+        """CREATE TRIGGER qa_case_reference AFTER UPDATE OF reference ON case_file
+            FOR EACH ROW WHEN (OLD.reference IS DISTINCT FROM NEW.reference)
+            EXECUTE FUNCTION qa_case_reference()""",
+        "DROP TRIGGER IF EXISTS qa_assessment_scope ON assessment",
+        f"""CREATE TRIGGER qa_assessment_scope
+            AFTER UPDATE OF team_id, region_id, subject_id, status ON assessment
+            FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION qa_assessment_scope()""",
+    ]
+
+
 def _roles() -> list[str]:
     out = [f"""DO $$ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_GROUP}') THEN
@@ -390,7 +544,7 @@ def _roles() -> list[str]:
 
 def _grants() -> list[str]:
     everything = ", ".join((*CASE_CONTENT_TABLES, *SYSTEM_TABLE_WRITES, "setting",
-                            "audit_event", "alembic_version"))
+                            "audit_event", "alembic_version", "exchange_key"))
     out = [
         f"REVOKE ALL ON {everything} FROM PUBLIC, {APP_GROUP}",
         f"GRANT USAGE ON SCHEMA public TO {APP_GROUP}",
@@ -403,6 +557,8 @@ def _grants() -> list[str]:
         # The audit log: append only (no UPDATE, DELETE or TRUNCATE for anyone but the
         # owner); which events a person reads is the policy's (`_audit_log_policies`).
         f"GRANT SELECT, INSERT ON audit_event TO {APP_GROUP}",
+        # A person's own bundle and signing keys (the policy keeps them to their own row).
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON exchange_key TO {APP_GROUP}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_GROUP}",
     ]
     for role in Role:
@@ -411,7 +567,8 @@ def _grants() -> list[str]:
             if any(action in MATRIX[role] for action in actions):
                 out.append(f"GRANT {', '.join(commands)} ON {table} TO {group}")
     for fn in ("qa_user_id(name)", "qa_user_role(name)", "qa_user_team(name)",
-               "qa_user_region(name)", "qa_assessment_finalised(uuid)",
+               "qa_user_region(name)", "qa_own(name, text, text)",
+               "qa_has_role(name, text)", "qa_assessment_finalised(uuid)",
                "qa_assessment_is_draft(uuid)",
                "qa_audit_create_login(text, text, text)",
                "qa_audit_set_password(text, text)", "qa_audit_set_login(text, boolean)",
@@ -424,7 +581,8 @@ def _grants() -> list[str]:
 def statements() -> list[str]:
     """Everything `team init` runs after the migrations, in order; safe to run again."""
     out = [*_roles(), *_helpers(), *_login_functions(), *_audit_chain(),
-           *_audit_log_policies(), *_finalised_guard(), *write_rule_statements()]
+           *_audit_log_policies(), *_finalised_guard(), *_scope_copies(),
+           *_own_keys_and_register(), *write_rule_statements()]
     for secured in SECURED:
         out += policy_statements(secured)
     return out + _grants()

@@ -107,14 +107,18 @@ class Assessment(Versioned, SQLModel, table=True):
         # must decrypt one by one. The team and region ones (the big scopes) also hold every
         # other column the list sorts by, so sorting a region by practitioner or grade reads
         # no assessment row either (170 ms -> under 20 ms on 33,000 encrypted rows).
+        # On the team store they also carry the server's copy of the case reference, so
+        # that a case-reference search there is read from the index as well.
         Index("ix_assessment_team_date", "team_id", "assessed_on", "status",
-              "framework_version_id", "case_id", "id", *SORTED_BY),
+              "framework_version_id", "case_id", "id", *SORTED_BY,
+              postgresql_include=["case_reference"]),
         Index("ix_assessment_region_date", "region_id", "assessed_on", "status", "team_id",
-              "framework_version_id", "case_id", "id", *SORTED_BY),
+              "framework_version_id", "case_id", "id", *SORTED_BY,
+              postgresql_include=["case_reference"]),
         Index("ix_assessment_author_date", "author_id", "assessed_on", "status", "case_id",
-              "id"),
+              "id", postgresql_include=["case_reference"]),
         Index("ix_assessment_subject_date", "subject_id", "assessed_on", "status", "case_id",
-              "id"),
+              "id", postgresql_include=["case_reference"]),
     )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     kind: str
@@ -138,6 +142,14 @@ class Assessment(Versioned, SQLModel, table=True):
     finalised_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     content_hash: str | None = None
     row_version: int = 1
+    # The team store's copy of its case's reference, set by the server's triggers
+    # (`store/policies.py`): a case-reference search there reads the assessments alone,
+    # whose own policy already decides (whoever sees an assessment may see its case),
+    # instead of every matching case through the case's policy. Empty on a local file.
+    case_reference: str | None = None
+
+
+RATING_SCOPE_COLUMNS = ("scope_team_id", "scope_region_id", "scope_subject_id", "scope_status")
 
 
 class Rating(Versioned, SQLModel, table=True):
@@ -148,7 +160,10 @@ class Rating(Versioned, SQLModel, table=True):
         # Covering index for grade aggregates: the assessments in scope come from their own
         # index, then each one's grades are read from this index alone, never the table
         # (whose pages, encrypted, cost a decryption each).
-        Index("ix_rating_assessment_grade", "assessment_id", "standard_id", "grade"),
+        # On the team store it also carries the assessment's scope facts copied onto the
+        # rating, so that a rating's row-level security is checked from this index too.
+        Index("ix_rating_assessment_grade", "assessment_id", "standard_id", "grade",
+              postgresql_include=list(RATING_SCOPE_COLUMNS)),
     )
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     assessment_id: uuid.UUID = Field(foreign_key="assessment.id", ondelete="CASCADE")
@@ -159,6 +174,14 @@ class Rating(Versioned, SQLModel, table=True):
     commentary: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     row_version: int = 1
+    # The team store's copy of its assessment's scope facts, set by the server's triggers
+    # (`store/policies.py`) whatever a client writes, so that the rating's row-level
+    # security is a comparison on the row itself instead of a look-up of its assessment
+    # per rating. Not used (and left empty) on a local file; never exchanged.
+    scope_team_id: uuid.UUID | None = None
+    scope_region_id: uuid.UUID | None = None
+    scope_subject_id: uuid.UUID | None = None
+    scope_status: str | None = None
 
 
 class ActionItem(Versioned, SQLModel, table=True):

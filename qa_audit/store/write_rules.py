@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table, text
 
-from qa_audit.domain.permissions import Action
+from qa_audit.domain.permissions import Action, Role
 from qa_audit.domain.workflow import TRANSITIONS, Status
 
 from .scope import Kind
@@ -62,8 +62,14 @@ def may(actions: Iterable[Action], kind: Kind, record_id: str) -> str:
     """SQL: the person may take one of `actions` on the record of `kind` with this id, read
     as it stands before the change (a BEFORE trigger sees the old row in the table)."""
     table = TABLE[kind]
+    # One branch per role the matrix gives any of `actions`; each is true only for a
+    # person whose account holds that role (the policies' own guards).
+    branches = [render(c) for role in Role
+                if (c := condition(tuple(actions), kind, role)) is not None]
+    if not branches:
+        return "false"
     return (f"EXISTS (SELECT 1 FROM {table} WHERE {table}.id = {record_id} AND "
-            f"({render(condition(tuple(actions), kind))}))")
+            f"({' OR '.join(f'({b})' for b in branches)}))")
 
 
 def _changed(columns: Iterable[str]) -> str:

@@ -104,3 +104,81 @@ def test_demo_team_store_fca_sees_exactly_hers_under_her_own_login(
     url = pg_cluster.url(empty_pg_database, user=None)
     assert main(["users", "list", "--db", url, "--user", "admin"]) == 0
     assert "admin\tadmin" in capsys.readouterr().out
+    # The load wrote the server's copies itself (its triggers are off during a load).
+    with pg_cluster.connect(empty_pg_database) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM rating r JOIN assessment a ON a.id = r.assessment_id "
+            "WHERE (r.scope_team_id, r.scope_region_id, r.scope_subject_id, r.scope_status) "
+            "IS DISTINCT FROM (a.team_id, a.region_id, a.subject_id, a.status)").fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM assessment a JOIN case_file c ON c.id = a.case_id "
+            "WHERE a.case_reference IS DISTINCT FROM c.reference").fetchone() == (0,)
+    # The administrator's sign-ins above are signed with her own key; verify checks them.
+    assert main(["audit-log", "verify", "--db", url, "--user", "admin"]) == 0
+    assert "audit log intact" in capsys.readouterr().out
+    with pg_cluster.connect(empty_pg_database) as conn:
+        conn.execute("UPDATE audit_event SET signature = '' WHERE seq = (SELECT max(seq) FROM "
+                     "audit_event WHERE action = 'sign_in')")
+    assert main(["audit-log", "verify", "--db", url, "--user", "admin"]) == 1
+    assert "names an actor who signs events, but is not signed" in capsys.readouterr().err
+
+
+def test_a_team_store_whose_owner_is_not_a_superuser(pg_cluster, tmp_path: Path,
+                                                     capsys) -> None:
+    """`team init` by a maintenance login that may create roles but is no superuser (as a
+    hosted PostgreSQL gives): the server's own look-ups and copies (a rating's scope, an
+    action's draft check) still see every row, so a practitioner sees her submitted
+    audit's ratings and not her draft's."""
+    import uuid
+
+    from qa_audit.domain.framework import AssessmentKind
+    from qa_audit.services import accounts, assessments, cases, frameworks
+    from qa_audit.services.database import Store
+
+    name = f"k_{uuid.uuid4().hex[:12]}"
+    keeper = f"keeper_{uuid.uuid4().hex[:6]}"
+    pg_cluster.admin(f"CREATE ROLE {keeper} LOGIN CREATEROLE PASSWORD 'keeper pass 1'")
+    pg_cluster.admin(f'CREATE DATABASE "{name}" OWNER {keeper}')
+    try:
+        owner_url = pg_cluster.url(name, user=keeper, password="keeper pass 1")
+        (tmp_path / "admin.txt").write_text(ADMIN_PASSWORD)
+        assert main(["team", "init", "--db", owner_url, "--admin", "Boss", "--name", "Bea",
+                     "--new-password-file", str(tmp_path / "admin.txt")]) == 0
+        capsys.readouterr()
+        store = Store.open(pg_cluster.url(name, user=None))  # type: ignore[arg-type]
+        try:
+            admin = accounts.sign_in(store, "boss", ADMIN_PASSWORD)
+            region = accounts.add_org_unit(store, admin, "North", "region")
+            team = accounts.add_org_unit(store, admin, "Team 1", "team", region.id)
+            for username, role in (("sue", "supervisor"), ("fay", "fca")):
+                accounts.add_user(store, admin, username, username.title(),
+                                  accounts.Role(role), ADMIN_PASSWORD, team.id)
+            version = frameworks.import_framework_file(
+                store, admin, Path(__file__).parent.parent / "fixtures" / "mini.yaml").version.id
+            fay_id = next(u.id for u in accounts.list_users(store, admin)
+                          if u.username == "fay")
+        finally:
+            store.close()
+        sue_store = Store.open(pg_cluster.url(name, user=None))  # type: ignore[arg-type]
+        try:
+            sue = accounts.sign_in(sue_store, "sue", ADMIN_PASSWORD)
+            case = cases.create_case(sue_store, sue, "PL-2024-00001", "care_order")
+            ids = [assessments.create_assessment(sue_store, sue, AssessmentKind.CASE_AUDIT,
+                                                 version, fay_id, case_id=case.id)
+                   for _ in range(2)]
+            for aid in ids:
+                assessments.set_context(sue_store, sue, aid, "setting", "Home visit")
+                assessments.save_rating(sue_store, sue, aid, "seen", grade="G", evidence="Seen")
+                assessments.save_rating(sue_store, sue, aid, "care-plan", grade="RI",
+                                        evidence="Not tested")
+                assessments.save_rating(sue_store, sue, aid, "sgo", grade="N/A")
+                assessments.add_action(sue_store, sue, aid, "Read the plan", owner_id=fay_id)
+            assessments.submit(sue_store, sue, ids[0])
+        finally:
+            sue_store.close()
+        with pg_cluster.connect(name, user="fay", password=ADMIN_PASSWORD) as conn:
+            assert {r[0] for r in conn.execute("SELECT assessment_id FROM rating")} == {ids[0]}
+            assert {r[0] for r in conn.execute("SELECT assessment_id FROM action_item")
+                    } == {ids[0]}
+    finally:
+        pg_cluster.drop_database_and_roles(name)

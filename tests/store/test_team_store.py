@@ -204,6 +204,64 @@ def test_a_row_outside_ones_scope_cannot_be_written(team, pg_cluster) -> None:
         conn.execute("UPDATE user_account SET role = 'admin' WHERE username = 'fca'")
 
 
+def test_a_ratings_scope_copy_is_the_servers_not_the_clients(team, pg_cluster) -> None:
+    """A rating's read policy compares the scope copied from its assessment: a client that
+    writes another team or a finalised status into it is overruled, and the copy follows
+    the assessment through submit and finalise (the fixture's work)."""
+    draft, other = team.ids["draft"], team.ids["other_submitted"]
+    with pg_cluster.connect(team.database) as conn:  # the other team's region and team
+        region, team_id = conn.execute("SELECT region_id, team_id FROM assessment WHERE id = %s",
+                                       (other,)).fetchone()
+    with _raw(pg_cluster, team.database, "sup") as conn:
+        conn.execute("UPDATE rating SET evidence = 'edited', scope_region_id = %s, "
+                     "scope_team_id = %s, scope_status = 'finalised' WHERE assessment_id = %s",
+                     (region, team_id, draft))
+        conn.execute("INSERT INTO rating (id, assessment_id, standard_id, indicators, evidence,"
+                     " commentary, updated_at, row_version, scope_region_id, scope_status) "
+                     "VALUES (gen_random_uuid(), %s, 'forged', '[]', '', '', now(), 1, %s, "
+                     "'finalised')", (draft, region))
+        conn.commit()
+    for name in ("sup2", "ql"):  # the other team's supervisor; the region's lead (a draft)
+        with _raw(pg_cluster, team.database, name) as conn:
+            assert conn.execute("SELECT count(*) FROM rating WHERE assessment_id = %s",
+                                (draft,)).fetchone() == (0,), name
+    with pg_cluster.connect(team.database) as conn:
+        copies = conn.execute(
+            "SELECT DISTINCT r.scope_team_id = a.team_id, r.scope_region_id = a.region_id, "
+            "r.scope_subject_id = a.subject_id, r.scope_status = a.status FROM rating r "
+            "JOIN assessment a ON a.id = r.assessment_id").fetchall()
+    assert copies == [(True, True, True, True)]
+
+
+def test_the_case_reference_search_reads_the_servers_copy(team, pg_cluster) -> None:
+    """On the team store a case-reference search reads the assessment's copy of its case's
+    reference: the server sets it (a client's own value is overruled) and follows a
+    renamed case; what a person finds is still only what they may see."""
+    draft = team.ids["draft"]
+    with _raw(pg_cluster, team.database, "sup") as conn:
+        conn.execute("UPDATE assessment SET case_reference = 'PL-2099-99999' WHERE id = %s",
+                     (draft,))
+        conn.commit()
+    with pg_cluster.connect(team.database) as conn:
+        conn.execute("UPDATE case_file SET reference = 'PL-2024-77777' WHERE reference = "
+                     "'PL-2024-00001'")
+        conn.commit()
+        copies = set(conn.execute("SELECT DISTINCT a.case_reference = c.reference FROM "
+                                  "assessment a JOIN case_file c ON c.id = a.case_id"))
+    assert copies == {(True,)}
+
+    def found(name: str, search: str) -> set:
+        rows = listing.list_assessments(team.stores[name], team.actors[name],
+                                        listing.AssessmentQuery(search=search))
+        return {r.id for r in rows}
+
+    assert found("sup", "77777") == {team.ids[k] for k in ("submitted", "draft", "final")}
+    assert found("sup", "99999") == set()
+    assert found("ql", "77777") == {team.ids["submitted"], team.ids["final"]}
+    assert found("fca2", "77777") == set()
+    assert found("fca2", "00002") == {team.ids["other_submitted"]}
+
+
 @pytest.mark.parametrize("statement", [
     "DELETE FROM audit_event",
     "UPDATE audit_event SET action = 'nothing'",
@@ -223,11 +281,114 @@ def test_audit_chain_is_computed_by_the_server(team, pg_cluster) -> None:
                      "prev_hash, hash) VALUES (gen_random_uuid(), '2001-01-01', %s, 'forged',"
                      " 'user', '', 'chosen', 'chosen')", (sup.user_id,))
     report = audit_log.verify(team.world.store, team.world.admin)
-    assert report.intact and report.events > 40
+    # The chain holds (the server chose number, time and hash); the event itself is told
+    # apart from the app's: psql sent it without its actor's signature.
+    assert report.broken_at is None and report.events > 40
     with pg_cluster.connect(team.database) as conn:
-        row = conn.execute("SELECT hash, at FROM audit_event WHERE action = 'forged'"
+        row = conn.execute("SELECT hash, at, seq FROM audit_event WHERE action = 'forged'"
                            ).fetchone()
         assert row[0] != "chosen" and row[1].year > 2001
+    assert report.problems == (f"event {row[2]} names an actor who signs events, but is not "
+                               "signed",)
+
+
+def test_audit_events_are_signed_by_their_actors_on_the_team_store(team, pg_cluster) -> None:
+    """Each person's events made through the app under their own login carry their
+    signature (their own key, sealed in their own row); verify checks it, so an event whose
+    signature was removed or swapped by someone with the server's superuser is named."""
+    store, admin = team.world.store, team.world.admin
+    assert audit_log.verify(store, admin).intact
+    sup, fca = team.actors["sup"], team.actors["fca"]
+    with pg_cluster.connect(team.database) as conn:
+        signed = dict(conn.execute(
+            "SELECT actor_id, count(*) FROM audit_event WHERE signature LIKE 'content:%%' "
+            "GROUP BY actor_id").fetchall())
+        unsigned_after_sign_in = conn.execute(
+            "SELECT count(*) FROM audit_event e WHERE e.signature = '' AND e.actor_id = %s "
+            "AND e.seq > (SELECT min(seq) FROM audit_event WHERE actor_id = %s AND action = "
+            "'register_signing_key')", (sup.user_id, sup.user_id)).fetchone()[0]
+        # Each person has exactly one key in the register, and cannot read another's.
+        keys = dict(conn.execute("SELECT key, value FROM setting WHERE key LIKE "
+                                 "'signing\\_key:%%'").fetchall())
+    assert signed[sup.user_id] > 10 and signed[fca.user_id] >= 3
+    assert unsigned_after_sign_in == 0
+    assert len(keys) == len(PEOPLE)
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        assert conn.execute("SELECT user_id FROM exchange_key").fetchall() == [(fca.user_id,)]
+    with pg_cluster.connect(team.database) as conn:
+        sup_event, fca_signature = (conn.execute(
+            "SELECT max(seq) FROM audit_event WHERE actor_id = %s", (sup.user_id,)
+        ).fetchone()[0], conn.execute(
+            "SELECT signature FROM audit_event WHERE actor_id = %s AND signature <> '' "
+            "LIMIT 1", (fca.user_id,)).fetchone()[0])
+        conn.execute("UPDATE audit_event SET signature = %s WHERE seq = %s",
+                     (fca_signature, sup_event))
+        first = conn.execute("SELECT min(seq) FROM audit_event WHERE actor_id = %s AND "
+                             "signature <> '' AND action <> 'register_signing_key'",
+                             (sup.user_id,)).fetchone()[0]
+        conn.execute("UPDATE audit_event SET signature = '' WHERE seq = %s", (first,))
+    report = audit_log.verify(store, admin)
+    assert report.broken_at is None
+    assert set(report.problems) == {
+        f"event {sup_event} is not signed by its actor's key",
+        f"event {first} names an actor who signs events, but is not signed"}
+
+
+def test_no_one_registers_a_signing_key_in_someone_elses_name(team, pg_cluster) -> None:
+    sup = team.actors["sup"]
+    with _raw(pg_cluster, team.database, "fca") as conn, pytest.raises(
+            errors.InsufficientPrivilege):
+        conn.execute("INSERT INTO setting (key, value) VALUES (%s, 'x')",
+                     (f"signing_key:{sup.user_id}:x",))
+    with _raw(pg_cluster, team.database, "fca") as conn, pytest.raises(
+            errors.InsufficientPrivilege):
+        conn.execute("INSERT INTO exchange_key (user_id, username, signing_public, "
+                     "exchange_public) VALUES (%s, 'sup', 'x', 'x')", (sup.user_id,))
+
+
+def test_a_persons_key_card_on_the_team_store_is_their_own_row(team, pg_cluster) -> None:
+    """`qa-audit bundle key` on the team store: the card shows the keys in the person's own
+    row (the ones that sign their events); no one else reads that row, and a card cannot
+    put keys into another person's row."""
+    from qa_audit.exchange.keys import PublicKeys
+    from qa_audit.services import bundles
+
+    sup = team.actors["sup"]
+    card = bundles.my_key_card(team.stores["sup"], sup, PASSWORD)
+    with pg_cluster.connect(team.database) as conn:
+        row = conn.execute("SELECT signing_public, exchange_public, sealed_private "
+                           "FROM exchange_key WHERE user_id = %s", (sup.user_id,)).fetchone()
+    assert card.card()["signing"] == row[0] and card.card()["exchange"] == row[1]
+    assert row[2] and "sealed" in row[2]
+    for name in ("admin", "sup2", "fca", "ql"):
+        with _raw(pg_cluster, team.database, name) as conn:
+            assert conn.execute("SELECT count(*) FROM exchange_key WHERE user_id = %s",
+                                (sup.user_id,)).fetchone() == (0,), name
+    forged = PublicKeys(sup.user_id, "sup", b"\x01" * 32, b"\x02" * 32)
+    with pytest.raises((PermissionDenied, StoreError)):
+        bundles.trust_key_card(team.stores["fca"], team.actors["fca"], forged)
+    with pg_cluster.connect(team.database) as conn:
+        assert conn.execute("SELECT signing_public FROM exchange_key WHERE user_id = %s",
+                            (sup.user_id,)).fetchone() == (row[0],)
+
+
+def test_signing_keys_survive_a_password_reset(team, pg_cluster) -> None:
+    """A reset password cannot open the keys the old one sealed: the person gets new keys
+    at their next sign-in, and their earlier events still check against the old key."""
+    admin_store, admin = team.stores["admin"], team.actors["admin"]
+    accounts.reset_password(admin_store, admin, "fca", "a brand new passphrase 7")
+    store = Store.open(pg_cluster.url(team.database, user=None))  # type: ignore[arg-type]
+    try:
+        fca = accounts.sign_in(store, "fca", "a brand new passphrase 7")
+        assessments.save_response(store, fca, team.ids["submitted"], "After the reset")
+    finally:
+        store.close()
+    report = audit_log.verify(team.world.store, team.world.admin)
+    assert report.intact, report.problems
+    with pg_cluster.connect(team.database) as conn:
+        keys = conn.execute("SELECT count(*) FROM setting WHERE key LIKE %s",
+                            (f"signing\\_key:{fca.user_id}:%",)).fetchone()[0]
+    assert keys == 2
 
 
 def test_removed_audit_event_is_reported_as_a_gap(team, pg_cluster) -> None:
