@@ -68,7 +68,7 @@ def test_csv_pseudonymised_drops_names_and_scans_free_text(world, tmp_path):
     assert "practitioner" not in rows[0] and "author" not in rows[0]
     ratings = {r["standard_id"]: r for r in _read_csv(tmp_path / "ratings.csv", first)}
     assert set(ratings["seen"]) == {"assessment_id", "standard_id", "grade", "evidence",
-                                    "commentary"}
+                                    "commentary", "practitioner_comment"}
     # free text is kept, with the practitioner's name replaced by their role
     assert ratings["seen"]["commentary"] == "The practitioner said\x01 more"
     assert ratings["seen"]["evidence"] == "'" + FORMULA  # still not a formula

@@ -32,10 +32,10 @@ from qa_audit.domain.permissions import Actor
 from qa_audit.domain.records import Agreement
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import StaleRecord, UserError
-from qa_audit.services import assessments, frameworks
+from qa_audit.services import assessments, comments, frameworks
 from qa_audit.services.assessments import Narrative
 from qa_audit.services.database import Store
-from qa_audit.services.read_models import ASSESSMENT, RESPONSE, rating_key
+from qa_audit.services.read_models import ASSESSMENT, RESPONSE, comment_key, rating_key
 
 from ..errors import offer_reload, show_error
 from ..operations import Change, Operation, changes
@@ -126,6 +126,9 @@ class AssessmentEditor(QWidget):
             lambda sid, text: self._edit(lambda: state.set_rating(sid, "commentary", text)))
         self.panel.indicatorsEdited.connect(
             lambda sid, ticked: self._edit(lambda: state.set_rating(sid, "indicators", ticked)))
+        self.panel.comment.installEventFilter(self)
+        self.panel.commentEdited.connect(
+            lambda sid, text: self._edit(lambda: state.set_comment(sid, text)))
         standards_page.addWidget(self.tree)
         standards_page.addWidget(self.panel)
         standards_page.setSizes([460, 660])
@@ -229,10 +232,11 @@ class AssessmentEditor(QWidget):
                 return True
             if watched in self._keyed and self._submit_from_key(event):
                 return True
-            if watched in (self.tree, self.panel.evidence, self.panel.commentary) and (
-                self._step_from_key(event)
-            ):
-                if watched is not self.tree:
+            if watched in (self.tree, self.panel.evidence, self.panel.commentary,
+                           self.panel.comment) and self._step_from_key(event):
+                if watched is self.panel.comment:
+                    self.panel.comment.setFocus()  # the practitioner goes on commenting
+                elif watched is not self.tree:
                     self.panel.evidence.setFocus()
                 return True
         return super().eventFilter(watched, event)
@@ -434,6 +438,10 @@ class AssessmentEditor(QWidget):
                 versions.update(assessments.set_narrative(
                     self.store, self.actor, self.assessment_id, Narrative(change.key), value,
                     seen=versions.get(ASSESSMENT)))
+            elif change.kind == "comment":  # each moves the response's version on too
+                versions.update(comments.save_comment(
+                    self.store, self.actor, self.assessment_id, change.key, value,
+                    seen=versions.get(comment_key(change.key), 0)))
 
     def _stale_record(self, error: StaleRecord) -> None:
         """Someone else changed the assessment: say so, give the unsaved text to copy, and
@@ -537,7 +545,8 @@ class AssessmentEditor(QWidget):
             show_error(self, exc)
             return
         assert agreement is not None  # checked
-        confirm = SignResponseDialog(self.state.detail, reflection, agreement, reasons, self)
+        confirm = SignResponseDialog(self.state.detail, reflection, agreement, reasons, self,
+                                     comments=self.state.comments_in_order())
         if confirm.exec() != SignResponseDialog.DialogCode.Accepted:
             return
         self._response_dirty = False
