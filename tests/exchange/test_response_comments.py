@@ -110,3 +110,32 @@ def test_comments_from_anyone_but_her_are_not_taken(pair) -> None:
         execute(session, plan, pair.fca, pair.sup.user_id, {}, "sup")
     assert _comments(pair.home, aid) == {}
     assert table_hash(pair.home, skip=("audit_event", "exchange_known")) == before
+
+
+def test_a_returned_assessment_moved_to_a_newer_version_travels_whole(pair) -> None:
+    """The author moves an assessment she got back to version 2; her next bundle carries
+    it with version 2's snapshot and only version 2's standards (the practitioner's copy
+    had never seen version 2), and her comment on a removed standard stays in her copy."""
+    from qa_audit.services import framework_move as move
+    from qa_audit.services import frameworks
+    from tests.conftest import FIXTURES
+
+    w = pair.world
+    aid = w.new_audit()
+    w.complete(aid)
+    assessments.submit(w.store, pair.sup, aid)
+    _to_her(pair, aid)
+    comments.save_comment(pair.home, pair.fca, aid, "sgo", "Not relevant here")
+    assessments.return_for_changes(pair.home, pair.fca, aid, "Please use the new standards")
+    back = pair.folder / "returned.qab"
+    bundles.export_bundle(pair.home, pair.fca, PASSWORD, "sup", back)
+    bundles.import_bundle(w.store, pair.sup, PASSWORD, back)
+    v2 = frameworks.import_framework_file(w.store, w.admin, FIXTURES / "mini-v2.yaml").version
+    preview = move.preview_move(w.store, pair.sup, aid, v2.id)
+    assert preview.plan.hidden_comments == ("sgo",)
+    move.move_to_version(w.store, pair.sup, aid, v2.id, seen=preview.seen)
+    _to_her(pair, aid)
+    mine = assessments.get_assessment(pair.home, pair.fca, aid)
+    assert mine.framework_version == "2" and mine.status == "returned"
+    assert set(mine.ratings) == {"seen", "care-plan-analysis", "delay"}
+    assert _comments(pair.home, aid) == {"sgo": "Not relevant here"}
