@@ -26,7 +26,7 @@ from qa_audit.domain.version_move import (
     plan_move,
 )
 from qa_audit.domain.workflow import Status
-from qa_audit.errors import NotFound, ReadOnly
+from qa_audit.errors import InvalidInput, NotFound, ReadOnly
 from qa_audit.store.database import Store
 from qa_audit.store.errors import check_version
 from qa_audit.store.tables import (
@@ -72,7 +72,8 @@ def _check_may_move(actor: Actor, row: Assessment) -> None:
 def newer_versions(store: Store, actor: Actor, assessment_id: uuid.UUID
                    ) -> list[FrameworkVersionInfo]:
     """Versions of the draft's framework imported after its own, newest first, that fit
-    the assessment; none for anyone who may not move it now."""
+    the assessment (its kind, its case's law type); none for anyone who may not move it
+    now."""
     with store.reading() as session:
         row = _load(session, assessment_id)
         if not _may_move(actor, row):
@@ -84,8 +85,18 @@ def newer_versions(store: Store, actor: Actor, assessment_id: uuid.UUID
             col(FrameworkVersion.imported_at) > current.imported_at,
         ).order_by(col(FrameworkVersion.imported_at).desc())).all()
         infos = [_info(r) for r in rows]
-        kind = AssessmentKind(row.kind)
-    return [v for v in infos if kind in get_framework(store, v.id).applies_to]
+        case = session.get(Case, row.case_id) if row.case_id else None
+        kind, law_type = AssessmentKind(row.kind), case.law_type if case else ""
+    old = get_framework(store, current.id)
+    return [v for v in infos if _fits(old, get_framework(store, v.id), kind, law_type)]
+
+
+def _fits(old: Framework, new: Framework, kind: AssessmentKind, law_type: str) -> bool:
+    try:
+        check_move(old, new, kind, law_type)
+    except InvalidInput:
+        return False
+    return True
 
 
 def _plan(session: Session, row: Assessment, old: Framework, new: Framework) -> MovePlan:

@@ -136,3 +136,19 @@ def test_moving_to_its_own_version_or_an_unknown_one_is_refused(world):
 
     with pytest.raises(NotFound):
         move.preview_move(world.store, world.supervisor, aid, uuid.uuid4())
+
+
+def test_a_newer_version_for_another_law_type_is_not_offered(world):
+    from dataclasses import replace
+
+    from qa_audit.domain.framework import LawType
+    from qa_audit.domain.loader import load_framework
+
+    aid = _draft(world)  # about a public-law case (a care order)
+    _v2(world)
+    private = replace(load_framework(FIXTURES / "mini-v2.yaml"), version="3",
+                      law_type=LawType.PRIVATE)
+    v3 = frameworks.import_framework(world.store, world.admin, private).version
+    assert [v.version for v in move.newer_versions(world.store, world.supervisor, aid)] == ["2"]
+    with pytest.raises(InvalidInput, match="private law cases; this case is public law"):
+        move.preview_move(world.store, world.supervisor, aid, v3.id)
