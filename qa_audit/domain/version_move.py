@@ -109,6 +109,10 @@ class MovePlan:
         out: list[str] = []
         for s in self.standards:
             name = f"{s.standard_id} ({s.title})"
+            if s.fate is Fate.NEW and not s.before.empty:  # stored against an unknown id
+                out.append(f"{name}: {_recorded(self.old, s.before)} stored under this id, "
+                           f"which version {self.old.version} does not have, is cleared")
+                continue
             if s.fate is Fate.REMOVED:
                 recorded = _recorded(self.old, s.before)
                 out.append(f"{name}: not in version {self.new.version}"
@@ -216,6 +220,10 @@ def plan_move(old: Framework, new: Framework, ratings: Mapping[str, RatingConten
     removed = [s for s in old.standards() if not new.has_standard(s.id)]
     moves += [StandardMove(s.id, Fate.REMOVED, s.title, ratings.get(s.id, RatingContent()))
               for s in removed]
+    # Ratings under ids neither version has (a damaged or hand-edited file) go too: listed.
+    moves += [StandardMove(sid, Fate.REMOVED, sid, content) for sid, content in
+              sorted(ratings.items()) if not old.has_standard(sid)
+              and not new.has_standard(sid) and not content.empty]
     context_moves: list[ContextMove] = []
     answers: dict[str, object] = {}
     for field_id, answer in context.items():

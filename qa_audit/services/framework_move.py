@@ -169,9 +169,10 @@ def _write(session: Session, row: Assessment, plan: MovePlan) -> None:
         if content is None:
             session.delete(rating)
             continue
-        indicators = json.dumps(list(content.indicators))
-        if (rating.grade, rating.indicators) != (content.grade, indicators):
-            rating.grade, rating.indicators = content.grade, indicators
+        values = (content.grade, json.dumps(list(content.indicators)), content.evidence,
+                  content.commentary)
+        if (rating.grade, rating.indicators, rating.evidence, rating.commentary) != values:
+            rating.grade, rating.indicators, rating.evidence, rating.commentary = values
             rating.updated_at = utcnow()
     for standard_id in after.keys() - existing.keys():
         session.add(Rating(assessment_id=row.id, standard_id=standard_id))

@@ -109,3 +109,18 @@ def test_moves_that_make_no_sense_are_refused() -> None:
         check_move(OLD, replace(NEW, law_type=LawType.PRIVATE), AssessmentKind.CASE_AUDIT,
                    "public")
     check_move(OLD, NEW, AssessmentKind.CASE_AUDIT, "public")  # fine
+
+
+def test_ratings_stored_under_ids_neither_version_has_are_listed_not_dropped_silently(
+        ) -> None:
+    plan = plan_move(OLD, NEW, {"ghost": RatingContent("G", (), "Old text", ""),
+                                "delay": RatingContent(None, (), "Stray evidence", ""),
+                                "empty-ghost": RatingContent()}, {})
+    assert plan.losses() == [
+        "delay (The impact of delay is surfaced): evidence stored under this id, which "
+        "version 1 does not have, is cleared",
+        "care-plan (The care plan is analysed): not in version 2 (nothing recorded on it)",
+        "sgo (Special guardianship support): not in version 2 (nothing recorded on it)",
+        "ghost (ghost): not in version 2; lost with it: grade Good (G), evidence",
+    ]
+    assert plan.ratings()["delay"] == RatingContent()
