@@ -139,3 +139,31 @@ def test_a_returned_assessment_moved_to_a_newer_version_travels_whole(pair) -> N
     assert mine.framework_version == "2" and mine.status == "returned"
     assert set(mine.ratings) == {"seen", "care-plan-analysis", "delay"}
     assert _comments(pair.home, aid) == {"sgo": "Not relevant here"}
+
+
+def test_a_response_from_before_comments_existed_leaves_her_comments_alone(pair) -> None:
+    """A response record without its comments (an older copy of the app) updates the
+    response and keeps the comments already here."""
+    w = pair.world
+    aid = w.new_audit()
+    w.complete(aid)
+    assessments.submit(w.store, pair.sup, aid)
+    _to_her(pair, aid)
+    comments.save_comment(pair.home, pair.fca, aid, "seen", "Kept")
+    first = pair.folder / "r1.qab"
+    bundles.export_bundle(pair.home, pair.fca, PASSWORD, "sup", first)
+    bundles.import_bundle(w.store, pair.sup, PASSWORD, first)
+    assessments.save_response(pair.home, pair.fca, aid, "A newer reflection", seen=1)
+    with pair.home.reading() as session:
+        sup = actor_for(session, session.get(User, pair.sup.user_id))
+        payload = collect(session, pair.fca, sup, {})
+    for record in payload.records["response"]:
+        del record["comments"]
+    with w.store.unit_of_work() as session:
+        plan = plan_payload(session, payload, pair.fca.user_id, pair.sup)
+        assert [c.decision for c in plan.changes if c.kind == "response"] == [Decision.UPDATE]
+        execute(session, plan, pair.sup, pair.fca.user_id, {}, "fca")
+    detail = assessments.get_assessment(w.store, pair.sup, aid)
+    assert detail.response is not None
+    assert detail.response.reflection == "A newer reflection"
+    assert detail.response.comments == {"seen": "Kept"}
