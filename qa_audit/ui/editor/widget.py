@@ -35,6 +35,7 @@ from qa_audit.errors import StaleRecord, UserError
 from qa_audit.services import assessments, comments, framework_move, frameworks
 from qa_audit.services.assessments import Narrative
 from qa_audit.services.database import Store
+from qa_audit.services.frameworks import FrameworkVersionInfo
 from qa_audit.services.read_models import ASSESSMENT, RESPONSE, comment_key, rating_key
 
 from ..errors import offer_reload, show_error
@@ -68,6 +69,7 @@ class AssessmentEditor(QWidget):
         self._timer.setInterval(int(Settings.load().autosave_seconds * 1000))
         self._timer.timeout.connect(self._autosave)
         self._worker: Worker | None = None
+        self._newer: FrameworkVersionInfo | None = None  # a newer version to move to
         self._build()
         self._bind_keys()
         self.show_standard(0)
@@ -545,7 +547,7 @@ class AssessmentEditor(QWidget):
         Once moved, the editor asks to be opened again (on the new framework)."""
         from .move_dialog import MoveVersionDialog
 
-        target = getattr(self, "_newer", None)
+        target = self._newer
         if target is None or not self.state.can_edit or not self.flush():
             return
         try:
