@@ -226,6 +226,13 @@ def test_practitioners_comments_are_read_and_written_only_within_scope(team, pg_
     with _raw(pg_cluster, team.database, "fca") as conn, pytest.raises(errors.RaiseException):
         conn.execute("UPDATE response_comment SET text = 'Changed' WHERE assessment_id = %s",
                      (final,))
+    # While it is with her she may change her text with psql, never what it is about.
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        assert conn.execute("UPDATE response_comment SET text = 'Seen three times' "
+                            "WHERE assessment_id = %s", (submitted,)).rowcount == 1
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("UPDATE response_comment SET standard_id = 'sgo' "
+                         "WHERE assessment_id = %s", (submitted,))
 
 
 def test_a_row_outside_ones_scope_cannot_be_written(team, pg_cluster) -> None:
