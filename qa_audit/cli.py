@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     fws.add_parser("list", help="list stored framework versions", parents=[common])
     imp = fws.add_parser("import", help="import framework YAML files", parents=[common])
     imp.add_argument("files", nargs="+", type=Path)
+    mv = fws.add_parser("move", parents=[common],
+                        help="move a draft to a newer version of its framework: prints what "
+                        "maps and what would be lost; changes nothing without --yes")
+    mv.add_argument("assessment", help="the draft's id")
+    mv.add_argument("--to", metavar="VERSION",
+                    help="the version to move to (default: the newest imported after the "
+                    "draft's own)")
+    mv.add_argument("--yes", action="store_true", help="make the move after the preview")
 
     d = sub.add_parser("demo", help="create a demo database (encrypted; prints the accounts)",
                        parents=[common])
@@ -411,6 +419,8 @@ def _frameworks(store: Store, actor: Actor, args: argparse.Namespace) -> int:
         for info in frameworks.list_versions(store):
             print(f"{info.framework_id}\t{info.version}\t{info.short_hash}\t{info.title}")
         return 0
+    if args.action == "move":
+        return _move_draft(store, actor, args)
     failed = 0
     for path in args.files:
         try:
@@ -428,6 +438,41 @@ def _frameworks(store: Store, actor: Actor, args: argparse.Namespace) -> int:
         v = result.version
         print(f"{word}: {v.framework_id} {v.version} ({v.short_hash}) {v.title}")
     return 1 if failed else 0
+
+
+def _move_draft(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    import uuid
+
+    from qa_audit.domain.version_move import Fate
+    from qa_audit.services import framework_move
+
+    try:
+        assessment_id = uuid.UUID(args.assessment)
+    except ValueError as exc:
+        raise UserError(f"'{args.assessment}' is not an assessment id.") from exc
+    newer = framework_move.newer_versions(store, actor, assessment_id)
+    target = next((v for v in newer if args.to in (None, v.version)), None)
+    if target is None:
+        wanted = f"version {args.to}" if args.to else "newer version"
+        offered = ", ".join(v.version for v in newer) or "none"
+        raise UserError(f"No {wanted} of this draft's framework to move to (newer versions "
+                        f"imported: {offered}; only the draft's author moves a draft).")
+    preview = framework_move.preview_move(store, actor, assessment_id, target.id)
+    plan = preview.plan
+    print(f"From {preview.current.title} {preview.current.version} to version "
+          f"{target.version}:")
+    for title, moves in (("Maps", plan.of(Fate.MAPS)), ("New, ungraded", plan.of(Fate.NEW))):
+        print(f"{title} ({len(moves)}): " + (", ".join(m.standard_id for m in moves) or "—"))
+    losses = plan.losses()
+    print(f"Would be lost ({len(losses)}):" + ("" if losses else " nothing"))
+    for line in losses:
+        print(f"  - {line}")
+    if not args.yes:
+        print("Nothing changed: run again with --yes to move.", file=sys.stderr)
+        return 0
+    framework_move.move_to_version(store, actor, assessment_id, target.id, seen=preview.seen)
+    print(f"Moved to version {target.version}.")
+    return 0
 
 
 def _demo(store: Store, assessments: int, seed: int) -> int:

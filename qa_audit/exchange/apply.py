@@ -46,6 +46,7 @@ from .records import (
     ADDENDUM,
     ASSESSMENT,
     CASE,
+    COMMENT,
     FRAMEWORK,
     LINK,
     ORG_UNIT,
@@ -510,17 +511,20 @@ class Planner:
 
     def _responses(self) -> None:
         assert self.sender is not None
-        incoming = [decode(RESPONSE, r.get("fields")) for r in _records(self.payload,
-                                                                        "response")]
-        local = _by_id(self.conn, RESPONSE, [r["id"] for r in incoming])
-        parents = self._parents([r["assessment_id"] for r in incoming])
-        for response in incoming:
+        incoming = [self._response_record(r) for r in _records(self.payload, "response")]
+        local = _by_id(self.conn, RESPONSE, [r["id"] for r, _c in incoming])
+        local_comments = _group(self.conn, COMMENT, "assessment_id",
+                                [r["assessment_id"] for r, _c in incoming if r["id"] in local])
+        parents = self._parents([r["assessment_id"] for r, _c in incoming])
+        for response, comments in incoming:
             parent = parents.get(response["assessment_id"])
             if parent is None:
                 raise BundleRejected("A response in the bundle belongs to an assessment that "
                                      "is neither here nor in the bundle.")
             mine = local.get(response["id"])
-            same = mine is not None and not _changed_fields(RESPONSE, mine, response)
+            mine_comments = local_comments.get(response["assessment_id"], [])
+            same = mine is not None and not _changed_fields(RESPONSE, mine, response) and (
+                comments is None or _comment_set(mine_comments) == _comment_set(comments))
             change = Change("response", response["id"], _decide(
                 None if mine is None else mine["row_version"], response["row_version"],
                 self.bases.get(response["id"]), same), version=response["row_version"],
@@ -536,12 +540,38 @@ class Planner:
                     self._ignore(change, "finalised here: read-only")
                 elif change.decision is Decision.NEW:
                     self.plan.add(RESPONSE, response)
+                    for comment in comments or ():
+                        self.plan.add(COMMENT, comment)
                 else:
                     assert mine is not None
                     values = {k: v for k, v in response.items() if k != "id"}
-                    change.write = _updater(RESPONSE, response["id"], values)
-                    change.mine = _text_of(RESPONSE, mine)
+                    change.write = _response_writer(response["id"], response["assessment_id"],
+                                                    values, comments)
+                    change.mine = _text_of(RESPONSE, mine) | {
+                        f"comment on {c['standard_id']}": c["text"]
+                        for c in sorted(mine_comments, key=lambda c: str(c["standard_id"]))
+                        if c["text"]}
             self.plan.changes.append(change)
+
+    @staticmethod
+    def _response_record(record: dict[str, Any]
+                         ) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+        """A response and its comments (None: a bundle from before comments existed, which
+        leaves the comments here as they are)."""
+        if not set(record) <= {"fields", "comments"}:
+            raise BundleRejected("A response record does not have the parts of this format.")
+        response = decode(RESPONSE, record.get("fields"))
+        if "comments" not in record:
+            return response, None
+        if not isinstance(record["comments"], list):
+            raise BundleRejected("A response's comments are not a list.")
+        comments = [decode(COMMENT, c) for c in record["comments"]]
+        if any(c["assessment_id"] != response["assessment_id"]
+               or c["fca_id"] != response["fca_id"] for c in comments):
+            raise BundleRejected("A response record holds another record's comments.")
+        if len({c["standard_id"] for c in comments}) != len(comments):
+            raise BundleRejected("A response record holds two comments on one standard.")
+        return response, comments
 
     def _parents(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Mapping[Any, Any]]:
         """Assessments as they will be: the bundle's new ones, else this database's. A
@@ -667,6 +697,24 @@ class Planner:
         change.mine = _text_of(SESSION, mine)
 
 
+def _comment_set(rows: Iterable[Mapping[Any, Any]]) -> list[tuple[Any, ...]]:
+    return sorted(tuple(encode(COMMENT, r).values()) for r in rows)
+
+
+def _response_writer(record_id: uuid.UUID, assessment_id: uuid.UUID,
+                     values: Mapping[str, Any], comments: list[dict[str, Any]] | None
+                     ) -> Callable[[Connection], None]:
+    """The practitioner's newer response, with her comments as one set (None: keep ours)."""
+    def write(conn: Connection) -> None:
+        conn.execute(update(RESPONSE).where(RESPONSE.c.id == record_id).values(**values))
+        if comments is None:
+            return
+        conn.execute(delete(COMMENT).where(COMMENT.c.assessment_id == assessment_id))
+        _insert(conn, COMMENT, comments)
+
+    return write
+
+
 def _updater(table: Table, record_id: uuid.UUID, values: Mapping[str, Any]
              ) -> Callable[[Connection], None]:
     def write(conn: Connection) -> None:
@@ -706,8 +754,8 @@ def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,
             "choose for each: take theirs, or keep mine. Nothing was imported:\n"
             + "\n".join(f"- {c.describe()}" for c in unresolved))
     conn = session.connection()
-    order = (FRAMEWORK, ORG_UNIT, USER, CASE, ASSESSMENT, RATING, RESPONSE, ADDENDUM,
-             SESSION, LINK, ACTION)
+    order = (FRAMEWORK, ORG_UNIT, USER, CASE, ASSESSMENT, RATING, RESPONSE, COMMENT,
+             ADDENDUM, SESSION, LINK, ACTION)
     for table in order:
         rows = plan.inserts.get(table.name)
         if rows:

@@ -6,7 +6,9 @@ and framework snapshots the records name (reference data), then the records peop
 - ``assessment``: the assessment with its ratings and actions (written by its author; its
   version is the assessment's `row_version`, which every rating or action edit moves);
   each action keeps its own version, as its owner may mark it done;
-- ``response`` (written by its FCA), ``addendum`` (by its author, never changed);
+- ``response`` with her comments under the standards (written by its FCA; its version is
+  the response's `row_version`, which every comment edit moves), ``addendum`` (by its
+  author, never changed);
 - ``supervision_session`` with the assessments it discussed and its actions (notes by its
   supervisor, reflection by its FCA).
 
@@ -43,6 +45,7 @@ from qa_audit.store.tables import (
     OrgUnit,
     Rating,
     Response,
+    ResponseComment,
     SessionAssessment,
     SupervisionSession,
     User,
@@ -62,6 +65,7 @@ ASSESSMENT: Table = Assessment.__table__  # type: ignore[attr-defined]
 RATING: Table = Rating.__table__  # type: ignore[attr-defined]
 ACTION: Table = ActionItem.__table__  # type: ignore[attr-defined]
 RESPONSE: Table = Response.__table__  # type: ignore[attr-defined]
+COMMENT: Table = ResponseComment.__table__  # type: ignore[attr-defined]
 ADDENDUM: Table = Addendum.__table__  # type: ignore[attr-defined]
 SESSION: Table = SupervisionSession.__table__  # type: ignore[attr-defined]
 LINK: Table = SessionAssessment.__table__  # type: ignore[attr-defined]
@@ -341,10 +345,18 @@ def collect(session: Session, sender: Actor, recipient: Actor,
         people.update({a["author_id"], a["subject_id"]}, {x["owner_id"] for x in actions})
         teams.update({a["team_id"], a["region_id"]})
         cases.add(a["case_id"])
-    for response in _rows(session, RESPONSE, "assessment_id", shared):
-        if changed(response):
-            payload.records["response"].append({"fields": encode(RESPONSE, response)})
-            people.add(response["fca_id"])
+    responses = [r for r in _rows(session, RESPONSE, "assessment_id", shared) if changed(r)]
+    comments_by: dict[uuid.UUID, list[Mapping[Any, Any]]] = {}
+    for comment in _rows(session, COMMENT, "assessment_id",
+                         [r["assessment_id"] for r in responses]):
+        comments_by.setdefault(comment["assessment_id"], []).append(comment)
+    for response in responses:
+        payload.records["response"].append({
+            "fields": encode(RESPONSE, response),
+            "comments": [encode(COMMENT, c) for c in sorted(
+                comments_by.get(response["assessment_id"], []),
+                key=lambda c: str(c["standard_id"]))]})
+        people.add(response["fca_id"])
     for addendum in _rows(session, ADDENDUM, "assessment_id", shared):
         if changed({"id": addendum["id"], "row_version": 1}):  # addenda never change
             payload.records["addendum"].append({"fields": encode(ADDENDUM, addendum)})

@@ -60,6 +60,7 @@ class StandardEntry:
     indicators: tuple[str, ...]
     evidence: str
     commentary: str
+    practitioner_comment: str = ""  # her comment under this standard's feedback
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ def _standards(report: AssessmentReport) -> list[Any]:
                          "small"))
         out.append(p(f"<b>Evidence:</b> {or_none(entry.evidence)}"))
         out.append(p(f"<b>Commentary:</b> {or_none(entry.commentary)}"))
+        if entry.practitioner_comment:
+            out.append(p(f"<b>Practitioner's comment:</b> {text(entry.practitioner_comment)}"))
         out.append(Spacer(1, 4))
     return out
 

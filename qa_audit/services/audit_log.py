@@ -47,6 +47,7 @@ from qa_audit.store.tables import (
     FrameworkVersion,
     Rating,
     Response,
+    ResponseComment,
     Setting,
     User,
 )
@@ -484,6 +485,11 @@ def _check_content_hashes(session: Session) -> tuple[list[str], int]:
                 actions.setdefault(a.assessment_id, []).append((a.text, a.due_on, a.owner_id))
         responses = {r.assessment_id: (r.reflection, r.agreement, r.reasons) for r in
                      session.exec(select(Response).where(col(Response.assessment_id).in_(chunk)))}
+        comments: dict[uuid.UUID, dict[str, str]] = {}
+        for c in session.exec(select(ResponseComment).where(
+                col(ResponseComment.assessment_id).in_(chunk))):
+            if c.text and c.assessment_id in responses:
+                comments.setdefault(c.assessment_id, {})[c.standard_id] = c.text
         for row in rows:
             content = canonical_assessment(
                 id=row.id, framework_sha256=shas.get(row.framework_version_id, ""),
@@ -493,7 +499,8 @@ def _check_content_hashes(session: Session) -> tuple[list[str], int]:
                 childs_voice=row.childs_voice, impact_of_delay=row.impact_of_delay,
                 strengths=row.strengths, areas_for_development=row.areas_for_development,
                 overall_grade=row.overall_grade, ratings=ratings.get(row.id, {}),
-                actions=actions.get(row.id, []), response=responses.get(row.id))
+                actions=actions.get(row.id, []), response=responses.get(row.id),
+                comments=comments.get(row.id))
             if hashlib.sha256(content.encode("utf-8")).hexdigest() != row.content_hash:
                 problems.append(f"finalised assessment {row.id} was changed after "
                                 "finalisation (its content no longer matches its hash)")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, case, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -26,6 +26,8 @@ from qa_audit.store.tables import (
     FrameworkVersion,
     OrgUnit,
     Rating,
+    Response,
+    ResponseComment,
     User,
 )
 
@@ -53,7 +55,8 @@ ASSESSMENT_HEADER = (
     "submitted_at",
     "finalised_at",
 )
-RATING_HEADER = ("assessment_id", "standard_id", "grade", "evidence", "commentary")
+RATING_HEADER = ("assessment_id", "standard_id", "grade", "evidence", "commentary",
+                 "practitioner_comment")
 ACTION_HEADER = (
     "action_id",
     "assessment_id",
@@ -127,9 +130,17 @@ def rating_rows(store: Store, actor: Actor | None, people: bool = False
             col(Rating.grade),
             col(Rating.evidence),
             col(Rating.commentary),
+            # The practitioner's comment under the standard, once she has signed (hers
+            # until then, as her reflection is).
+            case((col(Response.signed_at).is_not(None), col(ResponseComment.text)), else_=""),
             *(PEOPLE if people else ()),
         )
         .join(Assessment, col(Assessment.id) == col(Rating.assessment_id))
+        .join(Response, col(Response.assessment_id) == col(Rating.assessment_id),
+              isouter=True)
+        .join(ResponseComment, and_(
+            col(ResponseComment.assessment_id) == col(Rating.assessment_id),
+            col(ResponseComment.standard_id) == col(Rating.standard_id)), isouter=True)
         .where(_visible(actor))
         .order_by(col(Rating.assessment_id), col(Rating.standard_id))
     )
@@ -164,7 +175,7 @@ def action_rows(store: Store, actor: Actor | None, people: bool = False
 # Dropped from pseudonymised copies: names. Free text is kept, scanned for every known
 # person and case reference (see `pseudonyms`).
 NAME_COLUMNS = frozenset({"practitioner", "author", "owner"})
-FREE_TEXT_COLUMNS = frozenset({"evidence", "commentary", "text"})
+FREE_TEXT_COLUMNS = frozenset({"evidence", "commentary", "practitioner_comment", "text"})
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ from qa_audit.store.tables import (
     Moderation,
     Rating,
     Response,
+    ResponseComment,
+    ResponseReply,
     SessionAssessment,
     Setting,
     User,
@@ -264,8 +266,8 @@ def apply_retention(store: Store, actor: Actor, plan: RetentionPlan) -> int:
     with store.unit_of_work() as session:
         for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
             if plan.mode == "delete":
-                for table in (Rating, ActionItem, Response, Addendum, Moderation,
-                              SessionAssessment):
+                for table in (Rating, ActionItem, Response, ResponseComment, ResponseReply,
+                              Addendum, Moderation, SessionAssessment):
                     session.execute(delete(table).where(col(table.assessment_id).in_(chunk)))
                 session.execute(delete(Assessment).where(col(Assessment.id).in_(chunk)))
             else:
@@ -290,7 +292,8 @@ def _anonymise(session: Any, chunk: list[uuid.UUID]) -> None:
         evidence="", commentary="", indicators="[]"))
     session.execute(update(ActionItem).where(col(ActionItem.assessment_id).in_(chunk)).values(
         text="(anonymised)", owner_id=None))
-    for table in (Response, Addendum, Moderation):
+    # The practitioner's response and comments, the supervisor's reply: all text, all gone.
+    for table in (Response, ResponseComment, ResponseReply, Addendum, Moderation):
         session.execute(delete(table).where(col(table.assessment_id).in_(chunk)))
 
 

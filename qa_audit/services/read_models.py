@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from qa_audit.store.tables import (
     OrgUnit,
     Rating,
     Response,
+    ResponseComment,
     User,
 )
 
@@ -36,6 +37,11 @@ RESPONSE = "response"
 
 def rating_key(standard_id: str) -> str:
     return f"rating:{standard_id}"
+
+
+def comment_key(standard_id: str) -> str:
+    """The version key of the practitioner's comment under one standard."""
+    return f"comment:{standard_id}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ class ResponseInfo:
     reasons: str
     signed_at: dt.datetime | None
     change_request: str = ""  # what the practitioner last asked to be changed
+    comments: dict[str, str] = field(default_factory=dict)
+    """Her comment under each standard's feedback, by standard id (none empty)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +156,8 @@ class AssessmentDetail:
             overall_grade=self.overall_grade, ratings=self.ratings,
             actions=[(a.text, a.due_on, a.owner_id) for a in self.actions],
             response=((self.response.reflection, self.response.agreement or "",
-                       self.response.reasons) if self.response else None))
+                       self.response.reasons) if self.response else None),
+            comments=self.response.comments if self.response else None)
 
 
 def canonical_assessment(
@@ -158,6 +167,7 @@ def canonical_assessment(
     overall_grade: str | None, ratings: dict[str, RatingInfo],
     actions: Iterable[tuple[str, dt.date | None, uuid.UUID | None]],
     response: tuple[str, str, str] | None,
+    comments: Mapping[str, str] | None = None,
 ) -> str:
     """What a finalised assessment's content hash covers, from plain values (the demo data
     generator hashes its rows with it too, so `audit-log verify` can recheck them)."""
@@ -185,6 +195,8 @@ def canonical_assessment(
         ),
         "response": list(response) if response else None,
     }
+    if comments:  # only when there are some: hashes made before comments existed still hold
+        data["response_comments"] = dict(sorted(comments.items()))
     return canonical_json(data)
 
 
@@ -227,6 +239,8 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
     team = session.get(OrgUnit, row.team_id) if row.team_id else None
     ratings = session.exec(select(Rating).where(Rating.assessment_id == row.id)).all()
     response = session.exec(select(Response).where(Response.assessment_id == row.id)).first()
+    comments = session.exec(select(ResponseComment).where(
+        ResponseComment.assessment_id == row.id)).all() if response else []
     addenda = session.exec(
         select(Addendum).where(Addendum.assessment_id == row.id).order_by(col(Addendum.created_at))
     ).all()
@@ -265,6 +279,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
             response.reasons,
             response.signed_at,
             response.change_request,
+            {c.standard_id: c.text for c in comments if c.text},
         )
         if response
         else None,
@@ -281,6 +296,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
             ASSESSMENT: row.row_version,
             RESPONSE: response.row_version if response else 0,
             **{rating_key(r.standard_id): r.row_version for r in ratings},
+            **{comment_key(c.standard_id): c.row_version for c in comments},
         },
         case_dates={
             "issued_on": case.issued_on,

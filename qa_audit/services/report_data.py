@@ -122,6 +122,10 @@ def assessment_report(
     practitioner = PRACTITIONER if hide else d.subject_name
     supervisor = SUPERVISOR if hide else d.author_name
 
+    # The practitioner's reflection is theirs until they sign it: others see it signed only.
+    response = d.response if d.response and (
+        d.response.signed_at or actor.user_id == d.subject_id) else None
+    comments = response.comments if response else {}
     standards = []
     for area in fw.areas:
         for s in area.standards:
@@ -131,15 +135,12 @@ def assessment_report(
             standards.append(StandardEntry(
                 area.title, s.title, code, _label(fw, code), grade.score if grade else None,
                 r.indicators if r else (), free(r.evidence) if r else "",
-                free(r.commentary) if r else ""))
+                free(r.commentary) if r else "", free(comments.get(s.id, "").strip())))
     titles = {s.id: s.title for s in fw.standards()}
     today = dt.date.today()
     actions = tuple(action_entry(a, titles, today, hide, d.subject_id, free)
                     for a in d.actions if a.status != "cancelled")
     answers = tuple((f.label, free(_answer(d.context.get(f.id)))) for f in fw.context_fields)
-    # The practitioner's reflection is theirs until they sign it: others see it signed only.
-    response = d.response if d.response and (
-        d.response.signed_at or actor.user_id == d.subject_id) else None
     return AssessmentReport(
         title="Reflective supervision summary", profile=profile, marking=marking,
         draft=d.status in (Status.DRAFT, Status.RETURNED), kind=d.kind.label,

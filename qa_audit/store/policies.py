@@ -89,6 +89,10 @@ SECURED: tuple[Secured, ...] = (
                            "assessment_id"),),
             update=(_EDIT,), delete=(_EDIT,)),
     Secured("response", select=(_VIEW,), insert=(_RESPOND,), update=(_RESPOND,)),
+    # The practitioner's comment under each standard: part of her response, on its grounds
+    # (a bundle from her replaces her comments as one set: hence delete).
+    Secured("response_comment", select=(_VIEW,), insert=(_RESPOND,), update=(_RESPOND,),
+            delete=(_RESPOND,)),
     # The supervisor's reply to the practitioner's reasons, written before finalising.
     Secured("response_reply", select=(_VIEW,),
             insert=(Ground(ASSESSMENT, (A.FINALISE,), "assessment_id"),),
@@ -462,6 +466,11 @@ def _finalised_guard() -> list[str]:
             FOR EACH ROW EXECUTE FUNCTION qa_audit_finalised_assessment()""",
         "DROP TRIGGER IF EXISTS qa_audit_finalised ON rating",
         """CREATE TRIGGER qa_audit_finalised BEFORE INSERT OR UPDATE OR DELETE ON rating
+            FOR EACH ROW EXECUTE FUNCTION qa_audit_finalised_rating()""",
+        # The practitioner's comments under the standards are finalised content too.
+        "DROP TRIGGER IF EXISTS qa_audit_finalised ON response_comment",
+        """CREATE TRIGGER qa_audit_finalised BEFORE INSERT OR UPDATE OR DELETE
+            ON response_comment
             FOR EACH ROW EXECUTE FUNCTION qa_audit_finalised_rating()""",
     ]
 

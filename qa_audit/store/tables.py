@@ -346,6 +346,25 @@ class ResponseReply(Versioned, SQLModel, table=True):
     row_version: int = 1
 
 
+class ResponseComment(Versioned, SQLModel, table=True):
+    """The practitioner's short comment under one standard's feedback: part of her
+    response (the same one writer, the same workflow: written while the assessment is with
+    her, frozen when she signs). Every change also moves the response's version, so the
+    response travels, and is checked for conflicts, as one record with its comments."""
+
+    __tablename__ = "response_comment"
+    __table_args__ = (
+        Index("ux_response_comment_standard", "assessment_id", "standard_id", unique=True),
+    )
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    assessment_id: uuid.UUID = Field(foreign_key="assessment.id", ondelete="CASCADE")
+    standard_id: str
+    fca_id: uuid.UUID = Field(foreign_key="user_account.id")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    row_version: int = 1
+
+
 # -- offline exchange (bundles now, sync with the team store later) ---------------------------
 
 

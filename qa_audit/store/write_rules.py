@@ -12,7 +12,8 @@ same scope translator as the policies; `workflow.TRANSITIONS` for status):
   its status moves only by a workflow step the person may take on it; its content changes
   only by someone who may edit it, while it is a draft or returned;
 - its grades change only while it is editable; a response is its practitioner's alone and
-  frozen once signed; the supervisor's reply is its author's, until finalisation;
+  frozen once signed, and so are her comments under the standards (written only while the
+  assessment is with her); the supervisor's reply is its author's, until finalisation;
 - an action's text, owner and due date are written by whoever may edit its assessment (or
   record its supervision session); its owner only marks it done or open again;
 - a supervision record's notes are its recorders', the practitioner's reflection hers; a
@@ -40,6 +41,7 @@ from .tables import (
     Assessment,
     Rating,
     Response,
+    ResponseComment,
     ResponseReply,
     SupervisionSession,
 )
@@ -148,6 +150,18 @@ def _response() -> Rules:
                  on_delete="false")
 
 
+def _comment() -> Rules:
+    """The practitioner's comment under a standard: hers, written while the assessment is
+    with her and her response unsigned (signing moves the status on)."""
+    fixed = frozenset({"id", "assessment_id", "standard_id", "fca_id"})
+    open_ = (f"{{row}}.fca_id = me AND qa_assessment_status({{row}}.assessment_id) = "
+             f"'{Status.SUBMITTED.value}' AND NOT EXISTS (SELECT 1 FROM response r WHERE "
+             f"r.assessment_id = {{row}}.assessment_id AND r.signed_at IS NOT NULL)")
+    body = Part("comment", _rest(ResponseComment, fixed), open_.format(row="OLD"))
+    return Rules("response_comment", fixed, (body,), on_insert=open_.format(row="NEW"),
+                 on_delete=open_.format(row="OLD"))
+
+
 def _reply() -> Rules:
     fixed = frozenset({"assessment_id"})
     open_ = f"qa_assessment_status({{row}}.assessment_id) <> '{Status.FINALISED.value}'"
@@ -199,7 +213,8 @@ def _session() -> Rules:
 
 
 def rules() -> tuple[Rules, ...]:
-    return (_assessment(), _rating(), _response(), _reply(), _action_item(), _session())
+    return (_assessment(), _rating(), _response(), _comment(), _reply(), _action_item(),
+            _session())
 
 
 def _refuse(what: str) -> str:

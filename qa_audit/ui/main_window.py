@@ -397,6 +397,9 @@ class MainWindow(QMainWindow):
             return
         editor.closed.connect(self._editor_closed)
         editor.saveStateChanged.connect(self._show_save_state)
+        # Moved to another framework version: shown again, built on its new framework.
+        editor.reopenRequested.connect(self.open_assessment,
+                                       Qt.ConnectionType.QueuedConnection)
         self.editor = editor
         self.stack.addWidget(editor)
         self.stack.setCurrentWidget(editor)

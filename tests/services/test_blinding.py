@@ -86,6 +86,13 @@ NO_GRADES = {
     "bundles.my_key_card", "bundles.trust_key_card",
     # the moderator's own submission: returns the comparison, which is the point of it
     "moderation.submit",
+    # the practitioner's comment under a standard: a writer, refusing anyone but her
+    "comments.save_comment",
+    # moving a draft to a newer framework version: versions only, or (preview, move) the
+    # draft's grades to its author alone, and only while a draft or returned: a quality
+    # lead is refused, and an audit in a moderation sample has long left draft
+    "framework_move.newer_versions", "framework_move.preview_move",
+    "framework_move.move_to_version",
 }
 
 

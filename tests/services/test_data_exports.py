@@ -68,7 +68,7 @@ def test_csv_pseudonymised_drops_names_and_scans_free_text(world, tmp_path):
     assert "practitioner" not in rows[0] and "author" not in rows[0]
     ratings = {r["standard_id"]: r for r in _read_csv(tmp_path / "ratings.csv", first)}
     assert set(ratings["seen"]) == {"assessment_id", "standard_id", "grade", "evidence",
-                                    "commentary"}
+                                    "commentary", "practitioner_comment"}
     # free text is kept, with the practitioner's name replaced by their role
     assert ratings["seen"]["commentary"] == "The practitioner said\x01 more"
     assert ratings["seen"]["evidence"] == "'" + FORMULA  # still not a formula
@@ -192,3 +192,25 @@ def test_case_reference_stand_ins_cannot_be_found_by_hashing_every_reference(
         assert pseudonymiser(other)(ref) != alias(ref)  # another database, another key
     finally:
         other.close()
+
+
+def test_ratings_carry_the_practitioners_signed_comment_only(world, tmp_path):
+    from qa_audit.services import comments
+
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+    comments.save_comment(world.store, world.fca, aid, "seen", "=1+1 Fatima agrees")
+    export_csv(world.store, world.supervisor, tmp_path / "before")
+    before = {r["standard_id"]: r for r in _read_csv(tmp_path / "before" / "ratings.csv")}
+    assert {r["practitioner_comment"] for r in before.values()} == {""}  # not signed: hers
+    assessments.respond(world.store, world.fca, aid, "Reflection", assessments.Agreement.AGREE)
+    export_csv(world.store, world.supervisor, tmp_path / "after")
+    after = {r["standard_id"]: r for r in _read_csv(tmp_path / "after" / "ratings.csv")}
+    assert after["seen"]["practitioner_comment"] == "'=1+1 Fatima agrees"  # never a formula
+    assert after["care-plan"]["practitioner_comment"] == ""
+    export_csv(world.store, world.supervisor, tmp_path / "p", Profile.PSEUDONYMISED)
+    hidden = {r["standard_id"]: r for r in _read_csv(
+        tmp_path / "p" / "ratings.csv",
+        "# OFFICIAL-SENSITIVE · Pseudonymised copy: no names, case reference replaced")}
+    assert "Fatima" not in hidden["seen"]["practitioner_comment"]

@@ -57,7 +57,16 @@ def test_only_admins_back_up(world, tmp_path: Path) -> None:
 
 
 def test_retention_dry_run_then_anonymise(world) -> None:
-    aid = world.finalised_audit()
+    from qa_audit.services import assessments, comments, replies
+
+    aid = world.new_audit()
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+    comments.save_comment(world.store, world.fca, aid, "seen", "Her comment")
+    assessments.respond(world.store, world.fca, aid, "My reflection",
+                        assessments.Agreement.PARTLY, "Some reasons")
+    replies.reply_to_response(world.store, world.supervisor, aid, "His reply")
+    assessments.finalise(world.store, world.supervisor, aid)
     far_future = dt.date.today() + dt.timedelta(days=365 * 10)
     assert maintenance.plan_retention(world.store, world.admin).assessment_ids == ()
     plan = maintenance.plan_retention(world.store, world.admin, today=far_future)
@@ -69,7 +78,8 @@ def test_retention_dry_run_then_anonymise(world) -> None:
                               ).all()
     assert row == ("", None)
     assert grades and all(evidence == "" for _, evidence in grades)
-    assert _count(world.store, "response") == 0
+    for table in ("response", "response_comment", "response_reply"):
+        assert _count(world.store, table) == 0, table
     again = maintenance.plan_retention(world.store, world.admin, today=far_future)
     assert again.assessment_ids == ()
 

@@ -14,7 +14,15 @@ from psycopg import errors
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind
 from qa_audit.domain.permissions import Action, Actor, Role, allowed
 from qa_audit.errors import PermissionDenied, ReadOnly, StoreError, WrongPassword
-from qa_audit.services import accounts, assessments, audit_log, cases, listing, supervision
+from qa_audit.services import (
+    accounts,
+    assessments,
+    audit_log,
+    cases,
+    comments,
+    listing,
+    supervision,
+)
 from qa_audit.services.database import Store
 
 pytestmark = pytest.mark.postgresql_only
@@ -65,12 +73,14 @@ def team(world, pg_cluster, pg_database):
                                            owner_id=fca.user_id)
     assessments.submit(s, sup, ids["submitted"])
     assessments.set_action_status(stores["fca"], fca, ids["action"], True)
+    comments.save_comment(stores["fca"], fca, ids["submitted"], "seen", "Seen twice")
     ids["draft"] = new(s, sup, fca.user_id)
     assessments.save_rating(s, sup, ids["draft"], "seen", grade="O", evidence="Draft text")
     ids["final"] = new(s, sup, fca.user_id)
     _complete(s, sup, ids["final"])
     assessments.submit(s, sup, ids["final"])
     assessments.save_response(stores["fca"], fca, ids["final"], "My reflection")
+    comments.save_comment(stores["fca"], fca, ids["final"], "care-plan", "Plan was tested")
     assessments.respond(stores["fca"], fca, ids["final"], "My reflection",
                         assessments.Agreement.AGREE)
     assessments.finalise(s, sup, ids["final"])
@@ -106,6 +116,7 @@ def _visible(conn: psycopg.Connection) -> dict[str, set]:
         "assessment": "SELECT id FROM assessment",
         "rating": "SELECT assessment_id, standard_id FROM rating",
         "response": "SELECT assessment_id FROM response",
+        "response_comment": "SELECT assessment_id, standard_id FROM response_comment",
         "action_item": "SELECT id FROM action_item",
         "addendum": "SELECT id FROM addendum",
         "supervision_session": "SELECT id FROM supervision_session",
@@ -124,8 +135,8 @@ def _through_services(store: Store, actor: Actor) -> dict[str, set]:
     """The same tables as the app shows them to this person (through the superuser's
     connection, so that only the services' own rules decide)."""
     out: dict[str, set] = {t: set() for t in (
-        "assessment", "rating", "response", "action_item", "addendum", "supervision_session",
-        "session_assessment", "case_file", "moderation")}
+        "assessment", "rating", "response", "response_comment", "action_item", "addendum",
+        "supervision_session", "session_assessment", "case_file", "moderation")}
     if allowed(actor, Action.VIEW_ASSESSMENT):
         rows = listing.list_assessments(store, actor, listing.AssessmentQuery(), limit=10_000)
         for row in rows:
@@ -134,6 +145,7 @@ def _through_services(store: Store, actor: Actor) -> dict[str, set]:
             out["rating"] |= {(row.id, s) for s in detail.ratings}
             if detail.response is not None:
                 out["response"].add(row.id)
+                out["response_comment"] |= {(row.id, s) for s in detail.response.comments}
             out["action_item"] |= {a.id for a in detail.actions}
             out["addendum"] |= {a.id for a in detail.addenda}
             if detail.case_reference:
@@ -185,6 +197,42 @@ def test_other_teams_drafts_and_admins_case_content_are_not_served(team, pg_clus
         # Her region's submitted or later ones, of both teams; no drafts.
         ids = {r[0] for r in conn.execute("SELECT id FROM assessment")}
         assert ids == {team.ids["submitted"], team.ids["final"], team.ids["other_submitted"]}
+
+
+def test_practitioners_comments_are_read_and_written_only_within_scope(team, pg_cluster
+                                                                      ) -> None:
+    """From the written design: her comments are read with her assessment (by her, her
+    supervisor, her region's quality lead) and written only by her; another practitioner
+    or team, another region and the administrator read none, and nobody else writes one."""
+    submitted, final = team.ids["submitted"], team.ids["final"]
+    expected = {(submitted, "seen", "Seen twice"), (final, "care-plan", "Plan was tested")}
+    for name, sees in (("fca", expected), ("sup", expected), ("ql", expected),
+                       ("fca2", set()), ("sup2", set()), ("ql-south", set()),
+                       ("admin", set())):
+        with _raw(pg_cluster, team.database, name) as conn:
+            rows = conn.execute(
+                "SELECT assessment_id, standard_id, text FROM response_comment").fetchall()
+            assert set(rows) == sees, name
+    insert = ("INSERT INTO response_comment (id, assessment_id, standard_id, fca_id, text, "
+              "updated_at, row_version) VALUES (gen_random_uuid(), %s, 'care-plan', %s, "
+              "'Not hers to write', now(), 1)")
+    for name in ("sup", "fca2", "ql"):
+        with _raw(pg_cluster, team.database, name) as conn, pytest.raises(
+                errors.InsufficientPrivilege):
+            conn.execute(insert, (submitted, team.actors["fca"].user_id))
+    with _raw(pg_cluster, team.database, "sup") as conn:
+        assert conn.execute("UPDATE response_comment SET text = 'x'").rowcount == 0
+    # Hers, but the assessment is finalised: the server refuses the change.
+    with _raw(pg_cluster, team.database, "fca") as conn, pytest.raises(errors.RaiseException):
+        conn.execute("UPDATE response_comment SET text = 'Changed' WHERE assessment_id = %s",
+                     (final,))
+    # While it is with her she may change her text with psql, never what it is about.
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        assert conn.execute("UPDATE response_comment SET text = 'Seen three times' "
+                            "WHERE assessment_id = %s", (submitted,)).rowcount == 1
+        with pytest.raises(errors.InsufficientPrivilege):
+            conn.execute("UPDATE response_comment SET standard_id = 'sgo' "
+                         "WHERE assessment_id = %s", (submitted,))
 
 
 def test_a_row_outside_ones_scope_cannot_be_written(team, pg_cluster) -> None:

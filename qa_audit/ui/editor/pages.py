@@ -454,8 +454,9 @@ class ResponsePage(QWidget):
         for w in (*self.radios.values(), self.sign, self.send_back):
             w.setEnabled(can)
         if can:
-            self.intro.setText("Read the feedback, then write your reflection. It is saved as "
-                               "you type; sign when you are ready.")
+            self.intro.setText("Read the feedback, then write your reflection. You can also "
+                               "comment under each standard's feedback on the Standards tab. "
+                               "Everything is saved as you type; sign when you are ready.")
         elif response and response.signed_at:
             view = AGREEMENT_WORDS.get(agreement or "", "")
             self.intro.setText(f"Signed by the practitioner on "

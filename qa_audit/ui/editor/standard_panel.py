@@ -64,6 +64,7 @@ class StandardPanel(QWidget):
     evidenceEdited = Signal(str, str)
     commentaryEdited = Signal(str, str)
     indicatorsEdited = Signal(str, list)
+    commentEdited = Signal(str, str)  # standard id, the practitioner's comment
 
     def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +138,16 @@ class StandardPanel(QWidget):
         self.commentary.setTabChangesFocus(True)
         self.commentary.textChanged.connect(self._commentary_changed)
         self.evidence_hint = _label("", "subheading")
+        # The practitioner's answer to this standard's feedback: hers to write while the
+        # assessment is with her, read-only for everyone else and once she has signed.
+        self.comment = QPlainTextEdit()
+        self.comment.setMinimumHeight(48)
+        self.comment.setAccessibleName("Practitioner's comment on this standard")
+        self.comment.setTabChangesFocus(True)
+        self.comment.textChanged.connect(self._comment_changed)
+        self.comment_label = _label("Practitioner's &comment on this feedback")
+        self.comment_label.setTextFormat(Qt.TextFormat.AutoText)
+        self.comment_label.setBuddy(self.comment)
         grading = QWidget()
         below = QVBoxLayout(grading)
         below.setContentsMargins(0, 0, 0, 0)
@@ -147,11 +158,13 @@ class StandardPanel(QWidget):
         commentary_label.setTextFormat(Qt.TextFormat.AutoText)
         commentary_label.setBuddy(self.commentary)
         parts: tuple[QWidget, ...] = (self.grade_box, evidence_label, self.evidence,
-                                      self.evidence_hint, commentary_label, self.commentary)
+                                      self.evidence_hint, commentary_label, self.commentary,
+                                      self.comment_label, self.comment)
         for part in parts:
             below.addWidget(part)
         below.setStretch(2, 3)
         below.setStretch(5, 2)
+        below.setStretch(7, 2)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.details)
@@ -184,6 +197,7 @@ class StandardPanel(QWidget):
             self._show_chosen(code, announce=False)
             self.evidence.setPlainText(state.evidence.get(standard.id, ""))
             self.commentary.setPlainText(state.commentary.get(standard.id, ""))
+            self.comment.setPlainText(state.comments.get(standard.id, ""))
             self.update_hint(standard)
             self.set_editable(state.can_edit)
         finally:
@@ -228,6 +242,26 @@ class StandardPanel(QWidget):
             box.setEnabled(editable)
         self.evidence.setReadOnly(not editable)
         self.commentary.setReadOnly(not editable)
+        self.show_comment_mode()
+
+    def show_comment_mode(self) -> None:
+        """The comment box: the practitioner's to write while she may respond; shown
+        read-only to others once there is a comment on this standard, hidden before."""
+        state = self._state
+        writable = state.can_respond
+        shown = writable or bool(state.comments.get(state.standard.id, "").strip())
+        self.comment.setReadOnly(not writable)
+        self.comment_label.setVisible(shown)
+        self.comment.setVisible(shown)
+        if writable:
+            self.comment_label.setText("Your &comment on this feedback (optional)")
+            self.comment.setToolTip("Your short answer to the feedback on this standard: "
+                                    "saved as you type, signed with your response")
+            self.comment.setPlaceholderText("Your comment on the feedback on this standard")
+        else:
+            self.comment_label.setText("Practitioner's &comment on this feedback")
+            self.comment.setToolTip("The practitioner's comment (read-only)")
+            self.comment.setPlaceholderText("")
 
     # -- edits -----------------------------------------------------------------------------
     def choose_grade(self, code: str | None) -> None:
@@ -281,6 +315,10 @@ class StandardPanel(QWidget):
     def _commentary_changed(self) -> None:
         if not self._loading:
             self.commentaryEdited.emit(self._state.standard.id, self.commentary.toPlainText())
+
+    def _comment_changed(self) -> None:
+        if not self._loading and self._state.can_respond:
+            self.commentEdited.emit(self._state.standard.id, self.comment.toPlainText())
 
     def _indicators_changed(self) -> None:
         if not self._loading:

@@ -55,7 +55,7 @@ class StandardState(Enum):
 class Pending:
     """One unsaved change: a rating field, a context answer or an assessment-wide text."""
 
-    kind: str  # "rating" | "context" | "narrative"
+    kind: str  # "rating" | "context" | "narrative" | "comment" (the practitioner's)
     key: str  # standard id, context field id, or narrative name
     field: str = ""  # for ratings: grade | evidence | commentary | indicators
 
@@ -78,6 +78,9 @@ class EditorState:
         self.indicators = {k: set(r.indicators) for k, r in detail.ratings.items()}
         self.context: dict[str, Any] = dict(detail.context)
         self.narratives = {n: getattr(detail, n.value) for n in Narrative}
+        # The practitioner's comment under each standard's feedback.
+        self.comments: dict[str, str] = dict(detail.response.comments) if detail.response \
+            else {}
         # The row versions this copy was drawn from; each save passes its record's version
         # and takes back the new ones, so a record someone else changed is not overwritten.
         self.versions: Versions = dict(detail.versions)
@@ -174,8 +177,23 @@ class EditorState:
         self.pending[change] = text
         self._apply(change, text)
 
+    def set_comment(self, standard_id: str, text: str) -> None:
+        change = Pending("comment", standard_id)
+        self.pending[change] = text
+        self._apply(change, text)
+
+    def comment_pending(self) -> bool:
+        return any(change.kind == "comment" for change in self.pending)
+
+    def comments_in_order(self) -> list[tuple[str, str]]:
+        """(standard title, comment) for every standard she commented on, in order."""
+        return [(s.title, text) for s in self.standards
+                if (text := self.comments.get(s.id, "")).strip()]
+
     def _apply(self, change: Pending, value: Any) -> None:
-        if change.kind == "context":
+        if change.kind == "comment":
+            self.comments[change.key] = value
+        elif change.kind == "context":
             self.context[change.key] = value
         elif change.kind == "narrative":
             self.narratives[Narrative(change.key)] = value
@@ -207,6 +225,8 @@ class EditorState:
                             for change, value in self.pending.items())
 
     def _described(self, change: Pending, value: Any) -> str:
+        if change.kind == "comment":
+            return f"{self.framework.standard(change.key).title}, your comment:\n{value}"
         if change.kind == "narrative":
             return f"{Narrative(change.key).label}:\n{value}"
         if change.kind == "context":

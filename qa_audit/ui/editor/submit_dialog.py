@@ -4,6 +4,7 @@ the practitioner's confirmation of what she signs."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -62,7 +63,8 @@ class SignResponseDialog(QDialog):
     """Shows exactly what the practitioner is about to sign; Cancel is the default."""
 
     def __init__(self, detail: AssessmentDetail, reflection: str, agreement: Agreement,
-                 reasons: str, parent: QWidget | None = None) -> None:
+                 reasons: str, parent: QWidget | None = None,
+                 comments: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign and send your response")
         layout = QVBoxLayout(self)
@@ -74,7 +76,8 @@ class SignResponseDialog(QDialog):
         layout.addWidget(intro)
         self.summary = QTextBrowser()
         self.summary.setAccessibleName("What you are signing")
-        self.summary.setHtml(self.summary_html(detail, reflection, agreement, reasons))
+        self.summary.setHtml(self.summary_html(detail, reflection, agreement, reasons,
+                                               comments))
         layout.addWidget(self.summary, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.sign = buttons.addButton("&Sign and send", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -89,7 +92,7 @@ class SignResponseDialog(QDialog):
 
     @staticmethod
     def summary_html(detail: AssessmentDetail, reflection: str, agreement: Agreement,
-                     reasons: str) -> str:
+                     reasons: str, comments: Sequence[tuple[str, str]] = ()) -> str:
         def block(title: str, text: str) -> str:
             body = html.escape(text).replace("\n", "<br>")
             return f"<h4>{html.escape(title)}</h4><p>{body}</p>"
@@ -98,6 +101,11 @@ class SignResponseDialog(QDialog):
         if agreement is not Agreement.AGREE:
             parts.append(block("Your reasons", reasons))
         parts.append(block("Your reflection", reflection))
+        if comments:  # (standard title, comment), in the framework's order
+            items = "".join(f"<li><b>{html.escape(title)}</b>: "
+                            f"{html.escape(text).replace(chr(10), '<br>')}</li>"
+                            for title, text in comments)
+            parts.append(f"<h4>Your comments on the standards</h4><ul>{items}</ul>")
         if detail.actions:
             items = "".join(
                 f"<li>{html.escape(a.text)}"

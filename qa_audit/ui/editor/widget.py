@@ -32,10 +32,11 @@ from qa_audit.domain.permissions import Actor
 from qa_audit.domain.records import Agreement
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import StaleRecord, UserError
-from qa_audit.services import assessments, frameworks
+from qa_audit.services import assessments, comments, framework_move, frameworks
 from qa_audit.services.assessments import Narrative
 from qa_audit.services.database import Store
-from qa_audit.services.read_models import ASSESSMENT, RESPONSE, rating_key
+from qa_audit.services.frameworks import FrameworkVersionInfo
+from qa_audit.services.read_models import ASSESSMENT, RESPONSE, comment_key, rating_key
 
 from ..errors import offer_reload, show_error
 from ..operations import Change, Operation, changes
@@ -53,6 +54,7 @@ class AssessmentEditor(QWidget):
     closed = Signal()
     changed = Signal(object)  # uuid.UUID
     saveStateChanged = Signal(str)
+    reopenRequested = Signal(object)  # uuid.UUID: moved to another framework version
 
     def __init__(self, store: Store, actor: Actor, assessment_id: uuid.UUID,
                  parent: QWidget | None = None) -> None:
@@ -67,6 +69,7 @@ class AssessmentEditor(QWidget):
         self._timer.setInterval(int(Settings.load().autosave_seconds * 1000))
         self._timer.timeout.connect(self._autosave)
         self._worker: Worker | None = None
+        self._newer: FrameworkVersionInfo | None = None  # a newer version to move to
         self._build()
         self._bind_keys()
         self.show_standard(0)
@@ -96,7 +99,9 @@ class AssessmentEditor(QWidget):
                                    self.request_submit)
         self.finalise_button = self._button("Finalise", "Make the assessment final and "
                                             "read-only", self.request_finalise)
-        for b in (self.submit, self.finalise_button, self.back):
+        self.move_version = self._button("Move to newer version…", "", self.request_move)
+        self.move_version.setVisible(False)
+        for b in (self.move_version, self.submit, self.finalise_button, self.back):
             header.addWidget(b)
         layout.addLayout(header)
         self.read_only_note = QLabel()
@@ -126,6 +131,9 @@ class AssessmentEditor(QWidget):
             lambda sid, text: self._edit(lambda: state.set_rating(sid, "commentary", text)))
         self.panel.indicatorsEdited.connect(
             lambda sid, ticked: self._edit(lambda: state.set_rating(sid, "indicators", ticked)))
+        self.panel.comment.installEventFilter(self)
+        self.panel.commentEdited.connect(
+            lambda sid, text: self._edit(lambda: state.set_comment(sid, text)))
         standards_page.addWidget(self.tree)
         standards_page.addWidget(self.panel)
         standards_page.setSizes([460, 660])
@@ -229,10 +237,11 @@ class AssessmentEditor(QWidget):
                 return True
             if watched in self._keyed and self._submit_from_key(event):
                 return True
-            if watched in (self.tree, self.panel.evidence, self.panel.commentary) and (
-                self._step_from_key(event)
-            ):
-                if watched is not self.tree:
+            if watched in (self.tree, self.panel.evidence, self.panel.commentary,
+                           self.panel.comment) and self._step_from_key(event):
+                if watched is self.panel.comment:
+                    self.panel.comment.setFocus()  # the practitioner goes on commenting
+                elif watched is not self.tree:
                     self.panel.evidence.setFocus()
                 return True
         return super().eventFilter(watched, event)
@@ -352,7 +361,23 @@ class AssessmentEditor(QWidget):
         self.addenda_page.show_addenda(s)
         self.submit.setVisible(s.can_edit)
         self.finalise_button.setVisible(s.can_finalise)
+        self._offer_newer_version()
         self._update_tree()
+
+    def _offer_newer_version(self) -> None:
+        """"Move to version X…" while the author may edit and a newer version of the
+        framework has been imported (the services say which)."""
+        newer = framework_move.newer_versions(self.store, self.actor, self.assessment_id) \
+            if self.state.can_edit else []
+        self._newer = newer[0] if newer else None
+        self.move_version.setVisible(self._newer is not None)
+        if self._newer is not None:
+            text = f"Move to vers&ion {self._newer.version}…"
+            self.move_version.setText(text)
+            self.move_version.setAccessibleName(text.replace("&", ""))
+            self.move_version.setToolTip(
+                f"Version {self._newer.version} of this framework has been imported: see "
+                "what maps and what would be lost, then choose whether to move this draft")
 
     def _reload(self) -> None:
         self.state.load(assessments.get_assessment(self.store, self.actor, self.assessment_id))
@@ -434,6 +459,10 @@ class AssessmentEditor(QWidget):
                 versions.update(assessments.set_narrative(
                     self.store, self.actor, self.assessment_id, Narrative(change.key), value,
                     seen=versions.get(ASSESSMENT)))
+            elif change.kind == "comment":  # each moves the response's version on too
+                versions.update(comments.save_comment(
+                    self.store, self.actor, self.assessment_id, change.key, value,
+                    seen=versions.get(comment_key(change.key), 0)))
 
     def _stale_record(self, error: StaleRecord) -> None:
         """Someone else changed the assessment: say so, give the unsaved text to copy, and
@@ -463,7 +492,8 @@ class AssessmentEditor(QWidget):
     # -- workflow --------------------------------------------------------------------------
     def _workflow_buttons(self) -> list[QWidget]:
         """Buttons that start a change; disabled while one runs so it cannot start twice."""
-        return [self.back, self.submit, self.finalise_button, self.actions_page.add,
+        return [self.back, self.submit, self.finalise_button, self.move_version,
+                self.actions_page.add,
                 self.actions_page.remove, self.actions_page.done, self.response_page.sign,
                 self.response_page.send_back, self.addenda_page.add]
 
@@ -512,6 +542,39 @@ class AssessmentEditor(QWidget):
             self._run(lambda: assessments.submit(self.store, self.actor, self.assessment_id),
                       "Submitted to the practitioner")
 
+    def request_move(self) -> None:
+        """Preview moving the draft to the newer version; move only on the explicit step.
+        Once moved, the editor asks to be opened again (on the new framework)."""
+        from .move_dialog import MoveVersionDialog
+
+        target = self._newer
+        if target is None or not self.state.can_edit or not self.flush():
+            return
+        try:
+            preview = framework_move.preview_move(self.store, self.actor, self.assessment_id,
+                                                  target.id)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        dialog = MoveVersionDialog(preview, self)
+        if dialog.exec() != MoveVersionDialog.DialogCode.Accepted:
+            return
+        self.saveStateChanged.emit("Working…")
+
+        def done(_value: object) -> None:
+            self.saveStateChanged.emit(f"Moved to version {preview.target.version}")
+            self.changed.emit(self.assessment_id)
+            self.reopenRequested.emit(self.assessment_id)
+
+        def failed(exc: BaseException, tb: str) -> None:
+            self.saveStateChanged.emit("Not changed")
+            show_error(self, exc, tb)
+
+        operation = Operation(self, lambda: framework_move.move_to_version(
+            self.store, self.actor, self.assessment_id, target.id, seen=preview.seen),
+            changed=(Change.ASSESSMENT, Change.ACTION), busy=self._workflow_buttons())
+        self._worker = operation.success(done).failure(failed).run()
+
     def request_finalise(self) -> None:
         response = self.state.detail.response
         question = ("Finalise this assessment? It becomes read-only; later corrections are "
@@ -537,7 +600,8 @@ class AssessmentEditor(QWidget):
             show_error(self, exc)
             return
         assert agreement is not None  # checked
-        confirm = SignResponseDialog(self.state.detail, reflection, agreement, reasons, self)
+        confirm = SignResponseDialog(self.state.detail, reflection, agreement, reasons, self,
+                                     comments=self.state.comments_in_order())
         if confirm.exec() != SignResponseDialog.DialogCode.Accepted:
             return
         self._response_dirty = False

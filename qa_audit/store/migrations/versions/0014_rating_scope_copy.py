@@ -10,14 +10,14 @@ case through the case's policy; the assessment now carries its case's reference.
 file gets the (empty, unused) columns too: one schema on both backends.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
