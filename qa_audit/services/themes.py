@@ -208,32 +208,65 @@ def _conditions(actor: Actor, f: ThemeFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _grade_query(conds: list[ColumnElement[bool]]) -> Any:  # a Select
+def _grade_query(conds: list[ColumnElement[bool]],
+                 part: ColumnElement[bool] | None = None) -> Any:  # a Select
+    """Grade counts by team x standard x quarter x grade. The assessments in view (their
+    id, team and quarter, from the scope index alone) are worked out once, into a small
+    materialised table, so the quarter is computed once per assessment and not once per
+    rating; then each one's grades come from the covering rating index."""
     quarter = quarter_expression().label("quarter")
     # The team id comes back as stored text, made a UUID once per team (not per row).
     team = type_coerce(col(Assessment.team_id), String).label("team_id")
+    where = [*conds, part] if part is not None else conds
+    in_view = (select(col(Assessment.id).label("id"), team, quarter).where(and_(*where))
+               .cte("in_view").prefix_with("MATERIALIZED"))
+    v = in_view.c
     return (
-        select(team, col(Rating.standard_id), quarter, col(Rating.grade), func.count())
-        .select_from(Assessment)
-        .join(Rating, col(Rating.assessment_id) == col(Assessment.id))
-        .where(and_(*conds, col(Rating.grade).is_not(None)))
-        .group_by(team, col(Rating.standard_id), quarter, col(Rating.grade))
+        select(v.team_id, col(Rating.standard_id), v.quarter, col(Rating.grade), func.count())
+        .select_from(in_view)
+        .join(Rating, col(Rating.assessment_id) == v.id)
+        .where(col(Rating.grade).is_not(None))
+        .group_by(v.team_id, col(Rating.standard_id), v.quarter, col(Rating.grade))
     )
 
 
-def _read_grades(store: Store, conds: list[ColumnElement[bool]]
+PARALLEL_FROM = 2_000
+"""From this many assessments in view, the grade counts are read in `PARTS` pieces side
+by side (each on its own connection: SQLite and PostgreSQL readers run in parallel, and
+the drivers release the GIL while a statement runs)."""
+PARTS = 2
+
+
+def _id_parts(parts: int) -> list[ColumnElement[bool]]:
+    """Conditions that split assessments into `parts` near-equal shares by id (ids are
+    random UUIDs, so any range of them is a random sample)."""
+    cuts = [uuid.UUID(int=(2**128 * i) // parts) for i in range(1, parts)]
+    out: list[ColumnElement[bool]] = []
+    for i in range(parts):
+        bounds = []
+        if i > 0:
+            bounds.append(col(Assessment.id) >= cuts[i - 1])
+        if i < parts - 1:
+            bounds.append(col(Assessment.id) < cuts[i])
+        out.append(and_(*bounds))
+    return out
+
+
+def _read_grades(store: Store, conds: list[ColumnElement[bool]],
+                 part: ColumnElement[bool] | None = None
                  ) -> list[tuple[uuid.UUID | None, str, str, str, int]]:
     with store.reading() as session:
-        return _grade_rows(session, conds)
+        return _grade_rows(session, conds, part)
 
 
-def _grade_rows(session: Session, conds: list[ColumnElement[bool]]
+def _grade_rows(session: Session, conds: list[ColumnElement[bool]],
+                part: ColumnElement[bool] | None = None
                 ) -> list[tuple[uuid.UUID | None, str, str, str, int]]:
     """The grade counts through the connection (no ORM rows: thousands of small groups)."""
     teams: dict[str | None, uuid.UUID | None] = {None: None}
     out = []
     for team, sid, quarter, grade, n in session.connection().execute(
-            _grade_query(conds)).all():
+            _grade_query(conds, part)).all():
         if team not in teams:  # stored text on SQLite; the driver's UUID on PostgreSQL
             teams[team] = team if isinstance(team, uuid.UUID) else uuid.UUID(str(team))
         out.append((teams[team], sid, quarter, grade, int(n)))
@@ -354,18 +387,22 @@ def set_allocation_benchmark(store: Store, actor: Actor, days: int) -> None:
         audit_log.record(session, actor, "set_allocation_benchmark", "setting")
 
 
-def newest_version(store: Store, f: ThemeFilter) -> uuid.UUID:
-    """The version whose scale and standards the dashboard is drawn with."""
+def _newest_version(session: Session, f: ThemeFilter) -> uuid.UUID:
     query = select(col(FrameworkVersion.id)).where(
         col(FrameworkVersion.framework_id) == f.framework_id)
     if f.version:
         query = query.where(col(FrameworkVersion.version) == f.version)
-    with store.reading() as session:
-        found: uuid.UUID | None = session.execute(
-            query.order_by(col(FrameworkVersion.imported_at).desc()).limit(1)).scalar()
+    found: uuid.UUID | None = session.execute(
+        query.order_by(col(FrameworkVersion.imported_at).desc()).limit(1)).scalar()
     if found is None:
         raise NotFound("That framework (or version) is not in this database.")
     return found
+
+
+def newest_version(store: Store, f: ThemeFilter) -> uuid.UUID:
+    """The version whose scale and standards the dashboard is drawn with."""
+    with store.reading() as session:
+        return _newest_version(session, f)
 
 
 def framework_of(store: Store, version_id: uuid.UUID) -> Framework:
@@ -384,26 +421,28 @@ def dashboard(store: Store, actor: Actor, f: ThemeFilter, *, today: dt.date | No
     check(actor, Action.VIEW_THEMES)
     f.check()
     today = today or dt.date.today()
-    fw = framework_of(store, newest_version(store, f))
-    good = fw.scale.codes[:2]
-    benchmark = allocation_benchmark(store)
     conds = _conditions(actor, f)
-    # The grade counts (the biggest GROUP BY) run on a second connection while this one
-    # reads the rest: SQLite lets readers run side by side, and the driver releases the
-    # GIL while a statement runs.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        grades = pool.submit(_read_grades, store, conds)
-        with store.reading() as session:
-            total, *span = session.execute(
-                select(func.count(), func.min(Assessment.assessed_on),
-                       func.max(Assessment.assessed_on)).where(and_(*conds))).one()
-            action_rows = session.execute(_action_query(conds, today)).all()
-            delay_rows = session.execute(_delay_query(store, conds, benchmark, today)).all()
-            teams = dict(session.execute(
-                select(col(OrgUnit.id), col(OrgUnit.name)).where(
-                    col(OrgUnit.kind) == OrgUnitKind.TEAM)
-            ).all())
-        grade_rows = grades.result()
+    with ThreadPoolExecutor(max_workers=PARTS) as pool, store.reading() as session:
+        version = _newest_version(session, f)
+        setting = session.get(Setting, ALLOCATION_SETTING)
+        benchmark = int(json.loads(setting.value)) if setting else ALLOCATION_WORKING_DAYS
+        total, *span = session.execute(
+            select(func.count(), func.min(Assessment.assessed_on),
+                   func.max(Assessment.assessed_on)).where(and_(*conds))).one()
+        # The grade counts are the one big GROUP BY: over many assessments they are read
+        # in parts on connections of their own while this one reads the rest.
+        parts = [pool.submit(_read_grades, store, conds, part) for part in _id_parts(PARTS)
+                 ] if total >= PARALLEL_FROM else []
+        action_rows = session.execute(_action_query(conds, today)).all()
+        delay_rows = session.execute(_delay_query(store, conds, benchmark, today)).all()
+        teams = dict(session.execute(
+            select(col(OrgUnit.id), col(OrgUnit.name)).where(
+                col(OrgUnit.kind) == OrgUnitKind.TEAM)
+        ).all())
+        grade_rows = (_grade_rows(session, conds) if not parts
+                      else [row for part in parts for row in part.result()])
+    fw = framework_of(store, version)
+    good = fw.scale.codes[:2]
 
     by_standard: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_cell: dict[tuple[uuid.UUID | None, str], list[int]] = defaultdict(lambda: [0, 0])
