@@ -260,7 +260,7 @@ class ThemesView(QWidget):
         summary = QPushButton("Team summary &PDF…")
         summary.setToolTip("The team practice summary PDF of what this view shows: its "
                            "filters, the heatmap and delay by team")
-        summary.clicked.connect(self._export_summary)
+        summary.clicked.connect(self.save_team_summary)
         layout.addLayout(heading_row("Themes", self.status, export, summary))
         layout.addLayout(self._filters())
         note = QLabel("Teams and standards only: no practitioner is named or ranked here. "
@@ -763,7 +763,9 @@ class ThemesView(QWidget):
         if name:
             self.export_table_to(Path(name))
 
-    def _export_summary(self) -> None:
+    def save_team_summary(self) -> None:
+        """Ask where, then save the team practice summary of what this view shows (its
+        button, and Reports › Team summary while this page is showing)."""
         name, _ = QFileDialog.getSaveFileName(
             self, "Save the team practice summary", "team-summary.pdf", "PDF (*.pdf)")
         if name:
