@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from qa_audit.domain.framework import AssessmentKind
-from qa_audit.domain.permissions import Actor
+from qa_audit.domain.permissions import Action, Actor
 from qa_audit.domain.workflow import Status
 from qa_audit.services import accounts, frameworks
 from qa_audit.services.database import Store
@@ -109,6 +109,11 @@ class AssessmentListView(QWidget):
         people = accounts.practitioners_visible(self.store, self.actor)
         for user_id, name in people:
             self.practitioner.addItem(name, user_id)
+        self.team = _combo("Team filter", "Show one team's assessments", 14)
+        self.team.addItem(ANY, None)
+        teams = accounts.teams_visible(self.store, self.actor, Action.VIEW_ASSESSMENT)
+        for team_id, name in teams:
+            self.team.addItem(name, team_id)
         self.framework = _combo("Framework filter", "Show assessments against one framework", 16)
         self.framework.addItem(ANY, None)
         for info in frameworks.latest_versions(self.store):
@@ -125,23 +130,28 @@ class AssessmentListView(QWidget):
         self._debounce.setInterval(300)
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
-        for label, widget in (("&Status", self.status), ("&Practitioner", self.practitioner),
+        labels: dict[QWidget, QLabel] = {}
+        for label, widget in (("&Status", self.status), ("T&eam", self.team),
+                              ("&Practitioner", self.practitioner),
                               ("Fra&mework", self.framework), ("From", self.date_from),
                               ("To", self.date_to)):
             text = QLabel(label)
             text.setBuddy(widget)
             row.addWidget(text)
             row.addWidget(widget)
-            if widget is self.practitioner:
-                self.practitioner_label = text
+            labels[widget] = text
+        self.practitioner_label = labels[self.practitioner]
         row.addWidget(self.search, 1)
-        for combo in (self.status, self.practitioner, self.framework):
+        for combo in (self.status, self.team, self.practitioner, self.framework):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for date in (self.date_from, self.date_to):
             date.dateChanged.connect(lambda _d: self.apply_filters())
         # a practitioner sees only themselves: nobody to choose between (nor a label)
         for shown in (self.practitioner, self.practitioner_label):
             shown.setVisible(len(people) > 1)
+        # nor a team filter for someone who sees one team (a supervisor) or none (an FCA)
+        for shown in (self.team, labels[self.team]):
+            shown.setVisible(len(teams) > 1)
         return row
 
     def _date(self, name: str, tip: str) -> QDateEdit:
@@ -165,6 +175,7 @@ class AssessmentListView(QWidget):
             self.model.query,
             statuses=(Status(status),) if status else self.base.statuses,
             subject_id=self.practitioner.currentData() or self.base.subject_id,
+            team_id=self.team.currentData() or self.base.team_id,
             framework_id=self.framework.currentData(),
             date_from=day(self.date_from), date_to=day(self.date_to),
             search=self.search.text().strip(),
