@@ -11,6 +11,7 @@ practitioner is named or ranked here.
 
 from __future__ import annotations
 
+import textwrap
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -286,8 +286,8 @@ class ThemesView(QWidget):
         self.heat_title = QLabel()
         self.heat_title.setWordWrap(True)
         self.delay_model = ListModel(
-            ["Team", "Cases", "Allocated late", "Mean working days to allocation",
-             "Public-law cases", "Over 26 weeks", "Mean weeks"],
+            ["Team", "Cases", "Allocated\nlate", "Mean working\ndays to\nallocation",
+             "Public-law\ncases", "Over\n26 weeks", "Mean\nweeks"],
             lambda: self.board.delay if self.board else (), self._delay_cells)
         self.delay_table = read_only_table(self.delay_model, "Delay by team")
         self.delay_table.setMinimumHeight(140)
@@ -319,10 +319,11 @@ class ThemesView(QWidget):
         grid.addWidget(self.trend, 1, 1)
         grid.addWidget(self.development, 2, 0)
         grid.addWidget(self.actions_chart, 2, 1)
-        grid.addWidget(self.delay, 3, 0)
-        grid.addWidget(self.delay_table, 3, 1)
-        grid.addWidget(bars_title, 4, 0, 1, 2)
-        grid.addWidget(self.bars_table, 5, 0, 1, 2)
+        # delay chart and table each the full width: a team per bar, seven columns
+        grid.addWidget(self.delay, 3, 0, 1, 2)
+        grid.addWidget(self.delay_table, 4, 0, 1, 2)
+        grid.addWidget(bars_title, 5, 0, 1, 2)
+        grid.addWidget(self.bars_table, 6, 0, 1, 2)
         content = QWidget()
         content.setLayout(grid)
         scroll = QScrollArea()
@@ -338,12 +339,11 @@ class ThemesView(QWidget):
         combo.currentIndexChanged.connect(self._changed)
         return combo
 
-    def _filters(self) -> QVBoxLayout:
-        rows = QVBoxLayout()
-        first, second = QHBoxLayout(), QHBoxLayout()
-        rows.addLayout(first)
-        rows.addLayout(second)
-        self.framework = self._combo("Framework", 28)
+    def _filters(self) -> QGridLayout:
+        """Three rows of filters (what, where, which cases), so the page fits a 1280-pixel
+        screen, and a 2560-pixel one at 200%."""
+        rows = QGridLayout()
+        self.framework = self._combo("Framework", 22)
         self.version = self._combo("Version", 8)
         try:
             choices = themes.framework_choices(self.store, self.actor)
@@ -359,16 +359,11 @@ class ThemesView(QWidget):
         today = QDate.currentDate()
         self.date_from = self._date("From", today.addYears(-2))
         self.date_to = self._date("To", today)
-        for label, widget in (("Fra&mework", self.framework), ("Version", self.version),
-                              ("From", self.date_from), ("To", self.date_to)):
-            first.addWidget(self._label(label, widget))
-            first.addWidget(widget)
-        first.addStretch(1)
         units = accounts.list_org_units(self.store)
         mine = self._visible_units(units)
-        self.region = self._combo("Region")
-        self.area = self._combo("Service area")
-        self.team = self._combo("Team")
+        self.region = self._combo("Region", 14)
+        self.area = self._combo("Service area", 14)
+        self.team = self._combo("Team", 14)
         for combo, kind in ((self.region, OrgUnitKind.REGION),
                             (self.area, OrgUnitKind.SERVICE_AREA), (self.team, OrgUnitKind.TEAM)):
             combo.blockSignals(True)
@@ -378,8 +373,8 @@ class ThemesView(QWidget):
             combo.blockSignals(False)
             combo.setEnabled(combo.count() > 2)
         self.law = self._combo("Law type", 8)
-        self.case_type = self._combo("Case type")
-        self.kind = self._combo("Assessment kind")
+        self.case_type = self._combo("Case type", 14)
+        self.kind = self._combo("Assessment kind", 14)
         for combo, items in ((self.law, [("Public", "public"), ("Private", "private")]),
                              (self.case_type, [(c.label, c.code) for c in CASE_TYPES.values()]),
                              (self.kind, [(k.label, k.value) for k in AssessmentKind])):
@@ -388,12 +383,16 @@ class ThemesView(QWidget):
             for text, value in items:
                 combo.addItem(text, value)
             combo.blockSignals(False)
-        for label, widget in (("Region", self.region), ("Service area", self.area),
-                              ("Team", self.team), ("Law", self.law),
-                              ("Case type", self.case_type), ("Kind", self.kind)):
-            second.addWidget(self._label(label, widget))
-            second.addWidget(widget)
-        second.addStretch(1)
+        for r, line in enumerate(((("Fra&mework", self.framework), ("Version", self.version),
+                                    ("From", self.date_from), ("To", self.date_to)),
+                                   (("Region", self.region), ("Service area", self.area),
+                                    ("Team", self.team)),
+                                   (("Law", self.law), ("Case type", self.case_type),
+                                    ("Kind", self.kind)))):
+            for c, (label, widget) in enumerate(line):
+                rows.addWidget(self._label(label, widget), r, 2 * c)
+                rows.addWidget(widget, r, 2 * c + 1)
+        rows.setColumnStretch(8, 1)
         return rows
 
     def _visible_units(self, units: Sequence[accounts.OrgUnitInfo]
@@ -520,7 +519,7 @@ class ThemesView(QWidget):
                        "N/A left out)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([_short(f"{s.title} ({s.graded})") for s in standards])
+        axis.append([f"{_short(s.title, 36)} ({s.graded})" for s in standards])  # count kept
         chart.addAxis(axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis)
         value = QValueAxis()
@@ -554,7 +553,9 @@ class ThemesView(QWidget):
         chart = _chart("Grades by quarter (all standards)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([q if counts else f"{q}\n(none)" for q, counts in board.quarters])
+        axis.append([q if counts else f"{q} (none)" for q, counts in board.quarters])
+        if len(board.quarters) > 4:  # upright labels would be cut short side by side
+            axis.setLabelsAngle(-90)
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
         value = QValueAxis()
@@ -590,7 +591,7 @@ class ThemesView(QWidget):
         chart = _chart(f"Areas for development: standards most often graded below {good}")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([_short(f"{d.title} ({d.below} of {d.graded})", 46) for d in items]
+        axis.append([f"{d.below} of {d.graded}: {_short(d.title, 30)}" for d in items]
                     or ["none below " + good])
         chart.addAxis(axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis)
@@ -625,10 +626,10 @@ class ThemesView(QWidget):
         series.setLabelsPosition(QBarSeries.LabelsPosition.LabelsOutsideEnd)
         series.clicked.connect(lambda i, _bar: self._pick(Pick(names[i][2]),
                                                           f"Actions: {names[i][0].lower()}"))
-        chart = _chart("Actions from these assessments")
+        chart = _chart("Actions from these assessments (overdue: open past their date)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([name for name, _, _, _ in names])
+        axis.append([name.removesuffix(" (of open)") for name, _, _, _ in names])
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
         value = QValueAxis()
@@ -673,7 +674,9 @@ class ThemesView(QWidget):
                        f"days, duration against {board.timescale_weeks} weeks")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([_short(board.teams.get(d.team_id, ""), 20) for d in rows] or ["no cases"])
+        # team names over two lines: a category is narrow with several teams side by side
+        axis.append([textwrap.fill(_short(board.teams.get(d.team_id, ""), 28), 14)
+                     for d in rows] or ["no cases"])
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
         value = QValueAxis()
