@@ -389,9 +389,9 @@ class ThemesView(QWidget):
                                     ("Team", self.team)),
                                    (("Law", self.law), ("Case type", self.case_type),
                                     ("Kind", self.kind)))):
-            for c, (label, widget) in enumerate(line):
-                rows.addWidget(self._label(label, widget), r, 2 * c)
-                rows.addWidget(widget, r, 2 * c + 1)
+            for place, (label, widget) in enumerate(line):
+                rows.addWidget(self._label(label, widget), r, 2 * place)
+                rows.addWidget(widget, r, 2 * place + 1)
         rows.setColumnStretch(8, 1)
         return rows
 
