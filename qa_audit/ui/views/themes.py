@@ -188,7 +188,7 @@ class ChartBox(QChartView):
     """A chart view that can be rebuilt with new data and names itself for assistive tech."""
 
     def __init__(self, name: str, height: int = 300) -> None:
-        super().__init__(QChart())
+        super().__init__(_chart(""))
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setAccessibleName(name)
         self.setMinimumHeight(height)
@@ -197,6 +197,18 @@ class ChartBox(QChartView):
     def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)
         self.painted += 1
+
+    def fresh(self, title: str) -> QChart:
+        """This view's own chart, emptied for new data: built once and refilled, not
+        replaced (a new chart in the view costs a scene set-up each time)."""
+        chart = self.chart()
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+            axis.deleteLater()
+        chart.setTitle(title)
+        chart.legend().show()
+        return chart
 
     def show_chart(self, chart: QChart, description: str) -> None:
         old = self.chart()
@@ -515,8 +527,8 @@ class ThemesView(QWidget):
         series.clicked.connect(lambda i, bar: self._pick(Pick(
             Element.GRADE, standard_id=standards[i].id, grade=codes[series.barSets().index(bar)]),
             f"{standards[i].title}: graded {bar.label()}"))
-        chart = _chart(f"{board.framework_title}: grades per standard (count in each segment; "
-                       "N/A left out)")
+        chart = self.grades.fresh(f"{board.framework_title}: grades per standard (count in "
+                                  "each segment; N/A left out)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
         axis.append([f"{_short(s.title, 36)} ({s.graded})" for s in standards])  # count kept
@@ -550,7 +562,7 @@ class ThemesView(QWidget):
         series.clicked.connect(lambda i, bar: self._pick(Pick(
             Element.QUARTER, quarter=quarters[i], grade=codes[series.barSets().index(bar)]),
             f"{quarters[i]}: graded {bar.label()}"))
-        chart = _chart("Grades by quarter (all standards)")
+        chart = self.trend.fresh("Grades by quarter (all standards)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
         axis.append([q if counts else f"{q} (none)" for q, counts in board.quarters])
@@ -588,7 +600,8 @@ class ThemesView(QWidget):
         series.clicked.connect(lambda i, _bar: self._pick(
             Pick(Element.DEVELOPMENT, standard_id=items[i].standard_id),
             f"{items[i].title}: graded below {good}"))
-        chart = _chart(f"Areas for development: standards most often graded below {good}")
+        chart = self.development.fresh(
+            f"Areas for development: standards most often graded below {good}")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
         axis.append([f"{d.below} of {d.graded}: {_short(d.title, 30)}" for d in items]
@@ -626,7 +639,8 @@ class ThemesView(QWidget):
         series.setLabelsPosition(QBarSeries.LabelsPosition.LabelsOutsideEnd)
         series.clicked.connect(lambda i, _bar: self._pick(Pick(names[i][2]),
                                                           f"Actions: {names[i][0].lower()}"))
-        chart = _chart("Actions from these assessments (overdue: open past their date)")
+        chart = self.actions_chart.fresh(
+            "Actions from these assessments (overdue: open past their date)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
         axis.append([name.removesuffix(" (of open)") for name, _, _, _ in names])
@@ -670,8 +684,8 @@ class ThemesView(QWidget):
                        f"{board.teams.get(rows[i].team_id, '')}: cases {what}")
 
         series.clicked.connect(clicked)
-        chart = _chart(f"Delay by team: allocation against {board.benchmark_days} working "
-                       f"days, duration against {board.timescale_weeks} weeks")
+        chart = self.delay.fresh(f"Delay by team: allocation against {board.benchmark_days} "
+                                 f"working days, duration against {board.timescale_weeks} weeks")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
         # team names over two lines: a category is narrow with several teams side by side
