@@ -112,8 +112,12 @@ FROM rating r JOIN assessment a ON a.id = r.assessment_id
 JOIN framework_version f ON f.id = a.framework_version_id
 WHERE a.status != 'draft' AND r.grade IS NOT NULL AND f.framework_id = ?
   AND a.region_id = ?
+  AND a.id NOT IN (SELECT assessment_id FROM moderation
+                   WHERE moderator_id = ? AND submitted_at IS NULL)
 GROUP BY 1, 2, 3, 4
 """
+# Ours also reads the teams' names (the distribution names each team); so does the raw.
+_RAW_TEAMS = "SELECT id, name FROM org_unit WHERE kind = 'team'"
 
 
 def _themes(ctx: Context, encrypted: bool) -> tuple[list[float], list[float], int]:
@@ -123,16 +127,23 @@ def _themes(ctx: Context, encrypted: bool) -> tuple[list[float], list[float], in
     region = lead.region_id.hex if lead.region_id else ""
     n = conn.execute("SELECT count(*) FROM rating r JOIN assessment a ON a.id = r.assessment_id "
                      "WHERE a.region_id = ?", (region,)).fetchone()[0]
-    expected = len(conn.execute(_RAW_THEMES, ("public-law-pqs", region)).fetchall())
-    got = len(grade_distribution(store, lead, "public-law-pqs").counts)
+    # The moderation exclusion: a quality lead moderating blind is not shown the grades of
+    # the audits she is re-scoring (ours leaves them out; the raw SQL has to as well).
+    params = ("public-law-pqs", region, lead.user_id.hex)
+    expected = sorted((sid, team, q, grade, n) for sid, team, q, grade, n
+                      in conn.execute(_RAW_THEMES, params).fetchall())
+    got = sorted((c.standard_id, c.team_id.hex if c.team_id else None, c.quarter, c.grade,
+                  c.count) for c in grade_distribution(store, lead, "public-law-pqs").counts)
     if got != expected or not got:
-        raise RuntimeError(f"themes query returned {got} groups, raw SQL {expected}")
+        raise RuntimeError(f"themes query returned {len(got)} groups, raw SQL "
+                           f"{len(expected)}, or their counts differ")
 
     def ours() -> None:
         grade_distribution(store, lead, "public-law-pqs")
 
     def raw() -> None:
-        conn.execute(_RAW_THEMES, ("public-law-pqs", region)).fetchall()
+        conn.execute(_RAW_THEMES, params).fetchall()
+        conn.execute(_RAW_TEAMS).fetchall()
 
     try:
         return *timed_pair(ours, raw, _repeat(ctx)), n

@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 from data import size
-from figures_storage import _RAW_COUNT, _RAW_LIST, _RAW_THEMES, _repeat
+from figures_storage import _RAW_COUNT, _RAW_LIST, _RAW_TEAMS, _RAW_THEMES, _repeat
 from harness import Context, Result, figure, timed_pair
 from sqlalchemy import make_url
 
@@ -190,7 +190,8 @@ def pg_list_filter(ctx: Context) -> Result:
 def pg_themes(ctx: Context) -> Result:
     store, lead = own_login(ctx, Role.QUALITY_LEAD)
     conn = _raw(ctx)
-    expected = len(conn.execute(_pg(_RAW_THEMES), ("public-law-pqs", lead.region_id)).fetchall())
+    params = ("public-law-pqs", lead.region_id, lead.user_id)
+    expected = len(conn.execute(_pg(_RAW_THEMES), params).fetchall())
     got = len(grade_distribution(store, lead, "public-law-pqs").counts)
     if got != expected or not got:
         raise RuntimeError(f"themes returned {got} groups, raw SQL {expected}")
@@ -199,7 +200,8 @@ def pg_themes(ctx: Context) -> Result:
         grade_distribution(store, lead, "public-law-pqs")
 
     def raw() -> None:
-        conn.execute(_pg(_RAW_THEMES), ("public-law-pqs", lead.region_id)).fetchall()
+        conn.execute(_pg(_RAW_THEMES), params).fetchall()
+        conn.execute(_RAW_TEAMS).fetchall()
 
     try:
         return Result("team store themes: grades by standard×team×quarter",

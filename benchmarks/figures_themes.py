@@ -18,7 +18,11 @@ FRAMEWORK = "public-law-pqs"
 
 # The dashboard's figures as a person would write them by hand in SQL, over the quality
 # lead's region: grades by team x standard x quarter, the count and date span, actions,
-# and delay per team (working days computed with the same arithmetic as ours).
+# and delay per team (working days computed with the same arithmetic as ours); and the
+# three look-ups the dashboard cannot be drawn without, which ours makes too: the
+# framework version (its scale and standards), the allocation benchmark setting and the
+# teams' names. Every statement is the plain one a person would write: one GROUP BY over
+# the join for the grades, on one connection.
 _IN_VIEW = """a.region_id = :region AND a.status != 'draft'
   AND a.framework_version_id IN (SELECT id FROM framework_version WHERE framework_id = :fw)
   AND a.assessed_on >= :start AND a.assessed_on <= :end
@@ -31,6 +35,11 @@ SELECT a.team_id, r.standard_id,
 FROM assessment a JOIN rating r ON r.assessment_id = a.id
 WHERE {_IN_VIEW} AND r.grade IS NOT NULL
 GROUP BY 1, 2, 3, 4"""
+_RAW_LOOKUPS = (
+    "SELECT id FROM framework_version WHERE framework_id = :fw ORDER BY imported_at DESC "
+    "LIMIT 1",
+    "SELECT value FROM setting WHERE key = 'allocation_benchmark_working_days'",
+    "SELECT id, name FROM org_unit WHERE kind = 'team'")
 _RAW_COUNT = f"""SELECT count(*), min(a.assessed_on), max(a.assessed_on) FROM assessment a
 WHERE {_IN_VIEW}"""
 _RAW_ACTIONS = f"""
@@ -78,6 +87,13 @@ def _dashboard(ctx: Context, encrypted: bool) -> tuple[list[float], list[float],
                          d.duration_days_total) for d in board.delay)
     if sorted(tuple(r) for r in raw_delay) != ours_delay:
         raise RuntimeError("the dashboard's delay figures differ from the raw SQL's")
+    raw_grades: dict[tuple[str, str], int] = {}
+    for _team, sid, _quarter, grade, n in conn.execute(_RAW_GRADES, args).fetchall():
+        raw_grades[(sid, grade)] = raw_grades.get((sid, grade), 0) + n
+    ours_grades = {(s.id, g): n for s in board.standards for g, n in s.counts.items()}
+    if {k: v for k, v in raw_grades.items() if k[0] in {s.id for s in board.standards}
+            } != ours_grades:
+        raise RuntimeError("the dashboard's grade counts differ from the raw SQL's")
     count = conn.execute(_RAW_COUNT, args).fetchone()[0]
     if count != board.assessments or not count:
         raise RuntimeError(f"dashboard counted {board.assessments}, raw SQL {count}")
@@ -86,7 +102,7 @@ def _dashboard(ctx: Context, encrypted: bool) -> tuple[list[float], list[float],
         themes.dashboard(store, lead, f, today=today)
 
     def raw() -> None:
-        for sql in (_RAW_GRADES, _RAW_COUNT, _RAW_ACTIONS, _RAW_DELAY):
+        for sql in (*_RAW_LOOKUPS, _RAW_GRADES, _RAW_COUNT, _RAW_ACTIONS, _RAW_DELAY):
             conn.execute(sql, args).fetchall()
 
     try:

@@ -546,12 +546,15 @@ def _user_info(session: Session, user: User) -> UserInfo:
     )
 
 
-def teams_visible(store: Store, actor: Actor) -> list[tuple[uuid.UUID, str]]:
-    """Teams whose summary this actor may export: a supervisor's own team, a quality lead's
-    region's teams."""
+def teams_visible(store: Store, actor: Actor, action: Action = Action.VIEW_THEMES
+                  ) -> list[tuple[uuid.UUID, str]]:
+    """Teams over which this actor may take `action`: for the team summary (themes) a
+    supervisor's own team, a quality lead's region's teams, a head of service's every
+    team; for `Action.VIEW_ASSESSMENT`, the teams whose assessments the actor's lists may
+    be narrowed to (none for a practitioner, who sees their own work)."""
     with store.reading() as session:
         query = select(col(OrgUnit.id), col(OrgUnit.name)).where(
-            col(OrgUnit.kind) == OrgUnitKind.TEAM, visible(actor, Action.VIEW_THEMES, Kind.TEAM))
+            col(OrgUnit.kind) == OrgUnitKind.TEAM, visible(actor, action, Kind.TEAM))
         return [(i, n) for i, n in session.execute(query.order_by(col(OrgUnit.name)))]
 
 

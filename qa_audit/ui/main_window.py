@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from qa_audit.services.documents import DocumentKind
 
     from .editor import AssessmentEditor
+    from .views.themes import ThemesView
 from .errors import show_error
 from .palette import add_fonts
 from .workers import run_in_background
@@ -508,7 +510,8 @@ class MainWindow(QMainWindow):
         if allowed(actor, Action.VIEW_THEMES):
             self._action(reports, "&Team summary…",
                          lambda: self.export_summary(DocumentKind.TEAM), "Ctrl+Shift+T",
-                         "A team's grade distributions, trends and action completion")
+                         "A team's grade distributions, trends and action completion (with "
+                         "Themes showing: the Themes filters and figures)")
             self._action(reports, "&Batch export assessment PDFs…", self.export_batch,
                          "Ctrl+Shift+B", "One summary PDF per assessment of a team and period")
         if allowed(actor, Action.EXPORT_DATA):
@@ -591,11 +594,29 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Bundle imported.", 5000)
 
     def export_summary(self, kind: DocumentKind) -> None:
+        """A period or team summary PDF. With the Themes page showing, the team summary is
+        that page's: its filters (framework and version, period, region, service area,
+        team, law type, case type, kind) and its figures, as its own button saves it."""
         from .export_dialogs import ExportPdfDialog, run_modal
 
+        themes_page = self._themes_showing()
+        if kind.value == "team" and themes_page is not None:
+            themes_page.save_team_summary()
+            return
         name = "period-summary.pdf" if kind.value == "period" else "team-summary.pdf"
         run_modal(ExportPdfDialog(self.store, self.actor, kind, default_name=name,
                                   marking=self.settings.protective_marking, parent=self))
+
+    def _themes_showing(self) -> ThemesView | None:
+        """The Themes page, if it is the page on show (and has a framework to filter by)."""
+        if "qa_audit.ui.views.themes" not in sys.modules:  # never built: not showing
+            return None
+        from .views.themes import ThemesView
+
+        page = self.stack.currentWidget()
+        if isinstance(page, ThemesView) and page.current_filter() is not None:
+            return page
+        return None
 
     def draw_cases(self) -> None:
         from .views.moderation import draw_cases

@@ -43,7 +43,13 @@ YEAR = ThemeFilter("mini-standards", date_from=dt.date(2025, 1, 1),
                    date_to=dt.date(2025, 12, 31))
 
 
-def test_dashboard_numbers_by_hand(world) -> None:
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_dashboard_numbers_by_hand(world, monkeypatch, parts) -> None:
+    """The same hand-worked numbers whether the grade counts are read on one connection or
+    split by id into parts read side by side (as over many assessments)."""
+    if parts > 1:
+        monkeypatch.setattr(themes, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(themes, "PARTS", parts)
     hb = build(world)
     board = themes.dashboard(world.store, world.ql, YEAR, today=TODAY)
     assert board.assessments == 4  # A1, A2, A3, A5 (A4 is a draft)
@@ -189,3 +195,34 @@ def test_themes_xlsx_and_csv(world, tmp_path) -> None:
     rows = [tuple(c.value for c in r) for r in sheet.iter_rows()]
     assert rows[1] == ("The child is seen and heard", 4, 3, 0.75)
     book.close()
+
+
+def test_id_parts_cover_every_id_once() -> None:
+    """The id ranges the grade counts are split by cover the whole UUID space, each id in
+    exactly one part (checked on the edges of the ranges)."""
+    import uuid
+
+    from sqlalchemy import select
+    from sqlmodel import Session, SQLModel, col, create_engine
+
+    from qa_audit.store.tables import Assessment
+
+    engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(engine, tables=[Assessment.__table__])  # type: ignore[list-item]
+    edges = [uuid.UUID(int=0), uuid.UUID(int=2**127 - 1), uuid.UUID(int=2**127),
+             uuid.UUID(int=2**128 // 3), uuid.UUID(int=2**128 - 1),
+             uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff")]
+    with Session(engine) as session:
+        for i, aid in enumerate(edges):
+            session.add(Assessment(id=aid, kind="case_audit",
+                                   framework_version_id=uuid.UUID(int=1),
+                                   subject_id=uuid.UUID(int=2), author_id=uuid.UUID(int=3),
+                                   assessed_on=dt.date(2025, 1, 1 + i)))
+        session.commit()
+        for parts in (2, 3):
+            found = [set(session.execute(select(col(Assessment.id)).where(part)).scalars())
+                     for part in themes._id_parts(parts)]
+            assert sum(map(len, found)) == len(edges)  # no id in two parts
+            assert set().union(*found) == set(edges)
+        assert set(session.execute(select(col(Assessment.id)).where(
+            themes._id_parts(2)[0])).scalars()) == {edges[0], edges[1], edges[3]}  # below 8000…

@@ -11,6 +11,7 @@ practitioner is named or ranked here.
 
 from __future__ import annotations
 
+import textwrap
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -188,7 +188,7 @@ class ChartBox(QChartView):
     """A chart view that can be rebuilt with new data and names itself for assistive tech."""
 
     def __init__(self, name: str, height: int = 300) -> None:
-        super().__init__(QChart())
+        super().__init__(_chart(""))
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setAccessibleName(name)
         self.setMinimumHeight(height)
@@ -197,6 +197,18 @@ class ChartBox(QChartView):
     def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)
         self.painted += 1
+
+    def fresh(self, title: str) -> QChart:
+        """This view's own chart, emptied for new data: built once and refilled, not
+        replaced (a new chart in the view costs a scene set-up each time)."""
+        chart = self.chart()
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+            axis.deleteLater()
+        chart.setTitle(title)
+        chart.legend().show()
+        return chart
 
     def show_chart(self, chart: QChart, description: str) -> None:
         old = self.chart()
@@ -260,7 +272,7 @@ class ThemesView(QWidget):
         summary = QPushButton("Team summary &PDF…")
         summary.setToolTip("The team practice summary PDF of what this view shows: its "
                            "filters, the heatmap and delay by team")
-        summary.clicked.connect(self._export_summary)
+        summary.clicked.connect(self.save_team_summary)
         layout.addLayout(heading_row("Themes", self.status, export, summary))
         layout.addLayout(self._filters())
         note = QLabel("Teams and standards only: no practitioner is named or ranked here. "
@@ -286,8 +298,8 @@ class ThemesView(QWidget):
         self.heat_title = QLabel()
         self.heat_title.setWordWrap(True)
         self.delay_model = ListModel(
-            ["Team", "Cases", "Allocated late", "Mean working days to allocation",
-             "Public-law cases", "Over 26 weeks", "Mean weeks"],
+            ["Team", "Cases", "Allocated\nlate", "Mean working\ndays to\nallocation",
+             "Public-law\ncases", "Over\n26 weeks", "Mean\nweeks"],
             lambda: self.board.delay if self.board else (), self._delay_cells)
         self.delay_table = read_only_table(self.delay_model, "Delay by team")
         self.delay_table.setMinimumHeight(140)
@@ -319,10 +331,11 @@ class ThemesView(QWidget):
         grid.addWidget(self.trend, 1, 1)
         grid.addWidget(self.development, 2, 0)
         grid.addWidget(self.actions_chart, 2, 1)
-        grid.addWidget(self.delay, 3, 0)
-        grid.addWidget(self.delay_table, 3, 1)
-        grid.addWidget(bars_title, 4, 0, 1, 2)
-        grid.addWidget(self.bars_table, 5, 0, 1, 2)
+        # delay chart and table each the full width: a team per bar, seven columns
+        grid.addWidget(self.delay, 3, 0, 1, 2)
+        grid.addWidget(self.delay_table, 4, 0, 1, 2)
+        grid.addWidget(bars_title, 5, 0, 1, 2)
+        grid.addWidget(self.bars_table, 6, 0, 1, 2)
         content = QWidget()
         content.setLayout(grid)
         scroll = QScrollArea()
@@ -338,12 +351,11 @@ class ThemesView(QWidget):
         combo.currentIndexChanged.connect(self._changed)
         return combo
 
-    def _filters(self) -> QVBoxLayout:
-        rows = QVBoxLayout()
-        first, second = QHBoxLayout(), QHBoxLayout()
-        rows.addLayout(first)
-        rows.addLayout(second)
-        self.framework = self._combo("Framework", 28)
+    def _filters(self) -> QGridLayout:
+        """Three rows of filters (what, where, which cases), so the page fits a 1280-pixel
+        screen, and a 2560-pixel one at 200%."""
+        rows = QGridLayout()
+        self.framework = self._combo("Framework", 22)
         self.version = self._combo("Version", 8)
         try:
             choices = themes.framework_choices(self.store, self.actor)
@@ -359,16 +371,11 @@ class ThemesView(QWidget):
         today = QDate.currentDate()
         self.date_from = self._date("From", today.addYears(-2))
         self.date_to = self._date("To", today)
-        for label, widget in (("Fra&mework", self.framework), ("Version", self.version),
-                              ("From", self.date_from), ("To", self.date_to)):
-            first.addWidget(self._label(label, widget))
-            first.addWidget(widget)
-        first.addStretch(1)
         units = accounts.list_org_units(self.store)
         mine = self._visible_units(units)
-        self.region = self._combo("Region")
-        self.area = self._combo("Service area")
-        self.team = self._combo("Team")
+        self.region = self._combo("Region", 14)
+        self.area = self._combo("Service area", 14)
+        self.team = self._combo("Team", 14)
         for combo, kind in ((self.region, OrgUnitKind.REGION),
                             (self.area, OrgUnitKind.SERVICE_AREA), (self.team, OrgUnitKind.TEAM)):
             combo.blockSignals(True)
@@ -378,8 +385,8 @@ class ThemesView(QWidget):
             combo.blockSignals(False)
             combo.setEnabled(combo.count() > 2)
         self.law = self._combo("Law type", 8)
-        self.case_type = self._combo("Case type")
-        self.kind = self._combo("Assessment kind")
+        self.case_type = self._combo("Case type", 14)
+        self.kind = self._combo("Assessment kind", 14)
         for combo, items in ((self.law, [("Public", "public"), ("Private", "private")]),
                              (self.case_type, [(c.label, c.code) for c in CASE_TYPES.values()]),
                              (self.kind, [(k.label, k.value) for k in AssessmentKind])):
@@ -388,12 +395,16 @@ class ThemesView(QWidget):
             for text, value in items:
                 combo.addItem(text, value)
             combo.blockSignals(False)
-        for label, widget in (("Region", self.region), ("Service area", self.area),
-                              ("Team", self.team), ("Law", self.law),
-                              ("Case type", self.case_type), ("Kind", self.kind)):
-            second.addWidget(self._label(label, widget))
-            second.addWidget(widget)
-        second.addStretch(1)
+        for r, line in enumerate(((("Fra&mework", self.framework), ("Version", self.version),
+                                    ("From", self.date_from), ("To", self.date_to)),
+                                   (("Region", self.region), ("Service area", self.area),
+                                    ("Team", self.team)),
+                                   (("Law", self.law), ("Case type", self.case_type),
+                                    ("Kind", self.kind)))):
+            for place, (label, widget) in enumerate(line):
+                rows.addWidget(self._label(label, widget), r, 2 * place)
+                rows.addWidget(widget, r, 2 * place + 1)
+        rows.setColumnStretch(8, 1)
         return rows
 
     def _visible_units(self, units: Sequence[accounts.OrgUnitInfo]
@@ -516,11 +527,11 @@ class ThemesView(QWidget):
         series.clicked.connect(lambda i, bar: self._pick(Pick(
             Element.GRADE, standard_id=standards[i].id, grade=codes[series.barSets().index(bar)]),
             f"{standards[i].title}: graded {bar.label()}"))
-        chart = _chart(f"{board.framework_title}: grades per standard (count in each segment; "
-                       "N/A left out)")
+        chart = self.grades.fresh(f"{board.framework_title}: grades per standard (count in "
+                                  "each segment; N/A left out)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([_short(f"{s.title} ({s.graded})") for s in standards])
+        axis.append([f"{_short(s.title, 36)} ({s.graded})" for s in standards])  # count kept
         chart.addAxis(axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis)
         value = QValueAxis()
@@ -551,10 +562,12 @@ class ThemesView(QWidget):
         series.clicked.connect(lambda i, bar: self._pick(Pick(
             Element.QUARTER, quarter=quarters[i], grade=codes[series.barSets().index(bar)]),
             f"{quarters[i]}: graded {bar.label()}"))
-        chart = _chart("Grades by quarter (all standards)")
+        chart = self.trend.fresh("Grades by quarter (all standards)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([q if counts else f"{q}\n(none)" for q, counts in board.quarters])
+        axis.append([q if counts else f"{q} (none)" for q, counts in board.quarters])
+        if len(board.quarters) > 4:  # upright labels would be cut short side by side
+            axis.setLabelsAngle(-90)
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
         value = QValueAxis()
@@ -587,10 +600,11 @@ class ThemesView(QWidget):
         series.clicked.connect(lambda i, _bar: self._pick(
             Pick(Element.DEVELOPMENT, standard_id=items[i].standard_id),
             f"{items[i].title}: graded below {good}"))
-        chart = _chart(f"Areas for development: standards most often graded below {good}")
+        chart = self.development.fresh(
+            f"Areas for development: standards most often graded below {good}")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([_short(f"{d.title} ({d.below} of {d.graded})", 46) for d in items]
+        axis.append([f"{d.below} of {d.graded}: {_short(d.title, 30)}" for d in items]
                     or ["none below " + good])
         chart.addAxis(axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis)
@@ -625,10 +639,11 @@ class ThemesView(QWidget):
         series.setLabelsPosition(QBarSeries.LabelsPosition.LabelsOutsideEnd)
         series.clicked.connect(lambda i, _bar: self._pick(Pick(names[i][2]),
                                                           f"Actions: {names[i][0].lower()}"))
-        chart = _chart("Actions from these assessments")
+        chart = self.actions_chart.fresh(
+            "Actions from these assessments (overdue: open past their date)")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([name for name, _, _, _ in names])
+        axis.append([name.removesuffix(" (of open)") for name, _, _, _ in names])
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
         value = QValueAxis()
@@ -669,11 +684,13 @@ class ThemesView(QWidget):
                        f"{board.teams.get(rows[i].team_id, '')}: cases {what}")
 
         series.clicked.connect(clicked)
-        chart = _chart(f"Delay by team: allocation against {board.benchmark_days} working "
-                       f"days, duration against {board.timescale_weeks} weeks")
+        chart = self.delay.fresh(f"Delay by team: allocation against {board.benchmark_days} "
+                                 f"working days, duration against {board.timescale_weeks} weeks")
         chart.addSeries(series)
         axis = QBarCategoryAxis()
-        axis.append([_short(board.teams.get(d.team_id, ""), 20) for d in rows] or ["no cases"])
+        # team names over two lines: a category is narrow with several teams side by side
+        axis.append([textwrap.fill(_short(board.teams.get(d.team_id, ""), 28), 14)
+                     for d in rows] or ["no cases"])
         chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
         value = QValueAxis()
@@ -763,7 +780,9 @@ class ThemesView(QWidget):
         if name:
             self.export_table_to(Path(name))
 
-    def _export_summary(self) -> None:
+    def save_team_summary(self) -> None:
+        """Ask where, then save the team practice summary of what this view shows (its
+        button, and Reports › Team summary while this page is showing)."""
         name, _ = QFileDialog.getSaveFileName(
             self, "Save the team practice summary", "team-summary.pdf", "PDF (*.pdf)")
         if name:
