@@ -33,6 +33,7 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
         "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
 
 
+@lru_cache(maxsize=8192)
 def _utf16be(code: int) -> str:
     return chr(code).encode("utf-16-be").hex().upper()
 
@@ -70,6 +71,11 @@ def register_fonts() -> None:
     # state in the graphics default font, Helvetica, which PDFs never embed.
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     shapes.STATE_DEFAULTS["fontName"] = FONT
+    # Shapes check each attribute as it is set, "a big help when developing" that slows
+    # every chart of a batch down (reportlab's words); the charts are made by code only.
+    from reportlab import rl_config
+
+    rl_config.shapeChecking = 0
     _guard_rise()
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -358,12 +364,33 @@ def para(value: str, style: str = "body") -> Any:
     """A Paragraph of already-escaped markup (use `text()` on anything a user typed).
     Paragraphs holding Arabic script are shaped (HarfBuzz) and set right to left where
     they are Arabic (`_BidiParagraph`); the rest skip that cost."""
-    from reportlab.platypus import Paragraph
-
     if FONT_ARABIC in value:
         rtl = right_to_left(value)
         return _bidi_classes()[rtl](value, _shaped(style, rtl))
-    return Paragraph(value, styles()[style])
+    return _paragraph_class()(value, styles()[style])
+
+
+@lru_cache(maxsize=1)
+def _paragraph_class() -> type:
+    """reportlab's Paragraph, laid out once per width: a table wraps each cell to size its
+    rows and again to draw it, and reportlab breaks the lines anew each time (a paragraph
+    outside a table is wrapped once). The lines depend on the width only."""
+    from reportlab.platypus import Paragraph
+
+    class _Paragraph(Paragraph):  # type: ignore[misc]
+        _laid_out: tuple[float, float] | None = None  # (width, height) of `blPara`
+
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+            done = self._laid_out
+            # (`split` deletes blPara when it gives up: then the lines are broken anew)
+            if done is not None and done[0] == availWidth and "blPara" in self.__dict__:
+                self.width, self.height = done
+                return done
+            size: tuple[float, float] = super().wrap(availWidth, availHeight)
+            self._laid_out = size if size[0] == availWidth else None
+            return size
+
+    return _Paragraph
 
 
 @lru_cache(maxsize=32)
@@ -406,9 +433,7 @@ def _bidi_classes() -> dict[bool, type]:
     """Paragraph classes that draw each line in visual order ({rtl: class}); reportlab's
     own bidi needs rlbidi, which has no wheels. Lines are broken in typed order, so a long
     Arabic paragraph's lines follow one another top to bottom as written."""
-    from reportlab.platypus import Paragraph
-
-    class _BidiParagraph(Paragraph):  # type: ignore[misc]
+    class _BidiParagraph(_paragraph_class()):  # type: ignore[misc]
         rtl = False
 
         def drawPara(self, debug: int = 0) -> Any:
