@@ -325,7 +325,9 @@ def action_entry(a: ActionInfo, titles: Mapping[str, str], today: dt.date, hide:
     else:
         owner = a.owner_name or "—"
     text = free(a.text) if free is not None else a.text
-    return ActionEntry(text, titles.get(a.standard_id or "", "—"), owner, a.due_on,
+    # (a standard of an assessment no longer discussed in the session is named by its id)
+    standard = titles.get(a.standard_id, a.standard_id) if a.standard_id else "—"
+    return ActionEntry(text, standard, owner, a.due_on,
                        a.state(today), a.completed_on if a.status == "done" else None)
 
 

@@ -80,6 +80,7 @@ NO_GRADES = {
     "supervision.create_session", "supervision.save_fca_reflection", "supervision.save_notes",
     "supervision.set_assessments", "supervision.sign", "themes.set_allocation_benchmark",
     "report_data.record_exports",  # the audit log's export events: nothing returned
+    "supervision.standards_for",  # standard titles an action may name: no grade
     "sampling.draw_cases", "moderation.draw_sample", "moderation.save_grade",
     "moderation.record_outcome",
     # bundles: counts and key cards only; what a bundle carries leaves out the assessments
