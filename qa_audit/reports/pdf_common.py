@@ -574,14 +574,21 @@ def signed(value: Any) -> str:
     return value.strftime("%d %b %Y %H:%M UTC") if value else "Not signed"
 
 
-def sign_off(rows: list[tuple[str, str, Any]], width: float, meaning: str = "") -> Any:
-    """The sign-off block: role, name, signed date (or 'Not signed'), then what signing
-    means."""
-    from reportlab.platypus import KeepTogether
+def sign_off(rows: list[tuple[str, str, Any]], width: float, meaning: str = "",
+             last: Any = None) -> Any:
+    """The sign-off block under its heading: role, name, signed date (or 'Not signed'),
+    then what signing means, then `last` (the document's closing line), all on one page
+    (neither the heading nor the closing line is left alone on a page)."""
+    from reportlab.platypus import KeepTogether, Spacer
 
     grid = table([[para(text(role), "label"), para(text(name)), para(signed(at))]
                   for role, name, at in rows], [width * 0.25, width * 0.4, width * 0.35])
-    return KeepTogether([grid, para(meaning, "small")] if meaning else [grid])
+    parts = [para("Sign-off", "h2"), grid]
+    if meaning:
+        parts.append(para(meaning, "small"))
+    if last is not None:
+        parts += [Spacer(1, 8), last]
+    return KeepTogether(parts)
 
 
 def scanned_note() -> Any:
