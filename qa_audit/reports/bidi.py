@@ -57,6 +57,21 @@ def levels(text: str, rtl: bool) -> list[int]:
     return found
 
 
+def for_levels(text: str) -> str:
+    """What stands for `text` when the levels are resolved. A string HarfBuzz shaped holds
+    its glyphs in drawing order, as presentation forms: each stands in as an Arabic letter
+    (only Arabic-script letters and marks are shaped: `pdf_common._ARABIC`), so the word
+    resolves as the right-to-left word it was typed as."""
+    from reportlab.pdfbase.ttfonts import ShapedStr
+
+    if not isinstance(text, ShapedStr):
+        return str(text)
+    return "".join(ch if ch.isspace() else _ALEF for ch in text)
+
+
+_ALEF = "\u0627"
+
+
 def visual_order(piece_levels: Sequence[int]) -> list[int]:
     """Indices of the pieces in the order to draw them left to right (rule L2)."""
     order = list(range(len(piece_levels)))
@@ -85,14 +100,43 @@ def mirrored(text: str) -> str:
     return "".join(MIRRORED.get(ch, ch) for ch in reversed(text))
 
 
-def visual_pieces(frags: Sequence[Any], rtl: bool, shaped: Any) -> list[Any]:
+def line_text(frags: Sequence[Any]) -> str:
+    """What stands for one line of fragments when levels are resolved (`for_levels`; an
+    object for a fragment without text)."""
+    texts = [getattr(f, "text", None) for f in frags]
+    return "".join(for_levels(t) if isinstance(t, str) and t else _OBJECT for t in texts)
+
+
+def paragraph_levels(lines: Sequence[str], rtl: bool) -> list[list[int]]:
+    """The levels of each line of one paragraph (as `line_text` gives them), resolved over
+    the whole paragraph: the rules up to I2 apply to a paragraph, only the reordering to a
+    line. (A bracket closed on the next line, or a neutral at a line's end, takes its
+    direction from what follows it in the paragraph, not from the line's end.) The lines
+    were broken at spaces."""
+    found = levels(" ".join(lines), rtl)
+    out: list[list[int]] = []
+    pos = 0
+    for text in lines:
+        line = found[pos:pos + len(text)]
+        end = len(text)
+        while end and text[end - 1].isspace():  # rule L1, at each line's end
+            end -= 1
+            line[end] = 1 if rtl else 0
+        out.append(line)
+        pos += len(text) + 1
+    return out
+
+
+def visual_pieces(frags: Sequence[Any], rtl: bool, shaped: Any,
+                  line_levels: Sequence[int] | None = None) -> list[Any]:
     """One line's fragments (reportlab frags with `.text`, in typed order) cut into pieces
     and put in drawing order. `shaped(frag)` says whether a fragment is shaped right-to-left
     script, drawn word by word as HarfBuzz laid it out; any other run at an odd level is
-    drawn with its characters reversed."""
+    drawn with its characters reversed. `line_levels`: the line's levels resolved over its
+    paragraph (`paragraph_levels`); by default, over the line alone."""
     texts = [getattr(f, "text", None) for f in frags]
-    line = "".join(t if isinstance(t, str) and t else _OBJECT for t in texts)
-    line_levels = levels(line, rtl)
+    if line_levels is None:
+        line_levels = levels(line_text(frags), rtl)
     pieces: list[tuple[int, Any, int]] = []  # (level, piece, source fragment or -1)
     pos = 0
     for index, (frag, txt) in enumerate(zip(frags, texts, strict=True)):

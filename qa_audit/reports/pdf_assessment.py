@@ -147,11 +147,9 @@ def story(report: AssessmentReport, width: float) -> list[Any]:
                     p(text(addendum.text)), Spacer(1, 3)]
     if report.team_context is not None and report.profile is Profile.MANAGER:
         out += _team_context(report.team_context, width)
-    out.append(p("Sign-off", "h2"))
     out.append(sign_off([("Practitioner", report.practitioner, report.practitioner_signed),
                          ("Supervisor", report.supervisor, report.supervisor_signed)], width,
-                        SIGNING_MEANS))
-    out += [Spacer(1, 8), footnote(report.marking, report.generated_at)]
+                        SIGNING_MEANS, footnote(report.marking, report.generated_at)))
     return out
 
 

@@ -6,7 +6,8 @@ words or code as text, so the charts read in black and white and for colour-blin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from .model import GradeBand, StandardEntry, StandardTally, TimePoint
@@ -68,6 +69,94 @@ def chart_text(x: float, y: float, value: str, size: float = 7.5, *, font: str =
     return group
 
 
+@lru_cache(maxsize=1)
+def _chart_class() -> type:
+    """A reportlab Drawing that paints its shapes straight onto the page. renderPDF walks a
+    drawing with a state tracker that saves, compares and restores the whole graphics
+    state at every node; a chart holds only rectangles, lines, circles and text in groups
+    without transforms, each carrying its own colours, so each is painted with one canvas
+    call. Anything else is left to renderPDF."""
+    from reportlab.graphics.shapes import Drawing
+
+    class Chart(Drawing):  # type: ignore[misc]
+        def draw(self, showBoundary: Any = None) -> None:
+            shapes = list(_flat(self))
+            if any(s is None for s in shapes):
+                super().draw()
+                return
+            canvas = self.canv
+            canvas.saveState()
+            try:
+                for shape in shapes:
+                    _paint(canvas, shape)
+            finally:
+                canvas.restoreState()
+
+    return Chart
+
+
+def chart(width: float, height: float) -> Any:
+    return _chart_class()(width, height)
+
+
+def _flat(group: Any) -> Iterator[Any]:
+    """The shapes of `group` and its untransformed groups, in drawing order; None for one
+    this painter does not know."""
+    from reportlab.graphics.shapes import Circle, Group, Line, PolyLine, Rect, String
+
+    for shape in group.contents:
+        if isinstance(shape, Group) and not isinstance(shape, _chart_class()):
+            if tuple(shape.transform) != (1, 0, 0, 1, 0, 0):
+                yield None
+            else:
+                yield from _flat(shape)
+        elif isinstance(shape, (Rect, String, Line, PolyLine, Circle)) and not getattr(
+                shape, "strokeDashArray", None) and getattr(shape, "rx", 0) == 0:
+            yield shape
+        else:
+            yield None
+
+
+def _paint(canvas: Any, shape: Any) -> None:
+    """One shape as renderPDF paints it (fill and stroke as its colours say)."""
+    from reportlab.graphics.shapes import Circle, Line, PolyLine, Rect, String
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    fill = getattr(shape, "fillColor", None)
+    stroke = shape.strokeColor if not isinstance(shape, String) else None
+    stroking = stroke is not None and shape.strokeWidth > 0
+    if fill is not None:
+        canvas.setFillColor(fill)
+    if stroking:
+        canvas.setStrokeColor(stroke)
+        canvas.setLineWidth(shape.strokeWidth)
+    if isinstance(shape, String):
+        if fill is None:
+            return
+        canvas.setFont(shape.fontName, shape.fontSize)
+        x = shape.x
+        if shape.textAnchor in ("end", "middle"):
+            width = stringWidth(shape.text, shape.fontName, shape.fontSize)
+            x -= width if shape.textAnchor == "end" else width / 2
+        canvas.drawString(x, shape.y, shape.text)
+    elif isinstance(shape, Rect):
+        canvas.rect(shape.x, shape.y, shape.width, shape.height, stroke=int(stroking),
+                    fill=int(fill is not None))
+    elif isinstance(shape, Circle):
+        canvas.circle(shape.cx, shape.cy, shape.r, stroke=int(stroking),
+                      fill=int(fill is not None))
+    elif isinstance(shape, Line):
+        if stroking:
+            canvas.line(shape.x1, shape.y1, shape.x2, shape.y2)
+    elif isinstance(shape, PolyLine) and stroking:
+        points = shape.points
+        path = canvas.beginPath()
+        path.moveTo(points[0], points[1])
+        for i in range(2, len(points), 2):
+            path.lineTo(points[i], points[i + 1])
+        canvas.drawPath(path, stroke=1, fill=0)
+
+
 def _fit(value: str, width: float, size: float = 7.5) -> str:
     """`value` shortened with an ellipsis to fit `width` points in the body font."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -82,6 +171,11 @@ def _fit(value: str, width: float, size: float = 7.5) -> str:
 def wrap_label(value: str, width: float, size: float = 7.5, most: int = 4) -> list[str]:
     """`value` broken into lines of at most `width` points (long words cut), at most `most`
     lines (the last one ends with an ellipsis if more was left)."""
+    return list(_wrapped(value, width, size, most))
+
+
+@lru_cache(maxsize=4096)  # a framework's titles label every chart of a batch
+def _wrapped(value: str, width: float, size: float, most: int) -> tuple[str, ...]:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     lines: list[str] = []
@@ -106,7 +200,7 @@ def wrap_label(value: str, width: float, size: float = 7.5, most: int = 4) -> li
         lines.append(current)
     if len(lines) > most:
         lines = [*lines[:most - 1], _fit(" ".join(lines[most - 1:]), width, size)]
-    return lines or [""]
+    return tuple(lines or [""])
 
 
 def _labels(drawing: Any, x: float, top: float, lines: Sequence[str], size: float = 7.5,
@@ -157,7 +251,7 @@ def grade_bars(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
     """One bar per graded standard, labelled with the grade; the bar's length is the grade's
     place in the scale (best longest, worst still visible), not its score, so scales whose
     scores reach zero or below draw as well as any other. Long titles wrap."""
-    from reportlab.graphics.shapes import Drawing, Rect, String
+    from reportlab.graphics.shapes import Rect, String
     from reportlab.lib import colors
 
     rows = [s for s in standards if s.score is not None]
@@ -165,7 +259,7 @@ def grade_bars(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
     label_w, bar_w, row_h = width * 0.42, width * 0.3, 14.0
     labels = [wrap_label(entry.title, label_w - 6) for entry in rows]
     heights = [max(row_h, 9 * len(lines) + 5) for lines in labels]
-    drawing = Drawing(width, sum(heights) + 6 if rows else row_h + 6)
+    drawing = chart(width, sum(heights) + 6 if rows else row_h + 6)
     top = drawing.height
     for entry, lines, h in zip(rows, labels, heights, strict=True):
         y = top - row_h
@@ -183,7 +277,7 @@ def grade_bars(standards: Sequence[StandardEntry], scale: Sequence[GradeBand],
 
 def legend(scale: Sequence[GradeBand], width: float) -> Any:
     """Colour swatch, code and label of every grade, wrapping onto as many lines as needed."""
-    from reportlab.graphics.shapes import Drawing, Rect
+    from reportlab.graphics.shapes import Rect
     from reportlab.lib import colors
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -197,7 +291,7 @@ def legend(scale: Sequence[GradeBand], width: float) -> Any:
             x = 0.0
         lines[-1].append((band, label, x))
         x += w
-    drawing = Drawing(width, 12 * len(lines) + 2)
+    drawing = chart(width, 12 * len(lines) + 2)
     for row, line in enumerate(lines):
         y = drawing.height - 12 * (row + 1)
         for band, label, x0 in line:
@@ -217,7 +311,7 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
     with the share printed in the segment when it fits; the row's count at the end. Long
     labels wrap. With `small`, a row of 1 to 4 is not drawn: a bar of so few would show
     shares such as 100% that could identify the practitioner."""
-    from reportlab.graphics.shapes import Drawing, Rect, String
+    from reportlab.graphics.shapes import Rect, String
     from reportlab.lib import colors
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -225,7 +319,7 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
     bar_w = width - label_w - count_w
     labels = [wrap_label(label, label_w - 6) for label, _ in rows]
     heights = [max(row_h, 9 * len(lines) + 6) for lines in labels]
-    drawing = Drawing(width, (sum(heights) if rows else row_h) + 4)
+    drawing = chart(width, (sum(heights) if rows else row_h) + 4)
     top = drawing.height
     for (_label, counts), lines, h in zip(rows, labels, heights, strict=True):
         y = top - row_h
@@ -262,13 +356,13 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
 def timeline(points: Sequence[TimePoint], scale: Sequence[GradeBand], width: float) -> Any:
     """Overall grades over time: one row per grade of the scale (best at the top, labelled in
     words), a marker with the grade's code at each assessment's date, joined by a line."""
-    from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
+    from reportlab.graphics.shapes import Circle, Line, PolyLine, String
     from reportlab.lib import colors
 
     row_h, label_w = 16.0, min(width * 0.34, 170.0)
     bands = list(scale)
     height = row_h * max(1, len(bands)) + 22
-    drawing = Drawing(width, height)
+    drawing = chart(width, height)
     grid = colors.HexColor("#d0d7de")
     y_of = {b.code: height - (i + 1) * row_h + row_h / 2 for i, b in enumerate(bands)}
     plot_x0, plot_x1 = label_w + 8, width - 12

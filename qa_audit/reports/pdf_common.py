@@ -33,6 +33,7 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
         "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
 
 
+@lru_cache(maxsize=8192)
 def _utf16be(code: int) -> str:
     return chr(code).encode("utf-16-be").hex().upper()
 
@@ -69,7 +70,15 @@ def register_fonts() -> None:
     # CMap maker up in its module at each use; a drawing (the charts) starts its text
     # state in the graphics default font, Helvetica, which PDFs never embed.
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+    from reportlab.platypus import paragraph
+
+    paragraph.shapeFragWord = _shape_word(ttfonts.shapeFragWord)
     shapes.STATE_DEFAULTS["fontName"] = FONT
+    # Shapes check each attribute as it is set, "a big help when developing" that slows
+    # every chart of a batch down (reportlab's words); the charts are made by code only.
+    from reportlab import rl_config
+
+    rl_config.shapeChecking = 0
     _guard_rise()
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -144,39 +153,71 @@ def _emoji_runs(escaped: str) -> str:
     return "".join(out)
 
 
-_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-# Punctuation touching an Arabic word joins it in the Arabic font (reportlab shapes a word
-# with its first font and would draw the rest with glyphs of the wrong font); anything
-# else touching it, digits included, is set apart by a space. (Digits inside a word would
-# be shaped right to left with it, and come out reversed.)
-_ARABIC_FONT_ALSO = "!,\\-.:\u00a0"
-_ARABIC_WORD = f"[{_ARABIC_FONT_ALSO}]*[{_ARABIC}][{_ARABIC}{_ARABIC_FONT_ALSO}]*"
-# A run of Arabic-script words on one line (joined by spaces or tabs), with any numbers
-# standing between two of them: the run is set right to left as a whole, each number
-# keeping its own digits left to right ("میں 8 سال" reads سال 8 میں from the left).
-_ARABIC_RUN = re.compile(
-    f"{_ARABIC_WORD}(?:[ \t]+(?:[0-9][0-9.,:/\\-]*[ \t]+)*{_ARABIC_WORD})*")
+# Arabic-script letters, marks and the Arabic semicolon, question mark and full stops: drawn
+# in the Arabic font and shaped by HarfBuzz. Digits (ASCII and Arabic-Indic), the Arabic
+# comma and all other punctuation stay in the body font, which has them (the Arabic font
+# lacks ? ( ) " ; and others): they are never shaped (HarfBuzz would set digits right to
+# left with a word, reversing them), and the Unicode bidi algorithm places each of them
+# (`bidi`), e.g. a bracket or a question mark at the edge of an Arabic word in an English
+# sentence. A word mixing both fonts is shaped font run by font run (`_shape_word`).
+_ARABIC = ("\u0600-\u060b\u060d-\u065f\u066a-\u06ef\u06fa-\u06ff\u0750-\u077f"
+           "\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff")
+_ARABIC_WORD = f"[{_ARABIC}]+"
+# A run of Arabic-script words on one line (joined by spaces or tabs).
+_ARABIC_RUN = re.compile(f"{_ARABIC_WORD}(?:[ \t]+{_ARABIC_WORD})*")
 
 
 def _arabic_runs(escaped: str) -> str:
-    """Arabic-script runs in the Arabic font, in logical (typed) order: the paragraph
-    breaks its lines in that order and sets each line's words right to left when drawn
-    (`_BidiParagraph`); HarfBuzz shapes each word."""
+    """Arabic-script runs in the Arabic font, in logical (typed) order, nothing added or
+    taken away: the paragraph breaks its lines in that order and sets each line in bidi
+    order when drawn (`_BidiParagraph`); HarfBuzz shapes each word."""
     out: list[str] = []
     last = 0
     for match in _ARABIC_RUN.finditer(escaped):
         start, end = match.span()
-        before = escaped[start - 1] if start else " "
-        after = escaped[end] if end < len(escaped) else " "
         out.append(escaped[last:start])
-        if not before.isspace() and before != ">":
-            out.append(" ")
         out.append(f'<font face="{FONT_ARABIC}">{" ".join(match.group(0).split())}</font>')
-        if not after.isspace() and after != "<":
-            out.append(" ")
         last = end
     out.append(escaped[last:])
     return "".join(out)
+
+
+def _shape_word(original: Any) -> Any:
+    """reportlab's `shapeFragWord` for a word (no spaces) that mixes fonts, e.g. an Arabic
+    word with the question mark or bracket typed against it: reportlab shapes the whole
+    word with its first font's HarfBuzz face (leaving it unshaped when that is the body
+    font, or drawing the body font's characters with glyphs of the Arabic font); here each
+    run of one font is shaped on its own. (reportlab 5 internals: its frag words.)"""
+
+    def shape(word: Any, *args: Any, **kwargs: Any) -> Any:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+        from reportlab.pdfbase.ttfonts import ShapedFragWord, makeShapedFragWord
+
+        if isinstance(word, ShapedFragWord) or len(word) <= 2:
+            return original(word, *args, **kwargs)
+        runs: list[list[Any]] = []
+        for pair in word[1:]:
+            name = getattr(pair[0], "fontName", None)
+            if runs and getattr(runs[-1][-1][0], "fontName", None) == name:
+                runs[-1].append(pair)
+            else:
+                runs.append([pair])
+        if len(runs) == 1:
+            return original(word, *args, **kwargs)
+        width, pairs, changed = 0.0, [], False
+        for run in runs:
+            run_width = sum(stringWidth(text, f.fontName, f.fontSize) for f, text in run
+                            if not hasattr(f, "cbDefn"))
+            alone = [run_width, *run]
+            shaped = original(alone, *args, **kwargs)
+            changed = changed or shaped is not alone
+            width += shaped[0]
+            pairs += shaped[1:]
+        if not changed:
+            return word
+        return makeShapedFragWord(word)([width, *pairs])
+
+    return shape
 
 
 def arabic_runs_of(value: str) -> list[tuple[str, bool]]:
@@ -358,12 +399,33 @@ def para(value: str, style: str = "body") -> Any:
     """A Paragraph of already-escaped markup (use `text()` on anything a user typed).
     Paragraphs holding Arabic script are shaped (HarfBuzz) and set right to left where
     they are Arabic (`_BidiParagraph`); the rest skip that cost."""
-    from reportlab.platypus import Paragraph
-
     if FONT_ARABIC in value:
         rtl = right_to_left(value)
         return _bidi_classes()[rtl](value, _shaped(style, rtl))
-    return Paragraph(value, styles()[style])
+    return _paragraph_class()(value, styles()[style])
+
+
+@lru_cache(maxsize=1)
+def _paragraph_class() -> type:
+    """reportlab's Paragraph, laid out once per width: a table wraps each cell to size its
+    rows and again to draw it, and reportlab breaks the lines anew each time (a paragraph
+    outside a table is wrapped once). The lines depend on the width only."""
+    from reportlab.platypus import Paragraph
+
+    class _Paragraph(Paragraph):  # type: ignore[misc]
+        _laid_out: tuple[float, float] | None = None  # (width, height) of `blPara`
+
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+            done = self._laid_out
+            # (`split` deletes blPara when it gives up: then the lines are broken anew)
+            if done is not None and done[0] == availWidth and "blPara" in self.__dict__:
+                self.width, self.height = done
+                return done
+            size: tuple[float, float] = super().wrap(availWidth, availHeight)
+            self._laid_out = size if size[0] == availWidth else None
+            return size
+
+    return _Paragraph
 
 
 @lru_cache(maxsize=32)
@@ -380,20 +442,20 @@ def _is_arabic(frag: Any) -> bool:
     return str(getattr(frag, "fontName", "")).startswith(FONT_ARABIC)
 
 
-def visual_line(words: list[Any], rtl: bool) -> list[Any]:
+def visual_line(words: list[Any], rtl: bool, levels: Any = None) -> list[Any]:
     """One line's fragments (reportlab frags, in the order typed) in the order to draw
     them left to right, by the Unicode bidi algorithm (`bidi`): Arabic-script words drawn
-    whole as shaped, runs of other text kept together."""
+    whole as shaped, runs of other text kept together. `levels`: see `visual_pieces`."""
     from .bidi import visual_pieces
 
-    return visual_pieces(words, rtl, _is_arabic)
+    return visual_pieces(words, rtl, _is_arabic, levels)
 
 
-def _visual_words(words: list[Any], rtl: bool) -> list[Any]:
-    """A one-font line's words (strings) in drawing order."""
-    from .bidi import levels, visual_order
+def _visual_words(words: list[Any], rtl: bool, line_levels: list[int]) -> list[Any]:
+    """A one-font line's words (strings) in drawing order, given the levels of
+    `_words_text(words)`."""
+    from .bidi import visual_order
 
-    line_levels = levels(" ".join(str(w) for w in words), rtl)
     starts, pos = [], 0
     for word in words:
         starts.append(line_levels[pos] if pos < len(line_levels) else int(rtl))
@@ -401,30 +463,41 @@ def _visual_words(words: list[Any], rtl: bool) -> list[Any]:
     return [words[i] for i in visual_order(starts)]
 
 
+def _words_text(words: list[Any]) -> str:
+    from .bidi import for_levels
+
+    return " ".join(for_levels(w) for w in words)
+
+
 @lru_cache(maxsize=1)
 def _bidi_classes() -> dict[bool, type]:
     """Paragraph classes that draw each line in visual order ({rtl: class}); reportlab's
     own bidi needs rlbidi, which has no wheels. Lines are broken in typed order, so a long
     Arabic paragraph's lines follow one another top to bottom as written."""
-    from reportlab.platypus import Paragraph
-
-    class _BidiParagraph(Paragraph):  # type: ignore[misc]
+    class _BidiParagraph(_paragraph_class()):  # type: ignore[misc]
         rtl = False
 
         def drawPara(self, debug: int = 0) -> Any:
+            from .bidi import line_text, paragraph_levels
+
             para_lines = self.blPara
             if para_lines.kind != 1:
                 saved_plain = para_lines.lines
-                if _is_arabic(para_lines):  # one font throughout: Arabic words and numbers
-                    para_lines.lines = [(extra, _visual_words(list(words), self.rtl))
-                                        for extra, words in saved_plain]
+                if _is_arabic(para_lines):  # one font throughout: Arabic-script words
+                    found = paragraph_levels([_words_text(list(words))
+                                              for _, words in saved_plain], self.rtl)
+                    para_lines.lines = [(extra, _visual_words(list(words), self.rtl, lv))
+                                        for (extra, words), lv in zip(saved_plain, found,
+                                                                      strict=True)]
                 try:
                     return super().drawPara(debug)
                 finally:
                     para_lines.lines = saved_plain
             saved = [line.words for line in para_lines.lines]
-            for line in para_lines.lines:
-                line.words = visual_line(line.words, self.rtl)
+            found = paragraph_levels([line_text(line.words) for line in para_lines.lines],
+                                     self.rtl)
+            for line, line_levels in zip(para_lines.lines, found, strict=True):
+                line.words = visual_line(line.words, self.rtl, line_levels)
             try:
                 return super().drawPara(debug)
             finally:
@@ -501,14 +574,21 @@ def signed(value: Any) -> str:
     return value.strftime("%d %b %Y %H:%M UTC") if value else "Not signed"
 
 
-def sign_off(rows: list[tuple[str, str, Any]], width: float, meaning: str = "") -> Any:
-    """The sign-off block: role, name, signed date (or 'Not signed'), then what signing
-    means."""
-    from reportlab.platypus import KeepTogether
+def sign_off(rows: list[tuple[str, str, Any]], width: float, meaning: str = "",
+             last: Any = None) -> Any:
+    """The sign-off block under its heading: role, name, signed date (or 'Not signed'),
+    then what signing means, then `last` (the document's closing line), all on one page
+    (neither the heading nor the closing line is left alone on a page)."""
+    from reportlab.platypus import KeepTogether, Spacer
 
     grid = table([[para(text(role), "label"), para(text(name)), para(signed(at))]
                   for role, name, at in rows], [width * 0.25, width * 0.4, width * 0.35])
-    return KeepTogether([grid, para(meaning, "small")] if meaning else [grid])
+    parts = [para("Sign-off", "h2"), grid]
+    if meaning:
+        parts.append(para(meaning, "small"))
+    if last is not None:
+        parts += [Spacer(1, 8), last]
+    return KeepTogether(parts)
 
 
 def scanned_note() -> Any:

@@ -76,20 +76,25 @@ def story(report: SessionReport, width: float) -> list[Any]:
     if report.prompts:
         out.append(p("From the standards graded below the framework's second-best grade.",
                      "small"))
-        rows: list[list[Any]] = [header_row("Standard", "Grade", "Prompt")]
-        rows += [[p(text(x.standard)), p(text(x.grade)), p(text(x.text))]
-                 for x in report.prompts]
+        # One row per standard and grade, its prompts listed together (a standard with
+        # four prompts is not named four times).
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for x in report.prompts:
+            grouped.setdefault((x.standard, x.grade), []).append(x.text)
+        rows: list[list[Any]] = [header_row("Standard", "Grade", "Prompts")]
+        rows += [[p(text(standard)), p(text(grade)),
+                  p("<br/>".join(f"• {text(prompt)}" for prompt in prompts))]
+                 for (standard, grade), prompts in grouped.items()]
         out.append(table(rows, [width * 0.3, width * 0.18, width * 0.52], header=True))
     else:
         out.append(p("<i>None recorded</i>"))
     out.append(p("Actions agreed", "h2"))
     out.append(actions_table(report.actions, width) if report.actions
                else p("<i>None recorded</i>"))
-    out.append(p("Sign-off", "h2"))
     out.append(sign_off([("Supervisor", report.supervisor, report.supervisor_signed),
                          ("Practitioner", report.practitioner, report.practitioner_signed)],
-                        width, SIGNING_MEANS))
-    out += [Spacer(1, 8), footnote(report.marking, report.generated_at, report.prepared_by)]
+                        width, SIGNING_MEANS,
+                        footnote(report.marking, report.generated_at, report.prepared_by)))
     return out
 
 

@@ -164,7 +164,8 @@ def period_story(report: PeriodReport, width: float) -> list[Any]:
                 agreement += f"<br/><br/><b>Reasons:</b> {text(r.reasons)}"
             rows.append([p(r.assessed_on.strftime("%d %b %Y")), p(text(r.case_reference) or "—"),
                          p(agreement), p(text(r.reflection) or "<i>None recorded</i>")])
-        out.append(table(rows, [width * 0.13, width * 0.17, width * 0.3, width * 0.4],
+        # (a date and a case reference each on one line, as in the table of assessments)
+        out.append(table(rows, [width * 0.15, width * 0.2, width * 0.27, width * 0.38],
                          header=True))
     else:
         out.append(_none())

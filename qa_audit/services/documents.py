@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -15,18 +16,20 @@ from pathlib import Path
 from qa_audit.domain.permissions import Actor
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput, UserError
-from qa_audit.reports.model import Profile
+from qa_audit.reports.model import AssessmentReport, Profile
 from qa_audit.store.database import Store
 
 from . import summaries
 from .listing import AssessmentQuery, page_details, page_ids
-from .pseudonyms import Scrubber, scrubber
+from .pseudonyms import scrubber
 from .report_data import (
     DEFAULT_MARKING,
     BatchMemo,
     Pseudonym,
     assessment_report,
+    assessment_reports,
     pseudonymiser,
+    record_exports,
 )
 
 log = logging.getLogger(__name__)
@@ -164,10 +167,13 @@ def export_batch(
 ) -> BatchResult:
     """A reflective-supervision summary for every assessment `query` finds (within what the
     actor may see), one file each, written whole. A document that fails is listed and the
-    batch goes on; `stop` is asked between files (files already written are kept). The
-    folder gets an index.csv of every document: written, failed or not reached.
+    batch goes on; `stop` is asked between files (files already made are written). The
+    folder gets an index.csv of every document: written, failed or not reached. Each
+    export is in the audit log before its file is written, and only if it was made.
     (Worker processes were tried for the layout: on a busy two-core machine they gained
     nothing, and a frozen app's spawned workers would start the app again.)"""
+    from .audit_log import chain_head
+
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidInput(f"{out_dir} is a file, not a folder: choose a folder to save into.")
     ids = page_ids(store, actor, query, 0, 1_000_000)
@@ -182,15 +188,21 @@ def export_batch(
     for aid in ids:
         row = rows[aid]
         name = _file_name(row.assessed_on, row.case_reference, aid, profile, alias)
-        line = (name, f"{row.assessed_on:%Y-%m-%d}", alias(row.case_reference),
-                Status(row.status).label)
-        if batch.cancelled or (stop is not None and stop()):
-            batch.cancelled = True
-            batch.lines[aid] = (*line, "not made", "cancelled")
-            continue
-        batch.lines[aid] = (*line, "", "")
-        batch.make(aid, name, partial(_render, store, actor, aid, profile, marking, scrub,
-                                      memo))
+        batch.lines[aid] = (name, f"{row.assessed_on:%Y-%m-%d}", alias(row.case_reference),
+                            Status(row.status).label, "not made", "cancelled")
+        batch.names[aid] = name
+    # Files are written (and fsynced) by one thread while the next documents are laid out.
+    with ThreadPoolExecutor(1, thread_name_prefix="qa-audit-batch-writer") as writer:
+        for start in range(0, len(ids), BATCH_CHUNK):
+            chunk = ids[start:start + BATCH_CHUNK]
+            if batch.cancelled or (stop is not None and stop()):
+                batch.cancelled = True
+                break
+            batch.run(chunk, partial(assessment_reports, store, actor, chunk, profile,
+                                     marking, scrub=scrub, memo=memo),
+                      partial(record_exports, store, actor, profile=profile),
+                      lambda: chain_head(store).text, stop, writer)
+        batch.settle()
     if progress is not None and not batch.cancelled:
         progress(len(ids), len(ids))
     index = write_index(out_dir / INDEX_NAME, list(batch.lines.values()), profile, marking)
@@ -198,12 +210,9 @@ def export_batch(
                        index)
 
 
-def _render(store: Store, actor: Actor, aid: uuid.UUID, profile: Profile, marking: str,
-            scrub: Scrubber | None, memo: BatchMemo) -> bytes:
-    from qa_audit.reports.pdf_assessment import render_assessment
-
-    return anchored(store, lambda: render_assessment(assessment_report(
-        store, actor, aid, profile, marking, scrub=scrub, memo=memo)))
+# Documents read, laid out and recorded together: the data of a chunk in a few queries, and
+# its exports in the audit log in one unit of work, before its files are written.
+BATCH_CHUNK = 25
 
 
 class _Batch:
@@ -215,24 +224,72 @@ class _Batch:
         self.written: list[Path] = []
         self.failed: list[BatchFailure] = []
         self.lines: dict[uuid.UUID, tuple[str, ...]] = {}  # in the order listed
+        self.names: dict[uuid.UUID, str] = {}
+        self.writing: list[tuple[uuid.UUID, Future[Path]]] = []
         self.cancelled = False
         self.done = 0
 
-    def make(self, aid: uuid.UUID, name: str, data: Callable[[], bytes]) -> None:
-        """Make one document and write it; a failure is listed and the batch goes on."""
-        if self.progress is not None:
-            self.progress(self.done, self.total)
-        try:
-            self.written.append(save_pdf(data(), self.out_dir / name))
-            self.lines[aid] = (*self.lines[aid][:4], "written", "")
-        except Exception as exc:  # one bad document must not stop the rest
-            self.fail(aid, name, exc)
-        self.done += 1
+    def run(self, chunk: list[uuid.UUID],
+            read: Callable[[], dict[uuid.UUID, AssessmentReport | UserError]],
+            record: Callable[[list[uuid.UUID]], None], head: Callable[[], str],
+            stop: Callable[[], bool] | None, writer: Executor) -> None:
+        """Read a chunk of documents, lay each out (`stop` is asked before each), record
+        the exports of those made, then hand them to `writer`; a failure is listed and the
+        batch goes on."""
+        from qa_audit.reports.pdf_assessment import render_assessment
+        from qa_audit.reports.pdf_common import audit_anchor
 
-    def fail(self, aid: uuid.UUID, name: str, exc: Exception) -> None:
+        try:
+            anchor = head()  # the audit log's head, printed in each PDF's metadata
+            reports = read()
+        except Exception as exc:  # e.g. the database went away: each is listed as failed
+            for aid in chunk:
+                self.fail(aid, exc)
+            self.done += len(chunk)
+            return
+        made: list[tuple[uuid.UUID, bytes]] = []
+        token = audit_anchor.set(anchor)
+        try:
+            for n, aid in enumerate(chunk):
+                if n and stop is not None and stop():
+                    self.cancelled = True
+                    break
+                if self.progress is not None:
+                    self.progress(self.done, self.total)
+                self.done += 1
+                report = reports[aid]
+                try:
+                    if isinstance(report, UserError):
+                        raise report
+                    made.append((aid, render_assessment(report)))
+                except Exception as exc:  # one bad document must not stop the rest
+                    self.fail(aid, exc)
+        finally:
+            audit_anchor.reset(token)
+        try:
+            record([aid for aid, _ in made])
+        except Exception as exc:
+            for aid, _ in made:
+                self.fail(aid, exc)
+            return
+        for aid, data in made:
+            self.writing.append((aid, writer.submit(save_pdf, data,
+                                                    self.out_dir / self.names[aid])))
+
+    def settle(self) -> None:
+        """Wait for the files handed to the writer: each written, or listed as failed."""
+        for aid, written in self.writing:
+            try:
+                self.written.append(written.result())
+                self.lines[aid] = (*self.lines[aid][:4], "written", "")
+            except Exception as exc:
+                self.fail(aid, exc)
+        self.writing.clear()
+
+    def fail(self, aid: uuid.UUID, exc: Exception) -> None:
         # (no traceback: it could quote case text, which never goes in the log)
         log.warning("batch export: assessment %s failed (%s)", aid, type(exc).__name__)
-        self.failed.append(BatchFailure(aid, name, _reason(exc)))
+        self.failed.append(BatchFailure(aid, self.names[aid], _reason(exc)))
         self.lines[aid] = (*self.lines[aid][:4], "failed", _reason(exc))
 
 

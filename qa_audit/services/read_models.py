@@ -212,7 +212,11 @@ def actions_of(session: Session, *conditions: Any) -> tuple[ActionInfo, ...]:
     items = session.exec(
         select(ActionItem).where(*conditions).order_by(col(ActionItem.created_at))
     ).all()
-    names = _names(session, {i.owner_id for i in items})
+    return _action_infos(items, _names(session, {i.owner_id for i in items}))
+
+
+def _action_infos(items: Iterable[ActionItem], names: dict[uuid.UUID, str]
+                  ) -> tuple[ActionInfo, ...]:
     return tuple(
         ActionInfo(
             i.id,
@@ -233,18 +237,54 @@ def actions_of(session: Session, *conditions: Any) -> tuple[ActionInfo, ...]:
 
 
 def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
-    fv = session.get(FrameworkVersion, row.framework_version_id)
-    assert fv is not None  # enforced by the foreign key
-    case = session.get(Case, row.case_id) if row.case_id else None
-    team = session.get(OrgUnit, row.team_id) if row.team_id else None
-    ratings = session.exec(select(Rating).where(Rating.assessment_id == row.id)).all()
-    response = session.exec(select(Response).where(Response.assessment_id == row.id)).first()
-    comments = session.exec(select(ResponseComment).where(
-        ResponseComment.assessment_id == row.id)).all() if response else []
-    addenda = session.exec(
-        select(Addendum).where(Addendum.assessment_id == row.id).order_by(col(Addendum.created_at))
-    ).all()
-    names = _names(session, {row.subject_id, row.author_id, *(a.author_id for a in addenda)})
+    return details_of(session, [row])[0]
+
+
+def _grouped(rows: Iterable[Any], key: str) -> dict[Any, list[Any]]:
+    out: dict[Any, list[Any]] = {}
+    for r in rows:
+        out.setdefault(getattr(r, key), []).append(r)
+    return out
+
+
+def _in(session: Session, table: Any, column: Any, ids: Iterable[Any], *order: Any
+        ) -> list[Any]:
+    wanted = list({i for i in ids if i is not None})
+    if not wanted:
+        return []
+    return list(session.exec(select(table).where(col(column).in_(wanted)).order_by(*order)))
+
+
+def details_of(session: Session, rows: list[Assessment]) -> list[AssessmentDetail]:
+    """The details of `rows`, in their order, read together: one query per kind of part
+    whatever the number of assessments (a batch export reads hundreds)."""
+    versions = {f.id: f for f in _in(session, FrameworkVersion, FrameworkVersion.id,
+                                      (r.framework_version_id for r in rows))}
+    cases = {c.id: c for c in _in(session, Case, Case.id, (r.case_id for r in rows))}
+    teams = {t.id: t for t in _in(session, OrgUnit, OrgUnit.id, (r.team_id for r in rows))}
+    ids = [r.id for r in rows]
+    ratings = _grouped(_in(session, Rating, Rating.assessment_id, ids), "assessment_id")
+    responses = {r.assessment_id: r for r in _in(session, Response, Response.assessment_id,
+                                                 ids)}
+    comments = _grouped(_in(session, ResponseComment, ResponseComment.assessment_id,
+                            list(responses)), "assessment_id")
+    addenda = _grouped(_in(session, Addendum, Addendum.assessment_id, ids,
+                           col(Addendum.created_at)), "assessment_id")
+    items = _in(session, ActionItem, ActionItem.assessment_id, ids, col(ActionItem.created_at))
+    names = _names(session, {*(r.subject_id for r in rows), *(r.author_id for r in rows),
+                             *(a.author_id for group in addenda.values() for a in group),
+                             *(i.owner_id for i in items)})
+    actions = _grouped(items, "assessment_id")
+    return [_detail(row, versions[row.framework_version_id], cases.get(row.case_id),
+                    teams.get(row.team_id), ratings.get(row.id, []), responses.get(row.id),
+                    comments.get(row.id, []), addenda.get(row.id, []),
+                    _action_infos(actions.get(row.id, []), names), names) for row in rows]
+
+
+def _detail(row: Assessment, fv: FrameworkVersion, case: Case | None, team: OrgUnit | None,
+            ratings: list[Rating], response: Response | None,
+            comments: list[ResponseComment], addenda: list[Addendum],
+            actions: tuple[ActionInfo, ...], names: dict[uuid.UUID, str]) -> AssessmentDetail:
     return AssessmentDetail(
         id=row.id,
         kind=AssessmentKind(row.kind),
@@ -271,7 +311,7 @@ def detail_of(session: Session, row: Assessment) -> AssessmentDetail:
         areas_for_development=row.areas_for_development,
         overall_grade=row.overall_grade,
         ratings={r.standard_id: RatingInfo.of(r) for r in ratings},
-        actions=actions_of(session, ActionItem.assessment_id == row.id),
+        actions=actions,
         response=ResponseInfo(
             response.fca_id,
             response.reflection,

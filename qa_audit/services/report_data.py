@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.domain.scoring import overall_wording
 from qa_audit.domain.timescales import CASE_TYPES
 from qa_audit.domain.workflow import Status
-from qa_audit.errors import NotFound
+from qa_audit.errors import NotFound, UserError
 from qa_audit.reports.model import (
     ActionEntry,
     AddendumEntry,
@@ -31,7 +31,7 @@ from qa_audit.store.tables import Assessment, Moderation, OrgUnit, ResponseReply
 
 from . import audit_log
 from .assessments import target_of
-from .blinding import blinded, is_blind, not_blind
+from .blinding import blind_ids, blinded, not_blind
 from .frameworks import get_framework
 from .pseudonyms import (
     PRACTITIONER,
@@ -43,7 +43,7 @@ from .pseudonyms import (
     role_names,
     scrubber,
 )
-from .read_models import ActionInfo, AssessmentDetail, detail_of
+from .read_models import ActionInfo, AssessmentDetail, details_of
 
 __all__ = ["AGREEMENT", "DEFAULT_MARKING", "Pseudonym", "action_entry", "assessment_report",
            "pseudonymiser"]
@@ -79,38 +79,106 @@ def assessment_report(
     marking: str = DEFAULT_MARKING, *, scrub: Scrubber | None = None,
     memo: BatchMemo | None = None,
 ) -> AssessmentReport:
-    """The summary of one assessment as `profile` may read it. A pseudonymised copy's free
-    text goes through `scrub` (made here when not given: a batch passes one for all, and a
-    `memo` of what its documents share)."""
+    """The summary of one assessment as `profile` may read it, its export recorded. A
+    pseudonymised copy's free text goes through `scrub` (made here when not given)."""
     memo = memo or BatchMemo()
-    hide = profile is Profile.PSEUDONYMISED
     # One unit of work: the permission checks, everything printed, and the export in the
-    # audit log (a batch makes hundreds of these).
+    # audit log.
     with store.unit_of_work() as session:
-        row = session.get(Assessment, assessment_id)
-        if row is None:
-            raise NotFound("That assessment does not exist.")
-        check(actor, Action.VIEW_ASSESSMENT, target_of(row))
-        check(actor, Action.EXPORT_ASSESSMENT, target_of(row))
-        d = detail_of(session, row)
-        blind = is_blind(session, actor, row.id)
-        if blind:  # a moderator's own copy before they decide
+        found = _read(session, store, actor, [assessment_id], profile, memo)[assessment_id]
+        if isinstance(found, UserError):
+            raise found
+        audit_log.record(session, actor, f"export_pdf_{profile.value}", "assessment",
+                         assessment_id)
+    return _report(store, actor, found, profile, marking, scrub)
+
+
+def assessment_reports(
+    store: Store, actor: Actor, ids: Sequence[uuid.UUID], profile: Profile,
+    marking: str = DEFAULT_MARKING, *, scrub: Scrubber | None = None,
+    memo: BatchMemo | None = None,
+) -> dict[uuid.UUID, AssessmentReport | UserError]:
+    """Several summaries read together in a few queries (a batch export), each the report
+    or why the actor cannot have it. Reading only: the caller records each export it
+    makes (`record_exports`), before it hands the document over."""
+    memo = memo or BatchMemo()
+    with store.reading() as session:
+        found = _read(session, store, actor, ids, profile, memo)
+    return {aid: f if isinstance(f, UserError) else _report(store, actor, f, profile, marking,
+                                                           scrub)
+            for aid, f in found.items()}
+
+
+def record_exports(store: Store, actor: Actor, ids: Sequence[uuid.UUID], profile: Profile
+                   ) -> None:
+    """The export of each of these assessments in the audit log, in one unit of work."""
+    if not ids:
+        return
+    with store.unit_of_work() as session:
+        for aid in ids:
+            audit_log.record(session, actor, f"export_pdf_{profile.value}", "assessment", aid)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What one summary prints, as read from the database."""
+
+    detail: AssessmentDetail
+    framework: Framework
+    reply: ResponseReply | None
+    reply_by: str
+    moderation: str
+    context: TeamContext | None
+
+
+def _read(session: Session, store: Store, actor: Actor, ids: Sequence[uuid.UUID],
+          profile: Profile, memo: BatchMemo) -> dict[uuid.UUID, _Read | UserError]:
+    """The assessments `ids` with the permission checks, in one query per kind of part."""
+    found = {r.id: r for r in session.scalars(select(Assessment).where(
+        col(Assessment.id).in_(list(ids))))} if ids else {}
+    out: dict[uuid.UUID, _Read | UserError] = {}
+    rows: list[Assessment] = []
+    for aid in ids:
+        row = found.get(aid)
+        try:
+            if row is None:
+                raise NotFound("That assessment does not exist.")
+            check(actor, Action.VIEW_ASSESSMENT, target_of(row))
+            check(actor, Action.EXPORT_ASSESSMENT, target_of(row))
+        except UserError as exc:
+            out[aid] = exc
+            continue
+        rows.append(row)
+    blind = blind_ids(session, actor, [r.id for r in rows])
+    replies = {r.assessment_id: r for r in session.scalars(select(ResponseReply).where(
+        col(ResponseReply.assessment_id).in_([r.id for r in rows])))} if rows else {}
+    authors: dict[uuid.UUID, str] = {u: n for u, n in session.execute(select(
+        col(User.id), col(User.display_name)).where(col(User.id).in_(
+            {r.author_id for r in replies.values()})))} if replies else {}
+    # (on a finalised audit the outcome is the moderator's addendum, printed there)
+    moderations = _moderations(session, [r.id for r in rows
+                                         if Status(r.status) is not Status.FINALISED])
+    for row, d in zip(rows, details_of(session, rows), strict=True):
+        if row.id in blind:  # a moderator's own copy before they decide
             d = blinded(d)
         fw = memo.frameworks.get(d.framework_version_id) or get_framework(
-            store, d.framework_version_id)  # (read before any write)
+            store, d.framework_version_id)
         memo.frameworks[d.framework_version_id] = fw
-        reply = session.get(ResponseReply, assessment_id)
-        reply_by = session.get(User, reply.author_id) if reply else None
-        # (on a finalised audit the outcome is the moderator's addendum, printed there)
-        moderation = "" if Status(row.status) is Status.FINALISED else _moderation(
-            session, assessment_id)
         context = None
-        if profile is Profile.MANAGER and row.team_id is not None and not blind:
+        if profile is Profile.MANAGER and row.team_id is not None and row.id not in blind:
             key = (row.team_id, row.framework_version_id, quarter_of(row.assessed_on)[2])
             context = memo.team_contexts.get(key) or _team_context(session, row, fw, actor)
             memo.team_contexts[key] = context
-        audit_log.record(session, actor, f"export_pdf_{profile.value}", "assessment",
-                         assessment_id)
+        reply = replies.get(row.id)
+        out[row.id] = _Read(d, fw, reply, authors.get(reply.author_id, "") if reply else "",
+                            moderations.get(row.id, ""), context)
+    return {aid: out[aid] for aid in ids}
+
+
+def _report(store: Store, actor: Actor, found: _Read, profile: Profile, marking: str,
+            scrub: Scrubber | None) -> AssessmentReport:
+    d, fw, reply, context = found.detail, found.framework, found.reply, found.context
+    hide = profile is Profile.PSEUDONYMISED
     alias: Pseudonym = pseudonymiser(store) if hide else str
     if hide and scrub is None:
         scrub = scrubber(store, alias)
@@ -163,8 +231,8 @@ def assessment_report(
                                     free(a.text)) for a in d.addenda),
         note=status_note(d.status),
         reply=free(reply.text) if reply else "", reply_at=reply.written_at if reply else None,
-        reply_by=(SUPERVISOR if hide else reply_by.display_name) if reply_by else "",
-        moderation=free(moderation), team_context=context, scanned=hide,
+        reply_by=(SUPERVISOR if hide else found.reply_by) if reply else "",
+        moderation=free(found.moderation), team_context=context, scanned=hide,
     )
 
 
@@ -199,19 +267,24 @@ def _addendum_author(name: str, d: AssessmentDetail, hide: bool) -> str:
     return PRACTITIONER if name == d.subject_name else SOMEONE
 
 
-def _moderation(session: Session, assessment_id: uuid.UUID) -> str:
-    """The latest moderation's outcome and notes, when a moderation has an outcome."""
-    outcome = session.scalars(select(Moderation).where(
-        col(Moderation.assessment_id) == assessment_id, col(Moderation.outcome) != "",
-        col(Moderation.submitted_at).is_not(None))
-        .order_by(col(Moderation.created_at).desc())).first()
-    if outcome is None:
-        return ""
-    words = outcome.outcome.replace("_", " ").capitalize()
-    agreement = (f" Agreement with the moderator's grades: {round(100 * outcome.agreement)}%."
-                 if outcome.agreement is not None else "")
-    notes = f" {outcome.notes.strip()}" if outcome.notes.strip() else ""
-    return f"{words} ({outcome.created_at:%d %b %Y}).{agreement}{notes}"
+def _moderations(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each assessment's latest moderation outcome and notes, when one has an outcome."""
+    if not ids:
+        return {}
+    out: dict[uuid.UUID, str] = {}
+    for outcome in session.scalars(select(Moderation).where(
+            col(Moderation.assessment_id).in_(ids), col(Moderation.outcome) != "",
+            col(Moderation.submitted_at).is_not(None))
+            .order_by(col(Moderation.created_at).desc())):
+        if outcome.assessment_id in out:
+            continue
+        words = outcome.outcome.replace("_", " ").capitalize()
+        agreement = (f" Agreement with the moderator's grades: "
+                     f"{round(100 * outcome.agreement)}%."
+                     if outcome.agreement is not None else "")
+        notes = f" {outcome.notes.strip()}" if outcome.notes.strip() else ""
+        out[outcome.assessment_id] = f"{words} ({outcome.created_at:%d %b %Y}).{agreement}{notes}"
+    return out
 
 
 def quarter_of(day: dt.date) -> tuple[dt.date, dt.date, str]:
@@ -253,7 +326,9 @@ def action_entry(a: ActionInfo, titles: Mapping[str, str], today: dt.date, hide:
     else:
         owner = a.owner_name or "—"
     text = free(a.text) if free is not None else a.text
-    return ActionEntry(text, titles.get(a.standard_id or "", "—"), owner, a.due_on,
+    # (a standard of an assessment no longer discussed in the session is named by its id)
+    standard = titles.get(a.standard_id, a.standard_id) if a.standard_id else "—"
+    return ActionEntry(text, standard, owner, a.due_on,
                        a.state(today), a.completed_on if a.status == "done" else None)
 
 

@@ -117,6 +117,14 @@ class SessionSummary:
 
 
 @dataclass(frozen=True)
+class StandardChoice:
+    """A standard an action agreed in the session may be about."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class SessionDetail:
     id: uuid.UUID
     held_on: dt.date
@@ -133,6 +141,8 @@ class SessionDetail:
     fca_signed_at: dt.datetime | None
     capabilities: SessionCapabilities = field(default_factory=SessionCapabilities)
     row_version: int = 0  # what a save or signature of this copy passes as `seen`
+    standards: tuple[StandardChoice, ...] = ()
+    """The standards an action may name: those of the assessments discussed."""
 
     @property
     def signed(self) -> bool:
@@ -297,16 +307,25 @@ def set_assessments(store: Store, actor: Actor, session_id: uuid.UUID,
 
 
 def add_action(store: Store, actor: Actor, session_id: uuid.UUID, text: str,
-               due_on: dt.date | None = None, *, seen: int | None = None) -> uuid.UUID:
-    """An action agreed for the practitioner. It changes the record: both signatures are
+               due_on: dt.date | None = None, *, standard_id: str | None = None,
+               seen: int | None = None) -> uuid.UUID:
+    """An action agreed for the practitioner, optionally about one standard of the
+    frameworks of the assessments discussed. It changes the record: both signatures are
     withdrawn (`seen`: see `_editable`)."""
     if not text.strip():
         raise InvalidInput("Say what the action is.")
     with store.unit_of_work() as session:
         row = _writes_notes(session, actor, session_id, "records the actions agreed")
         _editable(row, seen)
+        if standard_id:
+            ids = list(session.exec(select(SessionAssessment.assessment_id).where(
+                SessionAssessment.session_id == row.id)).all())
+            if standard_id not in {c.id for c in _standards(store, session, ids)}:
+                raise InvalidInput(
+                    "An action can name only a standard of the assessments discussed in "
+                    "this session: tick the assessment first.")
         item = ActionItem(session_id=row.id, text=text.strip(), owner_id=row.fca_id,
-                          due_on=due_on, agreed=True)
+                          due_on=due_on, agreed=True, standard_id=standard_id or None)
         session.add(item)
         _changed(session, actor, row, "add_action", Part.AGREED)
         return item.id
@@ -358,6 +377,7 @@ def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDet
             col(User.id).in_([row.supervisor_id, row.fca_id]))).all())
         actions = actions_of(session, col(ActionItem.session_id) == row.id)
         prompts = _prompts(store, session, ids)
+        standards = _standards(store, session, ids)
     rows = tuple(page_details(store, ids))
     return SessionDetail(
         row.id, row.held_on, row.supervisor_id, names.get(row.supervisor_id, ""), row.fca_id,
@@ -365,7 +385,7 @@ def get_session(store: Store, actor: Actor, session_id: uuid.UUID) -> SessionDet
         rows, prompts, actions, row.supervisor_signed_at, row.fca_signed_at,
         session_capabilities(actor, _target(row),
                              bool(row.supervisor_signed_at and row.fca_signed_at)),
-        row_version=row.row_version)
+        row_version=row.row_version, standards=standards)
 
 
 def prompts_for(store: Store, actor: Actor, session_id: uuid.UUID,
@@ -374,11 +394,39 @@ def prompts_for(store: Store, actor: Actor, session_id: uuid.UUID,
     saved: the supervisor sees them as soon as she ticks an assessment). Only this
     practitioner's submitted assessments count."""
     with store.reading() as session:
-        row = _load(session, actor, session_id)
-        ids = [aid for aid in dict.fromkeys(assessment_ids)
-               if (a := session.get(Assessment, aid)) is not None
-               and a.subject_id == row.fca_id and a.status != Status.DRAFT]
-        return _prompts(store, session, ids)
+        return _prompts(store, session, _discussable(session, actor, session_id,
+                                                    assessment_ids))
+
+
+def standards_for(store: Store, actor: Actor, session_id: uuid.UUID,
+                  assessment_ids: list[uuid.UUID]) -> tuple[StandardChoice, ...]:
+    """The standards an action could name with `assessment_ids` discussed (as ticked,
+    before they are saved), in the frameworks' order."""
+    with store.reading() as session:
+        return _standards(store, session, _discussable(session, actor, session_id,
+                                                      assessment_ids))
+
+
+def _discussable(session: Session, actor: Actor, session_id: uuid.UUID,
+                 assessment_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Of `assessment_ids`, those this record may discuss: this practitioner's submitted
+    assessments."""
+    row = _load(session, actor, session_id)
+    return [aid for aid in dict.fromkeys(assessment_ids)
+            if (a := session.get(Assessment, aid)) is not None
+            and a.subject_id == row.fca_id and a.status != Status.DRAFT]
+
+
+def _standards(store: Store, session: Session, ids: list[uuid.UUID]
+               ) -> tuple[StandardChoice, ...]:
+    """The standards of the frameworks of these assessments, each once, in order."""
+    versions = dict.fromkeys(a.framework_version_id for aid in ids
+                             if (a := session.get(Assessment, aid)) is not None)
+    out: dict[str, StandardChoice] = {}
+    for version_id in versions:
+        for s in get_framework(store, version_id).standards():
+            out.setdefault(s.id, StandardChoice(s.id, s.title))
+    return tuple(out.values())
 
 
 def _prompts(store: Store, session: Session, ids: list[uuid.UUID]

@@ -122,3 +122,22 @@ def test_more_edits_here_than_there_is_still_a_conflict(pair) -> None:
     bundles.export_bundle(pair.home, pair.fca, PASSWORD, "sup", back)
     preview = bundles.preview_bundle(pair.office, pair.sup, PASSWORD, back)
     assert [c.kind for c in preview.conflicts] == ["supervision_session"]
+
+
+def test_the_standard_a_session_action_names_travels_with_the_record(pair) -> None:
+    from qa_audit.reports.model import Profile
+    from qa_audit.services.summaries import session_report
+
+    aid = pair.world.finalised_audit()
+    sid = sv.create_session(pair.office, pair.sup, pair.fca.user_id)
+    sv.save_notes(pair.office, pair.sup, sid, NOTES)
+    sv.set_assessments(pair.office, pair.sup, sid, [aid])
+    sv.add_action(pair.office, pair.sup, sid, "Test the plan with the child",
+                  standard_id="care-plan")
+    out = pair.folder / "session.qab"
+    bundles.export_bundle(pair.office, pair.sup, PASSWORD, "fca", out)
+    bundles.import_bundle(pair.home, pair.fca, PASSWORD, out, trust_sender=True)
+    (action,) = sv.get_session(pair.home, pair.fca, sid).actions
+    assert action.standard_id == "care-plan"
+    report = session_report(pair.home, pair.fca, sid, Profile.PRACTITIONER)
+    assert [a.standard for a in report.actions] == ["The care plan is analysed"]

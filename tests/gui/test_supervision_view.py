@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from qa_audit.services import supervision as sv
 from qa_audit.ui.views.supervision import SupervisionView
@@ -250,3 +250,40 @@ def test_an_action_agreed_in_supervision_has_a_due_date(qtbot, world) -> None:
     (action,) = sv.get_session(world.store, world.supervisor, sid).actions
     assert action.text == "Shadow a final analysis" and action.due_on == dt.date(2031, 3, 14)
     assert "due 14 Mar 2031" in view.panel.action_list.item(0).text()
+
+
+def test_an_action_agreed_in_supervision_names_a_standard_by_keyboard(qtbot, world) -> None:
+    aid = world.finalised_audit()
+    (sid,) = _sessions(world, 1)
+    view = _view(qtbot, world)
+    view.table.selectRow(0)
+    panel = view.panel
+    combo = panel.action_standard
+    assert combo.accessibleName() == "Standard the action relates to"
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Any standard"]
+    panel.discussed.item(0).setCheckState(Qt.CheckState.Checked)  # offered before saving
+    assert combo.count() == 4 and combo.itemText(2) == "The care plan is analysed"
+    # The action's text, then Tab to the standard, chosen with the arrow keys; Alt+T
+    # reaches it too (its label's mnemonic).
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+    panel.action_text.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClicks(panel.action_text, "Test the plan with the child")
+    qtbot.keyClick(panel.action_text, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is combo
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == "care-plan"
+    panel.action_text.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(panel.action_text, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is combo
+    qtbot.keyClick(panel.action_text, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(sv.get_session(world.store, world.supervisor, sid).actions))
+    qtbot.waitUntil(lambda: panel.action_list.count() == 1)
+    detail = sv.get_session(world.store, world.supervisor, sid)
+    assert [a.id for a in detail.assessments] == [aid]  # the tick was saved first
+    (action,) = detail.actions
+    assert action.standard_id == "care-plan"
+    assert "[The care plan is analysed]" in panel.action_list.item(0).text()
+    assert combo.currentData() is None  # ready for the next action

@@ -285,3 +285,26 @@ def test_session_record_names_the_standard_only_when_an_action_has_one(world, tm
     actions = text[text.index("Actions agreed"):]
     assert "Standard" not in actions.split("Use the three houses tool")[0]
     assert "What signing means." in text
+
+
+def test_session_record_lists_a_standards_prompts_under_it_once(tmp_path) -> None:
+    from qa_audit.reports.model import PromptEntry, SessionReport
+    from qa_audit.reports.pdf_session import render_session
+
+    prompts = (PromptEntry("The care plan is analysed", "Inadequate", "What would make it fail?"),
+               PromptEntry("The care plan is analysed", "Inadequate", "Whose view is missing?"),
+               PromptEntry("The child is seen", "Requires improvement", "What did they say?"))
+    report = SessionReport(
+        profile=Profile.MANAGER, marking="OFFICIAL", draft=False, held_on=dt.date(2026, 5, 4),
+        supervisor="Sam Supervisor", practitioner="Fatima Khan", notes=(),
+        practitioner_reflection="", assessments=(), prompts=prompts, actions=(),
+        supervisor_signed=None, practitioner_signed=None, prepared_by="")
+    out = tmp_path / "s.pdf"
+    out.write_bytes(render_session(report))
+    flat = _flat(out)
+    assert flat.count("Thecareplanisanalysed") == 1  # named once, over its two prompts
+    _has(flat, "Whatwouldmakeitfail?", "Whoseviewismissing?", "Thechildisseen",
+         "Whatdidtheysay?")
+    order = [flat.index(x) for x in ("Whatwouldmakeitfail?", "Whoseviewismissing?",
+                                     "Thechildisseen")]
+    assert order == sorted(order)  # in the order the standards raised them

@@ -4,10 +4,12 @@ index of what was made is written beside them."""
 from __future__ import annotations
 
 import csv
+import uuid
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from sqlmodel import select
 
 from qa_audit.domain.workflow import Status
 from qa_audit.errors import InvalidInput
@@ -16,6 +18,7 @@ from qa_audit.services import assessments
 from qa_audit.services.documents import INDEX_NAME, export_batch
 from qa_audit.services.listing import AssessmentQuery
 from qa_audit.services.report_data import pseudonymiser
+from qa_audit.store.tables import AuditEvent
 
 LONG_WORD = "y" * 6000
 
@@ -74,6 +77,11 @@ def test_a_cancelled_batch_lists_what_was_not_made(world, tmp_path) -> None:
     result = export_batch(world.store, world.supervisor, AssessmentQuery(
         team_id=world.team_id), tmp_path, Profile.PSEUDONYMISED, "OFFICIAL", stop=stop)
     assert result.cancelled and len(result.written) == 1
+    # The audit log has the export of the one document made, not of those never made.
+    with world.store.reading() as session:
+        exported = session.exec(select(AuditEvent.entity_id).where(
+            AuditEvent.action == "export_pdf_pseudonymised")).all()
+    assert len(exported) == 1
     body = _index(tmp_path)[2:]
     assert [r[4] for r in body] == ["written", "not made", "not made"]
     alias = pseudonymiser(world.store)
@@ -89,3 +97,27 @@ def test_a_file_where_the_folder_should_be_is_a_clear_error(world, tmp_path) -> 
                      tmp_path / "file", Profile.MANAGER)
     assert (tmp_path / "file").read_text() == "not a folder"
 
+
+
+def test_each_document_of_a_batch_is_recorded_and_anchored_in_the_audit_log(
+        world, tmp_path) -> None:
+    from qa_audit.services.audit_log import ANCHOR_PATTERN
+
+    made = {world.finalised_audit() for _ in range(3)}
+    result = export_batch(world.store, world.supervisor, AssessmentQuery(
+        team_id=world.team_id), tmp_path, Profile.MANAGER)
+    assert len(result.written) == 3
+    with world.store.reading() as session:
+        events = session.exec(select(AuditEvent).where(
+            AuditEvent.action == "export_pdf_manager")).all()
+        hashes = {e.seq: e.hash for e in session.exec(select(AuditEvent)).all()}
+    assert {uuid.UUID(e.entity_id) for e in events} == made  # one export each
+    assert all(e.actor_id == world.supervisor.user_id for e in events)
+    first = min(e.seq for e in events)
+    for pdf in result.written:
+        # each names a head of the log as it was when the document was laid out: an event
+        # that exists, with its hash, before the batch's own exports
+        found = ANCHOR_PATTERN.search(str(PdfReader(pdf).metadata.get("/Keywords")))
+        assert found is not None
+        seq, hash_ = int(found.group(1)), found.group(2)
+        assert seq < first and hashes[seq] == hash_

@@ -46,7 +46,8 @@ TRIED = {
     "assessments.get_assessment", "listing.list_assessments", "listing.page_ids",
     "listing.count_assessments", "exports.assessment_rows", "exports.rating_rows",
     "exports.action_rows", "exports.export_csv", "exports.export_xlsx",
-    "report_data.assessment_report", "documents.render_pdf", "documents.export_pdf",
+    "report_data.assessment_report", "report_data.assessment_reports", "documents.render_pdf",
+    "documents.export_pdf",
     "documents.export_batch", "documents.batch_count", "summaries.period_report",
     "summaries.team_report", "summaries.session_report", "supervision.get_session",
     "supervision.prompts_for",
@@ -78,6 +79,8 @@ NO_GRADES = {
     "assessments.submit", "assessments.update_action", "supervision.add_action",
     "supervision.create_session", "supervision.save_fca_reflection", "supervision.save_notes",
     "supervision.set_assessments", "supervision.sign", "themes.set_allocation_benchmark",
+    "report_data.record_exports",  # the audit log's export events: nothing returned
+    "supervision.standards_for",  # standard titles an action may name: no grade
     "sampling.draw_cases", "moderation.draw_sample", "moderation.save_grade",
     "moderation.record_outcome",
     # bundles: counts and key cards only; what a bundle carries leaves out the assessments
@@ -160,6 +163,11 @@ def test_the_moderator_reads_no_original_grade_before_submitting(world, blind, t
     # PDFs: the assessment's summary has no grade; period and team summaries leave it out.
     report = report_data.assessment_report(store, ql, hb.a1, Profile.MANAGER)
     assert {e.grade_code for e in report.standards} == {None}
+    # (read together, as a batch reads them: the same)
+    together = report_data.assessment_reports(store, ql, [hb.a1], Profile.MANAGER)[hb.a1]
+    assert not isinstance(together, Exception)
+    assert {e.grade_code for e in together.standards} == {None}
+    assert together.overall == report.overall and together.team_context is None
     request = documents.PdfRequest(documents.DocumentKind.ASSESSMENT, hb.a1)
     from io import BytesIO
 

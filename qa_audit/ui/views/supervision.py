@@ -148,6 +148,10 @@ class SessionPanel(QScrollArea):
         self.action_text.setPlaceholderText("New action for the practitioner")
         self.action_text.setAccessibleName("New action")
         self.action_text.returnPressed.connect(self.add_action)
+        self.action_standard = fitted_combo("Standard the action relates to", 22)
+        self.action_standard.setToolTip(
+            "The standard the action is about (optional): one of the assessments discussed")
+        self.action_standard.addItem("Any standard", None)
         self.action_due = DateBox(QDate.currentDate().addDays(30))
         self.action_due.setAccessibleName("Action due date")
         self.action_due.setToolTip("When the action is due")
@@ -155,6 +159,10 @@ class SessionPanel(QScrollArea):
         self.add_button.setToolTip("Add the action (Enter)")
         self.add_button.clicked.connect(self.add_action)
         row.addWidget(self.action_text, 1)
+        standard_label = QLabel("S&tandard")
+        standard_label.setBuddy(self.action_standard)
+        row.addWidget(standard_label)
+        row.addWidget(self.action_standard)
         row.addWidget(QLabel("Due"))
         row.addWidget(self.action_due)
         row.addWidget(self.add_button)
@@ -183,6 +191,7 @@ class SessionPanel(QScrollArea):
         self.closed_note.hide()
         layout.insertWidget(1, self.closed_note)
         self.setEnabled(False)
+        self._titles: dict[str, str] = {}  # standard id -> title, of the assessments ticked
         self._filling = False  # the panel is being drawn: text changes are not edits
         self._pending = False
         self._version: int | None = None  # the record's row_version the panel shows
@@ -226,7 +235,21 @@ class SessionPanel(QScrollArea):
             show_error(self, exc)
             return
         self.prompts.setHtml(_prompts_html(prompts))
+        self._show_standards(sv.standards_for(self.view.store, self.view.actor,
+                                              self.session_id, self._ticked_ids()))
         self._edited()
+
+    def _show_standards(self, standards: tuple[sv.StandardChoice, ...]) -> None:
+        """The standards an action may name (those of the assessments ticked), keeping the
+        one chosen if it is still there."""
+        chosen = self.action_standard.currentData()
+        self._titles = {c.id: c.title for c in standards}
+        self.action_standard.clear()
+        self.action_standard.addItem("Any standard", None)
+        for choice in standards:
+            self.action_standard.addItem(choice.title, choice.id)
+        index = self.action_standard.findData(chosen)
+        self.action_standard.setCurrentIndex(max(0, index))
 
     def flush(self, show_errors: bool = True) -> bool:
         """Save pending edits now. False (with the text kept and still pending) if saving
@@ -325,12 +348,16 @@ class SessionPanel(QScrollArea):
             edit.setReadOnly(not may.write_notes)
         self.reflection.setPlainText(detail.fca_reflection)
         self.reflection.setReadOnly(not may.write_reflection)
+        self._show_standards(detail.standards)
         self.action_list.clear()
         for action in detail.actions:
+            sid = action.standard_id
+            about = f" [{self._titles.get(sid, sid)}]" if sid else ""
             due = f" (due {action.due_on:%d %b %Y})" if action.due_on else ""
             state = action.status.value
-            self.action_list.addItem(f"{action.text}{due} — {state}")
+            self.action_list.addItem(f"{action.text}{about}{due} — {state}")
         self.action_text.setEnabled(may.write_notes)
+        self.action_standard.setEnabled(may.write_notes)
         self.action_due.setEnabled(may.write_notes)
         self.add_button.setEnabled(may.write_notes)
         self.save_button.setEnabled(may.write_notes or may.write_reflection)
@@ -437,13 +464,15 @@ class SessionPanel(QScrollArea):
 
         def added(_value: object) -> None:
             self.action_text.clear()
+            self.action_standard.setCurrentIndex(0)
             self._shown_again(session_id)
 
         seen = self._version
         due = self.action_due.date().toPython()
+        standard = self.action_standard.currentData()
         Operation(self, lambda: sv.add_action(self.view.store, self.view.actor, session_id,
                                               text, due_on=due,  # type: ignore[arg-type]
-                                              seen=seen),
+                                              standard_id=standard, seen=seen),
                   changed=(Change.SESSION, Change.ACTION), busy=self._buttons()).success(
             added).run()
 
