@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from qa_audit.domain.disclosure import THRESHOLD, protect_row
+
 from .model import GradeBand, StandardEntry, StandardTally, TimePoint
 from .pdf_common import FONT, FONT_ARABIC, FONT_BOLD, arabic_runs_of, right_to_left, visual_line
 
@@ -208,15 +210,17 @@ def legend(scale: Sequence[GradeBand], width: float) -> Any:
     return drawing
 
 
-TOO_FEW = 5  # a team's bar of fewer graded than this is not drawn (too few to read)
+TOO_FEW = THRESHOLD  # a team's bar of fewer graded than this is not drawn
 
 
 def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
                       scale: Sequence[GradeBand], width: float, small: bool = False) -> Any:
     """A 100% bar per row (e.g. a standard or a quarter): each grade's share, best first,
     with the share printed in the segment when it fits; the row's count at the end. Long
-    labels wrap. With `small`, a row of 1 to 4 is not drawn: a bar of so few would show
-    shares such as 100% that could identify the practitioner."""
+    labels wrap. With `small` (a team summary), each bar is a row protected by
+    domain/disclosure.py: a row of 1 to 4 is not drawn (a bar of so few would show shares
+    such as 100% that could identify the practitioner), and the counts it hides are one
+    grey segment with no share."""
     from reportlab.graphics.shapes import Drawing, Rect, String
     from reportlab.lib import colors
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -232,15 +236,19 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
         _labels(drawing, 0, top - 2, lines)
         top -= h
         total = sum(n for _, n in counts)
-        if small and 0 < total < TOO_FEW:
-            drawing.add(String(label_w, y + 4, "fewer than 5 graded: too few to show",
+        row = protect_row([n for _, n in counts])
+        if small and not row.total_shown:
+            drawing.add(String(label_w, y + 4, f"{row.total_text()} graded: too few to show",
                                fontName=FONT, fontSize=7, fillColor=colors.HexColor("#57606a")))
             drawing.add(String(width, y + 4, "n<5", fontName=FONT, fontSize=7,
                                textAnchor="end"))
             continue
         x = label_w
-        for code, n in counts:
-            if not n or not total:
+        # (a team summary draws the counts it hides as one grey segment, unlabelled: its
+        # length is the total less the shown counts, which the reader has anyway)
+        hidden = sum(n for i, (_, n) in enumerate(counts) if small and not row.shown[i])
+        for i, (code, n) in enumerate(counts):
+            if not n or not total or (small and not row.shown[i]):
                 continue
             w = bar_w * n / total
             fill = colour_of(scale, code)
@@ -251,6 +259,10 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
                 drawing.add(chart_text(x + w / 2, y + 4.5, share, 6.5, fill=_ink_on(fill),
                                        anchor="middle"))
             x += w
+        if hidden:
+            drawing.add(Rect(x, y + 1, bar_w * hidden / total, row_h - 3,
+                             fillColor=colors.HexColor("#d0d7de"), strokeColor=colors.white,
+                             strokeWidth=0.5))
         if not total:
             drawing.add(String(label_w, y + 4, "no grades",
                                fontName=FONT, fontSize=7, fillColor=colors.HexColor("#57606a")))

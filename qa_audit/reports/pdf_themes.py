@@ -25,6 +25,11 @@ def _shade(share: float) -> Any:
 TEAMS_PER_TABLE = 5
 
 
+def withheld_text(graded: int, too_few: bool) -> str:
+    """A heatmap cell whose share is not shown (as the Themes view words it)."""
+    return f"too few ({graded})" if too_few else f"share withheld ({graded})"
+
+
 def heatmap_tables(figures: ThemesFigures, width: float) -> list[Any]:
     """Standards (rows) x teams (columns, five to a table so names stay readable), each cell
     the share at the second-best grade or better with its count; a cell under the
@@ -47,8 +52,8 @@ def heatmap_tables(figures: ThemesFigures, width: float) -> list[Any]:
                 cell = team_cells[r - 1]
                 if cell is None or not cell.graded:
                     row.append(para("none graded", "small"))
-                elif cell.too_few:
-                    row.append(para(f"too few ({cell.graded})", "small"))
+                elif cell.too_few or cell.withheld:
+                    row.append(para(withheld_text(cell.graded, cell.too_few), "small"))
                     style.append(("BACKGROUND", (c, r), (c, r), colors.HexColor("#f6f8fa")))
                 else:
                     share = cell.good / cell.graded
@@ -91,7 +96,9 @@ def themes_story(figures: ThemesFigures, scale: tuple[GradeBand, ...], width: fl
         para(f"As drawn in the Themes view — {filters}.", "small"), Spacer(1, 4),
         para(f"Teams × standards: share graded {text(figures.good_code)} or better", "h3"),
         para(f"Of the assessments graded on each standard, by team; a cell with fewer than "
-             f"{figures.too_few} reads 'too few' and is not shaded.", "small"),
+             f"{figures.too_few} reads 'too few', and one where fewer than {figures.too_few} "
+             "are on either side of that grade reads 'share withheld': neither is shaded, "
+             "so no practitioner can be picked out.", "small"),
     ]
     out += (heatmap_tables(figures, width) if figures.teams
             else [para("<i>No assessments graded</i>")])

@@ -32,7 +32,7 @@ from qa_audit.store.tables import ActionItem, Assessment, OrgUnit
 from . import audit_log
 from .read_models import actions_of
 from .report_data import DEFAULT_MARKING
-from .summaries import count_actions
+from .summaries import count_actions, overdue_entries
 from .themes import (
     TOO_FEW,
     Dashboard,
@@ -68,7 +68,7 @@ def _figures(board: Dashboard, f: ThemeFilter, names: dict[uuid.UUID, str]) -> T
         filters.append((label, value or "any"))
     teams = sorted({c.team_id for c in board.cells}, key=lambda t: board.teams.get(t, ""))
     cells = tuple(
-        tuple((HeatFigure(c.good, c.graded, c.too_few) if c is not None else None)
+        tuple((HeatFigure(c.good, c.graded, c.too_few, c.withheld) if c is not None else None)
               for c in (board.cell(t, s.id) for s in board.standards))
         for t in teams)
     return ThemesFigures(
@@ -125,6 +125,7 @@ def summary_report(store: Store, actor: Actor, f: ThemeFilter, profile: Profile,
                             if s in statuses),
         sections=(FrameworkSection(board.framework_title, board.bands, tallies),),
         action_counts=count_actions(actions, today),
+        overdue=overdue_entries(store, actions, today), scanned=True,
         prepared_by="" if profile is Profile.PSEUDONYMISED else actor.display_name,
         themes=_figures(board, f, names))
 
