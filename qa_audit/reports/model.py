@@ -319,3 +319,6 @@ class ThemesFigures:
     benchmark_days: int
     timescale_weeks: int
     delay: tuple[DelayFigure, ...]
+    quarter_assessments: tuple[int, ...] = ()
+    """Assessments in each quarter: a quarter's grades (one per standard) from fewer than
+    the threshold are not drawn."""

@@ -14,6 +14,7 @@ from qa_audit.domain.disclosure import (
     HIDDEN,
     THRESHOLD,
     ProtectedRow,
+    is_small,
     protect_row,
     protect_split,
 )
@@ -325,6 +326,7 @@ def development_rows(report: TeamReport) -> list[tuple[str, str, str]]:
     out = []
     for title, below, graded in report.development:
         sums: list[int | None] = []
+        totals = True  # every grade table row of the standard shows its total
         for section in report.sections:
             second = section.scale[1].score if len(section.scale) > 1 else None
             low = [i for i, b in enumerate(section.scale)
@@ -332,11 +334,14 @@ def development_rows(report: TeamReport) -> list[tuple[str, str, str]]:
             for t in section.standards:
                 if t.title == title:
                     counts = dict(t.counts)
-                    sums.append(protect_row([counts.get(b.code, 0) for b in section.scale])
-                                .sum_of(low))
+                    row = protect_row([counts.get(b.code, 0) for b in section.scale])
+                    sums.append(row.sum_of(low))
+                    totals = totals and row.total_shown
         split = protect_split(below, graded)
         shown = split.value(0) is not None and all(v is not None for v in sums)
-        out.append((title, str(below) if shown else HIDDEN, split.total_text()))
+        graded_text = alone(graded) if is_small(graded) else (
+            str(graded) if totals else HIDDEN)
+        out.append((title, str(below) if shown else HIDDEN, graded_text))
     return out
 
 

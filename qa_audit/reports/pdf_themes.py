@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from qa_audit.domain.disclosure import is_small
+
 from .model import GradeBand, ThemesFigures
 from .pdf_charts import distribution_bars, legend
 from .pdf_common import header_row, para, table, text
@@ -86,6 +88,11 @@ def delay_table(figures: ThemesFigures, width: float) -> Any:
     return table(rows, [first, *([(width - first) / 6] * 6)], header=True)
 
 
+def _few_quarters(figures: ThemesFigures) -> set[int]:
+    """Quarters whose grades come from 1 to 4 assessments (domain/disclosure.py)."""
+    return {i for i, n in enumerate(figures.quarter_assessments) if is_small(n)}
+
+
 def themes_story(figures: ThemesFigures, scale: tuple[GradeBand, ...], width: float
                  ) -> list[Any]:
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
@@ -104,7 +111,8 @@ def themes_story(figures: ThemesFigures, scale: tuple[GradeBand, ...], width: fl
             else [para("<i>No assessments graded</i>")])
     if figures.quarters:
         out.append(KeepTogether([para("Grades by quarter (all standards)", "h3"),
-                                 distribution_bars(figures.quarters, scale, width),
+                                 distribution_bars(figures.quarters, scale, width, True,
+                                                   _few_quarters(figures)),
                                  legend(scale, width)]))
     out += [Spacer(1, 4), para(
         f"Delay by team: allocation against {figures.benchmark_days} working days, "
