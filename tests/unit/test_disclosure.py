@@ -159,3 +159,18 @@ def test_shares_never_show_a_hidden_cell() -> None:
             if not row.shown[i]:
                 assert row.share(i) is None
                 assert row.cell_text(i, with_share=True) == HIDDEN
+
+
+def test_a_heatmap_cell_withholds_its_share_when_one_side_is_small() -> None:
+    import uuid
+
+    from qa_audit.services.themes import HeatCell
+
+    team = uuid.uuid4()
+    # 4 of 10 at G or better: 40% would say four were; 6 of 12 is shown; 12 of 13 says one
+    # was below.
+    assert HeatCell(team, "seen", 4, 10).withheld
+    assert not HeatCell(team, "seen", 6, 12).withheld
+    assert HeatCell(team, "seen", 12, 13).withheld
+    assert HeatCell(team, "seen", 2, 3).withheld and HeatCell(team, "seen", 2, 3).too_few
+    assert not HeatCell(team, "seen", 0, 0).withheld  # nothing graded: nothing to hide
