@@ -880,7 +880,7 @@ def _themes(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     ids = [args.framework] if args.framework else sorted(
         {v.framework_id for v in frameworks.latest_versions(store)})
     team = _team_id(store, args.team) if args.team else None
-    header: list[str] = ["framework", *by, "graded", "good_or_better", "share"]
+    header: list[str] = ["framework", *by, "graded", "good_or_better", "share", "too_few"]
     rows: list[tuple[object, ...]] = []
     for framework_id in ids:
         f = themes.ThemeFilter(framework_id, args.framework_version, args.date_from,

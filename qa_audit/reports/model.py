@@ -87,8 +87,8 @@ class TeamContext:
 
     team: str
     quarter: str
-    overall: tuple[tuple[str, int | None], ...]  # (grade in words, count or None if < 5)
-    total: int
+    overall: tuple[tuple[str, int | None], ...]  # (grade in words, count or None: hidden)
+    total: int | None  # None: hidden (domain/disclosure.py)
 
 
 @dataclass(frozen=True)
@@ -288,6 +288,9 @@ class HeatFigure:
     good: int
     graded: int
     too_few: bool
+    withheld: bool = False
+    """The share is not shown (domain/disclosure.py): too few graded, or 1 to 4 on one
+    side of the second-best grade."""
 
 
 @dataclass(frozen=True)
@@ -317,3 +320,6 @@ class ThemesFigures:
     benchmark_days: int
     timescale_weeks: int
     delay: tuple[DelayFigure, ...]
+    quarter_assessments: tuple[int, ...] = ()
+    """Assessments in each quarter: a quarter's grades (one per standard) from fewer than
+    the threshold are not drawn."""

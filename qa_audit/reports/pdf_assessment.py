@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from qa_audit.domain.disclosure import HIDDEN, count_text
+
 from .model import ActionEntry, AssessmentReport, Profile, TeamContext
 from .pdf_charts import grade_bar_pages
 from .pdf_common import (
@@ -87,17 +89,18 @@ def _team_context(context: TeamContext, width: float) -> list[Any]:
     out: list[Any] = [p("Team context", "h2"), p(
         f"Overall judgements of {text(context.team)}'s submitted assessments against this "
         f"framework in {text(context.quarter)} ({_count(context.total)} in all). Counts "
-        "under 5 are not shown: too few to read.", "small")]
+        "under 5 are not shown (a dash), nor any other count that would give one away: "
+        "too few to read.", "small")]
     if not context.overall:
         return [*out, p("<i>No overall judgements yet this quarter.</i>")]
     rows: list[list[Any]] = [header_row("Overall judgement", "Assessments")]
-    rows += [[p(text(label)), p(str(n) if n is not None else "fewer than 5")]
+    rows += [[p(text(label)), p(str(n) if n is not None else HIDDEN)]
              for label, n in context.overall]
     return [*out, table(rows, [width * 0.6, width * 0.4], header=True)]
 
 
-def _count(n: int) -> str:
-    return "fewer than 5" if 0 < n < 5 else str(n)
+def _count(n: int | None) -> str:
+    return "not shown" if n is None else count_text(n)
 
 
 def story(report: AssessmentReport, width: float) -> list[Any]:

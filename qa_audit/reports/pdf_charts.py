@@ -6,9 +6,11 @@ words or code as text, so the charts read in black and white and for colour-blin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
+
+from qa_audit.domain.disclosure import THRESHOLD, is_small, protect_row
 
 from .model import GradeBand, StandardEntry, StandardTally, TimePoint
 from .pdf_common import FONT, FONT_ARABIC, FONT_BOLD, arabic_runs_of, right_to_left, visual_line
@@ -302,15 +304,19 @@ def legend(scale: Sequence[GradeBand], width: float) -> Any:
     return drawing
 
 
-TOO_FEW = 5  # a team's bar of fewer graded than this is not drawn (too few to read)
+TOO_FEW = THRESHOLD  # a team's bar of fewer graded than this is not drawn
 
 
 def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
-                      scale: Sequence[GradeBand], width: float, small: bool = False) -> Any:
+                      scale: Sequence[GradeBand], width: float, small: bool = False,
+                      too_few: Collection[int] = ()) -> Any:
     """A 100% bar per row (e.g. a standard or a quarter): each grade's share, best first,
     with the share printed in the segment when it fits; the row's count at the end. Long
-    labels wrap. With `small`, a row of 1 to 4 is not drawn: a bar of so few would show
-    shares such as 100% that could identify the practitioner."""
+    labels wrap. With `small` (a team summary), each bar is a row protected by
+    domain/disclosure.py: a row of 1 to 4 is not drawn (a bar of so few would show shares
+    such as 100% that could identify the practitioner), and the counts it hides are one
+    grey segment with no share. Rows numbered in `too_few` are not drawn either (e.g. a
+    quarter's grades on every standard from fewer than five assessments)."""
     from reportlab.graphics.shapes import Rect, String
     from reportlab.lib import colors
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -321,20 +327,29 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
     heights = [max(row_h, 9 * len(lines) + 6) for lines in labels]
     drawing = chart(width, (sum(heights) if rows else row_h) + 4)
     top = drawing.height
-    for (_label, counts), lines, h in zip(rows, labels, heights, strict=True):
+    for index, ((_label, counts), lines, h) in enumerate(
+            zip(rows, labels, heights, strict=True)):
         y = top - row_h
         _labels(drawing, 0, top - 2, lines)
         top -= h
         total = sum(n for _, n in counts)
-        if small and 0 < total < TOO_FEW:
-            drawing.add(String(label_w, y + 4, "fewer than 5 graded: too few to show",
-                               fontName=FONT, fontSize=7, fillColor=colors.HexColor("#57606a")))
-            drawing.add(String(width, y + 4, "n<5", fontName=FONT, fontSize=7,
-                               textAnchor="end"))
+        row = protect_row([n for _, n in counts])
+        if small and (not row.total_shown or index in too_few):
+            few = ("fewer than 5 assessed: too few to show" if index in too_few
+                   else "fewer than 5 graded: too few to show" if is_small(total)
+                   else "too few on each grade to show")
+            drawing.add(String(label_w, y + 4, few, fontName=FONT, fontSize=7,
+                               fillColor=colors.HexColor("#57606a")))
+            if is_small(total) or index in too_few:
+                drawing.add(String(width, y + 4, "n<5", fontName=FONT, fontSize=7,
+                                   textAnchor="end"))
             continue
         x = label_w
-        for code, n in counts:
-            if not n or not total:
+        # (a team summary draws the counts it hides as one grey segment, unlabelled: its
+        # length is the total less the shown counts, which the reader has anyway)
+        hidden = sum(n for i, (_, n) in enumerate(counts) if small and not row.shown[i])
+        for i, (code, n) in enumerate(counts):
+            if not n or not total or (small and not row.shown[i]):
                 continue
             w = bar_w * n / total
             fill = colour_of(scale, code)
@@ -345,6 +360,10 @@ def distribution_bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
                 drawing.add(chart_text(x + w / 2, y + 4.5, share, 6.5, fill=_ink_on(fill),
                                        anchor="middle"))
             x += w
+        if hidden:
+            drawing.add(Rect(x, y + 1, bar_w * hidden / total, row_h - 3,
+                             fillColor=colors.HexColor("#d0d7de"), strokeColor=colors.white,
+                             strokeWidth=0.5))
         if not total:
             drawing.add(String(label_w, y + 4, "no grades",
                                fontName=FONT, fontSize=7, fillColor=colors.HexColor("#57606a")))

@@ -10,6 +10,17 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from qa_audit.domain.disclosure import (
+    HIDDEN,
+    THRESHOLD,
+    ProtectedRow,
+    is_small,
+    protect_row,
+    protect_split,
+)
+from qa_audit.domain.disclosure import TOO_FEW as TOO_FEW_TEXT
+from qa_audit.domain.disclosure import count_text as alone
+
 from .model import (
     ActionCounts,
     ActionEntry,
@@ -48,34 +59,59 @@ def _none() -> Any:
     return para("<i>None recorded</i>")
 
 
-SMALLEST_COUNT = 5  # a team summary marks counts under this as too few to read
-TOO_FEW = "fewer than 5"
+SMALLEST_COUNT = THRESHOLD  # a team summary marks counts under this as too few to read
+TOO_FEW = TOO_FEW_TEXT
 
 
 def count_text(n: int, small: bool) -> str:
-    """A count as a team summary prints it: 1 to 4 withheld (they could identify someone)."""
-    return TOO_FEW if small and 0 < n < SMALLEST_COUNT else str(n)
+    """A count standing alone as a team summary prints it: 1 to 4 withheld."""
+    return alone(n) if small else str(n)
+
+
+def protected_actions(counts: ActionCounts) -> tuple[ProtectedRow, ProtectedRow, ProtectedRow]:
+    """Action completion as a team summary may show it (domain/disclosure.py): done and
+    open of all actions; done by the due date and later of those done; overdue and not yet
+    due of those open. A part whose whole is hidden is hidden with it."""
+    top = protect_row((counts.done, counts.open))
+    done = protect_row((counts.done_on_time, counts.done - counts.done_on_time))
+    still = protect_row((counts.overdue, counts.open - counts.overdue))
+    return top, (done if top.shown[0] else _all_hidden(done)), (
+        still if top.shown[1] else _all_hidden(still))
+
+
+def _all_hidden(row: ProtectedRow) -> ProtectedRow:
+    return ProtectedRow(row.counts, (False,) * len(row.counts), False)
+
+
+def overdue_shown(counts: ActionCounts) -> bool:
+    """Whether a team summary may print the number of overdue actions (and so list them)."""
+    return protected_actions(counts)[2].shown[0]
 
 
 def action_counts_table(counts: ActionCounts, width: float, small: bool = False) -> Any:
-    """Counts of actions and their shares; with `small`, no share of fewer than five
-    actions and no count under five is shown."""
-    def share(n: int) -> str:
-        if small and (counts.total < SMALLEST_COUNT or 0 < n < SMALLEST_COUNT):
-            return count_text(n, small)
+    """Counts of actions and their shares of all actions; with `small` (a team summary),
+    what domain/disclosure.py hides is printed as a dash, with no share."""
+    def figure(n: int | None) -> str:
+        if n is None:
+            return HIDDEN
         return f"{n} ({round(100 * n / counts.total)}%)" if counts.total else str(n)
 
+    if small:
+        top, done, still = protected_actions(counts)
+        cells = [top.total_text(), figure(top.value(0)), figure(done.value(0)),
+                 figure(top.value(1)), figure(still.value(0))]
+    else:
+        cells = [str(counts.total), figure(counts.done), figure(counts.done_on_time),
+                 figure(counts.open), figure(counts.overdue)]
     rows = [header_row("Actions", "Done", "Done by the due date", "Open", "Overdue"),
-            [para(count_text(counts.total, small)), para(share(counts.done)),
-             para(share(counts.done_on_time)),
-             para(share(counts.open)), para(share(counts.overdue))]]
+            [para(c) for c in cells]]
     return table(rows, [width * 0.2] * 5, header=True)
 
 
 def grade_table(section: FrameworkSection, width: float, small: bool = False) -> Any:
     """Standards × grades: count and share of each grade, N/A apart; header repeats. With
-    `small` (a team summary), a standard graded fewer than five times shows no shares and
-    counts under five are marked as too few."""
+    `small` (a team summary) each standard's grades are a row protected by
+    domain/disclosure.py: hidden cells print a dash and no share."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     codes = [b.code for b in section.scale]
@@ -90,23 +126,22 @@ def grade_table(section: FrameworkSection, width: float, small: bool = False) ->
     rows: list[list[Any]] = [header_row("Standard", *heads)]
     for t in section.standards:
         counts = dict(t.counts)
-        total = t.graded
-        few = small and total < SMALLEST_COUNT
-        cells = [para(_cell(counts.get(c, 0), total, small, few), "small") for c in codes]
+        row = protect_row([counts.get(c, 0) for c in codes])
+        if not small:
+            row = ProtectedRow(row.counts, (True,) * len(codes), True)
+        cells = [para(_cell(row, i), "small") for i in range(len(codes))]
         rows.append([para(text(t.title), "small"), *cells,
                      para(count_text(t.not_applicable, small), "small"),
-                     para(count_text(total, small), "small")])
+                     para(row.total_text(), "small")])
     return table(rows, [first, *columns], header=True)
 
 
-def _cell(n: int, total: int, small: bool, few: bool) -> str:
-    if not total:
-        return "0"
-    if few:
-        return "—" if n else "0"
-    if small and 0 < n < SMALLEST_COUNT:
-        return f"{TOO_FEW}"
-    return f"{n}<br/>{round(100 * n / total)}%"
+def _cell(row: ProtectedRow, i: int) -> str:
+    n = row.value(i)
+    if n is None:
+        return HIDDEN
+    share = row.share(i)
+    return f"{n}<br/>{round(100 * share)}%" if share is not None else str(n)
 
 
 def _section_charts(section: FrameworkSection, width: float, heading: str,
@@ -213,8 +248,9 @@ def team_story(report: TeamReport, width: float) -> list[Any]:
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     p = para
-    statuses = ", ".join(f"{text(s)} {count_text(n, True)}"
-                         for s, n in report.status_counts) or "none"
+    by_status = protect_row([n for _, n in report.status_counts])
+    statuses = ", ".join(f"{text(s)} {by_status.cell_text(i)}"
+                         for i, (s, _) in enumerate(report.status_counts)) or "none"
     out: list[Any] = [
         p(TEAM_TITLE, "h1"), p(text(report.profile.label), "small"),
         p(text(report.profile.purpose), "small"), Spacer(1, 6),
@@ -223,9 +259,8 @@ def team_story(report: TeamReport, width: float) -> list[Any]:
         Spacer(1, 4),
         p(f"Assessments by status: {statuses}.", "small"),
         p("Figures describe the team's practice as a whole. No practitioner is named or "
-          "ranked. N/A grades are shown apart and left out of the shares. Counts from 1 to 4 "
-          "are shown as \u201cfewer than 5\u201d and get no share: so few could identify "
-          "the practitioner observed.", "small"),
+          "ranked. N/A grades are shown apart and left out of the shares. " + SMALL_COUNTS,
+          "small"),
     ]
     if report.scanned:
         out.append(p("Action text was scanned for the names of everyone in this database and "
@@ -248,21 +283,66 @@ def team_story(report: TeamReport, width: float) -> list[Any]:
     if report.development:
         rows: list[list[Any]] = [header_row("Standard", "Graded below the second-best grade",
                                             "Times graded")]
-        rows += [[p(text(title)), p(count_text(n, True)), p(count_text(total, True))]
-                 for title, n, total in report.development]
+        rows += [[p(text(title)), p(below), p(graded)]
+                 for title, below, graded in development_rows(report)]
         out.append(table(rows, [width * 0.56, width * 0.26, width * 0.18], header=True))
     else:
         out.append(_none())
     out += [p("Action completion", "h2"),
             action_counts_table(report.action_counts, width, small=True)]
-    out.append(p("Overdue actions", "h2"))
+    out += [p("Overdue actions", "h2"), *_overdue(report, width)]
+    out += [Spacer(1, 8), footnote(report.marking, report.generated_at, report.prepared_by)]
+    return out
+
+
+SMALL_COUNTS = (
+    "So that no practitioner can be picked out, a count from 1 to 4 is not shown (a dash, "
+    "with no share), nor is a row whose total is under 5 (its total reads \u201cfewer "
+    "than 5\u201d), and where the other figures of a row would give a hidden count away, "
+    "another count is hidden with it.")
+
+
+def _overdue(report: TeamReport, width: float) -> list[Any]:
+    """The overdue actions, listed only when their number may be printed: a list's length
+    is its count, and a team summary travels beyond the team. Supervisors see each action
+    in the app."""
+    if not overdue_shown(report.action_counts):
+        return [para("Not listed: the number of overdue actions is too few to print (see "
+                     "Action completion above), and a list would show it. Supervisors see "
+                     "them in the app's Actions list.")]
     if report.overdue:
         rows = [header_row("Action", "Due")]
-        rows += [[p(text(a.text)), p(when(a.due))] for a in report.overdue]
-        out.append(table(rows, [width * 0.8, width * 0.2], header=True))
-    else:
-        out.append(_none())
-    out += [Spacer(1, 8), footnote(report.marking, report.generated_at, report.prepared_by)]
+        rows += [[para(text(a.text)), para(when(a.due))] for a in report.overdue]
+        return [table(rows, [width * 0.8, width * 0.2], header=True)]
+    if report.action_counts.overdue:
+        return [para(f"{report.action_counts.overdue} overdue: listed in the app's Actions "
+                     "list.")]
+    return [_none()]
+
+
+def development_rows(report: TeamReport) -> list[tuple[str, str, str]]:
+    """(standard, times below the second-best grade, times graded) as printed: the count
+    below is a sum of grade cells, so it is shown only when every grade table row of that
+    standard may show that sum, and as a part of its total (domain/disclosure.py)."""
+    out = []
+    for title, below, graded in report.development:
+        sums: list[int | None] = []
+        totals = True  # every grade table row of the standard shows its total
+        for section in report.sections:
+            second = section.scale[1].score if len(section.scale) > 1 else None
+            low = [i for i, b in enumerate(section.scale)
+                   if second is not None and b.score < second]
+            for t in section.standards:
+                if t.title == title:
+                    counts = dict(t.counts)
+                    row = protect_row([counts.get(b.code, 0) for b in section.scale])
+                    sums.append(row.sum_of(low))
+                    totals = totals and row.total_shown
+        split = protect_split(below, graded)
+        shown = split.value(0) is not None and all(v is not None for v in sums)
+        graded_text = alone(graded) if is_small(graded) else (
+            str(graded) if totals else HIDDEN)
+        out.append((title, str(below) if shown else HIDDEN, graded_text))
     return out
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from qa_audit.domain.disclosure import is_small
+
 from .model import GradeBand, ThemesFigures
 from .pdf_charts import distribution_bars, legend
 from .pdf_common import header_row, para, table, text
@@ -23,6 +25,11 @@ def _shade(share: float) -> Any:
 
 
 TEAMS_PER_TABLE = 5
+
+
+def withheld_text(graded: int, too_few: bool) -> str:
+    """A heatmap cell whose share is not shown (as the Themes view words it)."""
+    return f"too few ({graded})" if too_few else f"share withheld ({graded})"
 
 
 def heatmap_tables(figures: ThemesFigures, width: float) -> list[Any]:
@@ -47,8 +54,8 @@ def heatmap_tables(figures: ThemesFigures, width: float) -> list[Any]:
                 cell = team_cells[r - 1]
                 if cell is None or not cell.graded:
                     row.append(para("none graded", "small"))
-                elif cell.too_few:
-                    row.append(para(f"too few ({cell.graded})", "small"))
+                elif cell.too_few or cell.withheld:
+                    row.append(para(withheld_text(cell.graded, cell.too_few), "small"))
                     style.append(("BACKGROUND", (c, r), (c, r), colors.HexColor("#f6f8fa")))
                 else:
                     share = cell.good / cell.graded
@@ -81,6 +88,11 @@ def delay_table(figures: ThemesFigures, width: float) -> Any:
     return table(rows, [first, *([(width - first) / 6] * 6)], header=True)
 
 
+def _few_quarters(figures: ThemesFigures) -> set[int]:
+    """Quarters whose grades come from 1 to 4 assessments (domain/disclosure.py)."""
+    return {i for i, n in enumerate(figures.quarter_assessments) if is_small(n)}
+
+
 def themes_story(figures: ThemesFigures, scale: tuple[GradeBand, ...], width: float
                  ) -> list[Any]:
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
@@ -91,13 +103,16 @@ def themes_story(figures: ThemesFigures, scale: tuple[GradeBand, ...], width: fl
         para(f"As drawn in the Themes view — {filters}.", "small"), Spacer(1, 4),
         para(f"Teams × standards: share graded {text(figures.good_code)} or better", "h3"),
         para(f"Of the assessments graded on each standard, by team; a cell with fewer than "
-             f"{figures.too_few} reads 'too few' and is not shaded.", "small"),
+             f"{figures.too_few} reads 'too few', and one where fewer than {figures.too_few} "
+             "are on either side of that grade reads 'share withheld': neither is shaded, "
+             "so no practitioner can be picked out.", "small"),
     ]
     out += (heatmap_tables(figures, width) if figures.teams
             else [para("<i>No assessments graded</i>")])
     if figures.quarters:
         out.append(KeepTogether([para("Grades by quarter (all standards)", "h3"),
-                                 distribution_bars(figures.quarters, scale, width),
+                                 distribution_bars(figures.quarters, scale, width, True,
+                                                   _few_quarters(figures)),
                                  legend(scale, width)]))
     out += [Spacer(1, 4), para(
         f"Delay by team: allocation against {figures.benchmark_days} working days, "

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from qa_audit.domain.disclosure import THRESHOLD, is_small, protect_row
 from qa_audit.domain.framework import NOT_APPLICABLE, Framework, OverallMethod
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.domain.scoring import overall_wording
@@ -47,7 +48,7 @@ from .read_models import ActionInfo, AssessmentDetail, details_of
 
 __all__ = ["AGREEMENT", "DEFAULT_MARKING", "Pseudonym", "action_entry", "assessment_report",
            "pseudonymiser"]
-SMALLEST_COUNT = 5  # counts under this are withheld: too few to read, and identifying
+SMALLEST_COUNT = THRESHOLD  # counts under this are withheld: too few to read, and identifying
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 AGREEMENT = {"agree": "Agrees", "partly": "Partly agrees", "disagree": "Disagrees"}
@@ -297,7 +298,7 @@ def quarter_of(day: dt.date) -> tuple[dt.date, dt.date, str]:
 def _team_context(session: Session, row: Assessment, fw: Framework, actor: Actor
                   ) -> TeamContext:
     """Overall judgements of the team's submitted assessments against the same framework
-    in the same quarter; a count under SMALLEST_COUNT is withheld."""
+    in the same quarter, as domain/disclosure.py lets them be shown."""
     first, last, label = quarter_of(row.assessed_on)
     counts: Counter[str] = Counter({code: int(n) for code, n in session.execute(
         select(col(Assessment.overall_grade), func.count()).where(
@@ -308,11 +309,16 @@ def _team_context(session: Session, row: Assessment, fw: Framework, actor: Actor
             col(Assessment.overall_grade).is_not(None), not_blind(actor))
         .group_by(col(Assessment.overall_grade)))})
     team = session.get(OrgUnit, row.team_id)
-    total = sum(counts.values())
+    # The grades are one row of counts with its total (domain/disclosure.py); every grade
+    # is listed, zeros too, since leaving a 0 out would say it is 0 when the rule hides it.
+    shown = protect_row([counts[g.code] for g in fw.scale.grades])
+    if not shown.total:
+        return TeamContext(team.name if team else "", label, (), 0)
     return TeamContext(
         team.name if team else "", label,
-        tuple((f"{g.label} ({g.code})", n if n >= SMALLEST_COUNT else None)
-              for g in fw.scale.grades if (n := counts[g.code])), total)
+        tuple((f"{g.label} ({g.code})", shown.value(i))
+              for i, g in enumerate(fw.scale.grades)),
+        shown.total if shown.total_shown or is_small(shown.total) else None)
 
 
 def action_entry(a: ActionInfo, titles: Mapping[str, str], today: dt.date, hide: bool,

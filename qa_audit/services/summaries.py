@@ -365,12 +365,7 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
             if second is not None and grade.score < second:
                 low[title] += n
     sections.sort(key=lambda s: s.framework)
-    # Action text is free text: a team summary names no one, whoever it is for.
-    scrub = scrubber(store)
-    overdue = tuple(
-        ActionEntry(scrub.scrub(a.text), "—", "—", a.due_on, a.state(today))
-        for a in sorted(actions, key=lambda a: (a.due_on or dt.date.max, a.text))
-        if a.overdue(today))
+    overdue = overdue_entries(store, actions, today)
     order = [s.value for s in Status]
     return TeamReport(
         profile=profile, marking=marking, team=team_name, region=region_name,
@@ -382,6 +377,18 @@ def team_report(store: Store, actor: Actor, team_id: uuid.UUID, date_from: dt.da
         development=tuple(sorted(((t, n, graded[t]) for t, n in low.items() if n),
                                  key=lambda x: (-x[1], x[0]))[:10]),
         overdue=overdue, scanned=True)
+
+
+def overdue_entries(store: Store, actions: Iterable[ActionInfo], today: dt.date
+                    ) -> tuple[ActionEntry, ...]:
+    """A team summary's overdue actions, soonest due first. Action text is free text: a
+    team summary names no one, whoever it is for, so it is scanned for names."""
+    late = [a for a in actions if a.overdue(today)]
+    if not late:
+        return ()
+    scrub = scrubber(store)
+    return tuple(ActionEntry(scrub.scrub(a.text), "—", "—", a.due_on, a.state(today))
+                 for a in sorted(late, key=lambda a: (a.due_on or dt.date.max, a.text)))
 
 
 def quarters_between(date_from: dt.date, date_to: dt.date) -> list[str]:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.types import Date, Integer, String
 from sqlmodel import Session, col
 
+from qa_audit.domain.disclosure import THRESHOLD, protect_row, protect_split
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind, Framework
 from qa_audit.domain.permissions import Action, Actor, check
 from qa_audit.domain.records import ActionStatus, OrgUnitKind
@@ -62,7 +63,7 @@ from .blinding import not_blind
 from .frameworks import get_framework
 
 ALLOCATION_SETTING = "allocation_benchmark_working_days"
-TOO_FEW = 5
+TOO_FEW = THRESHOLD
 """A heatmap cell with fewer assessments than this is marked as too few to read."""
 _EPOCH = dt.date(2000, 1, 3)  # a Monday: day numbers count from it
 
@@ -309,6 +310,12 @@ class HeatCell:
     @property
     def share(self) -> float | None:
         return self.good / self.graded if self.graded else None
+
+    @property
+    def withheld(self) -> bool:
+        """The share may not be shown (domain/disclosure.py): too few graded, or from 1 to
+        4 on one side of the second-best grade."""
+        return bool(self.graded) and protect_split(self.good, self.graded).any_hidden
 
 
 @dataclass(frozen=True)
@@ -673,7 +680,11 @@ BY_CHOICES = ("team", "standard", "quarter", "grade")
 def themes_table(store: Store, actor: Actor, f: ThemeFilter, by: tuple[str, ...]
                  ) -> tuple[list[str], list[tuple[object, ...]]]:
     """Counts of graded assessments grouped by any of team, standard, quarter and grade,
-    with the number and share at the scale's second-best grade or better."""
+    with the number and share at the scale's second-best grade or better, and `too_few`
+    (1) where domain/disclosure.py hides figures, which are then left empty: without
+    grade, the number at the second-best grade or better and its share (the number graded
+    shows, as the Themes view's "too few (n)" does); by grade, each group's grades are a
+    protected row, every grade of the scale listed, zeros too."""
     if not by or any(b not in BY_CHOICES for b in by):
         raise InvalidInput(f"Group by one or more of: {', '.join(BY_CHOICES)}.")
     check(actor, Action.VIEW_THEMES)
@@ -694,7 +705,7 @@ def themes_table(store: Store, actor: Actor, f: ThemeFilter, by: tuple[str, ...]
         key = tuple(parts[b] for b in by)
         rows[key][0] += int(n)
         rows[key][1] += int(n) if grade in good else 0
-    header = [*by, "graded", f"at {good_codes[-1]} or better", "share"]
+    header = [*by, "graded", f"at {good_codes[-1]} or better", "share", "too_few"]
     order = {s.title: i for i, s in enumerate(fw.standards())}
     grade_order = {code: i for i, code in enumerate(fw.scale.codes)}
 
@@ -705,9 +716,45 @@ def themes_table(store: Store, actor: Actor, f: ThemeFilter, by: tuple[str, ...]
                        else grade_order.get(str(v), 0) if b == "grade" else str(v))
         return tuple(out)
 
-    table = [(*key, n, g, round(g / n, 4) if n else "")
+    if "grade" in by:
+        rows = _every_grade(rows, by.index("grade"), fw.scale.codes)
+    table = [_protected(key, n, g, "grade" in by)
              for key, (n, g) in sorted(rows.items(), key=lambda kv: sort_key(kv[0]))]
     return header, table
+
+
+def _every_grade(rows: dict[tuple[object, ...], list[int]], at: int, codes: Sequence[str]
+                 ) -> dict[tuple[object, ...], list[int]]:
+    """Each group's row of grades, zeros included (a missing grade is a shown 0), with
+    the cells domain/disclosure.py hides marked by a count of -1."""
+    groups: dict[tuple[object, ...], dict[str, list[int]]] = defaultdict(dict)
+    for key, figures in rows.items():
+        groups[(*key[:at], *key[at + 1:])][str(key[at])] = figures
+    out: dict[tuple[object, ...], list[int]] = {}
+    for group, by_code in groups.items():
+        cells = [by_code.get(code, [0, 0]) for code in codes]
+        row = protect_row([n for n, _ in cells])
+        for i, code in enumerate(codes):
+            n, g = cells[i]
+            out[(*group[:at], code, *group[at:])] = [n, g] if row.shown[i] else [-1, -1]
+    return out
+
+
+def _protected(key: tuple[object, ...], n: int, good: int, by_grade: bool
+               ) -> tuple[object, ...]:
+    if by_grade:  # (the group's row was protected in _every_grade)
+        if n < 0:
+            return (*key, "", "", "", 1)
+        return (*key, n, good, round(good / n, 4) if n else "", 0)
+    if protect_split(good, n).any_hidden:
+        return (*key, n, "", "", 1)
+    return (*key, n, good, round(good / n, 4) if n else "", 0)
+
+
+SMALL_COUNTS_NOTE = (
+    f"1 where a figure is left empty so that no practitioner can be picked out: fewer than "
+    f"{THRESHOLD} graded, or fewer than {THRESHOLD} on one side of the second-best grade; by "
+    "grade, a count from 1 to 4 and any count that would give one away")
 
 
 def _describe(f: ThemeFilter) -> str:
@@ -742,6 +789,7 @@ def export_table(store: Store, actor: Actor, f: ThemeFilter, by: tuple[str, ...]
             write_xlsx(out, [("Export", "qa_audit themes table (counts of graded "
                                         "assessments; no one is named)"),
                              ("Protective marking", marking), ("Filters", _describe(f)),
+                             ("too_few", SMALL_COUNTS_NOTE),
                              ("Produced", f"{dt.datetime.now(dt.UTC):%d %b %Y %H:%M} UTC")],
                        [("Themes", header, rows)])
     except OSError as exc:

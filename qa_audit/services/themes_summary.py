@@ -32,7 +32,7 @@ from qa_audit.store.tables import ActionItem, Assessment, OrgUnit
 from . import audit_log
 from .read_models import actions_of
 from .report_data import DEFAULT_MARKING
-from .summaries import count_actions
+from .summaries import count_actions, overdue_entries
 from .themes import (
     TOO_FEW,
     Dashboard,
@@ -41,6 +41,7 @@ from .themes import (
     dashboard,
     framework_of,
     newest_version,
+    quarter_expression,
 )
 
 
@@ -52,7 +53,8 @@ def _names(store: Store, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
             col(OrgUnit.id).in_(ids))).all())
 
 
-def _figures(board: Dashboard, f: ThemeFilter, names: dict[uuid.UUID, str]) -> ThemesFigures:
+def _figures(board: Dashboard, f: ThemeFilter, names: dict[uuid.UUID, str],
+             per_quarter: dict[str, int]) -> ThemesFigures:
     def period() -> str:
         return f"{f.date_from:%d %b %Y} to {f.date_to:%d %b %Y}"
 
@@ -68,7 +70,7 @@ def _figures(board: Dashboard, f: ThemeFilter, names: dict[uuid.UUID, str]) -> T
         filters.append((label, value or "any"))
     teams = sorted({c.team_id for c in board.cells}, key=lambda t: board.teams.get(t, ""))
     cells = tuple(
-        tuple((HeatFigure(c.good, c.graded, c.too_few) if c is not None else None)
+        tuple((HeatFigure(c.good, c.graded, c.too_few, c.withheld) if c is not None else None)
               for c in (board.cell(t, s.id) for s in board.standards))
         for t in teams)
     return ThemesFigures(
@@ -77,6 +79,7 @@ def _figures(board: Dashboard, f: ThemeFilter, names: dict[uuid.UUID, str]) -> T
         teams=tuple(board.teams.get(t, "") for t in teams), cells=cells,
         quarters=tuple((q, tuple((b.code, counts.get(b.code, 0)) for b in board.bands))
                        for q, counts in board.quarters),
+        quarter_assessments=tuple(per_quarter.get(q, 0) for q, _ in board.quarters),
         benchmark_days=board.benchmark_days, timescale_weeks=board.timescale_weeks,
         delay=tuple(DelayFigure(board.teams.get(d.team_id, ""), d.cases, d.allocated,
                                 d.allocated_late, d.mean_allocation_days, d.public_cases,
@@ -98,6 +101,9 @@ def summary_report(store: Store, actor: Actor, f: ThemeFilter, profile: Profile,
         statuses = dict(session.execute(select(col(Assessment.status), func.count())
                                         .where(and_(*conds))
                                         .group_by(col(Assessment.status))).all())
+        quarter = quarter_expression()
+        per_quarter = {str(q): int(n) for q, n in session.execute(
+            select(quarter, func.count()).where(and_(*conds)).group_by(quarter)).all()}
         actions = actions_of(session, col(ActionItem.assessment_id).in_(in_view))
         audit_log.record(session, actor, f"export_themes_pdf_{profile.value}", "database",
                          uuid.UUID(int=0))
@@ -125,8 +131,9 @@ def summary_report(store: Store, actor: Actor, f: ThemeFilter, profile: Profile,
                             if s in statuses),
         sections=(FrameworkSection(board.framework_title, board.bands, tallies),),
         action_counts=count_actions(actions, today),
+        overdue=overdue_entries(store, actions, today), scanned=True,
         prepared_by="" if profile is Profile.PSEUDONYMISED else actor.display_name,
-        themes=_figures(board, f, names))
+        themes=_figures(board, f, names, per_quarter))
 
 
 def export_summary(store: Store, actor: Actor, f: ThemeFilter, out: Path,

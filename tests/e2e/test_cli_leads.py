@@ -40,21 +40,23 @@ def test_themes_by_team_and_standard(db: Path, tmp_path: Path) -> None:
                  "--from", "2025-01-01", "--to", "2025-12-31", "--framework", "mini-standards",
                  "--csv", str(out)]) == 0
     rows = _csv(out)
-    assert rows[0] == ["team", "standard", "graded", "at G or better", "share"]
+    assert rows[0] == ["team", "standard", "graded", "at G or better", "share", "too_few"]
     # ql still scores A1 and A5 blind, so they are left out; A2 (submitted) and A3 count:
-    # seen G, RI; care plan RI, I; sgo I, G.
-    assert rows[1:] == [["Newcastle 1", "The child is seen and heard", "2", "1", "0.5"],
-                        ["Newcastle 1", "The care plan is analysed", "2", "0", "0.0"],
-                        ["Newcastle 1", "Special guardianship support", "2", "1", "0.5"]]
+    # seen G, RI; care plan RI, I; sgo I, G: two graded each, too few to read.
+    assert rows[1:] == [["Newcastle 1", "The child is seen and heard", "2", "", "", "1"],
+                        ["Newcastle 1", "The care plan is analysed", "2", "", "", "1"],
+                        ["Newcastle 1", "Special guardianship support", "2", "", "", "1"]]
 
 
 def test_themes_as_the_supervisor_to_stdout(db: Path, capsys: pytest.CaptureFixture[str]
                                             ) -> None:
     assert main(["themes", "--db", str(db), "--user", "sup", "--by", "grade"]) == 0
     rows = list(csv.reader(capsys.readouterr().out.splitlines()))
-    assert rows[0] == ["framework", "grade", "graded", "good_or_better", "share"]
-    # Team 1's A1 (O, G), A2 (G, RI, I), A3 (RI, I, G): O1 G3 RI2 I2.
-    assert [r[1:3] for r in rows[1:]] == [["O", "1"], ["G", "3"], ["RI", "2"], ["I", "2"]]
+    assert rows[0] == ["framework", "grade", "graded", "good_or_better", "share", "too_few"]
+    # Team 1's A1 (O, G), A2 (G, RI, I), A3 (RI, I, G): O1 G3 RI2 I2, all from 1 to 4:
+    # every grade is listed, none with a number.
+    assert [r[1:3] + r[5:] for r in rows[1:]] == [["O", "", "1"], ["G", "", "1"],
+                                                  ["RI", "", "1"], ["I", "", "1"]]
 
 
 def test_moderation_agreement_csv(db: Path, tmp_path: Path) -> None:

@@ -64,8 +64,10 @@ def test_charts_show_the_hand_worked_numbers(qtbot, qtmodeltester, world) -> Non
         model.index(r, c)) for r in range(model.rowCount()) for c in range(model.columnCount())}
     assert cells[("Newcastle 1", "The child is seen and heard")] == "too few (3)"
     assert cells[("Newcastle 2", "Special guardianship support")] == "none graded"
+    # The tooltip does not give away what the cell hides (it said "2 of 3 at G or better").
     assert model.data(model.index(0, 0), 3).startswith(
-        "Newcastle 1, The child is seen and heard: too few to read, 2 of 3 at G or better")
+        "Newcastle 1, The child is seen and heard: 3 graded, too few to read")
+    assert "2 of 3" not in model.data(model.index(0, 0), 3)
     # C1 ran 175 days; C2 is still open, so it runs to the real today.
     weeks = (175 + (dt.date.today() - dt.date(2025, 1, 10)).days) / 7 / 2
     assert [view.delay_model.data(view.delay_model.index(0, c)) for c in range(7)] == [
@@ -121,8 +123,8 @@ def test_supervisor_sees_their_team_and_export(qtbot, world, tmp_path) -> None:
     book = load_workbook(saved[0], read_only=True)
     rows = [tuple(c.value for c in r) for r in book["Themes"].iter_rows()]
     book.close()
-    assert rows[0] == ("team", "standard", "graded", "at G or better", "share")
-    assert rows[1] == ("Newcastle 1", "The child is seen and heard", 3, 2, 0.6667)
+    assert rows[0] == ("team", "standard", "graded", "at G or better", "share", "too_few")
+    assert rows[1] == ("Newcastle 1", "The child is seen and heard", 3, None, None, 1)
 
 
 def test_filters_narrow_the_view(qtbot, world) -> None:

@@ -188,10 +188,10 @@ def test_team_summary_shows_distributions_and_names_no_one(world, tmp_path):
                    "No practitioner is named or ranked", "Mini standards for tests 1"))
     for name in ("FatimaKhan", "GwenJones", "PL-2024-00001"):
         assert name not in flat, name  # no individual and no case, even in a manager copy
-    # 'seen': three RI and one G, 4 graded: too few to read, so no count of 1-4 and no
-    # share is shown (a "100%" or "75%" of four could point at the one observed).
+    # 'seen': three RI and one G, 4 graded: too few to read, so no count at all, not even
+    # the zeros (O 0 and I 0 beside them would narrow it down), and no share.
     table = flat[flat.index("Countsandshares"):]
-    assert "Thechildisseenandheard0——00fewerthan5" in table
+    assert "Thechildisseenandheard————0fewerthan5" in table
     assert "%" not in table[:table.index("Thecareplan")]
     _framed(out)
     for _ in range(2):
@@ -199,8 +199,10 @@ def test_team_summary_shows_distributions_and_names_no_one(world, tmp_path):
     table = _flat(export_pdf(world.store, world.supervisor, _team(world.team_id, MONTH_AGO,
                                                                   TODAY), tmp_path / "t6.pdf"))
     table = table[table.index("Countsandshares"):]
-    # Six graded: O 0 (0%), G 1 (withheld: fewer than 5), RI 5 (83%), I 0 (0%), N/A 0, 6
-    assert "Thechildisseenandheard00%fewerthan5583%00%06" in table
+    # Six graded: O 0, G 1, RI 5, I 0. G is hidden; alone, it would be 6 - 5, so RI is
+    # hidden with it; but G + RI = 6 with G at most 4 and RI at least 5 leaves G = 1, so
+    # the total goes too and the row shows nothing (N/A 0 stands alone).
+    assert "Thechildisseenandheard————0—" in table
 
 
 def test_team_summary_lists_overdue_actions_and_areas_for_development(world, tmp_path):
@@ -209,10 +211,18 @@ def test_team_summary_lists_overdue_actions_and_areas_for_development(world, tmp
         _low_seen_audit(world, ((f"Ask Fatima Khan to redo plan {n}", late),))
     flat = _flat(export_pdf(world.store, world.supervisor, _team(
         world.team_id, MONTH_AGO, TODAY), tmp_path / "team.pdf"))
-    # every action is overdue; its text is scanned (the team summary names no one)
-    _has(flat, "Overdue actions", "Ask Another person to redo plan 0",
-         "Ask Another person to redo plan 2", "Top areas for development",
-         "The child is seen and heard")
+    # Three overdue: a count too few to print, so the list (whose length is the count)
+    # is not printed either.
+    _has(flat, "Overdue actions", "Not listed: the number of overdue actions is too few",
+         "Top areas for development", "The child is seen and heard")
+    assert "redoplan" not in flat
+    for n in range(3, 6):
+        _low_seen_audit(world, ((f"Ask Fatima Khan to redo plan {n}", late),))
+    flat = _flat(export_pdf(world.store, world.supervisor, _team(
+        world.team_id, MONTH_AGO, TODAY), tmp_path / "team6.pdf"))
+    # Six, all open and overdue: shown, and listed; the text is scanned (names no one).
+    _has(flat, "Ask Another person to redo plan 0", "Ask Another person to redo plan 5")
+    assert "Notlisted" not in flat
     assert "FatimaKhan" not in flat and "Fatima" not in flat
     # quarters of the period with no assessment are shown, not skipped
     first_q = f"{MONTH_AGO.year}-Q{(MONTH_AGO.month - 1) // 3 + 1}"

@@ -41,10 +41,10 @@ def test_the_figures_are_the_hand_worked_ones(world) -> None:
     assert t.teams == ("Newcastle 1", "Newcastle 2")
     assert t.standards[0] == "The child is seen and heard"
     # Newcastle 1, seen: O, G, RI -> 2 of 3 good; sgo: I, G (A1 N/A) -> 1 of 2.
-    assert t.cells[0][0] == HeatFigure(2, 3, True)
-    assert t.cells[0][2] == HeatFigure(1, 2, True)
+    assert t.cells[0][0] == HeatFigure(2, 3, True, True)
+    assert t.cells[0][2] == HeatFigure(1, 2, True, True)
     # Newcastle 2 (A5 only): seen G; sgo N/A, so nothing graded.
-    assert t.cells[1][0] == HeatFigure(1, 1, True)
+    assert t.cells[1][0] == HeatFigure(1, 1, True, True)
     assert t.cells[1][2] is None
     assert [q for q, _ in t.quarters] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
     assert dict(t.quarters[2][1]) == {"O": 0, "G": 0, "RI": 0, "I": 0}

@@ -141,13 +141,15 @@ def test_click_through_lists_the_assessments_behind_each_element(world) -> None:
 def test_themes_table_by_team_and_standard(world) -> None:
     build(world)
     header, rows = themes.themes_table(world.store, world.ql, YEAR, ("team", "standard"))
-    assert header == ["team", "standard", "graded", "at G or better", "share"]
+    assert header == ["team", "standard", "graded", "at G or better", "share", "too_few"]
+    # Every cell has fewer than 5 graded: the number graded shows (as the Themes view's
+    # "too few (n)"), the number at G or better and its share do not.
     assert rows == [
-        ("Newcastle 1", "The child is seen and heard", 3, 2, 0.6667),
-        ("Newcastle 1", "The care plan is analysed", 3, 1, 0.3333),
-        ("Newcastle 1", "Special guardianship support", 2, 1, 0.5),
-        ("Newcastle 2", "The child is seen and heard", 1, 1, 1.0),
-        ("Newcastle 2", "The care plan is analysed", 1, 1, 1.0),
+        ("Newcastle 1", "The child is seen and heard", 3, "", "", 1),
+        ("Newcastle 1", "The care plan is analysed", 3, "", "", 1),
+        ("Newcastle 1", "Special guardianship support", 2, "", "", 1),
+        ("Newcastle 2", "The child is seen and heard", 1, "", "", 1),
+        ("Newcastle 2", "The care plan is analysed", 1, "", "", 1),
     ]
     with pytest.raises(InvalidInput):
         themes.themes_table(world.store, world.ql, YEAR, ("practitioner",))
@@ -186,14 +188,15 @@ def test_themes_xlsx_and_csv(world, tmp_path) -> None:
     out = themes.export_table(world.store, world.ql, YEAR, ("standard",), tmp_path / "t.csv")
     with out.open(encoding="utf-8-sig") as fh:
         got = list(csv.reader(fh))
-    assert got[0] == ["standard", "graded", "at G or better", "share"]
-    assert got[1] == ["The child is seen and heard", "4", "3", "0.75"]
+    assert got[0] == ["standard", "graded", "at G or better", "share", "too_few"]
+    # seen: 3 at G or better of 4 graded: too few to read.
+    assert got[1] == ["The child is seen and heard", "4", "", "", "1"]
     xlsx = themes.export_table(world.store, world.ql, YEAR, ("standard",),
                                tmp_path / "t.xlsx")
     book = load_workbook(xlsx, read_only=True)
     sheet = book["Themes"]
     rows = [tuple(c.value for c in r) for r in sheet.iter_rows()]
-    assert rows[1] == ("The child is seen and heard", 4, 3, 0.75)
+    assert rows[1] == ("The child is seen and heard", 4, None, None, 1)
     book.close()
 
 

@@ -153,8 +153,12 @@ class HeatmapModel(QAbstractTableModel):
             background = "#ffffff"
         elif cell.too_few:
             text = f"too few ({cell.graded})"
-            words = (f"{team}, {title}: too few to read, {cell.good} of {cell.graded} at "
-                     f"{good} or better")
+            words = f"{team}, {title}: {cell.graded} graded, too few to read"
+            background = "#eaeef2"
+        elif cell.withheld:
+            text = f"share withheld ({cell.graded})"
+            words = (f"{team}, {title}: {cell.graded} graded; fewer than {themes.TOO_FEW} "
+                     f"on one side of {good}, so the share is not shown")
             background = "#eaeef2"
         else:
             share = cell.share or 0.0
@@ -169,7 +173,8 @@ class HeatmapModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             return QColor(background)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QColor(MUTED) if cell is None or cell.too_few else ink_on(background)
+            return (QColor(MUTED) if cell is None or cell.too_few or cell.withheld
+                    else ink_on(background))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -505,7 +510,8 @@ class ThemesView(QWidget):
         good = board.good_codes[-1]
         self.heat_title.setText(f"<b>Teams × standards</b>: share graded {good} or better "
                                 f"(of assessments graded; fewer than {themes.TOO_FEW} are "
-                                "marked too few to read)")
+                                "marked too few to read, and fewer than "
+                                f"{themes.TOO_FEW} on either side withholds the share)")
         self.heat_model.set_board(board)
         self.heatmap.resizeColumnsToContents()
         self.delay_model.refresh()
