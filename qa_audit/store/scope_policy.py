@@ -119,6 +119,13 @@ def condition(actions: Iterable[Action], kind: Kind, role: Role,
     return or_(false(), *(_rule(SCOPE_RULES[scope], where, role) for scope in scopes))
 
 
+def any_role_condition(actions: Iterable[Action], kind: Kind) -> ColumnElement[bool]:
+    """Rows of `kind` on which the connected person, whatever their role, may take any of
+    `actions` (each role's condition holds only for an account of that role)."""
+    return or_(false(), *(c for role in Role
+                          if (c := condition(actions, kind, role)) is not None))
+
+
 def owner_condition(kind: Kind, role: Role) -> ColumnElement[bool]:
     """An action's owner's own rule (`OWNER_RULE`), for an owner of any role."""
     return _rule(OWNER_RULE, policy_facts(kind), role)

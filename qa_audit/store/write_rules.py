@@ -31,11 +31,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table, text
 
-from qa_audit.domain.permissions import Action, Role
+from qa_audit.domain.permissions import Action
 from qa_audit.domain.workflow import TRANSITIONS, Status
 
 from .scope import Kind
-from .scope_policy import TABLE, condition, render
+from .scope_policy import TABLE, any_role_condition, render
 from .tables import (
     ActionItem,
     Assessment,
@@ -64,14 +64,8 @@ def may(actions: Iterable[Action], kind: Kind, record_id: str) -> str:
     """SQL: the person may take one of `actions` on the record of `kind` with this id, read
     as it stands before the change (a BEFORE trigger sees the old row in the table)."""
     table = TABLE[kind]
-    # One branch per role the matrix gives any of `actions`; each is true only for a
-    # person whose account holds that role (the policies' own guards).
-    branches = [render(c) for role in Role
-                if (c := condition(tuple(actions), kind, role)) is not None]
-    if not branches:
-        return "false"
     return (f"EXISTS (SELECT 1 FROM {table} WHERE {table}.id = {record_id} AND "
-            f"({' OR '.join(f'({b})' for b in branches)}))")
+            f"({render(any_role_condition(tuple(actions), kind))}))")
 
 
 def _changed(columns: Iterable[str]) -> str:
