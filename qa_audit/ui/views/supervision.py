@@ -496,6 +496,18 @@ class SupervisionView(QWidget):
             return
         self.panel.show_session(chosen)
 
+    def open_session(self, session_id: uuid.UUID) -> None:
+        """Show this session's record (from the home page), its row selected, focus in it."""
+        ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
+        if session_id not in ids:
+            self.refresh()
+            ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
+        if session_id not in ids:
+            return
+        self.table.selectRow(ids.index(session_id))  # shows it (after saving the one shown)
+        if self.panel.session_id == session_id:
+            self.panel.setFocus()
+
     def _select(self, session_id: uuid.UUID) -> None:
         """Make `session_id` the current row without opening it again."""
         ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
