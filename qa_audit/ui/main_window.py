@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QAction,
+    QCloseEvent,
+    QIcon,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -21,7 +29,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QStackedWidget,
+    QSizePolicy,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -47,10 +55,12 @@ if TYPE_CHECKING:
 from .errors import show_error
 from .operations import changes
 from .palette import add_fonts
+from .scrolling import ScrollingStack
 from .workers import run_in_background
 
 NOTICE_DELAY_MS = 1500
 COUNTS_DELAY_MS = 400
+NAV_WIDTH = 220  # the page list's width, in a window wide enough
 SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
                 Status.FINALISED)
 
@@ -149,7 +159,7 @@ class Pages:
     """The main window's pages by key, each built (and its module imported) the first time
     it is shown, so start-up pays only for the page the user lands on."""
 
-    def __init__(self, stack: QStackedWidget, on_built: Callable[[QWidget], None]) -> None:
+    def __init__(self, stack: ScrollingStack, on_built: Callable[[QWidget], None]) -> None:
         self._stack, self._on_built = stack, on_built
         self._factories: dict[str, Callable[[], QWidget]] = {}
         self._widgets: dict[str, QWidget] = {}
@@ -200,8 +210,8 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Navigation")
-        self.nav.setFixedWidth(220)
-        self.stack = QStackedWidget()
+        self.nav.setFixedWidth(NAV_WIDTH)  # narrower in a narrow window: resizeEvent
+        self.stack = ScrollingStack()  # a page larger than the window scrolls
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.pages = Pages(self.stack, self._page_built)
@@ -290,6 +300,20 @@ class MainWindow(QMainWindow):
             item.setText(f"{title} ({count})" if count else title)
             item.setData(Qt.ItemDataRole.AccessibleTextRole,
                          f"{title}: {count} waiting for you" if count else title)
+        self._fit_navigation()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_navigation()
+
+    def _fit_navigation(self) -> None:
+        """The page list: NAV_WIDTH wide, narrower in a narrow window (a laptop at 200%)
+        but never narrower than its longest name with its count."""
+        metrics = self.nav.fontMetrics()
+        padding = 4 * metrics.averageCharWidth()
+        longest = max((metrics.horizontalAdvance(self.nav.item(i).text())
+                       for i in range(self.nav.count())), default=0) + padding
+        self.nav.setFixedWidth(min(NAV_WIDTH, max(longest, self.width() * 15 // 100)))
 
     def _counts_changed(self, _kinds: object) -> None:
         """Records changed (a save, a signature): recount soon, once for a burst."""
@@ -553,6 +577,10 @@ class MainWindow(QMainWindow):
                      f"{self.store.location}")
         self.db_label = QLabel(where)
         self.db_label.setObjectName("subheading")
+        self.db_label.setToolTip(where)
+        # A long path is cut at the window's edge (the tooltip has it whole) rather than
+        # widening the window past a small screen.
+        self.db_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.save_state = QLabel("No unsaved changes")
         self.save_state.setAccessibleName(self.save_state.text())
         status.addWidget(self.user_label)

@@ -301,8 +301,8 @@ def heading_row(title: str, *trailing: Any) -> QHBoxLayout:
     row = QHBoxLayout()
     heading = QLabel(title)
     heading.setObjectName("heading")
-    row.addWidget(heading)
-    row.addStretch(1)
+    heading.setWordWrap(True)  # a narrow window wraps a long heading (200% scaling)
+    row.addWidget(heading, 1)
     for widget in trailing:
         row.addWidget(widget)
     return row

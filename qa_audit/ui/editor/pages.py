@@ -296,6 +296,9 @@ class ActionsPage(QWidget):
         self.text.setAccessibleName("New action text")
         self.text.setToolTip("Describe the action; press Enter to add it")
         self.standard = QComboBox()
+        self.standard.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.standard.setMinimumContentsLength(16)  # long titles do not widen the page
         self.standard.setAccessibleName("Standard the action relates to")
         self.standard.setToolTip("Standard the action relates to (optional)")
         self.standard.addItem("Any standard", None)
@@ -315,10 +318,26 @@ class ActionsPage(QWidget):
         self.done.setToolTip("Mark the selected action done (or open again)")
         self.done.clicked.connect(self._toggle_done)
         self.table.itemSelectionChanged.connect(self._update_done)
-        for w in (self.text, self.standard, self.due, self.add, self.remove, self.done):
-            form.addWidget(w)
-        form.setStretch(0, 3)
+        # Two rows, so the page fits a narrow window (200% scaling): the action's words get
+        # the width; what it relates to, when it is due and the buttons go below. The
+        # labels name the combo box and the date for a screen reader (Linux reads a combo
+        # box's label, not its accessible name).
+        chosen = QHBoxLayout()  # what the selected action allows, under the table
+        chosen.addWidget(self.remove)
+        chosen.addWidget(self.done)
+        chosen.addStretch(1)
+        layout.addLayout(chosen)
+        form.addWidget(self.text, 1)
+        form.addWidget(self.add)
         layout.addLayout(form)
+        details = QHBoxLayout()
+        for text, widget in (("Standard", self.standard), ("Due", self.due)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            details.addWidget(label)
+            details.addWidget(widget)
+        details.setStretch(1, 1)
+        layout.addLayout(details)
         self.show_actions(state.detail.actions)
 
     def show_actions(self, actions: tuple[ActionInfo, ...]) -> None:
@@ -390,7 +409,8 @@ class ResponsePage(QWidget):
         layout.addWidget(self.reflection)
         row = QHBoxLayout()
         view = QLabel("Your view of the feedback (choose one):")
-        row.addWidget(view)
+        view.setWordWrap(True)  # a narrow window wraps it (200% scaling)
+        row.addWidget(view, 1)
         self.agreement = QButtonGroup(self)
         self.radios: dict[Agreement, QRadioButton] = {}
         for value, text in ((Agreement.AGREE, "I &agree"), (Agreement.PARTLY, "I partl&y agree"),
@@ -473,8 +493,10 @@ class AddendaPage(QWidget):
     def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("A finalised assessment is read-only. Corrections and later "
-                                "notes are added here, dated and signed."))
+        intro = QLabel("A finalised assessment is read-only. Corrections and later notes are "
+                       "added here, dated and signed.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         self.listing = QListWidget()
         self.listing.setAccessibleName("Addenda")
         layout.addWidget(self.listing)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -29,6 +28,7 @@ from qa_audit.services.database import Store
 from qa_audit.services.listing import AssessmentQuery
 
 from ..errors import show_error
+from ..flow import FlowLayout, labelled
 from ..inputs import DateBox
 from ..models import AssessmentColumn, AssessmentTableModel, fitted_combo, heading_row
 from ..operations import Change, connect_changes
@@ -66,7 +66,7 @@ class AssessmentListView(QWidget):
                 button.clicked.connect(lambda _c=False, k=kind: self.newRequested.emit(k))
                 top.addWidget(button)
         layout.addLayout(top)
-        layout.addLayout(self._filters())
+        layout.addWidget(self._filters())
         self.model = AssessmentTableModel(store, actor, base)
         self.model.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
         connect_changes(self, (Change.ASSESSMENT,), self.refresh)
@@ -97,8 +97,9 @@ class AssessmentListView(QWidget):
         layout.addWidget(self.table, 1)
         self._update_count()
 
-    def _filters(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _filters(self) -> QWidget:
+        bar = QWidget()
+        row = FlowLayout(bar)
         self.status = _combo("Status filter", "Show only assessments in this state", 10)
         self.status.addItem(ANY, None)
         for status in Status:
@@ -125,24 +126,23 @@ class AssessmentListView(QWidget):
         self._debounce.setInterval(300)
         self._debounce.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        # The filters wrap onto a second line in a narrow window (200% scaling).
         for label, widget in (("&Status", self.status), ("&Practitioner", self.practitioner),
                               ("Fra&mework", self.framework), ("From", self.date_from),
                               ("To", self.date_to)):
-            text = QLabel(label)
-            text.setBuddy(widget)
-            row.addWidget(text)
-            row.addWidget(widget)
+            pair = labelled(label, widget)
+            row.addWidget(pair)
             if widget is self.practitioner:
-                self.practitioner_label = text
-        row.addWidget(self.search, 1)
+                self.practitioner_label = pair
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("M" * 14))
+        row.addWidget(self.search)
         for combo in (self.status, self.practitioner, self.framework):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for date in (self.date_from, self.date_to):
             date.dateChanged.connect(lambda _d: self.apply_filters())
         # a practitioner sees only themselves: nobody to choose between (nor a label)
-        for shown in (self.practitioner, self.practitioner_label):
-            shown.setVisible(len(people) > 1)
-        return row
+        self.practitioner_label.setVisible(len(people) > 1)
+        return bar
 
     def _date(self, name: str, tip: str) -> QDateEdit:
         edit = DateBox()
