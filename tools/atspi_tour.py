@@ -63,6 +63,7 @@ def _steps(store: Store, usernames: tuple[str, ...]) -> Iterator[Step]:
             window = MainWindow(store, actor, name)
             held["window"], held["actor"] = window, actor  # type: ignore[assignment]
             window.resize(1360, 860)
+            window._fit_screen()  # no larger than the screen (200% scaling, a laptop)
             window.show()
             window.activateWindow()
             return window
@@ -142,6 +143,10 @@ def _steps(store: Store, usernames: tuple[str, ...]) -> Iterator[Step]:
 
 
 def main() -> int:
+    """Screens one by one on request; `--show NAME`: go straight to that screen and stay
+    there (for a screenshot: /work/shared/tools/xshot OUT.png 15 -- python
+    tools/atspi_tour.py --show "supervisor: editor standards")."""
+    show_only = sys.argv[sys.argv.index("--show") + 1] if "--show" in sys.argv else ""
     os.environ["QA_AUDIT_HOME"] = tempfile.mkdtemp(prefix="qa-audit-atspi-")
     from qa_audit.resources import shipped_frameworks
     from qa_audit.services.database import Store
@@ -153,6 +158,7 @@ def main() -> int:
     summary = generate_demo(store, assessments=600, seed=4, frameworks=shipped_frameworks())
     steps = iter(_steps(store, summary.sample_usernames))
     notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+    last = [""]
 
     def advance() -> None:
         step = next(steps, None)
@@ -173,6 +179,7 @@ def main() -> int:
         for _ in range(5):
             app.processEvents()
         print(f"SCREEN {name}", flush=True)
+        last[0] = f"SCREEN {name}"
 
     def next_requested() -> None:
         line = sys.stdin.readline()
@@ -181,8 +188,14 @@ def main() -> int:
             return
         advance()
 
-    notifier.activated.connect(next_requested)
-    advance()
+    if show_only:
+        for _ in range(100):
+            advance()
+            if f"SCREEN {show_only}" == last[0]:
+                break
+    else:
+        notifier.activated.connect(next_requested)
+        advance()
     status = app.exec()
     store.close()
     return status

@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Navigation")
         self.nav.setFixedWidth(NAV_WIDTH)  # narrower in a narrow window: resizeEvent
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = ScrollingStack()  # a page larger than the window scrolls
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
@@ -309,10 +310,8 @@ class MainWindow(QMainWindow):
     def _fit_navigation(self) -> None:
         """The page list: NAV_WIDTH wide, narrower in a narrow window (a laptop at 200%)
         but never narrower than its longest name with its count."""
-        metrics = self.nav.fontMetrics()
-        padding = 4 * metrics.averageCharWidth()
-        longest = max((metrics.horizontalAdvance(self.nav.item(i).text())
-                       for i in range(self.nav.count())), default=0) + padding
+        # As its rows are drawn (the style sheet's font and padding), plus its frame.
+        longest = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 8
         self.nav.setFixedWidth(min(NAV_WIDTH, max(longest, self.width() * 15 // 100)))
 
     def _counts_changed(self, _kinds: object) -> None:
@@ -669,11 +668,11 @@ class MainWindow(QMainWindow):
                                    self))
 
     def _focus_search(self) -> None:
-        from .views.assessments import AssessmentListView
-
-        page = self.stack.currentWidget()
-        if isinstance(page, AssessmentListView):
-            page.search.setFocus()
+        """Ctrl+F: the page's search box (a list's case reference, Admin's accounts)."""
+        search = getattr(self.stack.currentWidget(), "search", None)
+        if isinstance(search, QLineEdit):
+            search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            search.selectAll()
 
     def _show_keys(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", "\n".join([
@@ -685,7 +684,9 @@ class MainWindow(QMainWindow):
             "Enter  open the selected assessment", "In an assessment:",
             "  1–9  grade the standard (in the scale's order), N  not applicable",
             "  Alt+1–9  grade even while typing", "  Ctrl+Down / Ctrl+Up  next / previous "
-            "standard", "  Ctrl+S  save now", "  Ctrl+Enter  submit to the practitioner",
+            "standard", "  Ctrl+Tab / Ctrl+Shift+Tab  next / previous section",
+            "  Enter (in a new action's text)  add the action", "  Ctrl+S  save now",
+            "  Ctrl+Enter  submit to the practitioner",
             "  Esc  back to the list", "  Ctrl+P  export the assessment as a PDF",
             "  Ctrl+Shift+S  send it to the practitioner as a bundle",
             "Ctrl+L  lock", "Ctrl+Q  quit"]))

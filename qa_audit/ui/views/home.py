@@ -4,7 +4,7 @@ overdue actions), read from `services.waiting`; Enter or double-click opens a ro
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from qa_audit.domain.permissions import Actor
 from qa_audit.services import waiting
@@ -43,10 +43,16 @@ class HomeView(QWidget):
         self.model = ListModel(["Waiting", "What", "Who", "Date or due", "State"],
                                self._load, _cells)
         self.model.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
-        self.table = read_only_table(self.model, "What waits for you", 130)
-        self.table.setColumnWidth(1, 260)
-        self.table.setColumnWidth(2, 170)
-        self.table.setColumnWidth(3, 110)
+        self.table = read_only_table(self.model, "What waits for you")
+        # Never wider than the page (200% scaling): the short columns fit their contents,
+        # the case and the state share what is left.
+        header = self.table.horizontalHeader()
+        for column, mode in ((0, QHeaderView.ResizeMode.ResizeToContents),
+                             (1, QHeaderView.ResizeMode.Stretch),
+                             (2, QHeaderView.ResizeMode.ResizeToContents),
+                             (3, QHeaderView.ResizeMode.ResizeToContents),
+                             (4, QHeaderView.ResizeMode.Stretch)):
+            header.setSectionResizeMode(column, mode)
         self.table.setToolTip("Enter or double-click opens the row")
         self.table.activated.connect(self._open)
         self.table.doubleClicked.connect(self._open)

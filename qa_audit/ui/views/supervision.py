@@ -154,10 +154,16 @@ class SessionPanel(QScrollArea):
         self.add_button = QPushButton("Add &action")
         self.add_button.setToolTip("Add the action (Enter)")
         self.add_button.clicked.connect(self.add_action)
+        due_label = QLabel("Due")
+        due_label.setBuddy(self.action_due)
         row.addWidget(self.action_text, 1)
-        row.addWidget(QLabel("Due"))
+        row.addWidget(due_label)
         row.addWidget(self.action_due)
         row.addWidget(self.add_button)
+        # Shown only to whoever may agree actions (the supervisor): the practitioner is
+        # offered what she can do, not controls she cannot use.
+        self._action_entry: tuple[QWidget, ...] = (self.action_text, due_label,
+                                                   self.action_due, self.add_button)
         layout.addLayout(row)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("&Save")
@@ -330,9 +336,9 @@ class SessionPanel(QScrollArea):
             due = f" (due {action.due_on:%d %b %Y})" if action.due_on else ""
             state = action.status.value
             self.action_list.addItem(f"{action.text}{due} — {state}")
-        self.action_text.setEnabled(may.write_notes)
-        self.action_due.setEnabled(may.write_notes)
-        self.add_button.setEnabled(may.write_notes)
+        for widget in self._action_entry:
+            widget.setVisible(may.write_notes)
+            widget.setEnabled(may.write_notes)
         self.save_button.setEnabled(may.write_notes or may.write_reflection)
         self._show_signatures(detail)
 
