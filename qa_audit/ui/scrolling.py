@@ -34,12 +34,13 @@ class PageHolder(QScrollArea):
         self.setWidget(page)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """A page that can rearrange itself (`ResponsiveSplitter`) is told the width it
-        has, before it would need scrolling sideways."""
+        """A page that can rearrange itself (one with `fit_width`, such as a
+        `ResponsiveSplitter`) is told the width it has, before it would need scrolling
+        sideways."""
         super().resizeEvent(event)
-        page = self.widget()
-        if isinstance(page, ResponsiveSplitter):
-            page.fit_width(self.viewport().width())
+        fit = getattr(self.widget(), "fit_width", None)
+        if callable(fit):
+            fit(self.viewport().width())
 
 
 def _page(widget: QWidget | None) -> QWidget | None:

@@ -48,6 +48,9 @@ def test_every_page_fits_720_by_450(qtbot, world, who: str) -> None:
         QApplication.processEvents()
         _fits(window.pages[key], key)
         assert window.width() <= WIDTH and window.height() <= HEIGHT, (key, window.size())
+        if key == "supervision":  # the record scrolls down within the page, not sideways
+            panel = window.pages[key].panel
+            assert panel.widget().minimumSizeHint().width() <= panel.viewport().width()
 
 
 def test_every_tab_of_the_editor_fits_720_by_450(qtbot, world) -> None:

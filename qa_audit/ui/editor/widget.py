@@ -89,7 +89,6 @@ class AssessmentEditor(QWidget):
         self.subheading.setObjectName("subheading")
         self.subheading.setWordWrap(True)
         titles.addWidget(self.heading)
-        titles.addWidget(self.subheading)
         header.addLayout(titles, 1)
         self.back = self._button("← &Back", "Back to the list (Esc)", self._close)
         self.submit = self._button("S&ubmit to practitioner", "Check and submit (Ctrl+Enter)",
@@ -99,6 +98,7 @@ class AssessmentEditor(QWidget):
         for b in (self.submit, self.finalise_button, self.back):
             header.addWidget(b)
         layout.addLayout(header)
+        layout.addWidget(self.subheading)  # the full width, beside no buttons (200% scaling)
         self.read_only_note = QLabel()
         self.read_only_note.setObjectName("readOnlyNote")
         self.read_only_note.setWordWrap(True)
