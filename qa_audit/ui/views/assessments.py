@@ -55,7 +55,7 @@ class AssessmentListView(QWidget):
         layout = QVBoxLayout(self)
         self.count_label = QLabel()
         self.count_label.setObjectName("subheading")
-        top = heading_row(title, self.count_label)
+        buttons: list[QPushButton] = []
         if show_new:
             for kind, text in ((AssessmentKind.CASE_AUDIT, "New case &audit…"),
                                (AssessmentKind.PRACTICE_OBSERVATION, "New &observation…")):
@@ -64,8 +64,8 @@ class AssessmentListView(QWidget):
                                   + (" (Ctrl+N)" if kind is AssessmentKind.CASE_AUDIT else ""))
                 button.setAccessibleName(text.replace("&", "").rstrip("…"))
                 button.clicked.connect(lambda _c=False, k=kind: self.newRequested.emit(k))
-                top.addWidget(button)
-        layout.addLayout(top)
+                buttons.append(button)
+        layout.addLayout(heading_row(title, self.count_label, *buttons))
         layout.addWidget(self._filters())
         self.model = AssessmentTableModel(store, actor, base)
         self.model.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
