@@ -112,3 +112,22 @@ def test_nothing_waiting_says_so(qtbot, world) -> None:
 def test_roles_nothing_can_wait_for_have_no_home(qtbot, world) -> None:
     window = _window(qtbot, world, world.ql, "ql")
     assert "home" not in window.pages
+
+
+def test_an_overdue_action_opens_on_the_assessments_actions(qtbot, world) -> None:
+    aid = world.new_audit()
+    assessments.add_action(world.store, world.supervisor, aid, "Read the care plan",
+                           due_on=dt.date.today() - dt.timedelta(days=2))
+    world.complete(aid)
+    assessments.submit(world.store, world.supervisor, aid)
+    window = _window(qtbot, world, world.fca, "fca")
+    home = window.pages["home"]
+    assert home.summary.text() == "Waiting for you: 1 to respond to and 1 overdue action."
+    overdue = next(r for r in range(home.model.rowCount())
+                   if home.model.item(r).title == "Read the care plan")
+    assert home.model.data(home.model.index(overdue, 4)) == "2 days overdue"
+    home.table.activated.emit(home.model.index(overdue, 0))
+    editor = window.editor
+    assert editor is not None and editor.assessment_id == aid
+    assert editor.tabs.currentWidget() is editor.actions_page
+    assert _row_text(window, "my-actions") == "My actions (1)"
