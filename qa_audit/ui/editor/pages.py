@@ -226,8 +226,10 @@ class OverallPage(QWidget):
         self.overall.setAccessibleName("Overall judgement")
         layout.addWidget(self.overall)
         method = state.framework.overall.method.value.replace("_", " ")
-        layout.addWidget(QLabel(f"Worked out by the framework's rule ({method}); not applicable "
-                                "standards are left out."))
+        rule = QLabel(f"Worked out by the framework's rule ({method}); not applicable "
+                      "standards are left out.")
+        rule.setWordWrap(True)  # a narrow window wraps it (200% scaling)
+        layout.addWidget(rule)
         self.edits: dict[Narrative, QPlainTextEdit] = {}
         tips = {
             Narrative.CHILDS_VOICE: "Is the child's voice clear, in their own words?",
