@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from qa_audit.domain.permissions import Action, Actor, Role, check
@@ -512,14 +512,24 @@ def needs_new_password(store: Store, username: str) -> bool:
     return keyring is None or not keyring.has_account(username)
 
 
-def list_users(store: Store, actor: Actor, role: Role | None = None) -> list[UserInfo]:
+def list_users(store: Store, actor: Actor, role: Role | None = None, search: str = ""
+               ) -> list[UserInfo]:
     """The people this actor may pick or manage: everyone for an administrator, their team
-    for a supervisor, their region for a quality lead, themselves for a practitioner."""
+    for a supervisor, their region for a quality lead, themselves for a practitioner.
+    `search`: only those whose name, username or team contains it (any case)."""
     with store.reading() as session:
         query = select(User).where(visible(actor, Action.LIST_PEOPLE, Kind.PERSON)).order_by(
             col(User.display_name))
         if role is not None:
             query = query.where(User.role == role.value)
+        term = search.strip().lower()
+        if term:
+            teams_named = select(col(OrgUnit.id)).where(
+                func.lower(col(OrgUnit.name)).contains(term, autoescape=True))
+            query = query.where(or_(
+                func.lower(col(User.display_name)).contains(term, autoescape=True),
+                func.lower(col(User.username)).contains(term, autoescape=True),
+                col(User.team_id).in_(teams_named)))
         users = session.exec(query).all()
         teams = dict(session.exec(select(OrgUnit.id, OrgUnit.name).where(
             OrgUnit.kind == OrgUnitKind.TEAM)).all())

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QAction,
+    QCloseEvent,
+    QIcon,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -22,7 +30,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QStackedWidget,
+    QSizePolicy,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -42,14 +50,19 @@ from .dialogs import NewAssessmentDialog
 
 if TYPE_CHECKING:
     from qa_audit.services.documents import DocumentKind
+    from qa_audit.services.waiting import WaitingItem
 
     from .editor import AssessmentEditor
     from .views.themes import ThemesView
 from .errors import show_error
+from .operations import changes
 from .palette import add_fonts
+from .scrolling import ScrollingStack
 from .workers import run_in_background
 
 NOTICE_DELAY_MS = 1500
+COUNTS_DELAY_MS = 400
+NAV_WIDTH = 220  # the page list's width, in a window wide enough
 SUBMITTED_ON = (Status.SUBMITTED, Status.RETURNED, Status.RESPONDED, Status.MODERATION,
                 Status.FINALISED)
 
@@ -148,7 +161,7 @@ class Pages:
     """The main window's pages by key, each built (and its module imported) the first time
     it is shown, so start-up pays only for the page the user lands on."""
 
-    def __init__(self, stack: QStackedWidget, on_built: Callable[[QWidget], None]) -> None:
+    def __init__(self, stack: ScrollingStack, on_built: Callable[[QWidget], None]) -> None:
         self._stack, self._on_built = stack, on_built
         self._factories: dict[str, Callable[[], QWidget]] = {}
         self._widgets: dict[str, QWidget] = {}
@@ -199,13 +212,14 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Navigation")
-        self.nav.setToolTip("Pages (Ctrl+1…Ctrl+6)")
-        self.nav.setFixedWidth(220)
-        self.stack = QStackedWidget()
+        self.nav.setFixedWidth(NAV_WIDTH)  # narrower in a narrow window: resizeEvent
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack = ScrollingStack()  # a page larger than the window scrolls
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.pages = Pages(self.stack, self._page_built)
         self._build_pages()
+        self.nav.setToolTip(f"Pages (Ctrl+1…Ctrl+{min(self.nav.count(), 9)})")
         self.stack.setCurrentWidget(self.pages.first())
         self.nav.currentRowChanged.connect(self._navigate)
         # With an assessment open the nav keeps its current row (unselected), so focusing the
@@ -222,6 +236,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.setSingleShot(True)
         self._counts_timer.timeout.connect(self.update_counts)
         self._counts_timer.start(0)
+        changes().changed.connect(self._counts_changed)
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(max(1, self.settings.idle_lock_minutes) * 60_000)
@@ -264,39 +279,54 @@ class MainWindow(QMainWindow):
         item.setData(TITLE_ROLE, title)
         self.nav.addItem(item)
 
-    def _waiting(self, key: str) -> int:
-        """How many things on page `key` wait for this person: assessments to respond to
-        (a practitioner), responded or returned ones to finalise or change (a supervisor),
-        supervision records waiting for their signature."""
-        from qa_audit.services.listing import count_assessments
-
-        a, store = self.actor, self.store
-        if key == "feedback":
-            return count_assessments(store, a, AssessmentQuery(statuses=(Status.SUBMITTED,)))
-        if key == "mine":
-            return count_assessments(store, a, AssessmentQuery(
-                author_id=a.user_id, statuses=(Status.RESPONDED, Status.RETURNED)))
-        if key == "supervision":
-            from qa_audit.services import supervision as sv
-
-            return sum(1 for s in sv.list_sessions(store, a) if s.waiting_for(a.user_id))
-        return 0
-
     def update_counts(self) -> None:
-        """Counts of what waits for this person beside the pages' names."""
+        """Counts of what waits for this person beside the pages' names: all of it beside
+        Home, and each kind beside the page that lists it (`services.waiting`)."""
+        from qa_audit.services import waiting
+        from qa_audit.services.waiting import Waiting
+
+        try:
+            found = waiting.counts(self.store, self.actor)
+        except UserError:
+            found = {}
+        by_page = {
+            "home": sum(found.values()),
+            "mine": found.get(Waiting.GRADE, 0) + found.get(Waiting.FINALISE, 0),
+            "feedback": found.get(Waiting.RESPOND, 0),
+            "supervision": found.get(Waiting.SIGN, 0),
+            "my-actions": found.get(Waiting.OVERDUE, 0),
+        }
         for i in range(self.nav.count()):
             item = self.nav.item(i)
             title = str(item.data(TITLE_ROLE))
-            try:
-                count = self._waiting(str(item.data(Qt.ItemDataRole.UserRole)))
-            except UserError:
-                count = 0
+            count = by_page.get(str(item.data(Qt.ItemDataRole.UserRole)), 0)
             item.setText(f"{title} ({count})" if count else title)
             item.setData(Qt.ItemDataRole.AccessibleTextRole,
                          f"{title}: {count} waiting for you" if count else title)
+        self._fit_navigation()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_navigation()
+
+    def _fit_navigation(self) -> None:
+        """The page list: NAV_WIDTH wide, narrower in a narrow window (a laptop at 200%)
+        but never narrower than its longest name with its count."""
+        # As its rows are drawn (the style sheet's font and padding), plus its frame.
+        longest = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 8
+        self.nav.setFixedWidth(min(NAV_WIDTH, max(longest, self.width() * 15 // 100)))
+
+    def _counts_changed(self, _kinds: object) -> None:
+        """Records changed (a save, a signature): recount soon, once for a burst."""
+        if shiboken6.isValid(self) and not self.locked:
+            self._counts_timer.start(COUNTS_DELAY_MS)
 
     def _page_built(self, page: QWidget) -> None:
         from .views.assessments import AssessmentListView
+        from .views.home import HomeView
+
+        if isinstance(page, HomeView):
+            page.itemOpened.connect(self.open_waiting)
 
         if isinstance(page, AssessmentListView):
             page.openRequested.connect(self.open_assessment)
@@ -332,6 +362,11 @@ class MainWindow(QMainWindow):
             return AdminView(store, a)
 
         # Pages follow the permissions: what the person may do, and over which records.
+        # Home first, for everyone something can wait for.
+        from qa_audit.services.waiting import kinds_for
+
+        if kinds_for(a):
+            self._add_page("home", "Home", lambda: _home_page(store, a))
         if allowed(a, Action.CREATE_ASSESSMENT):
             self._add_page("mine", "My assessments", lambda: AssessmentListView(
                 store, a, "My assessments", AssessmentQuery(author_id=a.user_id),
@@ -378,6 +413,23 @@ class MainWindow(QMainWindow):
         keys = [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())]
         if key in keys:
             self.nav.setCurrentRow(keys.index(key))
+
+    def open_waiting(self, item: WaitingItem) -> None:
+        """Open what a home page row stands for: the assessment (on its Actions tab for an
+        overdue action), or the supervision record on the Supervision page."""
+        from qa_audit.services.waiting import Waiting
+
+        if item.assessment_id is not None:
+            self.open_assessment(item.assessment_id)
+            if item.kind is Waiting.OVERDUE and self.editor is not None:
+                self.editor.tabs.setCurrentWidget(self.editor.actions_page)
+                self.editor.actions_page.table.setFocus()
+            return
+        if item.session_id is not None and "supervision" in self.pages:
+            self.show_page("supervision")
+            page = self.pages["supervision"]
+            if self.stack.currentWidget() is page and hasattr(page, "open_session"):
+                page.open_session(item.session_id)
 
     # -- assessments -----------------------------------------------------------------------
     def new_assessment(self, kind: AssessmentKind = AssessmentKind.CASE_AUDIT) -> None:
@@ -530,6 +582,10 @@ class MainWindow(QMainWindow):
                      f"{self.store.location}")
         self.db_label = QLabel(where)
         self.db_label.setObjectName("subheading")
+        self.db_label.setToolTip(where)
+        # A long path is cut at the window's edge (the tooltip has it whole) rather than
+        # widening the window past a small screen.
+        self.db_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.save_state = QLabel("No unsaved changes")
         self.save_state.setAccessibleName(self.save_state.text())
         status.addWidget(self.user_label)
@@ -636,15 +692,15 @@ class MainWindow(QMainWindow):
                                    self))
 
     def _focus_search(self) -> None:
-        from .views.assessments import AssessmentListView
-
-        page = self.stack.currentWidget()
-        if isinstance(page, AssessmentListView):
-            page.search.setFocus()
+        """Ctrl+F: the page's search box (a list's case reference, Admin's accounts)."""
+        search = getattr(self.stack.currentWidget(), "search", None)
+        if isinstance(search, QLineEdit):
+            search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            search.selectAll()
 
     def _show_keys(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", "\n".join([
-            "Ctrl+1…Ctrl+6  go to a page", "Ctrl+N  new case audit",
+            f"Ctrl+1…Ctrl+{min(self.nav.count(), 9)}  go to a page", "Ctrl+N  new case audit",
             "Ctrl+Shift+N  new practice observation", "Ctrl+F  find a case reference",
             "Ctrl+Shift+P  practitioner period summary", "Ctrl+Shift+T  team summary",
             "Ctrl+Shift+B  batch export PDFs", "Ctrl+Shift+E  export data (CSV/XLSX)",
@@ -652,7 +708,9 @@ class MainWindow(QMainWindow):
             "Enter  open the selected assessment", "In an assessment:",
             "  1–9  grade the standard (in the scale's order), N  not applicable",
             "  Alt+1–9  grade even while typing", "  Ctrl+Down / Ctrl+Up  next / previous "
-            "standard", "  Ctrl+S  save now", "  Ctrl+Enter  submit to the practitioner",
+            "standard", "  Ctrl+Tab / Ctrl+Shift+Tab  next / previous section",
+            "  Enter (in a new action's text)  add the action", "  Ctrl+S  save now",
+            "  Ctrl+Enter  submit to the practitioner",
             "  Esc  back to the list", "  Ctrl+P  export the assessment as a PDF",
             "  Ctrl+Shift+S  send it to the practitioner as a bundle",
             "Ctrl+L  lock", "Ctrl+Q  quit"]))
@@ -732,6 +790,9 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self)
         self._idle.stop()
+        self._counts_timer.stop()
+        with contextlib.suppress(RuntimeError, TypeError):
+            changes().changed.disconnect(self._counts_changed)
         event.accept()
         self.closed.emit(getattr(self, "_signing_out", False))
 
@@ -748,7 +809,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         last = str(settings.value("last_page", "") or "")
         self.nav.setCurrentRow(0)
-        if last:
+        if last and "home" not in self.pages:  # with a Home, sign-in shows what waits
             self.show_page(last)
 
     def _fit_screen(self) -> None:
@@ -763,6 +824,12 @@ class MainWindow(QMainWindow):
         if (width, height) != (self.width(), self.height()):
             self.resize(width, height)
             self.move(free.topLeft())
+
+
+def _home_page(store: Store, actor: Actor) -> QWidget:
+    from .views.home import HomeView
+
+    return HomeView(store, actor)
 
 
 def _themes_page(store: Store, actor: Actor) -> QWidget:

@@ -11,7 +11,14 @@ from typing import Any, ClassVar, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QTableView
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QTableView,
+    QWidget,
+)
 
 from qa_audit.domain.permissions import Actor
 from qa_audit.services import frameworks
@@ -24,6 +31,7 @@ from qa_audit.services.listing import (
     list_assessments,
 )
 
+from .flow import FlowLayout
 from .palette import BAD, STATUS_COLOURS
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -301,8 +309,15 @@ def heading_row(title: str, *trailing: Any) -> QHBoxLayout:
     row = QHBoxLayout()
     heading = QLabel(title)
     heading.setObjectName("heading")
-    row.addWidget(heading)
-    row.addStretch(1)
+    heading.setWordWrap(True)  # a narrow window wraps a long heading (200% scaling)
+    row.addWidget(heading, 1)
+    if not trailing:
+        return row
+    # The counts and buttons wrap under one another in a narrow window (200% scaling)
+    # rather than running off its edge.
+    holder = QWidget()
+    flow = FlowLayout(holder)
     for widget in trailing:
-        row.addWidget(widget)
+        flow.addWidget(widget)
+    row.addWidget(holder, 0, Qt.AlignmentFlag.AlignTop)
     return row

@@ -172,12 +172,14 @@ def test_new_case_audit_dialog_starts_a_draft(qtbot, world) -> None:
 
 
 def test_window_remembers_last_page_and_locks(qtbot, world) -> None:
-    window = MainWindow(world.store, world.supervisor, "sup")
+    # A quality lead has no home page (nothing waits for her there): she comes back to
+    # the page she left. (Those with a home land on it: tests/gui/test_home.py.)
+    window = MainWindow(world.store, world.ql, "ql")
     qtbot.addWidget(window)
     window.show()
     window.show_page("frameworks")
     window.close()
-    again = MainWindow(world.store, world.supervisor, "sup")
+    again = MainWindow(world.store, world.ql, "ql")
     qtbot.addWidget(again)
     assert again.stack.currentWidget() is again.pages["frameworks"]
     again.lock()
@@ -304,6 +306,7 @@ def test_a_long_framework_title_does_not_widen_the_window(qtbot, world, tmp_path
         "title: Mini standards for tests", f"title: {long_title.strip()}"))
     before = MainWindow(world.store, world.supervisor, "sup")
     qtbot.addWidget(before)
+    before.pages["mine"]  # built: the stack is as wide as its widest page
     frameworks.import_framework_file(world.store, world.admin, tmp_path / "long.yaml")
     window = MainWindow(world.store, world.supervisor, "sup")
     qtbot.addWidget(window)

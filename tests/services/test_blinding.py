@@ -69,6 +69,8 @@ NO_GRADES = {
     "listing.open_actions", "assessments.action_owners", "accounts.list_users",
     "accounts.password_notice", "accounts.confirm_own_password",
     "themes.framework_choices",  # how many assessments per framework, no grades
+    # what waits for a person: case references, names, dates and states, never a grade
+    "waiting.counts", "waiting.what_waits",
     # the supervisor's reply to a practitioner's reasons: text, never a grade
     "replies.get_reply", "replies.reply_to_response", "replies.reply_allowed",
     # writers (each refuses a quality lead, or returns ids only)

@@ -227,8 +227,10 @@ class OverallPage(QWidget):
         self.overall.setAccessibleName("Overall judgement")
         layout.addWidget(self.overall)
         method = state.framework.overall.method.value.replace("_", " ")
-        layout.addWidget(QLabel(f"Worked out by the framework's rule ({method}); not applicable "
-                                "standards are left out."))
+        rule = QLabel(f"Worked out by the framework's rule ({method}); not applicable "
+                      "standards are left out.")
+        rule.setWordWrap(True)  # a narrow window wraps it (200% scaling)
+        layout.addWidget(rule)
         self.edits: dict[Narrative, QPlainTextEdit] = {}
         tips = {
             Narrative.CHILDS_VOICE: "Is the child's voice clear, in their own words?",
@@ -296,7 +298,9 @@ class ActionsPage(QWidget):
         self.text.setPlaceholderText("New action: what will be done")
         self.text.setAccessibleName("New action text")
         self.text.setToolTip("Describe the action; press Enter to add it")
-        self.standard = fitted_combo("Standard the action relates to")
+        # narrow (16 characters), so the page fits a laptop at 200%; long titles
+        # show whole in the open list
+        self.standard = fitted_combo("Standard the action relates to", 16)
         self.standard.setToolTip("Standard the action relates to (optional)")
         self.standard.addItem("Any standard", None)
         for s in state.standards:
@@ -315,10 +319,26 @@ class ActionsPage(QWidget):
         self.done.setToolTip("Mark the selected action done (or open again)")
         self.done.clicked.connect(self._toggle_done)
         self.table.itemSelectionChanged.connect(self._update_done)
-        for w in (self.text, self.standard, self.due, self.add, self.remove, self.done):
-            form.addWidget(w)
-        form.setStretch(0, 3)
+        # Two rows, so the page fits a narrow window (200% scaling): the action's words get
+        # the width; what it relates to, when it is due and the buttons go below. The
+        # labels name the combo box and the date for a screen reader (Linux reads a combo
+        # box's label, not its accessible name).
+        chosen = QHBoxLayout()  # what the selected action allows, under the table
+        chosen.addWidget(self.remove)
+        chosen.addWidget(self.done)
+        chosen.addStretch(1)
+        layout.addLayout(chosen)
+        form.addWidget(self.text, 1)
+        form.addWidget(self.add)
         layout.addLayout(form)
+        details = QHBoxLayout()
+        for text, widget in (("Standard", self.standard), ("Due", self.due)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            details.addWidget(label)
+            details.addWidget(widget)
+        details.setStretch(1, 1)
+        layout.addLayout(details)
         self.show_actions(state.detail.actions)
 
     def show_actions(self, actions: tuple[ActionInfo, ...]) -> None:
@@ -390,7 +410,8 @@ class ResponsePage(QWidget):
         layout.addWidget(self.reflection)
         row = QHBoxLayout()
         view = QLabel("Your view of the feedback (choose one):")
-        row.addWidget(view)
+        view.setWordWrap(True)  # a narrow window wraps it (200% scaling)
+        row.addWidget(view, 1)
         self.agreement = QButtonGroup(self)
         self.radios: dict[Agreement, QRadioButton] = {}
         for value, text in ((Agreement.AGREE, "I &agree"), (Agreement.PARTLY, "I partl&y agree"),
@@ -474,8 +495,10 @@ class AddendaPage(QWidget):
     def __init__(self, state: EditorState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("A finalised assessment is read-only. Corrections and later "
-                                "notes are added here, dated and signed."))
+        intro = QLabel("A finalised assessment is read-only. Corrections and later notes are "
+                       "added here, dated and signed.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         self.listing = QListWidget()
         self.listing.setAccessibleName("Addenda")
         layout.addWidget(self.listing)

@@ -103,7 +103,8 @@ class StandardPanel(QWidget):
         layout.addStretch(1)
 
         self.grade_box = QGroupBox("Grade")
-        grade_row = QGridLayout(self.grade_box)
+        self.grade_grid = grade_row = QGridLayout(self.grade_box)
+        self.grade_columns = 3
         self.grade_group = QButtonGroup(self)
         self.grade_group.setExclusive(False)  # so a grade can be cleared by clicking it again
         self.grade_buttons: dict[str, QPushButton] = {}
@@ -131,7 +132,7 @@ class StandardPanel(QWidget):
         self.evidence.setTabChangesFocus(True)
         self.evidence.textChanged.connect(self._evidence_changed)
         self.commentary = QPlainTextEdit()
-        self.commentary.setMinimumHeight(56)
+        self.commentary.setMinimumHeight(40)
         self.commentary.setAccessibleName("Commentary")
         self.commentary.setToolTip("Your analysis: what this means for the child")
         self.commentary.setPlaceholderText("Commentary and analysis")
@@ -174,6 +175,28 @@ class StandardPanel(QWidget):
         self.splitter.setSizes([500, 400])  # in proportion; the grading part keeps its minimum
         outer.addWidget(self.splitter, 1)
         self._checkboxes: list[QCheckBox] = []
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _grid_width(self, columns: int) -> int:
+        widest = max((b.sizeHint().width() for b in self.grade_buttons.values()), default=0)
+        margins = self.grade_grid.contentsMargins()
+        box = self.grade_box.contentsMargins()
+        return (columns * widest + (columns - 1) * max(0, self.grade_grid.horizontalSpacing())
+                + margins.left() + margins.right() + box.left() + box.right())
+
+    def fit_width(self, available: int) -> None:
+        """Grade buttons three to a row, or fewer in a narrow window (200% scaling), so
+        the panel is never wider than the space it has."""
+        columns = next((c for c in (3, 2) if self._grid_width(c) <= available), 1)
+        if columns == self.grade_columns:
+            return
+        self.grade_columns = columns
+        for position, button in enumerate(self.grade_buttons.values()):
+            self.grade_grid.removeWidget(button)
+            self.grade_grid.addWidget(button, position // columns, position % columns)
+        self.grade_grid.removeWidget(self.chosen)
+        rows = (len(self.grade_buttons) + columns - 1) // columns
+        self.grade_grid.addWidget(self.chosen, rows, 0, 1, columns)
 
     # -- showing ---------------------------------------------------------------------------
     def show_standard(self, standard: Standard) -> None:

@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
-    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -41,6 +39,7 @@ from qa_audit.services.read_models import ASSESSMENT, RESPONSE, comment_key, rat
 from ..errors import offer_reload, show_error
 from ..operations import Change, Operation, changes
 from ..reply_box import ReplyBox
+from ..scrolling import ResponsiveSplitter, ScrollingTabs
 from ..workers import Worker, is_running, wait_for
 from .pages import ActionsPage, AddendaPage, ContextPage, OverallPage, ResponsePage
 from .standard_panel import StandardPanel
@@ -88,11 +87,11 @@ class AssessmentEditor(QWidget):
         titles = QVBoxLayout()
         self.heading = QLabel()
         self.heading.setObjectName("heading")
+        self.heading.setWordWrap(True)  # a narrow window wraps it, not the window widened
         self.subheading = QLabel()
         self.subheading.setObjectName("subheading")
         self.subheading.setWordWrap(True)
         titles.addWidget(self.heading)
-        titles.addWidget(self.subheading)
         header.addLayout(titles, 1)
         self.back = self._button("← &Back", "Back to the list (Esc)", self._close)
         self.submit = self._button("S&ubmit to practitioner", "Check and submit (Ctrl+Enter)",
@@ -104,14 +103,16 @@ class AssessmentEditor(QWidget):
         for b in (self.move_version, self.submit, self.finalise_button, self.back):
             header.addWidget(b)
         layout.addLayout(header)
+        layout.addWidget(self.subheading)  # the full width, beside no buttons (200% scaling)
         self.read_only_note = QLabel()
         self.read_only_note.setObjectName("readOnlyNote")
         self.read_only_note.setWordWrap(True)
         layout.addWidget(self.read_only_note)
 
-        self.tabs = QTabWidget()
+        self.tabs = ScrollingTabs()  # a tab larger than the window scrolls
         self.tabs.setAccessibleName("Assessment sections")
-        self.standards_page = standards_page = QSplitter()
+        # Tree beside the standard, or above it in a narrow window (200% scaling).
+        self.standards_page = standards_page = ResponsiveSplitter()
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Standard", "State"])
         self.tree.setAccessibleName("Standards")

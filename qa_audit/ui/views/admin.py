@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -22,7 +23,7 @@ from qa_audit.services.accounts import UserInfo
 from qa_audit.services.database import Store
 
 from ..errors import show_error
-from ..models import ListModel, fitted_combo, read_only_table
+from ..models import ListModel, fitted_combo, heading_row, read_only_table
 from ..operations import Change, Operation, connect_changes
 
 
@@ -36,13 +37,33 @@ class AdminView(QWidget):
         super().__init__(parent)
         self.store, self.actor = store, actor
         layout = QVBoxLayout(self)
-        heading = QLabel("Accounts and teams")
-        heading.setObjectName("heading")
-        layout.addWidget(heading)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, username or team")
+        self.search.setAccessibleName("Search accounts")
+        self.search.setToolTip("Show only accounts whose name, username or team contains "
+                               "this (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("subheading")
+        layout.addLayout(heading_row("Accounts and teams", self.count_label))
+        find = QHBoxLayout()
+        find_label = QLabel("S&earch")
+        find_label.setBuddy(self.search)
+        find.addWidget(find_label)
+        find.addWidget(self.search, 1)
+        layout.addLayout(find)
         self.users = ListModel(["Name", "Username", "Role", "Team", "State"],
-                               lambda: accounts.list_users(store, actor), _user_cells)
+                               lambda: accounts.list_users(store, actor,
+                                                           search=self.search.text()),
+                               _user_cells)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.users.modelReset.connect(self._count)
         self.users.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
-        connect_changes(self, (Change.ACCOUNT,), self.users.refresh)
+        connect_changes(self, (Change.ACCOUNT,), self.refresh)
         self.table = read_only_table(self.users, "Accounts", 220)
         layout.addWidget(self.table, 1)
         disable = QPushButton("&Disable selected account")
@@ -51,6 +72,15 @@ class AdminView(QWidget):
         layout.addWidget(disable)
         layout.addWidget(self._add_user_box())
         layout.addWidget(self._add_team_box())
+        self._count()
+
+    def refresh(self) -> None:
+        self.users.refresh()
+
+    def _count(self) -> None:
+        n = self.users.rowCount()
+        found = f"{n} account{'' if n == 1 else 's'}"
+        self.count_label.setText(f"{found} found" if self.search.text().strip() else found)
 
     def _teams(self, combo: QComboBox, kinds: tuple[OrgUnitKind, ...]) -> None:
         combo.clear()

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QGridLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -29,6 +28,7 @@ from qa_audit.services.database import Store
 from qa_audit.services.listing import AssessmentQuery
 
 from ..errors import show_error
+from ..flow import FlowLayout, labelled
 from ..inputs import DateBox
 from ..models import AssessmentColumn, AssessmentTableModel, fitted_combo, heading_row
 from ..operations import Change, connect_changes
@@ -55,21 +55,7 @@ class AssessmentListView(QWidget):
         layout = QVBoxLayout(self)
         self.count_label = QLabel()
         self.count_label.setObjectName("subheading")
-        # The case search sits by the heading, so the filter row below fits a 1280-pixel
-        # screen with a team filter too.
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search case reference")
-        self.search.setAccessibleName("Search case reference")
-        self.search.setToolTip("Type part of a case reference (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance(
-            self.search.placeholderText()) + 4 * self.search.fontMetrics().averageCharWidth())
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(300)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        top = heading_row(title, self.search, self.count_label)
+        buttons: list[QPushButton] = []
         if show_new:
             for kind, text in ((AssessmentKind.CASE_AUDIT, "New case &audit…"),
                                (AssessmentKind.PRACTICE_OBSERVATION, "New &observation…")):
@@ -78,9 +64,9 @@ class AssessmentListView(QWidget):
                                   + (" (Ctrl+N)" if kind is AssessmentKind.CASE_AUDIT else ""))
                 button.setAccessibleName(text.replace("&", "").rstrip("…"))
                 button.clicked.connect(lambda _c=False, k=kind: self.newRequested.emit(k))
-                top.addWidget(button)
-        layout.addLayout(top)
-        layout.addLayout(self._filters())
+                buttons.append(button)
+        layout.addLayout(heading_row(title, self.count_label, *buttons))
+        layout.addWidget(self._filters())
         self.model = AssessmentTableModel(store, actor, base)
         self.model.loadFailed.connect(lambda exc, tb: show_error(self, exc, tb))
         connect_changes(self, (Change.ASSESSMENT,), self.refresh)
@@ -111,8 +97,9 @@ class AssessmentListView(QWidget):
         layout.addWidget(self.table, 1)
         self._update_count()
 
-    def _filters(self) -> QGridLayout:
-        row = QGridLayout()
+    def _filters(self) -> QWidget:
+        bar = QWidget()
+        row = FlowLayout(bar)
         self.status = _combo("Status filter", "Show only assessments in this state", 10)
         self.status.addItem(ANY, None)
         for status in Status:
@@ -123,46 +110,49 @@ class AssessmentListView(QWidget):
         people = accounts.practitioners_visible(self.store, self.actor)
         for user_id, name in people:
             self.practitioner.addItem(name, user_id)
+        self.framework = _combo("Framework filter", "Show assessments against one framework", 16)
+        self.framework.addItem(ANY, None)
+        for info in frameworks.latest_versions(self.store):
+            self.framework.addItem(info.title, info.framework_id)
         self.team = _combo("Team filter", "Show one team's assessments", 14)
         self.team.addItem(ANY, None)
         teams = accounts.teams_visible(self.store, self.actor, Action.VIEW_ASSESSMENT)
         for team_id, name in teams:
             self.team.addItem(name, team_id)
-        self.framework = _combo("Framework filter", "Show assessments against one framework", 16)
-        self.framework.addItem(ANY, None)
-        for info in frameworks.latest_versions(self.store):
-            self.framework.addItem(info.title, info.framework_id)
         self.date_from = self._date("From date", "Assessments on or after this date")
         self.date_to = self._date("To date", "Assessments on or before this date")
-        labels: dict[QWidget, QLabel] = {}
-        pairs = (("&Status", self.status), ("T&eam", self.team),
-                 ("&Practitioner", self.practitioner), ("Fra&mework", self.framework),
-                 ("From", self.date_from), ("To", self.date_to))
-        # With a team filter (a quality lead, a head of service) the filters take two rows,
-        # so the list still fits a 1280-pixel screen; otherwise one.
-        per_row = 3 if len(teams) > 1 else len(pairs)
-        for i, (label, widget) in enumerate(pairs):
-            text = QLabel(label)
-            text.setBuddy(widget)
-            # room for the whole word: the mnemonic's underline otherwise cost "Team" its m
-            text.setMinimumWidth(text.fontMetrics().horizontalAdvance(label.replace("&", ""))
-                                 + text.fontMetrics().averageCharWidth())
-            row.addWidget(text, i // per_row, 2 * (i % per_row))
-            row.addWidget(widget, i // per_row, 2 * (i % per_row) + 1)
-            labels[widget] = text
-        self.practitioner_label = labels[self.practitioner]
-        row.setColumnStretch(2 * per_row, 1)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search case reference")
+        self.search.setAccessibleName("Search case reference")
+        self.search.setToolTip("Type part of a case reference (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        # The filters wrap onto a second line in a narrow window (200% scaling).
+        for label, widget in (("&Status", self.status), ("T&eam", self.team),
+                              ("&Practitioner", self.practitioner),
+                              ("Fra&mework", self.framework), ("From", self.date_from),
+                              ("To", self.date_to)):
+            pair = labelled(label, widget)
+            row.addWidget(pair)
+            if widget is self.practitioner:
+                self.practitioner_label = pair
+            if widget is self.team:
+                self.team_label = pair
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("M" * 14))
+        row.addWidget(self.search)
         for combo in (self.status, self.team, self.practitioner, self.framework):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for date in (self.date_from, self.date_to):
             date.dateChanged.connect(lambda _d: self.apply_filters())
         # a practitioner sees only themselves: nobody to choose between (nor a label)
-        for shown in (self.practitioner, self.practitioner_label):
-            shown.setVisible(len(people) > 1)
+        self.practitioner_label.setVisible(len(people) > 1)
         # nor a team filter for someone who sees one team (a supervisor) or none (an FCA)
-        for shown in (self.team, labels[self.team]):
-            shown.setVisible(len(teams) > 1)
-        return row
+        self.team_label.setVisible(len(teams) > 1)
+        return bar
 
     def _date(self, name: str, tip: str) -> QDateEdit:
         edit = DateBox()

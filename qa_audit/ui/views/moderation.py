@@ -96,6 +96,7 @@ class ModerationView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         mine.addWidget(self.table)
         self.detail_scroll = QScrollArea()
+        self.detail_scroll.setAccessibleName("The moderation chosen")
         self.detail_scroll.setWidgetResizable(True)
         mine.addWidget(self.detail_scroll)
         mine.setSizes([520, 640])

@@ -15,7 +15,9 @@ import html
 import uuid
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -51,6 +53,8 @@ from ..models import ListModel, fitted_combo, heading_row, read_only_table
 from ..operations import Change, Operation, connect_changes
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
+NARROW = 640  # a record narrower than this shows its parts one under another (200%)
+SIDE_BY_SIDE = 900  # the page width from which the list of sessions is beside the record
 
 
 def _cells(s: sv.SessionSummary, viewer: uuid.UUID | None = None) -> list[str]:
@@ -106,11 +110,12 @@ class SessionPanel(QScrollArea):
         self.header.setObjectName("heading")
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
-        top = QHBoxLayout()
+        self.top = top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.discussed = QListWidget()
         self.discussed.setAccessibleName("Assessments discussed")
         self.discussed.setToolTip("Tick the assessments discussed in this session")
-        box = QGroupBox("Assessments discussed (recent ones suggested)")
+        box = QGroupBox("Assessments discussed")
+        box.setToolTip("Tick the assessments discussed; recent ones are suggested")
         QVBoxLayout(box).addWidget(self.discussed)
         top.addWidget(box, 3)
         self.prompts = QTextBrowser()
@@ -119,9 +124,10 @@ class SessionPanel(QScrollArea):
         QVBoxLayout(pbox).addWidget(self.prompts)
         top.addWidget(pbox, 2)
         layout.addLayout(top)
-        stages = QGridLayout()
+        self.stage_grid = stages = QGridLayout()
         self.stages: dict[str, QPlainTextEdit] = {}
-        for i, stage in enumerate(sv.STAGES):
+        self._stage_parts: list[tuple[QLabel, QPlainTextEdit]] = []
+        for stage in sv.STAGES:
             edit = QPlainTextEdit()
             edit.setAccessibleName(sv.STAGE_LABELS[stage])
             edit.setToolTip(sv.STAGE_LABELS[stage])
@@ -129,9 +135,10 @@ class SessionPanel(QScrollArea):
             edit.setMinimumHeight(90)
             label = QLabel(sv.STAGE_LABELS[stage])
             label.setBuddy(edit)
-            stages.addWidget(label, (i // 2) * 2, i % 2)
-            stages.addWidget(edit, (i // 2) * 2 + 1, i % 2)
+            self._stage_parts.append((label, edit))
             self.stages[stage] = edit
+        self._columns = 0
+        self._arrange(2)
         layout.addLayout(stages)
         self.reflection = QPlainTextEdit()
         self.reflection.setAccessibleName("Practitioner's reflection")
@@ -158,14 +165,21 @@ class SessionPanel(QScrollArea):
         self.add_button = QPushButton("Add &action")
         self.add_button.setToolTip("Add the action (Enter)")
         self.add_button.clicked.connect(self.add_action)
+        due_label = QLabel("Due")
+        due_label.setBuddy(self.action_due)
         row.addWidget(self.action_text, 1)
         standard_label = QLabel("S&tandard")
         standard_label.setBuddy(self.action_standard)
         row.addWidget(standard_label)
         row.addWidget(self.action_standard)
-        row.addWidget(QLabel("Due"))
+        row.addWidget(due_label)
         row.addWidget(self.action_due)
         row.addWidget(self.add_button)
+        # Shown only to whoever may agree actions (the supervisor): the practitioner is
+        # offered what she can do, not controls she cannot use.
+        self._action_entry: tuple[QWidget, ...] = (
+            self.action_text, standard_label, self.action_standard, due_label,
+            self.action_due, self.add_button)
         layout.addLayout(row)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("&Save")
@@ -203,6 +217,24 @@ class SessionPanel(QScrollArea):
         for edit in (*self.stages.values(), self.reflection):
             edit.textChanged.connect(self._edited)
         self.discussed.itemChanged.connect(lambda _item: self._ticked())
+
+    def _arrange(self, columns: int) -> None:
+        """The four stages two by two, or one under another in a narrow window; the
+        assessments discussed beside their prompts, or above them."""
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for i, (label, edit) in enumerate(self._stage_parts):
+            self.stage_grid.removeWidget(label)
+            self.stage_grid.removeWidget(edit)
+            self.stage_grid.addWidget(label, (i // columns) * 2, i % columns)
+            self.stage_grid.addWidget(edit, (i // columns) * 2 + 1, i % columns)
+        self.top.setDirection(QBoxLayout.Direction.LeftToRight if columns == 2
+                              else QBoxLayout.Direction.TopToBottom)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(2 if self.viewport().width() >= NARROW else 1)
 
     @property
     def autosave_pending(self) -> bool:
@@ -356,10 +388,9 @@ class SessionPanel(QScrollArea):
             due = f" (due {action.due_on:%d %b %Y})" if action.due_on else ""
             state = action.status.value
             self.action_list.addItem(f"{action.text}{about}{due} — {state}")
-        self.action_text.setEnabled(may.write_notes)
-        self.action_standard.setEnabled(may.write_notes)
-        self.action_due.setEnabled(may.write_notes)
-        self.add_button.setEnabled(may.write_notes)
+        for widget in self._action_entry:
+            widget.setVisible(may.write_notes)
+            widget.setEnabled(may.write_notes)
         self.save_button.setEnabled(may.write_notes or may.write_reflection)
         self._show_signatures(detail)
 
@@ -487,7 +518,7 @@ class SupervisionView(QWidget):
         self.new_button.clicked.connect(self.new_session)
         self.new_button.setVisible(allowed(actor, Action.RECORD_SUPERVISION))
         layout.addLayout(heading_row("Reflective supervision", self.new_button))
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         self.sessions = ListModel(["Date", "Practitioner", "Supervisor", "State"],
                                   lambda: sv.list_sessions(store, actor),
                                   lambda s: _cells(s, actor.user_id))
@@ -501,6 +532,13 @@ class SupervisionView(QWidget):
         splitter.setSizes([380, 760])
         layout.addWidget(splitter, 1)
         connect_changes(self, (Change.SESSION,), self.refresh)
+
+    def fit_width(self, available: int) -> None:
+        """The list beside the record, or above it when the page is narrow (200%)."""
+        wanted = (Qt.Orientation.Horizontal if available >= SIDE_BY_SIDE
+                  else Qt.Orientation.Vertical)
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
 
     def refresh(self) -> None:
         """Reload the list, keeping the session shown selected."""
@@ -524,6 +562,18 @@ class SupervisionView(QWidget):
                 self._select(self.panel.session_id)  # stay on the session with the text
             return
         self.panel.show_session(chosen)
+
+    def open_session(self, session_id: uuid.UUID) -> None:
+        """Show this session's record (from the home page), its row selected, focus in it."""
+        ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
+        if session_id not in ids:
+            self.refresh()
+            ids = [self.sessions.item(i).id for i in range(self.sessions.rowCount())]
+        if session_id not in ids:
+            return
+        self.table.selectRow(ids.index(session_id))  # shows it (after saving the one shown)
+        if self.panel.session_id == session_id:
+            self.panel.setFocus()
 
     def _select(self, session_id: uuid.UUID) -> None:
         """Make `session_id` the current row without opening it again."""

@@ -66,6 +66,8 @@ from qa_audit.services.listing import AssessmentRow, page_details
 from qa_audit.services.themes import Dashboard, Element, Pick, ThemeFilter
 
 from ..errors import show_error
+from ..flow import FlowLayout, labelled
+from ..inputs import DateBox
 from ..models import ListModel, fitted_combo, format_date, heading_row, read_only_table
 from ..palette import MUTED
 from ..workers import Progress, Worker, run_in_background
@@ -279,7 +281,7 @@ class ThemesView(QWidget):
                            "filters, the heatmap and delay by team")
         summary.clicked.connect(self.save_team_summary)
         layout.addLayout(heading_row("Themes", self.status, export, summary))
-        layout.addLayout(self._filters())
+        layout.addWidget(self._filters())
         note = QLabel("Teams and standards only: no practitioner is named or ranked here. "
                       "Click a bar, or press Enter on a table cell or on a row of the table "
                       "of bars at the end, to list the assessments behind it.")
@@ -297,6 +299,7 @@ class ThemesView(QWidget):
         self.heatmap.setAccessibleName("Teams by standard: share at the second-best grade or "
                                        "better")
         self.heatmap.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.heatmap.setTabKeyNavigation(False)  # Tab leaves the table, arrows move in it
         self.heatmap.setMinimumHeight(200)
         self.heatmap.activated.connect(self._heat_activated)
         self.heatmap.doubleClicked.connect(self._heat_activated)
@@ -344,6 +347,7 @@ class ThemesView(QWidget):
         content = QWidget()
         content.setLayout(grid)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Charts and tables")
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
         layout.addWidget(scroll, 1)
@@ -356,10 +360,9 @@ class ThemesView(QWidget):
         combo.currentIndexChanged.connect(self._changed)
         return combo
 
-    def _filters(self) -> QGridLayout:
-        """Three rows of filters (what, where, which cases), so the page fits a 1280-pixel
-        screen, and a 2560-pixel one at 200%."""
-        rows = QGridLayout()
+    def _filters(self) -> QWidget:
+        bar = QWidget()  # wraps onto more lines in a narrow window (200% scaling)
+        first = second = FlowLayout(bar)
         self.framework = self._combo("Framework", 22)
         self.version = self._combo("Version", 8)
         try:
@@ -376,6 +379,9 @@ class ThemesView(QWidget):
         today = QDate.currentDate()
         self.date_from = self._date("From", today.addYears(-2))
         self.date_to = self._date("To", today)
+        for label, widget in (("Fra&mework", self.framework), ("Version", self.version),
+                              ("From", self.date_from), ("To", self.date_to)):
+            first.addWidget(labelled(label, widget))
         units = accounts.list_org_units(self.store)
         mine = self._visible_units(units)
         self.region = self._combo("Region", 14)
@@ -400,17 +406,11 @@ class ThemesView(QWidget):
             for text, value in items:
                 combo.addItem(text, value)
             combo.blockSignals(False)
-        for r, line in enumerate(((("Fra&mework", self.framework), ("Version", self.version),
-                                    ("From", self.date_from), ("To", self.date_to)),
-                                   (("Region", self.region), ("Service area", self.area),
-                                    ("Team", self.team)),
-                                   (("Law", self.law), ("Case type", self.case_type),
-                                    ("Kind", self.kind)))):
-            for place, (label, widget) in enumerate(line):
-                rows.addWidget(self._label(label, widget), r, 2 * place)
-                rows.addWidget(widget, r, 2 * place + 1)
-        rows.setColumnStretch(8, 1)
-        return rows
+        for label, widget in (("Region", self.region), ("Service area", self.area),
+                              ("Team", self.team), ("Law", self.law),
+                              ("Case type", self.case_type), ("Kind", self.kind)):
+            second.addWidget(labelled(label, widget))
+        return bar
 
     def _visible_units(self, units: Sequence[accounts.OrgUnitInfo]
                        ) -> list[accounts.OrgUnitInfo]:
@@ -422,16 +422,8 @@ class ThemesView(QWidget):
             return [u for u in units if u.id == a.team_id]
         return [u for u in units if u.region_id == a.region_id]
 
-    @staticmethod
-    def _label(text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(buddy)
-        return label
-
     def _date(self, name: str, value: QDate) -> QDateEdit:
-        edit = QDateEdit(value)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("dd MMM yyyy")
+        edit = DateBox(value)  # Tab goes on to the next control, not to the month
         edit.setAccessibleName(name)
         edit.setToolTip(f"{name} (assessment date)")
         edit.dateChanged.connect(self._changed)
