@@ -155,7 +155,7 @@ class SessionPanel(QScrollArea):
         self.action_text.setPlaceholderText("New action for the practitioner")
         self.action_text.setAccessibleName("New action")
         self.action_text.returnPressed.connect(self.add_action)
-        self.action_standard = fitted_combo("Standard the action relates to", 22)
+        self.action_standard = fitted_combo("Standard the action relates to", 16)
         self.action_standard.setToolTip(
             "The standard the action is about (optional): one of the assessments discussed")
         self.action_standard.addItem("Any standard", None)
@@ -168,19 +168,24 @@ class SessionPanel(QScrollArea):
         due_label = QLabel("Due")
         due_label.setBuddy(self.action_due)
         row.addWidget(self.action_text, 1)
+        # The action's standard, due date and Add on a line of their own: the panel stays
+        # narrow enough for 200% scaling.
+        details = QHBoxLayout()
         standard_label = QLabel("S&tandard")
         standard_label.setBuddy(self.action_standard)
-        row.addWidget(standard_label)
-        row.addWidget(self.action_standard)
-        row.addWidget(due_label)
-        row.addWidget(self.action_due)
-        row.addWidget(self.add_button)
+        details.addWidget(standard_label)
+        details.addWidget(self.action_standard)
+        details.addWidget(due_label)
+        details.addWidget(self.action_due)
+        details.addStretch(1)
+        details.addWidget(self.add_button)
         # Shown only to whoever may agree actions (the supervisor): the practitioner is
         # offered what she can do, not controls she cannot use.
         self._action_entry: tuple[QWidget, ...] = (
             self.action_text, standard_label, self.action_standard, due_label,
             self.action_due, self.add_button)
         layout.addLayout(row)
+        layout.addLayout(details)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("&Save")
         self.save_button.setToolTip("Save the session record")
