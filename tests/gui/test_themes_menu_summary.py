@@ -61,7 +61,9 @@ def test_menu_team_summary_uses_the_themes_filters(qtbot, world, tmp_path, monke
                    for i in range(trend.barSets()[0].count())]
     assert per_quarter == [2, 6, 0, 0]
     quarters = flat[flat.index("Grades by quarter"):flat.index("Delay by team")]
-    assert [int(n) for n in re.findall(r"n=(\d+)", quarters)] == per_quarter
+    # ... but on paper a quarter of one to four assessments is not drawn (its shares could
+    # identify the practitioner: domain/disclosure.py); the two empty ones show as empty
+    assert [int(n) for n in re.findall(r"n=(\d+)", quarters)] == [0, 0]
     # delay: the view's table row, as the PDF's row
     delay = view.delay_model
     row = [delay.data(delay.index(0, c)) for c in range(delay.columnCount())]

@@ -168,8 +168,9 @@ class SessionPanel(QScrollArea):
         due_label = QLabel("Due")
         due_label.setBuddy(self.action_due)
         row.addWidget(self.action_text, 1)
-        # The action's standard, due date and Add on a line of their own: the panel stays
-        # narrow enough for 200% scaling.
+        row.addWidget(self.add_button)
+        # The action's standard and due date on a line of their own: the panel stays
+        # narrow enough for 200% scaling (Tab still goes text, standard, due, Add).
         details = QHBoxLayout()
         standard_label = QLabel("S&tandard")
         standard_label.setBuddy(self.action_standard)
@@ -178,7 +179,6 @@ class SessionPanel(QScrollArea):
         details.addWidget(due_label)
         details.addWidget(self.action_due)
         details.addStretch(1)
-        details.addWidget(self.add_button)
         # Shown only to whoever may agree actions (the supervisor): the practitioner is
         # offered what she can do, not controls she cannot use.
         self._action_entry: tuple[QWidget, ...] = (
@@ -186,6 +186,10 @@ class SessionPanel(QScrollArea):
             self.action_due, self.add_button)
         layout.addLayout(row)
         layout.addLayout(details)
+        for first, then in ((self.action_text, self.action_standard),
+                            (self.action_standard, self.action_due),
+                            (self.action_due, self.add_button)):
+            QWidget.setTabOrder(first, then)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("&Save")
         self.save_button.setToolTip("Save the session record")
