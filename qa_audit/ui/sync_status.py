@@ -145,7 +145,7 @@ class SyncController(QObject):
         if self.on_copy:
             self._read_copy()
             self.timer.start()
-            QTimer.singleShot(0, self, self.check)  # perhaps the store is back already
+            self.check()  # perhaps the store is back already (asked in a worker)
         elif self.access.copy_path() is not None:
             self.first_sync_timer.start(self.FIRST_SYNC_DELAY_MS)
         elif remembered(self._key()) != DECLINED:
@@ -250,6 +250,11 @@ class SyncController(QObject):
             when_done(getattr(dialog, "_worker", None), dialog.deleteLater)
 
     # -- syncing ----------------------------------------------------------------------------
+    @property
+    def checking(self) -> bool:
+        """Whether a check that the team store can be reached is under way."""
+        return is_running(self._check)
+
     @property
     def running(self) -> bool:
         return is_running(self._sync) or self._dialog is not None

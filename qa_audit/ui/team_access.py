@@ -66,7 +66,7 @@ class TeamAccess:
     def default_copy_path(self) -> Path:
         from qa_audit.services import sync
 
-        return sync.default_copy_path(self.target, self.username)
+        return Path(sync.default_copy_path(self.target, self.username))
 
     @property
     def password(self) -> str:
