@@ -92,7 +92,7 @@ class SignInDialog(QDialog):
 
     def show_note(self, text: str) -> None:
         """Say something about the database before signing in (read out as an alert)."""
-        self.note.setText(f"ⓘ {text}")
+        self.note.setText(text)
         self.note.setAccessibleName(text)
         self.note.show()
         QAccessible.updateAccessibility(QAccessibleEvent(self.note, QAccessible.Event.Alert))

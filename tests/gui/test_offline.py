@@ -123,7 +123,7 @@ def modal(qtbot) -> Iterator[Callable[..., None]]:
 def _shot(widget: QWidget, name: str) -> None:
     shots = os.environ.get("QA_AUDIT_SHOTS")
     if shots:
-        if widget.isWindow():
+        if isinstance(widget, MainWindow):
             widget.resize(1360, 860)
         QApplication.processEvents()
         widget.grab().save(str(Path(shots) / f"{name}.png"))
@@ -215,7 +215,7 @@ def test_first_sign_in_keeps_a_copy_and_offline_sign_in_opens_it(
     assert again is not None
     qtbot.waitUntil(lambda: again.note.isVisible(), timeout=int(DEADLINE * 1000))
     assert again.note.text() == (
-        f"ⓘ The team store {network.link}/{pg_database} cannot be reached (no network, or "
+        f"The team store {network.link}/{pg_database} cannot be reached (no network, or "
         "the server is down). If you keep a copy of your records on this computer, signing "
         "in opens it with your usual password.")
     _shot(again, "offline-02-sign-in-store-unreachable")

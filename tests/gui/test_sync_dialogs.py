@@ -280,3 +280,24 @@ def test_a_refused_resolution_keeps_the_conflict(qtbot, on_modal) -> None:
     assert dialog.model.rowCount() == 1 and dialog.resolved == []
     assert dialog.state.text() == "Not resolved; the conflict is still listed."
     assert dialog.take_theirs.isEnabled()
+
+
+def test_no_key_does_two_things_in_the_offline_dialogs(qtbot) -> None:
+    from test_shortcuts import clashes  # tests/gui is on the path (no packages)
+
+    gate = threading.Event()
+
+    def job(_p: Progress) -> SimpleNamespace:
+        gate.wait(10)
+        return report()
+
+    dialogs: list[QWidget] = [KeepCopyDialog(lambda p: None, "It is kept in /x."),
+                              ConflictsDialog(CONFLICTS, lambda i, c: None), SyncDialog(job)]
+    found = {}
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        found[dialog.windowTitle()] = clashes(dialog)
+    gate.set()
+    qtbot.waitUntil(lambda: not dialogs[2].isVisible())
+    assert {k: v for k, v in found.items() if v} == {}
