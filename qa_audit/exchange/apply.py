@@ -262,13 +262,15 @@ class Planner:
         return self.plan
 
     def _frameworks(self) -> None:
-        incoming = [decode(FRAMEWORK, r.get("fields")) for r in _records(self.payload,
-                                                                         "framework")]
+        records = _records(self.payload, "framework")
+        incoming = [decode(FRAMEWORK, r.get("fields")) for r in records]
+        # The team store's own ids, for a personal copy (from an authority only).
+        home_ids = [r.get("home_id") if self.authority else None for r in records]
         stored = list(self.conn.execute(select(FRAMEWORK.c.id, FRAMEWORK.c.framework_id,
                                                FRAMEWORK.c.version, FRAMEWORK.c.sha256)))
         by_sha = {row.sha256: row.id for row in stored}
         by_name = {(row.framework_id, row.version): row.sha256 for row in stored}
-        for f in incoming:
+        for f, home_id in zip(incoming, home_ids, strict=True):
             if hashlib.sha256(f["snapshot"].encode("utf-8")).hexdigest() != f["sha256"]:
                 raise BundleRejected(f"The snapshot of framework {f['framework_id']} "
                                      f"{f['version']} does not match its hash.")
@@ -292,7 +294,7 @@ class Planner:
                 raise BundleRejected(
                     f"Framework {label} is stored here with other content ({other[:12]}; the "
                     f"bundle's is {f['sha256'][:12]}). Nothing was imported.")
-            new_id = uuid.uuid4()
+            new_id = uuid.UUID(home_id) if isinstance(home_id, str) else uuid.uuid4()
             self.framework_ids[f["sha256"]] = by_sha[f["sha256"]] = new_id
             self.plan.add(FRAMEWORK, {**f, "id": new_id, "imported_by": None,
                                       "imported_at": utcnow()})
@@ -470,13 +472,18 @@ class Planner:
         if by_author:
             values = {k: v for k, v in fields.items() if k != "id"}
             keep_actions = set(incoming_actions)
+            same_ratings = _rating_set(mine_ratings) == _rating_set(ratings)
 
             def write(conn: Connection) -> None:
+                # Ratings first, and only when they changed: the version that finalises the
+                # assessment may carry them, and once it is finalised the team store's
+                # trigger lets no one touch its ratings.
+                if not same_ratings:
+                    conn.execute(delete(RATING).where(RATING.c.assessment_id == fields["id"]))
+                    if ratings:
+                        insert_tuples(conn, RATING, list(columns(RATING)), ratings)
                 conn.execute(update(ASSESSMENT).where(ASSESSMENT.c.id == fields["id"])
                              .values(**values))
-                conn.execute(delete(RATING).where(RATING.c.assessment_id == fields["id"]))
-                if ratings:
-                    insert_tuples(conn, RATING, list(columns(RATING)), ratings)
                 # Actions the author removed go with the author's version.
                 gone = [row.id for row in conn.execute(select(ACTION.c.id).where(
                     ACTION.c.assessment_id == fields["id"])) if row.id not in keep_actions]

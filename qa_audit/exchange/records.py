@@ -363,6 +363,12 @@ def collect(session: Session, sender: Actor, recipient: Actor,
         if offline.team_id is not None:
             teams.add(offline.team_id)
     _collect_references(session, payload, people, teams, cases, frameworks.values())
+    if offline is not None:
+        # A personal copy keeps the team store's own framework ids (its assessments and
+        # every id the app shows then match); a bundle's receiver chooses its own.
+        for record in payload.records["framework"]:
+            record["home_id"] = str(next(f["id"] for f in frameworks.values()
+                                         if f["sha256"] == record["fields"]["sha256"]))
     sent = _sent_ids(payload)
     payload.bases = {str(i): known[i] for i in sent if i in known}
     return payload
