@@ -233,7 +233,8 @@ class Planner:
     writer: who wrote what is not asked again, only whether the receiver may see it."""
 
     def __init__(self, conn: Connection, payload: Payload, sender_id: uuid.UUID | None,
-                 receiver: Actor, *, authority: bool = False) -> None:
+                 receiver: Actor, *, authority: bool = False,
+                 contested: Iterable[uuid.UUID] = ()) -> None:
         if sender_id is None and not authority:
             raise ValueError("a sender, unless the payload comes from an authority")
         self.conn = conn
@@ -242,6 +243,9 @@ class Planner:
         self.receiver = receiver
         self.authority = authority
         self.bases = versions_map(payload.bases, "base versions")
+        # Records the person is settling: taken as changed on both sides, whatever the
+        # versions say, so that the plan asks whose to keep (a resolution says).
+        self.bases.update({record_id: 0 for record_id in contested})
         self.plan = Plan()
         self.framework_ids: dict[str, uuid.UUID] = {}
         self.units: dict[uuid.UUID, Mapping[Any, Any]] = {}
@@ -573,7 +577,7 @@ class Planner:
                                      self._target(parent)))):
                     self._ignore(change, "only its practitioner writes a response")
                 elif parent["status"] == Status.FINALISED.value and change.decision is not (
-                        Decision.NEW):
+                        Decision.NEW) and not self.authority:
                     self._ignore(change, "finalised here: read-only")
                 elif change.decision is Decision.NEW:
                     self.plan.add(RESPONSE, response)
@@ -733,11 +737,13 @@ def _text_of(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def plan_payload(session: Session, payload: Payload, sender_id: uuid.UUID | None,
-                 receiver: Actor, *, authority: bool = False) -> Plan:
+                 receiver: Actor, *, authority: bool = False,
+                 contested: Iterable[uuid.UUID] = ()) -> Plan:
     """What applying `payload` would do (reads only): the preview. `authority`: the payload
-    comes from the team store, each record from its writer (`sender_id` None)."""
+    comes from the team store, each record from its writer (`sender_id` None).
+    `contested`: records in conflict that a resolution will settle."""
     return Planner(session.connection(), payload, sender_id, receiver,
-                   authority=authority).run()
+                   authority=authority, contested=contested).run()
 
 
 def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,

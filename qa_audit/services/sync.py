@@ -480,7 +480,8 @@ class _Run:
     def _pull_part(self, part: Payload, resolutions: Mapping[uuid.UUID, Resolution] | None
                    = None, resolved: Mapping[uuid.UUID, int] | None = None) -> Plan:
         with self.local.unit_of_work() as session:
-            plan = _plan(session, part, None, self.actor, authority=True)
+            plan = _plan(session, part, None, self.actor, authority=True,
+                         contested=resolutions or {})
             noted = [_note(c, part, _row(session, c), mine_is_incoming=False)
                      for c in _problems(plan) if c.record_id not in (resolutions or {})]
             _execute(session, plan, self.actor, self.peer, resolutions)
@@ -519,7 +520,6 @@ class _Run:
                 session.execute(delete(ConflictRow).where(col(ConflictRow.record_id)
                                                          == record_id))
             return
-        part.bases[str(record_id)] = 0  # "both changed": the plan asks whose to keep
         plan = self._pull_part(part, {record_id: Resolution.THEIRS}, {record_id: version})
         self._require_written(plan, record_id)
 
@@ -540,7 +540,6 @@ class _Run:
                     "be kept as an addendum, and your role does not add addenda. Take theirs "
                     "(copy your text first if you need it).")
             assert their_version is not None
-            theirs.bases[str(record_id)] = 0
             self._pull_part(theirs, {record_id: Resolution.MINE}, {record_id: their_version})
             self.push()  # the addendum with my text
             return
@@ -578,9 +577,10 @@ class _Run:
 
 
 def _plan(session: Session, part: Payload, sender: uuid.UUID | None, actor: Actor, *,
-          authority: bool) -> Plan:
+          authority: bool, contested: Iterable[uuid.UUID] = ()) -> Plan:
     try:
-        return plan_payload(session, part, sender, actor, authority=authority)
+        return plan_payload(session, part, sender, actor, authority=authority,
+                            contested=contested)
     except BundleRejected as exc:
         raise StoreError(f"The sync stopped: {exc}") from exc
 

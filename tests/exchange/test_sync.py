@@ -153,3 +153,178 @@ def test_creation_cancelled_or_refused_leaves_no_file(world, tmp_path: Path) -> 
         with pytest.raises(StoreError, match="is a folder"):
             sync.create_copy(team, sup, PASSWORD, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def _decrypted_text(path: Path, username: str) -> str:
+    """The whole copy as SQL text, decrypted here with sqlcipher3 and the key its owner's
+    password unseals (as anyone holding the laptop and the password could)."""
+    import sqlcipher3
+
+    from qa_audit.store.files import key_file_for
+    from qa_audit.store.keyring import Keyring
+
+    key = Keyring.load(key_file_for(path)).unlock(username, PASSWORD).database_keys[0]
+    conn = sqlcipher3.connect(str(path))
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = "
+                                             "'table'")]
+        assert "assessment" in tables
+        return "\n".join(f"{t}: {row!r}" for t in tables
+                         for row in conn.execute(f'SELECT * FROM "{t}"'))
+    finally:
+        conn.close()
+
+
+def test_a_copy_holds_nothing_outside_its_owners_scope(world, tmp_path: Path) -> None:
+    from qa_audit.services import cases
+
+    # Another team's case and audit, and a draft the practitioner may not see yet.
+    other_case = cases.create_case(world.store, world.supervisor2, "PL-2099-77777",
+                                   "care_order")
+    other = new_audit(world.store, world, world.supervisor2, other_case.id, world.fca2)
+    complete(world.store, world.supervisor2, other, evidence="Other team evidence")
+    assessments.submit(world.store, world.supervisor2, other)
+    draft_case = cases.create_case(world.store, world.supervisor, "PL-2024-00077",
+                                   "care_order")
+    draft = new_audit(world.store, world, world.supervisor, draft_case.id)
+    assessments.set_narrative(world.store, world.supervisor, draft, Narrative.STRENGTHS,
+                              "Draft words only its author reads")
+    shared = new_audit(world.store, world, world.supervisor)
+    complete(world.store, world.supervisor, shared, evidence="Shared evidence")
+    assessments.submit(world.store, world.supervisor, shared)
+
+    for name in ("sup", "fca"):
+        _make_copy(world, name, tmp_path / f"{name}.db")
+    everyone_else = {
+        "sup": ["PL-2099-77777", "Other team evidence", "Gwen Jones", "Sol Supervisor",
+                "Sasha Lead", "Ada Admin"],
+        "fca": ["PL-2099-77777", "Other team evidence", "PL-2024-00077",
+                "Draft words only its author reads", "Gwen Jones", "Sol Supervisor",
+                "Sasha Lead", "Quinn Lead", "Ada Admin"],
+    }
+    in_scope = {"sup": ["PL-2024-00001", "PL-2024-00077", "Draft words only its author reads",
+                        "Shared evidence", "Fatima Khan", "Quinn Lead"],
+                "fca": ["PL-2024-00001", "Shared evidence", "Fatima Khan", "Sam Supervisor"]}
+    for name, absent in everyone_else.items():
+        path = tmp_path / f"{name}.db"
+        text = _decrypted_text(path, name)
+        for found in in_scope[name]:  # the grep itself works
+            assert found in text, (name, found)
+        for secret in absent:
+            assert secret not in text, (name, secret)
+        # Nor in the files beside it (key file, audit head), which are not encrypted.
+        for companion in tmp_path.glob(f"{name}.db.*"):
+            raw = companion.read_bytes()
+            for secret in absent + in_scope[name]:
+                assert secret.encode() not in raw, (companion.name, secret)
+        # The encrypted file itself shows nothing without the key.
+        assert b"PL-2024-00001" not in path.read_bytes()
+
+
+def test_both_sides_edit_while_apart(world, tmp_path: Path) -> None:
+    from qa_audit.errors import InvalidInput
+
+    sup = world.supervisor
+    aid = new_audit(world.store, world, sup)
+    complete(world.store, sup, aid)
+    path = tmp_path / "sup.db"
+    _make_copy(world, "sup", path)
+
+    def strengths() -> tuple[str, str]:
+        with open_copy(path, "sup") as (local, me), as_person(world, "sup") as (team, me2):
+            return (assessments.get_assessment(local, me, aid).strengths,
+                    assessments.get_assessment(team, me2, aid).strengths)
+
+    def edit_both(mine: str, theirs: str) -> None:
+        with open_copy(path, "sup") as (local, me):
+            assessments.set_narrative(local, me, aid, Narrative.STRENGTHS, mine)
+        with as_person(world, "sup") as (team, me):  # the same person on another machine
+            assessments.set_narrative(team, me, aid, Narrative.STRENGTHS, theirs)
+
+    # 1. Keep mine: I am the assessment's writer, so mine becomes the newer version.
+    edit_both("copy text", "team text")
+    for _ in range(2):  # listed, and listed again: nothing overwritten meanwhile
+        report = _sync(world, "sup", path)
+        assert len(report.conflicts) == 1
+        conflict = report.conflicts[0]
+        assert conflict.kind == "assessment" and conflict.id == str(aid)
+        assert "PL-2024-00001" in conflict.label
+        assert "copy text" in conflict.mine_summary and "team text" in conflict.theirs_summary
+        assert strengths() == ("copy text", "team text")
+    with open_copy(path, "sup") as (local, me):
+        assert sync.pending_conflicts(local, me) == report.conflicts
+    with open_copy(path, "sup") as (local, _), as_person(world, "sup") as (team, me):
+        sync.resolve(local, team, me, conflict.id, sync.ConflictChoice.KEEP_MINE)
+        assert sync.pending_conflicts(local, me) == ()
+    assert strengths() == ("copy text", "copy text")
+    assert not _sync(world, "sup", path).conflicts
+    _agree(world, "sup", path)
+
+    # 2. Take theirs.
+    edit_both("copy 2", "team 2")
+    conflict = _sync(world, "sup", path).conflicts[0]
+    with open_copy(path, "sup") as (local, _), as_person(world, "sup") as (team, me):
+        sync.resolve(local, team, me, conflict.id, sync.ConflictChoice.TAKE_THEIRS)
+    assert strengths() == ("team 2", "team 2")
+    assert not _sync(world, "sup", path).conflicts
+    _agree(world, "sup", path)
+
+    # 3. Finalised on the team store meanwhile: mine is kept as an addendum.
+    with open_copy(path, "sup") as (local, me):
+        assessments.set_narrative(local, me, aid, Narrative.STRENGTHS, "copy 3")
+    with as_person(world, "sup") as (team, me):
+        assessments.submit(team, me, aid)
+    with as_person(world, "fca") as (team, fca):
+        assessments.respond(team, fca, aid, "Agreed", Agreement.AGREE)
+    with as_person(world, "sup") as (team, me):
+        assessments.finalise(team, me, aid)
+    conflicts = _sync(world, "sup", path).conflicts
+    assert [c.id for c in conflicts] == [str(aid)]
+    assert strengths() == ("copy 3", "team 2")
+    with open_copy(path, "sup") as (local, _), as_person(world, "sup") as (team, me):
+        sync.resolve(local, team, me, str(aid), sync.ConflictChoice.KEEP_MINE)
+    assert strengths() == ("team 2", "team 2")
+    with as_person(world, "sup") as (team, me):
+        detail = assessments.get_assessment(team, me, aid)
+        assert detail.status == "finalised"
+        assert any("copy 3" in a.text for a in detail.addenda)
+    assert not _sync(world, "sup", path).conflicts
+    _agree(world, "sup", path)
+
+
+def test_keeping_mine_on_a_finalised_assessment_needs_the_right_to_add_addenda(
+        world, tmp_path: Path) -> None:
+    """The practitioner's response, edited in her copy while the supervisor finalised:
+    a practitioner adds no addenda, so keeping hers is refused with a reason; taking
+    theirs works."""
+    from qa_audit.errors import InvalidInput
+
+    sup = world.supervisor
+    aid = new_audit(world.store, world, sup)
+    complete(world.store, sup, aid)
+    assessments.submit(world.store, sup, aid)
+    assessments.save_response(world.store, world.fca, aid, "first words", Agreement.AGREE)
+    path = tmp_path / "fca.db"
+    _make_copy(world, "fca", path)
+    with open_copy(path, "fca") as (local, fca):
+        assessments.respond(local, fca, aid, "my offline reflection", Agreement.AGREE)
+    with as_person(world, "fca") as (team, fca):
+        assessments.respond(team, fca, aid, "online reflection", Agreement.AGREE)
+    with as_person(world, "sup") as (team, me):
+        assessments.finalise(team, me, aid)
+    conflicts = _sync(world, "fca", path).conflicts
+    assert {c.kind for c in conflicts} >= {"response"}
+    response = next(c for c in conflicts if c.kind == "response")
+    assert "my offline reflection" in response.mine_summary
+    with open_copy(path, "fca") as (local, _), as_person(world, "fca") as (team, fca):
+        with pytest.raises(InvalidInput, match="does not add addenda"):
+            sync.resolve(local, team, fca, response.id, sync.ConflictChoice.KEEP_MINE)
+        for conflict in sync.pending_conflicts(local, fca):
+            sync.resolve(local, team, fca, conflict.id, sync.ConflictChoice.TAKE_THEIRS)
+        assert sync.pending_conflicts(local, fca) == ()
+        detail = assessments.get_assessment(local, fca, aid)
+        assert detail.status == "finalised" and detail.response is not None
+        assert detail.response.reflection == "online reflection"
+    assert not _sync(world, "fca", path).conflicts
+    _agree(world, "fca", path)
