@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_audit.errors import StoreError
+from qa_audit.errors import NotFound, StoreError
 from qa_audit.services import assessments, supervision, sync
 from qa_audit.services.assessments import Agreement, Narrative
 from tests.conftest import PASSWORD
@@ -59,9 +59,8 @@ def test_round_trip_between_two_copies_and_the_team_store(world, tmp_path: Path)
         supervision.save_notes(local, sup, sid, {"what_happened": "We discussed the audit"})
         supervision.set_assessments(local, sup, sid, [aid])
         supervision.sign(local, sup, sid)
-    with as_person(world, "sup") as (team, sup):
-        with pytest.raises(Exception):  # noqa: B017 - not on the team store before the sync
-            assessments.get_assessment(team, sup, aid)
+    with as_person(world, "sup") as (team, sup), pytest.raises(NotFound):
+        assessments.get_assessment(team, sup, aid)  # not on the team store before the sync
     pushed = _sync(world, "sup", sup_copy)
     assert pushed.pushed == {"assessment": 1, "action": 1, "supervision_session": 1}
     assert not pushed.conflicts
@@ -223,8 +222,6 @@ def test_a_copy_holds_nothing_outside_its_owners_scope(world, tmp_path: Path) ->
 
 
 def test_both_sides_edit_while_apart(world, tmp_path: Path) -> None:
-    from qa_audit.errors import InvalidInput
-
     sup = world.supervisor
     aid = new_audit(world.store, world, sup)
     complete(world.store, sup, aid)
