@@ -702,6 +702,8 @@ def _parent(session: Session, kind: str, record_id: uuid.UUID) -> uuid.UUID | No
     which travel in the full scope)."""
     if kind == "assessment":
         return record_id
+    if kind == "supervision_session":
+        return None
     table = TABLES[kind]
     found = session.connection().execute(select(table.c.assessment_id).where(
         table.c.id == record_id)).scalar()

@@ -325,3 +325,54 @@ def test_keeping_mine_on_a_finalised_assessment_needs_the_right_to_add_addenda(
         assert detail.response.reflection == "online reflection"
     assert not _sync(world, "fca", path).conflicts
     _agree(world, "fca", path)
+
+
+def test_progress_and_cancel_then_the_rest_on_the_next_sync(world, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    path = tmp_path / "sup.db"
+    _make_copy(world, "sup", path)
+    monkeypatch.setenv("QA_AUDIT_SYNC_BATCH", "2")
+    with open_copy(path, "sup") as (local, me):
+        made = [new_audit(local, world, me) for _ in range(5)]
+        before = sync.copy_info(local)
+    seen: list[tuple[int, int]] = []
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2  # the reference data, then one batch of two
+
+    with open_copy(path, "sup") as (local, _), as_person(world, "sup") as (team, sup):
+        report = sync.sync(local, team, sup, progress=lambda d, t: seen.append((d, t)),
+                           stop=stop)
+        assert report.cancelled and report.pushed == {"assessment": 2}
+        info = sync.copy_info(local)
+        assert info is not None and before is not None
+        assert info.last_synced_at == before.last_synced_at  # not a finished sync
+    assert seen == [(0, 5), (2, 5)]
+    with open_copy(path, "sup") as (local, _), as_person(world, "sup") as (team, sup):
+        rest = sync.sync(local, team, sup, progress=lambda d, t: seen.append((d, t)))
+        assert not rest.cancelled and rest.pushed == {"assessment": 3}
+        for aid in made:
+            assert assessments.get_assessment(team, sup, aid).author_name == "Sam Supervisor"
+        assert events(local, "sync_cancelled") == 1
+    _agree(world, "sup", path)
+
+
+def test_a_supervision_record_changed_on_both_sides_keeps_mine_as_the_newer_version(
+        world, tmp_path: Path) -> None:
+    sid = supervision.create_session(world.store, world.supervisor, world.fca.user_id,
+                                     dt.date(2026, 11, 2))
+    path = tmp_path / "sup.db"
+    _make_copy(world, "sup", path)
+    with open_copy(path, "sup") as (local, me):
+        supervision.save_notes(local, me, sid, {"analysis": "written on the train"})
+    with as_person(world, "sup") as (team, me):
+        supervision.save_notes(team, me, sid, {"analysis": "written at the office"})
+    conflicts = _sync(world, "sup", path).conflicts
+    assert [(c.kind, c.id) for c in conflicts] == [("supervision_session", str(sid))]
+    with open_copy(path, "sup") as (local, _), as_person(world, "sup") as (team, me):
+        sync.resolve(local, team, me, str(sid), sync.ConflictChoice.KEEP_MINE)
+        assert supervision.get_session(team, me, sid).notes["analysis"] == "written on the train"
+    assert not _sync(world, "sup", path).conflicts
+    _agree(world, "sup", path)
