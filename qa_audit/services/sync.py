@@ -195,8 +195,12 @@ def create_copy(team: Store, actor: Actor, password: str, path: Path, *,
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path} is a folder; give a file name for your copy.")
-    if path.exists() or key_file_for(path).exists():
+    if path.exists():
         raise StoreError(f"{path} exists already; sync it, or choose another file name.")
+    if key_file_for(path).exists():
+        raise StoreError(f"{key_file_for(path).name} is left beside {path.name} without its "
+                         "database (an unfinished copy, or a key file moved there): remove "
+                         "it, or choose another file name.")
     assert team.team_url is not None
     # The copy is keyed by this person's team store password: checked by the server.
     postgres.check_login(team.team_url, username, password)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa_audit.errors import NotFound, StoreError
-from qa_audit.services import assessments, supervision, sync
+from qa_audit.services import assessments, audit_log, supervision, sync
 from qa_audit.services.assessments import Agreement, Narrative
 from tests.conftest import PASSWORD
 
@@ -96,6 +96,8 @@ def test_round_trip_between_two_copies_and_the_team_store(world, tmp_path: Path)
     with open_copy(fca_copy, "fca") as (local, fca):
         assert assessments.get_assessment(local, fca, aid).status == "finalised"
         only_aid = content_hash(local, ("assessment", "rating", "response"))
+        # Pulled whole: the finalised assessment's content hash still matches it here.
+        assert audit_log.verify_chain(local).intact
     with open_copy(sup_copy, "sup") as (local, _sup):
         assert content_hash(local, ("assessment", "rating", "response")) == only_aid
         assert content_hash(local) == sup_hash
@@ -109,6 +111,10 @@ def test_round_trip_between_two_copies_and_the_team_store(world, tmp_path: Path)
     # Each end logged the creations and syncs (with no case content).
     with open_copy(sup_copy, "sup") as (local, _):
         assert events(local, "personal_copy_create") == 1 and events(local, "sync") == 4
+        # The copy's own audit log checks out: chain, signatures, head file, and the
+        # content hash of the assessment finalised there.
+        report = audit_log.verify_chain(local)
+        assert report.intact, report.problems
     assert events(world.store, "personal_copy_create") == 2
     assert events(world.store, "sync") == 4 + 3
 
