@@ -233,7 +233,8 @@ class Planner:
     writer: who wrote what is not asked again, only whether the receiver may see it."""
 
     def __init__(self, conn: Connection, payload: Payload, sender_id: uuid.UUID | None,
-                 receiver: Actor, *, authority: bool = False) -> None:
+                 receiver: Actor, *, authority: bool = False,
+                 contested: Iterable[uuid.UUID] = ()) -> None:
         if sender_id is None and not authority:
             raise ValueError("a sender, unless the payload comes from an authority")
         self.conn = conn
@@ -242,6 +243,9 @@ class Planner:
         self.receiver = receiver
         self.authority = authority
         self.bases = versions_map(payload.bases, "base versions")
+        # Records the person is settling: taken as changed on both sides, whatever the
+        # versions say, so that the plan asks whose to keep (a resolution says).
+        self.bases.update({record_id: 0 for record_id in contested})
         self.plan = Plan()
         self.framework_ids: dict[str, uuid.UUID] = {}
         self.units: dict[uuid.UUID, Mapping[Any, Any]] = {}
@@ -262,13 +266,15 @@ class Planner:
         return self.plan
 
     def _frameworks(self) -> None:
-        incoming = [decode(FRAMEWORK, r.get("fields")) for r in _records(self.payload,
-                                                                         "framework")]
+        records = _records(self.payload, "framework")
+        incoming = [decode(FRAMEWORK, r.get("fields")) for r in records]
+        # The team store's own ids, for a personal copy (from an authority only).
+        home_ids = [r.get("home_id") if self.authority else None for r in records]
         stored = list(self.conn.execute(select(FRAMEWORK.c.id, FRAMEWORK.c.framework_id,
                                                FRAMEWORK.c.version, FRAMEWORK.c.sha256)))
         by_sha = {row.sha256: row.id for row in stored}
         by_name = {(row.framework_id, row.version): row.sha256 for row in stored}
-        for f in incoming:
+        for f, home_id in zip(incoming, home_ids, strict=True):
             if hashlib.sha256(f["snapshot"].encode("utf-8")).hexdigest() != f["sha256"]:
                 raise BundleRejected(f"The snapshot of framework {f['framework_id']} "
                                      f"{f['version']} does not match its hash.")
@@ -292,7 +298,7 @@ class Planner:
                 raise BundleRejected(
                     f"Framework {label} is stored here with other content ({other[:12]}; the "
                     f"bundle's is {f['sha256'][:12]}). Nothing was imported.")
-            new_id = uuid.uuid4()
+            new_id = uuid.UUID(home_id) if isinstance(home_id, str) else uuid.uuid4()
             self.framework_ids[f["sha256"]] = by_sha[f["sha256"]] = new_id
             self.plan.add(FRAMEWORK, {**f, "id": new_id, "imported_by": None,
                                       "imported_at": utcnow()})
@@ -470,13 +476,18 @@ class Planner:
         if by_author:
             values = {k: v for k, v in fields.items() if k != "id"}
             keep_actions = set(incoming_actions)
+            same_ratings = _rating_set(mine_ratings) == _rating_set(ratings)
 
             def write(conn: Connection) -> None:
+                # Ratings first, and only when they changed: the version that finalises the
+                # assessment may carry them, and once it is finalised the team store's
+                # trigger lets no one touch its ratings.
+                if not same_ratings:
+                    conn.execute(delete(RATING).where(RATING.c.assessment_id == fields["id"]))
+                    if ratings:
+                        insert_tuples(conn, RATING, list(columns(RATING)), ratings)
                 conn.execute(update(ASSESSMENT).where(ASSESSMENT.c.id == fields["id"])
                              .values(**values))
-                conn.execute(delete(RATING).where(RATING.c.assessment_id == fields["id"]))
-                if ratings:
-                    insert_tuples(conn, RATING, list(columns(RATING)), ratings)
                 # Actions the author removed go with the author's version.
                 gone = [row.id for row in conn.execute(select(ACTION.c.id).where(
                     ACTION.c.assessment_id == fields["id"])) if row.id not in keep_actions]
@@ -566,7 +577,7 @@ class Planner:
                                      self._target(parent)))):
                     self._ignore(change, "only its practitioner writes a response")
                 elif parent["status"] == Status.FINALISED.value and change.decision is not (
-                        Decision.NEW):
+                        Decision.NEW) and not self.authority:
                     self._ignore(change, "finalised here: read-only")
                 elif change.decision is Decision.NEW:
                     self.plan.add(RESPONSE, response)
@@ -726,11 +737,13 @@ def _text_of(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def plan_payload(session: Session, payload: Payload, sender_id: uuid.UUID | None,
-                 receiver: Actor, *, authority: bool = False) -> Plan:
+                 receiver: Actor, *, authority: bool = False,
+                 contested: Iterable[uuid.UUID] = ()) -> Plan:
     """What applying `payload` would do (reads only): the preview. `authority`: the payload
-    comes from the team store, each record from its writer (`sender_id` None)."""
+    comes from the team store, each record from its writer (`sender_id` None).
+    `contested`: records in conflict that a resolution will settle."""
     return Planner(session.connection(), payload, sender_id, receiver,
-                   authority=authority).run()
+                   authority=authority, contested=contested).run()
 
 
 def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,

@@ -90,8 +90,32 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def _uuid_json(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else to_json(value)
+
+
+def _timestamp_json(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    return to_json(value)
+
+
+@cache
+def _encoder(table: Table) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Per column of the format: how its value becomes JSON (None: as it is, for text and
+    numbers), chosen once per table instead of asked of every value."""
+    out: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for name in columns(table):
+        kind = python_type(table.c[name].type)
+        out.append((name, None if kind in (str, int, bool, float) else
+                    _uuid_json if kind is uuid.UUID else
+                    _timestamp_json if kind is dt.datetime else to_json))
+    return tuple(out)
+
+
 def encode(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {name: to_json(row[name]) for name in columns(table)}
+    return {name: (row[name] if convert is None or row[name] is None else convert(row[name]))
+            for name, convert in _encoder(table)}
 
 
 def _timestamp(value: Any) -> dt.datetime:
@@ -274,7 +298,7 @@ def _rows(session: Session, table: Table, column: str, ids: Iterable[uuid.UUID]
     out: list[Mapping[Any, Any]] = []
     for part in _chunks(wanted):
         out.extend(session.connection().execute(
-            select(table).where(table.c[column].in_(part))).mappings())
+            select(table).where(table.c[column].in_(part))).mappings().all())
     return out
 
 
@@ -309,7 +333,7 @@ def collect(session: Session, sender: Actor, recipient: Actor,
             assessments.extend(session.connection().execute(
                 query.where(ASSESSMENT.c.id.in_(part))).mappings())
     else:
-        assessments = list(session.connection().execute(query).mappings())
+        assessments = list(session.connection().execute(query).mappings().all())
     shared = [a["id"] for a in assessments]
 
     def changed(row: Mapping[Any, Any]) -> bool:
@@ -363,6 +387,12 @@ def collect(session: Session, sender: Actor, recipient: Actor,
         if offline.team_id is not None:
             teams.add(offline.team_id)
     _collect_references(session, payload, people, teams, cases, frameworks.values())
+    if offline is not None:
+        # A personal copy keeps the team store's own framework ids (its assessments and
+        # every id the app shows then match); a bundle's receiver chooses its own.
+        for record in payload.records["framework"]:
+            record["home_id"] = str(next(f["id"] for f in frameworks.values()
+                                         if f["sha256"] == record["fields"]["sha256"]))
     sent = _sent_ids(payload)
     payload.bases = {str(i): known[i] for i in sent if i in known}
     return payload

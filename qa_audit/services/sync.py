@@ -77,7 +77,6 @@ from qa_audit.store.tables import SyncConflict as ConflictRow
 from qa_audit.store.types import utcnow
 
 from . import audit_log
-from .accounts import hash_password
 from .blinding import not_blind
 
 log = logging.getLogger(__name__)
@@ -196,8 +195,12 @@ def create_copy(team: Store, actor: Actor, password: str, path: Path, *,
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path} is a folder; give a file name for your copy.")
-    if path.exists() or key_file_for(path).exists():
+    if path.exists():
         raise StoreError(f"{path} exists already; sync it, or choose another file name.")
+    if key_file_for(path).exists():
+        raise StoreError(f"{key_file_for(path).name} is left beside {path.name} without its "
+                         "database (an unfinished copy, or a key file moved there): remove "
+                         "it, or choose another file name.")
     assert team.team_url is not None
     # The copy is keyed by this person's team store password: checked by the server.
     postgres.check_login(team.team_url, username, password)
@@ -211,7 +214,8 @@ def create_copy(team: Store, actor: Actor, password: str, path: Path, *,
             session.add(PersonalCopy(id=copy_id, team_target=team_target(team.team_url),
                                      team_peer_id=uuid.uuid4(), owner_id=actor.user_id,
                                      owner_username=username))
-        run = _Run(local, team, actor, progress, stop)
+        # All or nothing anyway (the file is renamed into place at the end): one transaction.
+        run = _Run(local, team, actor, progress, stop, batch=_batch_size(creating=True))
         if not run.pull():
             report = run.report(cancelled=True)
             local.close()
@@ -221,8 +225,6 @@ def create_copy(team: Store, actor: Actor, password: str, path: Path, *,
             me = session.get(User, actor.user_id)
             if me is None:
                 raise StoreError("Your account is not on the team store any more.")
-            session.execute(update(User).where(col(User.id) == actor.user_id)
-                            .values(password_hash=hash_password(password)))
             signing = Ed25519PrivateKey.generate()
             public = local.ensure_keyring().add_account(username, password, local.key,
                                                         signing)
@@ -335,12 +337,14 @@ def resolve(local: Store, team: Store, actor: Actor, conflict_id: str,
                              copy_row.id)
 
 
-def _batch_size() -> int:
-    """Records per transaction (the environment may say fewer: the kill tests)."""
+def _batch_size(*, creating: bool = False) -> int:
+    """Records per transaction (the environment may say fewer: the kill tests); a new
+    copy, written whole, takes larger ones."""
+    default = BATCH * 40 if creating else BATCH
     try:
-        return max(1, int(os.environ.get("QA_AUDIT_SYNC_BATCH", BATCH)))
+        return max(1, int(os.environ.get("QA_AUDIT_SYNC_BATCH", default)))
     except ValueError:
-        return BATCH
+        return default
 
 
 def _team_user(team: Store, actor: Actor) -> str:
@@ -480,7 +484,8 @@ class _Run:
     def _pull_part(self, part: Payload, resolutions: Mapping[uuid.UUID, Resolution] | None
                    = None, resolved: Mapping[uuid.UUID, int] | None = None) -> Plan:
         with self.local.unit_of_work() as session:
-            plan = _plan(session, part, None, self.actor, authority=True)
+            plan = _plan(session, part, None, self.actor, authority=True,
+                         contested=resolutions or {})
             noted = [_note(c, part, _row(session, c), mine_is_incoming=False)
                      for c in _problems(plan) if c.record_id not in (resolutions or {})]
             _execute(session, plan, self.actor, self.peer, resolutions)
@@ -519,7 +524,6 @@ class _Run:
                 session.execute(delete(ConflictRow).where(col(ConflictRow.record_id)
                                                          == record_id))
             return
-        part.bases[str(record_id)] = 0  # "both changed": the plan asks whose to keep
         plan = self._pull_part(part, {record_id: Resolution.THEIRS}, {record_id: version})
         self._require_written(plan, record_id)
 
@@ -540,7 +544,6 @@ class _Run:
                     "be kept as an addendum, and your role does not add addenda. Take theirs "
                     "(copy your text first if you need it).")
             assert their_version is not None
-            theirs.bases[str(record_id)] = 0
             self._pull_part(theirs, {record_id: Resolution.MINE}, {record_id: their_version})
             self.push()  # the addendum with my text
             return
@@ -578,9 +581,10 @@ class _Run:
 
 
 def _plan(session: Session, part: Payload, sender: uuid.UUID | None, actor: Actor, *,
-          authority: bool) -> Plan:
+          authority: bool, contested: Iterable[uuid.UUID] = ()) -> Plan:
     try:
-        return plan_payload(session, part, sender, actor, authority=authority)
+        return plan_payload(session, part, sender, actor, authority=authority,
+                            contested=contested)
     except BundleRejected as exc:
         raise StoreError(f"The sync stopped: {exc}") from exc
 
@@ -702,6 +706,8 @@ def _parent(session: Session, kind: str, record_id: uuid.UUID) -> uuid.UUID | No
     which travel in the full scope)."""
     if kind == "assessment":
         return record_id
+    if kind == "supervision_session":
+        return None
     table = TABLES[kind]
     found = session.connection().execute(select(table.c.assessment_id).where(
         table.c.id == record_id)).scalar()
