@@ -207,6 +207,8 @@ def test_first_sign_in_keeps_a_copy_and_offline_sign_in_opens_it(
     assert window.sync is not None
     assert window.sync.state.text().startswith("Your copy on this computer is made (synced ")
     assert not window.sync.keep_action.isVisible() and window.sync.sync_action.isEnabled()
+    window.sync.sync_now()  # on the team store: the copy catches up (nothing to send)
+    assert re.fullmatch(r"Synced \d\d:\d\d: 0 sent, 0 received", window.sync.state.text())
 
     # The server goes away; the person signs out and in again.
     network.down()
@@ -437,3 +439,44 @@ def test_no_key_does_two_things_with_the_sync_menu(qtbot, world, pg_database, ne
         window.show_page(key)
         found[key] = clashes(window)
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_app_signs_in_to_a_team_store_and_offers_a_copy(
+        qtbot, modal, world, pg_database, network, monkeypatch) -> None:
+    """`run_app` itself, as `qa-audit --db postgresql://…` starts it."""
+    import sys
+
+    from qa_audit.ui import app as app_module
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_app installs its own
+    monkeypatch.setattr(SyncController, "OFFER_DELAY_MS", 0)
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    monkeypatch.setattr(qapp, "setQuitOnLastWindowClosed", lambda _on: None)
+    seen: list[str] = []
+
+    def sign_in(dialog: QWidget) -> None:
+        seen.append(dialog.windowTitle())
+        dialog.password.setText(PASSWORD)  # type: ignore[attr-defined]
+        dialog.try_sign_in()  # type: ignore[attr-defined]
+
+    def not_now(offer: QWidget) -> None:
+        seen.append(offer.windowTitle())
+        offer.later.click()  # type: ignore[attr-defined]
+        QTimer.singleShot(0, close_window)
+
+    def close_window() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                seen.append(widget.windowTitle())
+                widget.close()
+
+    from qa_audit.ui.sign_in import SignInDialog
+
+    modal(SignInDialog, sign_in)
+    modal(KeepCopyDialog, not_now)
+    code = app_module.run_app(network.url(pg_database), username="sup")
+    assert code == 0
+    assert seen == ["Sign in to qa_audit", "Keep a copy on this computer?",
+                    "qa_audit — Sam Supervisor (supervisor)"]
+    assert list(Settings.load().copy_choices.values()) == ["declined"]
