@@ -441,42 +441,26 @@ def test_no_key_does_two_things_with_the_sync_menu(qtbot, world, pg_database, ne
     assert {k: v for k, v in found.items() if v} == {}
 
 
-def test_the_app_signs_in_to_a_team_store_and_offers_a_copy(
-        qtbot, modal, world, pg_database, network, monkeypatch) -> None:
-    """`run_app` itself, as `qa-audit --db postgresql://…` starts it."""
-    import sys
 
+def test_the_app_signs_in_to_a_team_store_through_its_access(
+        qtbot, modal, world, pg_database, network) -> None:
+    """What `run_app` does for `qa-audit --db postgresql://…` before its window (running
+    `run_app` itself here would leave Qt's timers stopped for the tests after it)."""
     from qa_audit.ui import app as app_module
-
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_app installs its own
-    monkeypatch.setattr(SyncController, "OFFER_DELAY_MS", 0)
-    qapp = QApplication.instance()
-    assert isinstance(qapp, QApplication)
-    monkeypatch.setattr(qapp, "setQuitOnLastWindowClosed", lambda _on: None)
-    seen: list[str] = []
-
-    def sign_in(dialog: QWidget) -> None:
-        seen.append(dialog.windowTitle())
-        dialog.password.setText(PASSWORD)  # type: ignore[attr-defined]
-        dialog.try_sign_in()  # type: ignore[attr-defined]
-
-    def not_now(offer: QWidget) -> None:
-        seen.append(offer.windowTitle())
-        offer.later.click()  # type: ignore[attr-defined]
-        QTimer.singleShot(0, close_window)
-
-    def close_window() -> None:
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, MainWindow) and widget.isVisible():
-                seen.append(widget.windowTitle())
-                widget.close()
-
     from qa_audit.ui.sign_in import SignInDialog
 
+    def sign_in(dialog: QWidget) -> None:
+        assert isinstance(dialog, SignInDialog)
+        assert dialog.username.text() == "sup"
+        dialog.password.setText(PASSWORD)
+        dialog.try_sign_in()
+
     modal(SignInDialog, sign_in)
-    modal(KeepCopyDialog, not_now)
-    code = app_module.run_app(network.url(pg_database), username="sup")
-    assert code == 0
-    assert seen == ["Sign in to qa_audit", "Keep a copy on this computer?",
-                    "qa_audit — Sam Supervisor (supervisor)"]
-    assert list(Settings.load().copy_choices.values()) == ["declined"]
+    team = Store.open(network.url(pg_database))
+    signed = app_module._sign_in_team(team, "sup", "")
+    assert signed is not None
+    access, actor, name = signed
+    assert (name, actor.user_id) == ("sup", world.supervisor.user_id)
+    assert access.team is team and access.store is team and not access.offline
+    assert access.password == PASSWORD and access.note is None
+    access.close()
