@@ -102,7 +102,8 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(world, tmp_path: Path, c
 
 
 KILLS_WANTED = 50
-TIME_FOR_KILLS_S = 60.0
+TIME_FOR_KILLS_S = 60.0  # as many of the 50 as fit; at least KILLS_AT_LEAST whatever it takes
+KILLS_AT_LEAST = 10
 
 
 @pytest.mark.slow
@@ -128,7 +129,8 @@ def test_killed_again_and_again_then_a_clean_sync_loses_nothing(world, tmp_path:
     # The copy stays open here meanwhile, as the app would hold it (SQLite: one writer at
     # a time, the sync's batches and this test's edits take turns).
     with open_copy(copy, "sup") as (local, me):
-        while killed < KILLS_WANTED and time.monotonic() - started < TIME_FOR_KILLS_S:
+        while killed < KILLS_WANTED and (time.monotonic() - started < TIME_FOR_KILLS_S
+                                         or killed < KILLS_AT_LEAST) and len(mine) < 400:
             for _ in range(2):
                 aid = new_audit(local, world, me)
                 assessments.save_rating(local, me, aid, "seen", grade="G", evidence="offline")
@@ -157,7 +159,7 @@ def test_killed_again_and_again_then_a_clean_sync_loses_nothing(world, tmp_path:
             proc.stderr.close()
     print(f"\nsync killed with SIGKILL {killed} times mid-sync ({finished} runs finished "
           f"first) in {time.monotonic() - started:.0f} s")
-    assert killed >= 10
+    assert killed >= KILLS_AT_LEAST
 
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
