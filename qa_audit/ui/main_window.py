@@ -262,9 +262,14 @@ class MainWindow(QMainWindow):
     def change_password(self) -> None:
         from .dialogs import ChangePasswordDialog
 
-        if ChangePasswordDialog(self.store, self.actor, self).exec():
+        if self.sync is not None and not self.sync.may_change_password():
+            return
+        dialog = ChangePasswordDialog(self.store, self.actor, self)
+        if dialog.exec():
             self.notice.hide()
             self.statusBar().showMessage("Your password is changed.", 10_000)
+            if self.sync is not None:  # the copy on this computer follows
+                self.sync.password_changed(dialog.current.text(), dialog.new.text())
 
     # -- pages -----------------------------------------------------------------------------
     def _add_page(self, key: str, title: str, factory: Callable[[], QWidget]) -> None:

@@ -99,6 +99,7 @@ class SyncController(QObject):
         self.conflicts: tuple[SyncConflict, ...] = ()
         self._sync: Worker | None = None  # a sync without a dialog (automatic)
         self._check: Worker | None = None
+        self._password_change: Worker | None = None
         self._dialog: SyncDialog | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(self.CHECK_MS)
@@ -413,6 +414,37 @@ class SyncController(QObject):
         else:
             self.show_state()
 
+    # -- passwords --------------------------------------------------------------------------
+    def may_change_password(self) -> bool:
+        """Not while on the copy: the team store (where the password lives) must hear of
+        it first, and the copy then follows."""
+        if not self.on_copy:
+            return True
+        QMessageBox.information(
+            self.window, "qa_audit", "Change your password while you are signed in to the "
+            f"{self.access.where}: your copy on this computer then changes with it.")
+        return False
+
+    def password_changed(self, old: str, new: str) -> None:
+        """After a change on the team store: the copy (if any) changed too, in a worker."""
+        access, actor = self.access, self.window.actor
+
+        def job(_p: Progress) -> bool:
+            had_copy = access.copy_path() is not None
+            access.change_copy_password(actor, old, new)
+            return had_copy
+
+        def done(had_copy: bool) -> None:
+            if had_copy and shiboken6.isValid(self.window):
+                self.show_state("Your copy on this computer now opens with your new password.")
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            if shiboken6.isValid(self.window):
+                self.show_state(f"Your copy on this computer still opens with your old "
+                                f"password ({str(exc).rstrip('.')}).")
+
+        self._password_change = run_in_background(job, done, failed)
+
     # -- closing ----------------------------------------------------------------------------
     def stop(self) -> None:
         """The window is closing: no more checks; a sync under way stops and is waited for
@@ -420,7 +452,7 @@ class SyncController(QObject):
         self.timer.stop()
         self.offer_timer.stop()
         self.first_sync_timer.stop()
-        for worker in (self._sync, self._check):
+        for worker in (self._sync, self._check, self._password_change):
             if worker is not None and is_running(worker):
                 worker.progress.cancel()
                 wait_for(worker)

@@ -116,6 +116,19 @@ class TeamAccess:
     def _signed_in(self, username: str, password: str, *, offline: bool) -> None:
         self.username, self._password, self.offline = username, password, offline
 
+    def change_copy_password(self, actor: Actor, old: str, new: str) -> None:
+        """The person changed their team store password from `old` to `new`: their copy
+        (if they keep one) is opened with the old one and changed too (off the GUI
+        thread), so that it opens with the new one when the store cannot be reached."""
+        with self._lock:
+            self._password = old
+        try:
+            if self.copy_path() is not None:
+                accounts.change_password(self.local_copy(), actor, old, new)
+        finally:
+            with self._lock:
+                self._password = new
+
     def signed_out(self) -> None:
         """The person signed out: the password is forgotten, the next sign-in checks the
         store again."""

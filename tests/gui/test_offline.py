@@ -464,3 +464,58 @@ def test_the_app_signs_in_to_a_team_store_through_its_access(
     assert access.team is team and access.store is team and not access.offline
     assert access.password == PASSWORD and access.note is None
     access.close()
+
+
+# -- passwords -----------------------------------------------------------------------------
+def test_changing_the_password_changes_the_copy_too(qtbot, modal, world, pg_database, network,
+                                                    access_for) -> None:
+    from qa_audit.errors import WrongPassword
+    from qa_audit.services import accounts
+    from qa_audit.ui.dialogs import ChangePasswordDialog
+
+    access = _kept_copy(world, network, pg_database, access_for)
+    actor = access.attempt("sup", PASSWORD)
+    window = MainWindow(access.store, actor, "sup", access=access)
+    qtbot.addWidget(window)
+    window.show()
+    new = "a new and longer passphrase"
+
+    def change(dialog: QWidget) -> None:
+        assert isinstance(dialog, ChangePasswordDialog)
+        dialog.current.setText(PASSWORD)
+        dialog.new.setText(new)
+        dialog.repeat.setText(new)
+        dialog.change()
+
+    modal(ChangePasswordDialog, change)
+    window.change_password()
+    assert window.sync is not None
+    qtbot.waitUntil(lambda: window.sync is not None and window.sync.state.text() == (
+        "Your copy on this computer now opens with your new password."),
+        timeout=int(DEADLINE * 1000))
+    path = access.copy_path()
+    assert path is not None
+    copy = Store.open(path)
+    try:
+        with pytest.raises(WrongPassword):
+            accounts.sign_in(copy, "sup", PASSWORD)
+        assert accounts.sign_in(copy, "sup", new).user_id == world.supervisor.user_id
+    finally:
+        copy.close()
+    assert access.password == new
+    window.close()
+    # Offline, the copy opens with the new password; changing it there is refused (the
+    # team store must hear of it first).
+    network.down()
+    offline = access_for(network.url(pg_database))
+    offline_actor = offline.attempt("sup", new)
+    assert offline.offline
+    seen: list[str] = []
+    window = MainWindow(offline.store, offline_actor, "sup", access=offline)
+    qtbot.addWidget(window)
+    window.show()
+    modal(QMessageBox, lambda box: (seen.append(box.text()), box.accept()))
+    window.change_password()
+    assert seen == [f"Change your password while you are signed in to the team store "
+                    f"{network.link}/{pg_database}: your copy on this computer then changes "
+                    "with it."]
