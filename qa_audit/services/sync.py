@@ -447,8 +447,7 @@ class _Run:
             self._step(written_count(part))
         return True
 
-    def _push_part(self, part: Payload, resolved: Mapping[uuid.UUID, int] | None = None
-                   ) -> Plan:
+    def _push_part(self, part: Payload) -> Plan:
         """One transaction on the team store as this person, then the versions now agreed
         in the copy (a kill between the two: the re-run finds them equal there)."""
         with self.team.unit_of_work() as session:
@@ -457,7 +456,7 @@ class _Run:
             noted = [_note(c, part, _row(session, c), mine_is_incoming=True)
                      for c in _problems(plan)]
         with self.local.unit_of_work() as session:
-            agreed = plan.agreed(resolved)
+            agreed = plan.agreed()
             remember_versions(session.connection(), self.peer, agreed)
             _settle(session, agreed, noted)
         _count(self.pushed, plan)
