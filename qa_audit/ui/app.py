@@ -132,10 +132,10 @@ def _sign_in_team(store: Store, username: str, hint: str
 
     access = TeamAccess(store)
     dialog = team_sign_in(access, username, hint)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.actor is None:
-        access.note = None
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    access.note = None  # the window goes; the access stays for the session
+    if not accepted or dialog.actor is None:
         return None
-    access.note = None
     return access, dialog.actor, dialog.signed_username
 
 
