@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from qa_audit.errors import DiskFull
+from qa_audit.errors import DiskFull, InvalidInput
 
 PRIVATE_MODE = 0o600
 
@@ -91,6 +91,32 @@ def _name_unnamed(fd: int, name: Path) -> None:
         raise OSError(err, os.strerror(err), str(name))
 
 
+def check_new_file(out: Path, what: str) -> None:
+    """A clear refusal, before any work, of a name where a new file cannot go."""
+    if out.is_dir():
+        raise InvalidInput(f"{out} is a folder; give a new file name for the {what}.")
+    if out.exists():
+        raise InvalidInput(f"{out} exists already; give a new file name for the {what}.")
+    for folder in out.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise InvalidInput(f"{folder} is a file, not a folder; give a folder to "
+                                   f"save the {what} in.")
+            break
+    if not out.parent.is_dir():
+        raise InvalidInput(f"The folder {out.parent} does not exist; create it first or "
+                           "choose another.")
+    if not os.access(out.parent, os.W_OK):
+        raise InvalidInput(f"The folder {out.parent} cannot be written to; choose another.")
+
+
+def under_final_name(exc: BaseException, tmp: Path, path: Path) -> None:
+    """An OS error about the temporary file names the file the person asked for (they
+    never saw `.name.1234.abcd.part`)."""
+    if isinstance(exc, OSError) and exc.filename in (str(tmp), tmp):
+        exc.filename = str(path)
+
+
 def atomic_write(path: Path, write: Callable[[BinaryIO], object], *, durable: bool = True,
                  overwrite: bool = True) -> Path:
     """Write a file so that it appears whole under its name or not at all.
@@ -128,6 +154,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object], *, durable: bo
             tmp.unlink()
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        under_final_name(exc, tmp, path)
         if is_disk_full(exc):
             raise DiskFull(f"The disk is full, so {path.name} was not written (nothing was "
                            f"left behind in {path.parent}). Free some space and try again."

@@ -33,6 +33,7 @@ from qa_audit.errors import FrameworkError, UserError
 from qa_audit.resources import shipped_frameworks
 
 if TYPE_CHECKING:
+    from qa_audit.reports.model import Profile
     from qa_audit.services.database import Store
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,9 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     profiles = ["practitioner", "manager", "pseudonymised"]
 
     def copy_options(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--profile", choices=profiles, default="manager",
-                            help="whom the copy is for (pseudonymised: no names, case "
-                            "references hashed)")
+        parser.add_argument("--profile", choices=profiles, default=None,
+                            help="whom the copy is for (default: practitioner for an FCA, "
+                            "manager for others; pseudonymised: no names, case references "
+                            "hashed)")
         parser.add_argument("--marking", default="OFFICIAL-SENSITIVE",
                             help="protective marking printed on the export")
 
@@ -336,15 +338,9 @@ def _existing_database(target: str) -> None:
 
 
 def _check_new_file(out: Path, what: str) -> None:
-    """A file the command is to create: refused before any work if it cannot be."""
-    if out.is_dir():
-        raise UserError(f"{out} is a folder; give a new file name for the {what}.")
-    if out.exists():
-        raise UserError(f"{out} exists already; give a new file name for the {what}.")
-    if not out.parent.is_dir():
-        raise UserError(f"The folder {out.parent} does not exist; create it first.")
-    if not os.access(out.parent, os.W_OK):
-        raise UserError(f"The folder {out.parent} cannot be written to; choose another.")
+    from qa_audit.atomic_files import check_new_file
+
+    check_new_file(out, what)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -371,6 +367,9 @@ def _run(args: argparse.Namespace) -> int:
               f"  {recovery}", file=sys.stderr)
     try:
         if args.command == "demo":
+            if store.locked and not store.is_team_store:  # an existing encrypted file
+                raise UserError(f"{store.location} already holds a database; demo data goes "
+                                f"into a new one (give a new --db path).")
             return _demo(store, args.assessments, args.seed)
         if args.command == "team":
             return _team_init(store, args)
@@ -472,15 +471,24 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-03-31") from exc
 
 
-def _export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+def _profile(args: argparse.Namespace, actor: Actor) -> Profile:
+    """Whom the copy is for: as asked, else a practitioner's copy for an FCA (as the app's
+    export dialogs default) and a manager's for everyone else."""
     from qa_audit.reports.model import Profile
+
+    if args.profile:
+        return Profile(args.profile)
+    return Profile.PRACTITIONER if actor.role is Role.FCA else Profile.MANAGER
+
+
+def _export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
 
     if args.format == "pdf":
         return _export_pdf(store, actor, args)
     from qa_audit.services.exports import export_csv, export_xlsx
 
     who = None if actor.user_id.int == 0 else actor
-    profile = Profile(args.profile)
+    profile = _profile(args, actor)
     if args.format == "csv" and args.out.exists() and not args.out.is_dir():
         raise UserError(f"{args.out} is a file; a CSV export is written into a folder.")
     if args.format == "xlsx":
@@ -502,7 +510,6 @@ def _id(value: str, what: str) -> uuid.UUID:
 
 
 def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
-    from qa_audit.reports.model import Profile
     from qa_audit.services import accounts
     from qa_audit.services.documents import DocumentKind, PdfRequest, export_pdf
 
@@ -528,7 +535,7 @@ def _export_pdf(store: Store, actor: Actor, args: argparse.Namespace) -> int:
                             f"More than one team is called '{args.team}'.")
         kind, target = DocumentKind.TEAM, teams[0].id
     _check_new_file(args.out, "export")  # after the arguments, before any work
-    out = export_pdf(store, actor, PdfRequest(kind, target, Profile(args.profile), args.marking,
+    out = export_pdf(store, actor, PdfRequest(kind, target, _profile(args, actor), args.marking,
                                               date_from, date_to), args.out)
     print(f"wrote {out}")
     return 0
@@ -564,6 +571,7 @@ def _users(store: Store, admin: Actor, args: argparse.Namespace) -> int:
         print(f"new password set for {args.username}")
         _new_recovery_key(recovery)
         return 0
+    accounts.check_username(args.username)  # before asking for a password
     team_id = _team_id(store, args.team) if args.team else None
     password = read_password(args.new_password_file, "Password for the new account: ",
                              env="QA_AUDIT_NEW_PASSWORD")

@@ -274,7 +274,8 @@ def check(actor: Actor, action: Action, target: Target | None = None) -> None:
         return
     what = action.value.replace("_", " ")
     if scope_of(actor.role, action) is None:
-        raise PermissionDenied(f"A {actor.role.label} cannot {what}.")
+        article = "An" if actor.role.label[:1].lower() in "aeiou" else "A"
+        raise PermissionDenied(f"{article} {actor.role.label} cannot {what}.")
     raise PermissionDenied(
         f"You cannot {what} on this record: it is outside your "
         f"{_SCOPE_WORDS[scope_of(actor.role, action) or Scope.ALL]}."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -229,9 +230,10 @@ def _refuse_while_backing_off(store: Store, username: str, now: dt.datetime) -> 
     wait = backoff_seconds(count)
     if last is not None and wait and (now - last).total_seconds() < wait:
         left = int(wait - (now - last).total_seconds()) + 1
+        seconds = "1 second" if left == 1 else f"{left} seconds"
         raise TooManyAttempts(
             f"Too many wrong passwords for this account ({count} in a row, the last at "
-            f"{last:%H:%M:%S} UTC). Try again in {left} seconds: the right password works "
+            f"{last:%H:%M:%S} UTC). Try again in {seconds}: the right password works "
             "then. If these were not your tries, tell your administrator.")
 
 
@@ -391,6 +393,25 @@ def _unit_info(u: OrgUnit) -> OrgUnitInfo:
     return OrgUnitInfo(u.id, u.name, OrgUnitKind(u.kind), u.parent_id, u.region_id)
 
 
+# Usernames are also the team store's login role names: plain ASCII, so two accounts
+# cannot look alike (a Cyrillic "о" beside a Latin "o"), and within PostgreSQL's 63 bytes.
+USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
+USERNAME_MAX = 63
+
+
+def check_username(username: str) -> str:
+    """The username as stored (trimmed, lower case), or InvalidInput saying why not."""
+    username = username.strip().lower()
+    if len(username) > USERNAME_MAX:
+        raise InvalidInput(f"A username is at most {USERNAME_MAX} characters "
+                           f"(this one has {len(username)}).")
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput("A username is plain letters a-z and digits 0-9, with . - _ "
+                           "allowed between them (for example jo.smith); the display name "
+                           "can be written in any script.")
+    return username
+
+
 def add_user(
     store: Store,
     actor: Actor,
@@ -401,9 +422,7 @@ def add_user(
     team_id: uuid.UUID | None = None,
 ) -> UserInfo:
     check(actor, Action.MANAGE_USERS)
-    username = username.strip().lower()
-    if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise InvalidInput("A username is letters and digits (with . - _ allowed).")
+    username = check_username(username)
     if not display_name.strip():
         raise InvalidInput("Give the person's display name.")
     check_password_strength(password)

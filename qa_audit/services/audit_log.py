@@ -48,6 +48,7 @@ from qa_audit.store.tables import (
     User,
 )
 from qa_audit.store.types import utcnow
+from qa_audit.store.write_rules import finalised_total
 
 GENESIS = "0" * 64
 SIGNING_KEYS = "signing_keys"
@@ -258,6 +259,11 @@ class ChainReport:
     problems: tuple[str, ...] = ()
     """Everything found wrong: chain, numbering, signatures, anchors, content hashes."""
     warnings: tuple[str, ...] = field(default=())
+    content_checked: int = 0
+    """Finalised assessments whose content hash was recomputed."""
+    content_total: int = 0
+    """Finalised assessments in the store (on a team store, also those the verifying
+    person may not read, which were not checked)."""
 
     @property
     def intact(self) -> bool:
@@ -304,7 +310,14 @@ def verify_chain(store: Store, anchors: Iterable[Path] = ()) -> ChainReport:
                 problems.append(f"event {ev.seq} names an actor who signs events, but is "
                                 "not signed")
         accounts = int(session.exec(select(func.count()).select_from(User)).one())
-        content = _check_content_hashes(session)
+        content, checked = _check_content_hashes(session)
+        total = finalised_total(session.connection()) if store.is_team_store else checked
+    if checked < total:
+        warnings.append(
+            f"finalised content: {checked} of {total} finalised assessments checked; the "
+            f"other {total - checked} are outside what this account may read, so their "
+            "content hashes were not recomputed (run this as the team store's owner to "
+            "check them all)")
     if count == 0 and accounts:
         problems.append("the log is empty although the database has accounts: its events "
                         "were deleted")
@@ -313,7 +326,7 @@ def verify_chain(store: Store, anchors: Iterable[Path] = ()) -> ChainReport:
         _check_head_file(head_file_for(store.path), hashes, keys, count, problems, warnings)
     for anchor in anchors:
         _check_anchor(anchor, hashes, count, problems)
-    return ChainReport(count, broken_at, tuple(problems), tuple(warnings))
+    return ChainReport(count, broken_at, tuple(problems), tuple(warnings), checked, total)
 
 
 def _check_head_file(path: Path, hashes: dict[int, tuple[str, str, str | None]],
@@ -388,9 +401,10 @@ def _read_anchor(path: Path) -> tuple[int, str] | None:
     return None if match is None else (int(match.group(1)), match.group(2))
 
 
-def _check_content_hashes(session: Session) -> list[str]:
-    """Recompute the content hash of every finalised assessment (read in chunks, a few
-    queries each, so that a database of a hundred thousand is checked in seconds)."""
+def _check_content_hashes(session: Session) -> tuple[list[str], int]:
+    """Recompute the content hash of every finalised assessment this session may read (in
+    chunks, a few queries each, so that a hundred thousand are checked in seconds): the
+    problems found, and how many were checked."""
     from .read_models import RatingInfo, canonical_assessment
 
     ids = session.exec(select(Assessment.id).where(
@@ -426,7 +440,7 @@ def _check_content_hashes(session: Session) -> list[str]:
             if hashlib.sha256(content.encode("utf-8")).hexdigest() != row.content_hash:
                 problems.append(f"finalised assessment {row.id} was changed after "
                                 "finalisation (its content no longer matches its hash)")
-    return problems
+    return problems, len(ids)
 
 
 __all__ = ["ChainHead", "ChainReport", "chain_head", "record", "utcnow", "verify",

@@ -21,11 +21,13 @@ from qa_audit.store.database import Store
 from qa_audit.store.files import (
     PRIVATE_MODE,
     atomic_write_bytes,
+    check_new_file,
     is_disk_full,
     is_plain_sqlite,
     key_file_for,
     sync_folder,
     temporary_name,
+    under_final_name,
 )
 from qa_audit.store.sqlite_files import (
     backup_into,
@@ -76,12 +78,12 @@ def backup(store: Store, actor: Actor, out: Path,
     """
     check(actor, Action.BACKUP_RESTORE)
     _sqlite_only(store)
-    _check_new_file(out, "backup")
+    check_new_file(out, "backup")
     if store.path is not None and _same_file(out, store.path):
         raise InvalidInput("That is the live database itself; choose a new file name.")
     tmp = temporary_name(out)
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
     try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
         backup_into(store.engine, tmp, _file_key(store), progress)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
@@ -93,6 +95,7 @@ def backup(store: Store, actor: Actor, out: Path,
     except BaseException as exc:
         for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
             leftover.unlink(missing_ok=True)
+        under_final_name(exc, tmp, out)
         if out.exists() and not key_file_for(out).exists() and store.keyring is not None:
             out.unlink()  # a backup without its key file would not open: not kept
         if is_disk_full(exc):
@@ -102,19 +105,6 @@ def backup(store: Store, actor: Actor, out: Path,
     with store.unit_of_work() as session:
         audit_log.record(session, actor, "backup", "database")
     return out
-
-
-def _check_new_file(out: Path, what: str) -> None:
-    """A clear refusal, before any work, of a name where a new file cannot go."""
-    if out.is_dir():
-        raise InvalidInput(f"{out} is a folder; give a new file name for the {what}.")
-    if out.exists():
-        raise InvalidInput(f"{out} exists already; choose a new file name.")
-    if not out.parent.is_dir():
-        raise InvalidInput(f"The folder {out.parent} does not exist; create it first or "
-                           "choose another.")
-    if not os.access(out.parent, os.W_OK):
-        raise InvalidInput(f"The folder {out.parent} cannot be written to; choose another.")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -215,9 +205,15 @@ def retention_months(store: Store) -> int:
     return int(json.loads(row.value)) if row else DEFAULT_RETENTION_MONTHS
 
 
+MAX_RETENTION_MONTHS = 1200
+
+
 def _check_months(months: int) -> None:
     if months < 12:
         raise InvalidInput("Keep finalised assessments for at least 12 months.")
+    if months > MAX_RETENTION_MONTHS:
+        raise InvalidInput(f"A retention period is at most {MAX_RETENTION_MONTHS} months "
+                           f"({MAX_RETENTION_MONTHS // 12} years).")
 
 
 def set_retention_months(store: Store, actor: Actor, months: int) -> None:

@@ -18,6 +18,7 @@ from qa_audit.errors import DiskFull, StoreError
 from .errors import Backend, user_error
 from .files import PRIVATE_MODE, is_disk_full, sqlite_file
 from .keyring import sqlcipher_passphrase
+from .sqlite_files import sqlcipher
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -66,6 +67,7 @@ def make_engine(target: str | Path, key: bytes | None = None) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     if key is not None:
+        sqlcipher()  # the driver's own logging off, before its first connection
         path = url.removeprefix("sqlite:///")
         cipher_url = URL.create("sqlite+pysqlcipher", password=sqlcipher_passphrase(key),
                                 database=path)
@@ -281,8 +283,7 @@ def _low_on_space(folder: Path) -> bool:
 def check_key(path: Path, key: bytes) -> None:
     """Whether `key` opens the encrypted file at `path`: `WrongKey` if it does not, a
     full disk (`DiskFull`) or another reason (`StoreError`) named as what it is."""
-    import sqlcipher3
-
+    sqlcipher3 = sqlcipher()
     try:
         conn = sqlcipher3.connect(str(path))
     except sqlcipher3.Error as exc:

@@ -10,10 +10,12 @@ from qa_audit.atomic_files import (
     PRIVATE_MODE,
     atomic_write,
     atomic_write_bytes,
+    check_new_file,
     is_disk_full,
     make_private,
     sync_folder,
     temporary_name,
+    under_final_name,
 )
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -41,6 +43,7 @@ __all__ = [
     "PRIVATE_MODE",
     "atomic_write",
     "atomic_write_bytes",
+    "check_new_file",
     "is_disk_full",
     "is_plain_sqlite",
     "key_file_for",
@@ -48,4 +51,5 @@ __all__ = [
     "sqlite_file",
     "sync_folder",
     "temporary_name",
+    "under_final_name",
 ]

@@ -23,6 +23,8 @@ from qa_audit.domain.workflow import Status
 from .postgres import APP_GROUP, group_role
 from .scope import Kind
 from .scope_policy import TABLE, condition, owner_condition, render
+from .write_rules import HELPERS as WRITE_RULE_HELPERS
+from .write_rules import statements as write_rule_statements
 
 A = Action
 
@@ -412,7 +414,8 @@ def _grants() -> list[str]:
                "qa_user_region(name)", "qa_assessment_finalised(uuid)",
                "qa_assessment_is_draft(uuid)",
                "qa_audit_create_login(text, text, text)",
-               "qa_audit_set_password(text, text)", "qa_audit_set_login(text, boolean)"):
+               "qa_audit_set_password(text, text)", "qa_audit_set_login(text, boolean)",
+               *WRITE_RULE_HELPERS):
         out += [f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC",
                 f"GRANT EXECUTE ON FUNCTION {fn} TO {APP_GROUP}"]
     return out
@@ -421,7 +424,7 @@ def _grants() -> list[str]:
 def statements() -> list[str]:
     """Everything `team init` runs after the migrations, in order; safe to run again."""
     out = [*_roles(), *_helpers(), *_login_functions(), *_audit_chain(),
-           *_audit_log_policies(), *_finalised_guard()]
+           *_audit_log_policies(), *_finalised_guard(), *write_rule_statements()]
     for secured in SECURED:
         out += policy_statements(secured)
     return out + _grants()

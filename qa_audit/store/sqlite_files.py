@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,26 @@ from sqlalchemy import Engine
 from .keyring import sqlcipher_passphrase
 
 
+@cache
+def sqlcipher() -> Any:
+    """The SQLCipher driver, with its own logging off for the process: a wrong key or a
+    damaged file would otherwise print lines of "ERROR CORE sqlcipher_page_cipher" to
+    the terminal, beside the one clear message the app gives."""
+    import sqlcipher3
+
+    quiet = sqlcipher3.connect(":memory:")
+    try:
+        quiet.execute("PRAGMA cipher_log_level = NONE")
+    finally:
+        quiet.close()
+    return sqlcipher3
+
+
 def connect_file(path: Path, key: bytes | None) -> Any:
     """A DB-API connection to a database file: SQLCipher with `key`, plain SQLite without."""
     if key is None:
         return sqlite3.connect(str(path))
-    import sqlcipher3  # only an encrypted file needs the SQLCipher driver
-
-    conn = sqlcipher3.connect(str(path))
+    conn = sqlcipher().connect(str(path))  # only an encrypted file needs SQLCipher
     conn.execute(f'PRAGMA key="{sqlcipher_passphrase(key)}"')
     return conn
 
@@ -88,9 +102,7 @@ def checkpoint_and_copy(engine: Engine, path: Path) -> None:
 def export_encrypted(plain: Path, encrypted: Path, key: bytes, database_id: str) -> None:
     """Write an encrypted copy of the clear-text file `plain` into `encrypted`, with
     `database_id` as its identity."""
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(str(plain))
+    conn = sqlcipher().connect(str(plain))
     try:
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"{sqlcipher_passphrase(key)}\"",
                      (str(encrypted),))

@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.setInterval(max(1, self.settings.idle_lock_minutes) * 60_000)
-        self._idle.timeout.connect(self.lock)
+        self._idle.timeout.connect(self._lock_when_idle)
         self._idle.start()
         app = QApplication.instance()
         if app is not None:
@@ -478,7 +478,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Change pass&word…", self.change_password,
                      tip="Choose a new password for your account")
-        self._action(file_menu, "&Lock", self.lock, "Ctrl+L", "Lock the window now")
+        self._action(file_menu, "&Lock", lambda: self.lock(), "Ctrl+L", "Lock the window now")
         self._action(file_menu, "Sign ou&t", self.sign_out,
                      tip="Sign out and return to the sign-in window")
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -649,9 +649,13 @@ class MainWindow(QMainWindow):
     def locked(self) -> bool:
         return self.stack.currentWidget() is self.lock_screen
 
-    def lock(self) -> None:
+    def _lock_when_idle(self) -> None:
+        self.lock(reason="Locked after a period without use. Unsaved text is kept.")
+
+    def lock(self, reason: str = "Locked by you. Unsaved text is kept.") -> None:
         if self.locked:
             return
+        self.lock_screen.info.setText(reason)
         if self.editor is not None:
             self.editor.flush(show_errors=False)
         self._before_lock = self.stack.currentWidget()

@@ -78,14 +78,16 @@ _fonts_added = False
 
 
 def add_fonts() -> None:
-    """The Arabic-script font the PDFs use, for names and labels in Urdu or Arabic where
-    the computer has no such font (Qt falls back to it for letters the UI font lacks).
+    """The Arabic-script and emoji fonts the PDFs use, for names and text in Urdu or Arabic
+    and emoji (👶🏽 typed into a reflection) where the computer has no such font: Qt falls
+    back to them for characters the UI font lacks, instead of drawing empty boxes.
     Once, when the main window is first made (about 5 ms, kept out of the sign-in)."""
     global _fonts_added
     if _fonts_added:
         return
     from PySide6.QtGui import QFontDatabase
 
-    for name in ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"):
+    for name in ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf",
+                 "NotoEmoji-Regular.ttf"):
         QFontDatabase.addApplicationFont(str(resource("fonts", name)))
     _fonts_added = True

@@ -145,3 +145,52 @@ def test_utf16_without_bom_is_named_not_utf8(tmp_path: Path, capsys) -> None:
     u16.write_bytes(MINI.read_text().encode("utf-16-le"))
     assert main(["validate", str(u16)]) == 1
     assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_a_file_where_a_folder_should_be_is_named(db: Path, tmp_path: Path, capsys) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    _fails_cleanly(capsys, ["backup", "--db", str(db), "--user", "boss", "--out",
+                            str(notes / "x.db")], "notes.txt is a file, not a folder")
+    assert notes.read_text() == "mine"
+
+
+def test_demo_into_an_existing_database_says_so(db: Path, capsys) -> None:
+    _fails_cleanly(capsys, ["demo", "--db", str(db), "--assessments", "5"],
+                   "already holds a database")
+
+
+@pytest.mark.parametrize("months", ["24400", "99999999999"])
+def test_retention_period_beyond_reason_is_refused(db: Path, capsys, months: str) -> None:
+    _fails_cleanly(capsys, ["retention", "--db", str(db), "--user", "boss", "--dry-run",
+                            "--months", months], "at most 1200 months")
+
+
+@pytest.mark.parametrize(("username", "needle"), [
+    ("aoife.n\u043ewak", "plain letters a-z"),  # a Cyrillic o: looks like aoife.nowak
+    ("q" * 64, "at most 63 characters"),
+    ("trailing.", "plain letters a-z"),
+    ("two words", "plain letters a-z"),
+])
+def test_usernames_that_could_mislead_or_not_log_in_are_refused(
+        db: Path, capsys, username: str, needle: str) -> None:
+    _fails_cleanly(capsys, ["users", "add", username, "--db", str(db), "--user", "boss",
+                            "--name", "Aoife Nowak", "--role", "fca"], needle)
+
+
+def test_admin_refusal_reads_as_english(db: Path, capsys) -> None:
+    _fails_cleanly(capsys, ["export", "csv", "--db", str(db), "--user", "boss", "--out",
+                            str(db.parent / "out")], "An administrator cannot")
+
+
+def test_wrong_key_prints_no_driver_noise(db: Path, tmp_path: Path, capfd) -> None:
+    """SQLCipher's own log lines ("ERROR CORE sqlcipher_page_cipher...") must not reach the
+    terminal beside the app's one-line message."""
+    other = tmp_path / "other.db"
+    Store.open(other).close()
+    keys = db.with_name(db.name + ".keys")
+    keys.write_bytes(other.with_name(other.name + ".keys").read_bytes())  # a copied key file
+    assert main(["users", "list", "--db", str(db), "--user", "boss"]) == 1
+    err = capfd.readouterr().err
+    assert "ERROR CORE" not in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 
 from qa_audit.domain.framework import AssessmentKind
 from qa_audit.domain.permissions import Role
@@ -403,3 +404,17 @@ def test_a_refused_addendum_keeps_its_text(qtbot, world, on_modal) -> None:
     qtbot.addWidget(ql)
     ql.open_assessment(aid)
     assert ql.editor is not None and not ql.editor.addenda_page.add.isEnabled()
+
+
+def test_the_lock_screen_says_why_it_locked(qtbot, world) -> None:
+    window = MainWindow(world.store, world.supervisor, "sup")
+    qtbot.addWidget(window)
+    window.show()
+    lock = next(a for a in window.findChildren(QAction) if a.text() == "&Lock")
+    assert lock.shortcut().toString() == "Ctrl+L"
+    lock.trigger()
+    assert window.locked and "Locked by you" in window.lock_screen.info.text()
+    window.lock_screen.password.setText(PASSWORD)
+    window.lock_screen.unlock()
+    window._idle.timeout.emit()  # as if the idle minutes had passed
+    assert window.locked and "period without use" in window.lock_screen.info.text()

@@ -156,6 +156,16 @@ def test_cli_exports_every_kind(world, tmp_path, monkeypatch, capsys):
                  "--to", str(dt.date.today()), "--out", str(tmp_path / "t.pdf")]) == 0
     for name in ("d.xlsx", "csv/assessments.csv", "csv/about.txt", "a.pdf", "p.pdf", "t.pdf"):
         assert (tmp_path / name).stat().st_size > 0, name
+    # With no --profile, the copy is the one for the person exporting (as in the app).
+    assert main(["export", "pdf", "--db", db, "--user", "fca", "--assessment", str(aid),
+                 "--out", str(tmp_path / "fca.pdf")]) == 0
+    from pypdf import PdfReader
+
+    def first_page(name: str) -> str:
+        return PdfReader(tmp_path / name).pages[0].extract_text()
+
+    assert "Practitioner copy" in first_page("fca.pdf")
+    assert "Manager copy" in first_page("a.pdf")
     assert main(["export", "pdf", *base, "--practitioner", "nobody",
                  "--out", str(tmp_path / "n.pdf")]) == 1
     assert main(["export", "pdf", *base, "--team", "Atlantis",

@@ -426,3 +426,116 @@ def test_moderation_by_the_quality_leads_own_login(team, pg_cluster) -> None:
     for name in ("fca", "sup", "sup2", "ql-south", "admin"):
         with _raw(pg_cluster, team.database, name) as conn:
             assert conn.execute("SELECT count(*) FROM moderation").fetchone() == (0,), name
+
+
+def _refused(conn: psycopg.Connection, sql: str, params: tuple = ()) -> str:
+    """Run `sql` expecting the server to refuse it; the transaction is rolled back."""
+    with pytest.raises(errors.InsufficientPrivilege) as caught:
+        conn.execute(sql, params)  # type: ignore[arg-type]
+    conn.rollback()
+    return str(caught.value)
+
+
+def _changes(conn: psycopg.Connection, sql: str, params: tuple = ()) -> int:
+    count = conn.execute(sql, params).rowcount  # type: ignore[arg-type]
+    conn.rollback()
+    return count
+
+
+@pytest.mark.parametrize("change", [
+    "overall_grade = 'O'",
+    "strengths = 'written by the practitioner'",
+    "childs_voice = 'forged'",
+    "status = 'finalised'",
+    "status = 'responded'",  # her own step: allowed (the rule checks the step is hers)
+    "author_id = subject_id",
+    "submitted_at = now() - interval '1 year'",
+    "finalised_at = now(), content_hash = 'chosen'",
+])
+def test_practitioner_cannot_rewrite_an_assessment_about_her(team, pg_cluster, change) -> None:
+    """Row-level security lets the FCA take her workflow steps on this row; which columns
+    she may change, and to what, is the server's write rule."""
+    aid = team.ids["submitted"]
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        if change == "status = 'responded'":
+            assert _changes(conn, f"UPDATE assessment SET {change} WHERE id = %s",
+                            (aid,)) == 1
+            return
+        _refused(conn, f"UPDATE assessment SET {change} WHERE id = %s", (aid,))
+
+
+def test_practitioner_cannot_change_signed_responses_or_her_actions_text(team, pg_cluster
+                                                                          ) -> None:
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        assert conn.execute("SELECT count(*) FROM response").fetchone()[0] >= 1
+        _refused(conn, "UPDATE response SET reflection = 'rewritten'")
+        _refused(conn, "UPDATE response SET signed_at = NULL")
+        action = team.ids["action"]
+        _refused(conn, "UPDATE action_item SET text = 'forged' WHERE id = %s", (action,))
+        _refused(conn, "UPDATE action_item SET due_on = '2099-01-01' WHERE id = %s",
+                 (action,))
+        _refused(conn, "UPDATE action_item SET owner_id = NULL WHERE id = %s", (action,))
+        # What is hers to do: mark her action open again.
+        assert _changes(conn, "UPDATE action_item SET status = 'open', completed_on = NULL "
+                              "WHERE id = %s", (action,)) == 1
+
+
+def test_supervisor_cannot_skip_the_workflow_or_move_a_draft(team, pg_cluster) -> None:
+    draft, fca2 = team.ids["draft"], team.actors["fca2"].user_id
+    with _raw(pg_cluster, team.database, "sup") as conn:
+        for change, params in (("subject_id = %s", (fca2,)),
+                               ("status = 'finalised', overall_grade = 'O'", ()),
+                               ("status = 'responded'", ()),
+                               ("team_id = NULL", ()),
+                               ("finalised_at = now()", ())):
+            _refused(conn, f"UPDATE assessment SET {change} WHERE id = %s", (*params, draft))
+        # Her own draft's content is hers to change.
+        assert _changes(conn, "UPDATE assessment SET strengths = 'Clear analysis' "
+                              "WHERE id = %s", (draft,)) == 1
+        # Grades of a submitted assessment are frozen until it comes back to her.
+        submitted = team.ids["submitted"]
+        _refused(conn, "UPDATE rating SET grade = 'O' WHERE assessment_id = %s", (submitted,))
+        _refused(conn, "DELETE FROM rating WHERE assessment_id = %s", (submitted,))
+        _refused(conn, "INSERT INTO response (id, assessment_id, fca_id, reflection, "
+                       "agreement, reasons, change_request, updated_at, row_version) VALUES "
+                       "(gen_random_uuid(), %s, %s, 'forged', 'agree', '', '', now(), 1)",
+                 (draft, team.actors["fca"].user_id))
+
+
+def test_supervision_record_parts_are_written_by_their_writers(team, pg_cluster) -> None:
+    sup, fca = team.actors["sup"], team.actors["fca"]
+    sid = supervision.create_session(team.stores["sup"], sup, fca.user_id)
+    closed = team.ids["session"]
+    with _raw(pg_cluster, team.database, "fca") as conn:
+        _refused(conn, "UPDATE supervision_session SET what_happened = 'forged' WHERE id = %s",
+                 (sid,))
+        _refused(conn, "UPDATE supervision_session SET supervisor_signed_at = now() "
+                       "WHERE id = %s", (sid,))
+        _refused(conn, "UPDATE supervision_session SET fca_reflection = 'later' WHERE id = %s",
+                 (closed,))
+        assert _changes(conn, "UPDATE supervision_session SET fca_reflection = 'Mine' "
+                              "WHERE id = %s", (sid,)) == 1
+    with _raw(pg_cluster, team.database, "sup") as conn:
+        _refused(conn, "UPDATE supervision_session SET fca_reflection = 'forged' "
+                       "WHERE id = %s", (sid,))
+        _refused(conn, "UPDATE supervision_session SET fca_signed_at = now() WHERE id = %s",
+                 (sid,))
+        _refused(conn, "UPDATE supervision_session SET fca_id = %s WHERE id = %s",
+                 (team.actors["fca2"].user_id, sid))
+        _refused(conn, "UPDATE supervision_session SET what_happened = 'after' WHERE id = %s",
+                 (closed,))
+        assert _changes(conn, "UPDATE supervision_session SET what_happened = 'Notes' "
+                              "WHERE id = %s", (sid,)) == 1
+
+
+def test_verify_says_how_much_finalised_content_it_could_check(team, pg_cluster) -> None:
+    """An administrator reads no case content on the team store, so her verify cannot
+    recompute finalised content hashes: it says so instead of implying it did."""
+    admin_store, admin = team.stores["admin"], team.actors["admin"]
+    report = audit_log.verify(admin_store, admin)
+    assert report.content_total == 1 and report.content_checked == 0
+    assert any("0 of 1 finalised assessments checked" in w for w in report.warnings)
+    # The owner's connection reads everything: all checked, nothing to warn about.
+    whole = audit_log.verify(team.world.store, team.world.admin)
+    assert (whole.content_checked, whole.content_total) == (1, 1)
+    assert not any("finalised content" in w for w in whole.warnings)

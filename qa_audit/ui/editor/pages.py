@@ -34,6 +34,7 @@ from qa_audit.services.assessments import Narrative
 from qa_audit.services.read_models import ActionInfo
 
 from ..inputs import DateBox
+from ..models import fitted_combo
 from .state import NUMBER_PATTERN, EditorState, number_text, stored_answer
 
 NO_ANSWER = "— not answered —"
@@ -169,7 +170,7 @@ class ContextPage(QWidget):
 
     @staticmethod
     def _choice_input(options: list[str], emit: Answer) -> QComboBox:
-        combo = QComboBox()
+        combo = fitted_combo()  # a framework's long choice never widens the editor
         combo.addItems([NO_ANSWER, *options])
         combo.currentIndexChanged.connect(
             lambda i, c=combo: emit("" if i == 0 else c.currentText()))
@@ -295,8 +296,7 @@ class ActionsPage(QWidget):
         self.text.setPlaceholderText("New action: what will be done")
         self.text.setAccessibleName("New action text")
         self.text.setToolTip("Describe the action; press Enter to add it")
-        self.standard = QComboBox()
-        self.standard.setAccessibleName("Standard the action relates to")
+        self.standard = fitted_combo("Standard the action relates to")
         self.standard.setToolTip("Standard the action relates to (optional)")
         self.standard.addItem("Any standard", None)
         for s in state.standards:

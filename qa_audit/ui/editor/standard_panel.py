@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from qa_audit.domain.framework import Standard
 
+from ..wrapping import breakable
 from .state import EditorState
 
 
@@ -167,14 +168,14 @@ class StandardPanel(QWidget):
         self._loading = True
         try:
             area = state.framework.area_of(standard.id)
-            self.area_label.setText(area.title)
+            self.area_label.setText(breakable(area.title))
             position = state.standards.index(standard) + 1
-            self.title.setText(f"{position}. {standard.title}")
-            self.statement.setText(standard.statement)
-            self.guidance.setText(standard.guidance or "No guidance given.")
+            self.title.setText(breakable(f"{position}. {standard.title}"))
+            self.statement.setText(breakable(standard.statement))
+            self.guidance.setText(breakable(standard.guidance or "No guidance given."))
             self.guidance_box.setVisible(bool(standard.guidance))
             self._show_indicators(standard)
-            items = "".join(f"<li>{html.escape(p)}</li>" for p in standard.prompts)
+            items = "".join(f"<li>{html.escape(breakable(p))}</li>" for p in standard.prompts)
             self.prompts.setText(f"<ul>{items}</ul>" if items else "None given.")
             self.prompts_box.setVisible(bool(standard.prompts))
             code = state.grades.get(standard.id)
