@@ -486,13 +486,14 @@ class Planner:
                     conn.execute(delete(RATING).where(RATING.c.assessment_id == fields["id"]))
                     if ratings:
                         insert_tuples(conn, RATING, list(columns(RATING)), ratings)
-                conn.execute(update(ASSESSMENT).where(ASSESSMENT.c.id == fields["id"])
-                             .values(**values))
-                # Actions the author removed go with the author's version.
+                # Actions the author removed go with the author's version (before it, which
+                # may submit the assessment).
                 gone = [row.id for row in conn.execute(select(ACTION.c.id).where(
                     ACTION.c.assessment_id == fields["id"])) if row.id not in keep_actions]
                 if gone:
                     conn.execute(delete(ACTION).where(ACTION.c.id.in_(gone)))
+                conn.execute(update(ASSESSMENT).where(ASSESSMENT.c.id == fields["id"])
+                             .values(**values))
 
             change.write = write
             change.mine = _text_of(ASSESSMENT, mine) | {
@@ -760,16 +761,26 @@ def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,
             "choose for each: take theirs, or keep mine. Nothing was imported:\n"
             + "\n".join(f"- {c.describe()}" for c in unresolved))
     conn = session.connection()
-    order = (FRAMEWORK, ORG_UNIT, USER, CASE, ASSESSMENT, RATING, RESPONSE, ADDENDUM,
-             SESSION, LINK, ACTION)
+    # New assessments go in as drafts and take their status once their ratings and
+    # actions are in: the team store's write rules take grades and actions only while an
+    # assessment is editable, and a status only by a workflow step.
+    promoted = _as_drafts(plan.inserts.get(ASSESSMENT.name, []))
+    order = (FRAMEWORK, ORG_UNIT, USER, CASE, ASSESSMENT, RATING, SESSION, LINK, ACTION,
+             None, RESPONSE, ADDENDUM)
     for table in order:
+        if table is None:
+            for record_id, values in promoted:
+                _updater(ASSESSMENT, record_id, values)(conn)
+            continue
         rows = plan.inserts.get(table.name)
         if rows:
             _insert(conn, table, rows)
         tuples = plan.rows.get(table.name)
         if tuples:
             insert_tuples(conn, table, list(columns(table)), tuples)
-    for change in plan.changes:
+    # Actions before the records they belong to, for the same reason (an assessment's new
+    # version may submit it; a supervision record's may close it).
+    for change in sorted(plan.changes, key=lambda c: c.kind != "action"):
         if change.write is None:
             continue
         if change.decision is Decision.UPDATE:
@@ -778,6 +789,21 @@ def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,
             _resolve(conn, change, resolutions[change.record_id], receiver, sender_name)
     if remember:
         _remember(conn, peer_id, plan.known)
+
+
+PROMOTED = ("status", "submitted_at", "finalised_at", "content_hash")
+
+
+def _as_drafts(rows: list[dict[str, Any]]) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """Turn new assessments past draft into drafts (in place), returning for each the
+    values that then take it where it is."""
+    out = []
+    for row in rows:
+        if row["status"] != Status.DRAFT.value:
+            out.append((row["id"], {k: row[k] for k in PROMOTED}))
+            row.update({"status": Status.DRAFT.value, "submitted_at": None,
+                        "finalised_at": None, "content_hash": None})
+    return out
 
 
 def _storage(kind: type) -> Callable[[Any], Any]:
