@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import figures_app  # noqa: F401  (registers figures)
 import figures_exchange  # noqa: F401  (registers figures)
 import figures_storage  # noqa: F401  (registers figures)
+import figures_sync  # noqa: F401  (registers figures)
 import figures_team_store  # noqa: F401  (registers figures)
 import figures_themes  # noqa: F401  (registers figures)
 from harness import FIGURES, Context, Result, table

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa_audit import __version__
 from qa_audit.config import default_database, setup_logging
@@ -201,6 +201,24 @@ def _parser() -> argparse.ArgumentParser:
     btr.add_argument("--replace", action="store_true",
                      help="replace the keys trusted for them (they got new ones, e.g. after "
                      "a password reset)")
+    sy = sub.add_parser(
+        "sync", parents=[common],
+        help="keep your own encrypted copy of a team store, and sync it",
+        description="With --db LOCAL (default: one file per team store and person in the "
+        "user data folder): if LOCAL does not exist, make your own encrypted copy of what "
+        "you may see on the team store (keyed by your password; its recovery key is shown "
+        "once); otherwise push what you wrote in it and pull what is new. Records changed "
+        "on both sides are listed as conflicts, never overwritten: settle each with "
+        "--resolve ID --keep-mine or --take-theirs.")
+    sy.add_argument("--team-db", required=True, metavar="URL",
+                    help="the team store: postgresql://HOST/DATABASE")
+    sy.add_argument("--resolve", metavar="ID", help="settle this conflict (its id as listed)")
+    choice = sy.add_mutually_exclusive_group()
+    choice.add_argument("--keep-mine", dest="choice", action="store_const", const="keep_mine",
+                        help="keep your version (as an addendum if the assessment is "
+                        "finalised on the team store)")
+    choice.add_argument("--take-theirs", dest="choice", action="store_const",
+                        const="take_theirs", help="take the team store's version")
     enc = sub.add_parser("encrypt", help="move a clear-text database into an encrypted one",
                          parents=[common])
     enc.set_defaults(encrypt=True)
@@ -340,6 +358,8 @@ def _run(args: argparse.Namespace) -> int:
         return _gui(args)
     if args.command == "encrypt":
         return _encrypt(args)
+    if args.command == "sync":
+        return _sync(args)
     from qa_audit.services.database import Store
 
     target = args.db or default_database()
@@ -789,6 +809,111 @@ def _bundle(store: Store, args: argparse.Namespace) -> int:
         previewed=preview.digest)
     print(f"imported: {imported.written} record(s) written")
     return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    """`qa-audit sync`: make the personal copy, sync it, or settle one of its conflicts."""
+    from qa_audit.services import accounts
+    from qa_audit.services import sync as syncing
+    from qa_audit.services.database import Store
+    from qa_audit.store.files import key_file_for, sqlite_file
+    from qa_audit.store.keyring import Keyring
+    from qa_audit.store.postgres import without_login
+
+    if args.resolve and not args.choice:
+        raise UserError("Say how to settle it: --keep-mine or --take-theirs.")
+    if args.choice and not args.resolve:
+        raise UserError("--keep-mine and --take-theirs go with --resolve ID.")
+    target = syncing.team_target(args.team_db)
+    username = (getattr(args, "user", None) or "").strip().lower()
+    if not username:
+        raise UserError("Give --user NAME: a personal copy is made and synced as yourself "
+                        "(password from a prompt, --password-file or QA_AUDIT_PASSWORD).")
+    local_path = sqlite_file(args.db) if args.db else syncing.default_copy_path(target,
+                                                                                username)
+    if local_path is None:
+        raise UserError("--db is your copy's file on this computer, not a URL; the team "
+                        "store goes in --team-db.")
+    if local_path.is_dir():
+        raise UserError(f"{local_path} is a folder; give the file of your copy (it is made "
+                        "if it does not exist).")
+    password = read_password(args.password_file)
+    progress = _sync_progress()
+    if not local_path.exists():
+        if args.resolve:
+            raise UserError(f"There is no copy at {local_path} yet, so nothing to resolve.")
+        team = Store.open(without_login(args.team_db).render_as_string(hide_password=False))
+        try:
+            actor = accounts.sign_in(team, username, password)
+            made = syncing.create_copy(team, actor, password, local_path, progress=progress)
+        finally:
+            team.close()
+        print(f"Your own copy of {target} was made at {local_path}: "
+              f"{_counts(made.report.pulled) or 'nothing in your scope yet'}.")
+        print("Recovery key of the copy (write it down and keep it safe; it is shown only "
+              f"once):\n  {made.recovery_key}", file=sys.stderr)
+        return 0
+    keys = key_file_for(local_path)
+    if keys.exists() and not Keyring.load(keys).has_account(username):
+        raise UserError(f"{local_path} is not your copy: {username} has no account in it (it "
+                        "belongs to another person, or is another database).")
+    local = Store.open(local_path)
+    try:
+        me = accounts.sign_in(local, username, password)
+        info = syncing.copy_info(local)
+        if info is None:
+            raise UserError(f"{local_path} is not a personal copy of a team store (it is a "
+                            "database of its own); give another file with --db.")
+        if info.team_target != target:
+            raise UserError(f"{local_path} is a copy of another team store "
+                            f"({info.team_target}), not of {target}.")
+        team = Store.open(without_login(args.team_db).render_as_string(hide_password=False))
+        try:
+            actor = accounts.sign_in(team, username, password)
+            if actor.user_id != me.user_id:
+                raise UserError(f"{local_path} belongs to another account called {username}.")
+            if args.resolve:
+                syncing.resolve(local, team, actor, args.resolve,
+                                syncing.ConflictChoice(args.choice))
+                print(f"conflict {args.resolve} settled: "
+                      + ("your version kept" if args.choice == "keep_mine"
+                         else "the team store's version taken"))
+                left = syncing.pending_conflicts(local, actor)
+            else:
+                report = syncing.sync(local, team, actor, progress=progress)
+                print(f"synced {local_path} with {target}: pushed "
+                      f"{_counts(report.pushed) or 'nothing'}; pulled "
+                      f"{_counts(report.pulled) or 'nothing'}")
+                left = report.conflicts
+        finally:
+            team.close()
+    finally:
+        local.close()
+    if left:
+        print(f"{len(left)} conflict(s) to settle (qa-audit sync --resolve ID --keep-mine | "
+              "--take-theirs):")
+        for conflict in left:
+            print(f"  {conflict.id}  {conflict.label}\n      mine:   "
+                  f"{conflict.mine_summary}\n      theirs: {conflict.theirs_summary}")
+    return 0
+
+
+def _counts(counts: dict[str, int] | Any) -> str:
+    return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()) if n)
+
+
+def _sync_progress() -> Callable[[int, int], None]:
+    """A line per batch (a terminal: one line, rewritten)."""
+    tty = sys.stderr.isatty()
+
+    def show(done: int, total: int) -> None:
+        if tty:
+            print(f"\rsyncing: {done}/{total} records", end="\n" if done >= total else "",
+                  file=sys.stderr, flush=True)
+        else:
+            print(f"sync: {done}/{total}", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _fingerprint(text: str) -> str:

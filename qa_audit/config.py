@@ -51,6 +51,9 @@ class Settings:
     idle_lock_minutes: int = 10
     last_database: str = ""
     recent_exports: list[str] = field(default_factory=list)
+    # Keep a copy on this computer? ("keep" or "declined"), by the copy's path (one per
+    # team store and person; see qa_audit.ui.sync_status).
+    copy_choices: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

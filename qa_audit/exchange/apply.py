@@ -51,6 +51,7 @@ from .records import (
     LINK,
     ORG_UNIT,
     RATING,
+    REFERENCE_KINDS,
     RESPONSE,
     SESSION,
     USER,
@@ -163,6 +164,16 @@ class Plan:
     def add(self, table: Table, row: dict[str, Any]) -> None:
         self.inserts.setdefault(table.name, []).append(row)
 
+    def agreed(self, resolved: Mapping[uuid.UUID, int] | None = None) -> dict[uuid.UUID, int]:
+        """The versions both sides hold once this plan is written: every record added,
+        replaced or already the same (not an older one, an ignored or an unresolved
+        conflict), plus `resolved` (conflicts settled, with the version now on both)."""
+        out = {c.record_id: c.version for c in self.changes
+               if c.decision in (Decision.NEW, Decision.UPDATE, Decision.UNCHANGED)
+               and c.kind not in REFERENCE_KINDS}
+        out.update(resolved or {})
+        return out
+
 
 def _decide(local: int | None, incoming: int, base: int | None, same: bool) -> Decision:
     """`base`: the version the sender knew we had (None: they never had it from us)."""
@@ -216,15 +227,26 @@ def _changed_fields(table: Table, local: Mapping[Any, Any], incoming: Mapping[An
 
 
 class Planner:
-    """Builds the plan for one payload from `sender`, read on the receiver's connection."""
+    """Builds the plan for one payload from `sender`, read on the receiver's connection.
 
-    def __init__(self, conn: Connection, payload: Payload, sender_id: uuid.UUID,
-                 receiver: Actor) -> None:
+    With `authority` (a sync's pull from the team store, whose server already checked
+    every writer with its own policies and triggers), each record is taken as sent by its
+    writer: who wrote what is not asked again, only whether the receiver may see it."""
+
+    def __init__(self, conn: Connection, payload: Payload, sender_id: uuid.UUID | None,
+                 receiver: Actor, *, authority: bool = False,
+                 contested: Iterable[uuid.UUID] = ()) -> None:
+        if sender_id is None and not authority:
+            raise ValueError("a sender, unless the payload comes from an authority")
         self.conn = conn
         self.payload = payload
         self.sender_id = sender_id
         self.receiver = receiver
+        self.authority = authority
         self.bases = versions_map(payload.bases, "base versions")
+        # Records the person is settling: taken as changed on both sides, whatever the
+        # versions say, so that the plan asks whose to keep (a resolution says).
+        self.bases.update({record_id: 0 for record_id in contested})
         self.plan = Plan()
         self.framework_ids: dict[str, uuid.UUID] = {}
         self.units: dict[uuid.UUID, Mapping[Any, Any]] = {}
@@ -245,13 +267,15 @@ class Planner:
         return self.plan
 
     def _frameworks(self) -> None:
-        incoming = [decode(FRAMEWORK, r.get("fields")) for r in _records(self.payload,
-                                                                         "framework")]
+        records = _records(self.payload, "framework")
+        incoming = [decode(FRAMEWORK, r.get("fields")) for r in records]
+        # The team store's own ids, for a personal copy (from an authority only).
+        home_ids = [r.get("home_id") if self.authority else None for r in records]
         stored = list(self.conn.execute(select(FRAMEWORK.c.id, FRAMEWORK.c.framework_id,
                                                FRAMEWORK.c.version, FRAMEWORK.c.sha256)))
         by_sha = {row.sha256: row.id for row in stored}
         by_name = {(row.framework_id, row.version): row.sha256 for row in stored}
-        for f in incoming:
+        for f, home_id in zip(incoming, home_ids, strict=True):
             if hashlib.sha256(f["snapshot"].encode("utf-8")).hexdigest() != f["sha256"]:
                 raise BundleRejected(f"The snapshot of framework {f['framework_id']} "
                                      f"{f['version']} does not match its hash.")
@@ -275,7 +299,7 @@ class Planner:
                 raise BundleRejected(
                     f"Framework {label} is stored here with other content ({other[:12]}; the "
                     f"bundle's is {f['sha256'][:12]}). Nothing was imported.")
-            new_id = uuid.uuid4()
+            new_id = uuid.UUID(home_id) if isinstance(home_id, str) else uuid.uuid4()
             self.framework_ids[f["sha256"]] = by_sha[f["sha256"]] = new_id
             self.plan.add(FRAMEWORK, {**f, "id": new_id, "imported_by": None,
                                       "imported_at": utcnow()})
@@ -316,11 +340,25 @@ class Planner:
             self.plan.changes.append(Change(
                 "person", person["id"], Decision.UNCHANGED if mine else Decision.NEW,
                 person["username"]))
+        if self.sender_id is None:
+            return  # an authority: each record comes from its writer
         sender = self.people.get(self.sender_id) or _by_id(self.conn, USER,
                                                            [self.sender_id]).get(self.sender_id)
         if sender is None:
             raise BundleRejected("The bundle's sender is not named in it.")
         self.sender = self._actor(sender)
+
+    def _is_writer(self, writer_id: uuid.UUID | None) -> bool:
+        """Whether the record comes from `writer_id` (always, from an authority)."""
+        return self.authority or (self.sender is not None and self.sender.user_id == writer_id)
+
+    def _writes(self, writer_id: uuid.UUID | None, action: Action, target: Target) -> bool:
+        """Whether the record comes from `writer_id`, who may take `action` on it."""
+        return self.authority or (self._is_writer(writer_id) and self.sender is not None
+                                  and allowed(self.sender, action, target))
+
+    def _sender_sees(self, action: Action, target: Target) -> bool:
+        return self.sender is None or allowed(self.sender, action, target)
 
     def _actor(self, person: Mapping[Any, Any]) -> Actor:
         team = person["team_id"]
@@ -353,7 +391,6 @@ class Planner:
                       draft=row["status"] == Status.DRAFT.value)
 
     def _assessments(self) -> None:
-        assert self.sender is not None
         records = _records(self.payload, "assessment")
         incoming = []
         for record in records:
@@ -375,8 +412,10 @@ class Planner:
                     for a in actions):
                 raise BundleRejected("An assessment record holds another record's parts.")
             target = self._target(fields)
-            for who, actor in (("you", self.receiver), ("its sender", self.sender)):
-                if not allowed(actor, Action.VIEW_ASSESSMENT, target):
+            for who, sees in (("you", allowed(self.receiver, Action.VIEW_ASSESSMENT, target)),
+                              ("its sender", self._sender_sees(Action.VIEW_ASSESSMENT,
+                                                               target))):
+                if not sees:
                     raise BundleRejected(f"The bundle holds an assessment {who} may not see; "
                                          "nothing was imported.")
             incoming.append((fields, ratings, actions))
@@ -401,8 +440,8 @@ class Planner:
                 self.bases.get(fields["id"]), same), label, version=fields["row_version"],
                 assessment_id=fields["id"])
             self.plan.known[fields["id"]] = fields["row_version"]
-            by_author = self.sender.user_id == fields["author_id"] and allowed(
-                self.sender, Action.EDIT_ASSESSMENT, self._target(fields))
+            by_author = self._writes(fields["author_id"], Action.EDIT_ASSESSMENT,
+                                     self._target(fields))
             if change.decision is Decision.NEW:
                 if not by_author:
                     self._ignore(change, "only its author sends a new assessment")
@@ -432,31 +471,37 @@ class Planner:
                            fields: dict[str, Any], mine_ratings: list[Mapping[Any, Any]],
                            ratings: list[tuple[Any, ...]], by_author: bool,
                            incoming_actions: list[uuid.UUID]) -> None:
-        assert self.sender is not None
         if mine["status"] == Status.FINALISED.value:
             self._ignore(change, "finalised here: read-only (corrections are addenda)")
             return
         if by_author:
             values = {k: v for k, v in fields.items() if k != "id"}
             keep_actions = set(incoming_actions)
+            same_ratings = _rating_set(mine_ratings) == _rating_set(ratings)
 
             def write(conn: Connection) -> None:
-                conn.execute(update(ASSESSMENT).where(ASSESSMENT.c.id == fields["id"])
-                             .values(**values))
-                conn.execute(delete(RATING).where(RATING.c.assessment_id == fields["id"]))
-                if ratings:
-                    insert_tuples(conn, RATING, list(columns(RATING)), ratings)
-                # Actions the author removed go with the author's version.
+                # Ratings first, and only when they changed: the version that finalises the
+                # assessment may carry them, and once it is finalised the team store's
+                # trigger lets no one touch its ratings.
+                if not same_ratings:
+                    conn.execute(delete(RATING).where(RATING.c.assessment_id == fields["id"]))
+                    if ratings:
+                        insert_tuples(conn, RATING, list(columns(RATING)), ratings)
+                # Actions the author removed go with the author's version (before it, which
+                # may submit the assessment).
                 gone = [row.id for row in conn.execute(select(ACTION.c.id).where(
                     ACTION.c.assessment_id == fields["id"])) if row.id not in keep_actions]
                 if gone:
                     conn.execute(delete(ACTION).where(ACTION.c.id.in_(gone)))
+                conn.execute(update(ASSESSMENT).where(ASSESSMENT.c.id == fields["id"])
+                             .values(**values))
 
             change.write = write
             change.mine = _text_of(ASSESSMENT, mine) | {
                 f"rating {r['standard_id']}": f"{r['grade'] or ''} {r['evidence']} "
                 f"{r['commentary']}".strip() for r in mine_ratings}
             return
+        assert self.sender is not None
         changed = _changed_fields(ASSESSMENT, mine, fields)
         step = next((t for t in TRANSITIONS if t.source.value == mine["status"]
                      and t.target.value == fields["status"]), None)
@@ -472,7 +517,6 @@ class Planner:
                  parent: Mapping[Any, Any], *, new_parent: bool,
                  label: str | Callable[[], str],
                  session_record: bool = False) -> None:
-        assert self.sender is not None
         mine_by = {a["id"]: a for a in local}
         if session_record:
             writer = parent["supervisor_id"]
@@ -490,18 +534,21 @@ class Planner:
                 assessment_id=None if session_record else parent["id"])
             self.plan.known[action["id"]] = action["row_version"]
             if change.decision is Decision.NEW:
-                if new_parent or self.sender.user_id == writer:
+                if new_parent or self._is_writer(writer):
                     self.plan.add(ACTION, action)
                 else:
                     self._ignore(change, "only its record's author adds an action")
             elif change.decision in (Decision.UPDATE, Decision.CONFLICT):
                 assert mine is not None
-                by_owner = (may_mark_action(self.sender, target, mine["owner_id"])
-                            or allowed(self.sender, Action.RESPOND, target))
                 theirs_only = change.decision is not Decision.CONFLICT
-                if (self.sender.user_id != writer and not by_owner) or (
-                        self.sender.user_id != writer and theirs_only
-                        and _changed_fields(ACTION, mine, action) - ACTION_OWNER_FIELDS):
+                refused = False
+                if not self._is_writer(writer):
+                    assert self.sender is not None
+                    by_owner = (may_mark_action(self.sender, target, mine["owner_id"])
+                                or allowed(self.sender, Action.RESPOND, target))
+                    refused = not by_owner or (theirs_only and bool(
+                        _changed_fields(ACTION, mine, action) - ACTION_OWNER_FIELDS))
+                if refused:
                     self._ignore(change, "not from its author nor its owner")
                 else:
                     values = {k: v for k, v in action.items() if k != "id"}
@@ -510,7 +557,6 @@ class Planner:
             self.plan.changes.append(change)
 
     def _responses(self) -> None:
-        assert self.sender is not None
         incoming = [self._response_record(r) for r in _records(self.payload, "response")]
         local = _by_id(self.conn, RESPONSE, [r["id"] for r, _c in incoming])
         local_comments = _group(self.conn, COMMENT, "assessment_id",
@@ -531,12 +577,12 @@ class Planner:
                 assessment_id=response["assessment_id"])
             self.plan.known[response["id"]] = response["row_version"]
             if change.decision in (Decision.NEW, Decision.UPDATE, Decision.CONFLICT):
-                if self.sender.user_id != response["fca_id"] or (
-                        parent["subject_id"] != response["fca_id"]) or not allowed(
-                        self.sender, Action.RESPOND, self._target(parent)):
+                if not self.authority and (parent["subject_id"] != response["fca_id"] or not (
+                        self._writes(response["fca_id"], Action.RESPOND,
+                                     self._target(parent)))):
                     self._ignore(change, "only its practitioner writes a response")
                 elif parent["status"] == Status.FINALISED.value and change.decision is not (
-                        Decision.NEW):
+                        Decision.NEW) and not self.authority:
                     self._ignore(change, "finalised here: read-only")
                 elif change.decision is Decision.NEW:
                     self.plan.add(RESPONSE, response)
@@ -587,7 +633,6 @@ class Planner:
         return out
 
     def _addenda(self) -> None:
-        assert self.sender is not None
         incoming = [decode(ADDENDUM, r.get("fields")) for r in _records(self.payload,
                                                                         "addendum")]
         local = _by_id(self.conn, ADDENDUM, [a["id"] for a in incoming])
@@ -603,15 +648,14 @@ class Planner:
             if parent is None:
                 raise BundleRejected("An addendum in the bundle belongs to an assessment that "
                                      "is neither here nor in the bundle.")
-            if self.sender.user_id != addendum["author_id"] or not allowed(
-                    self.sender, Action.ADD_ADDENDUM, self._target(parent)):
+            if not self._writes(addendum["author_id"], Action.ADD_ADDENDUM,
+                                self._target(parent)):
                 self._ignore(change, "only its author sends an addendum")
             else:
                 self.plan.add(ADDENDUM, addendum)
             self.plan.changes.append(change)
 
     def _sessions(self) -> None:
-        assert self.sender is not None
         records = _records(self.payload, "supervision_session")
         incoming = []
         for record in records:
@@ -629,8 +673,10 @@ class Planner:
                 raise BundleRejected("A supervision record holds another record's actions.")
             target = Target(team_id=fields["team_id"], author_id=fields["supervisor_id"],
                             subject_id=fields["fca_id"])
-            for who, actor in (("you", self.receiver), ("its sender", self.sender)):
-                if not allowed(actor, Action.VIEW_SUPERVISION, target):
+            for who, sees in (("you", allowed(self.receiver, Action.VIEW_SUPERVISION, target)),
+                              ("its sender", self._sender_sees(Action.VIEW_SUPERVISION,
+                                                               target))):
+                if not sees:
                     raise BundleRejected(f"The bundle holds a supervision record {who} may "
                                          "not see; nothing was imported.")
             incoming.append((fields, links, actions))
@@ -648,7 +694,7 @@ class Planner:
                 None if mine is None else mine["row_version"], fields["row_version"],
                 self.bases.get(fields["id"]), same), label, version=fields["row_version"])
             self.plan.known[fields["id"]] = fields["row_version"]
-            by_supervisor = self.sender.user_id == fields["supervisor_id"]
+            by_supervisor = self._is_writer(fields["supervisor_id"])
             kept_links = [a for a in links if a in present]
             if change.decision is Decision.NEW:
                 if not by_supervisor:
@@ -667,11 +713,12 @@ class Planner:
 
     def _session_update(self, change: Change, mine: Mapping[Any, Any], fields: dict[str, Any],
                         links: list[uuid.UUID], by_supervisor: bool) -> None:
-        assert self.sender is not None
         changed = _changed_fields(SESSION, mine, fields) - {"row_version"}
-        if by_supervisor:
+        if self.authority:
+            part, other_signature = frozenset(changed), "fca_signed_at"
+        elif by_supervisor:
             part, other_signature = SESSION_NOTES, "fca_signed_at"
-        elif self.sender.user_id == fields["fca_id"]:
+        elif self._is_writer(fields["fca_id"]):
             part, other_signature = SESSION_REFLECTION, "supervisor_signed_at"
         else:
             self._ignore(change, "only its supervisor and practitioner write it")
@@ -738,39 +785,73 @@ def _text_of(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
                                                           "overall_grade", "content_hash")}
 
 
-def plan_payload(session: Session, payload: Payload, sender_id: uuid.UUID, receiver: Actor
-                 ) -> Plan:
-    """What applying `payload` would do (reads only): the preview."""
-    return Planner(session.connection(), payload, sender_id, receiver).run()
+def plan_payload(session: Session, payload: Payload, sender_id: uuid.UUID | None,
+                 receiver: Actor, *, authority: bool = False,
+                 contested: Iterable[uuid.UUID] = ()) -> Plan:
+    """What applying `payload` would do (reads only): the preview. `authority`: the payload
+    comes from the team store, each record from its writer (`sender_id` None).
+    `contested`: records in conflict that a resolution will settle."""
+    return Planner(session.connection(), payload, sender_id, receiver,
+                   authority=authority, contested=contested).run()
 
 
 def execute(session: Session, plan: Plan, receiver: Actor, peer_id: uuid.UUID,
-            resolutions: Mapping[uuid.UUID, Resolution], sender_name: str) -> None:
-    """Write `plan` in the caller's transaction. Every conflict needs a resolution."""
+            resolutions: Mapping[uuid.UUID, Resolution], sender_name: str, *,
+            remember: bool = True, leave_conflicts: bool = False) -> None:
+    """Write `plan` in the caller's transaction. Every conflict needs a resolution, unless
+    `leave_conflicts`: then a conflict without one is neither written nor remembered (a
+    sync lists it for later). `remember`: keep the versions exchanged with `peer_id` here
+    (a sync keeps them in the personal copy only, for both directions)."""
     unresolved = [c for c in plan.conflicts if c.record_id not in resolutions]
-    if unresolved:
+    if unresolved and not leave_conflicts:
         raise BundleRejected(
             f"{len(unresolved)} record(s) changed here and there since the last exchange; "
             "choose for each: take theirs, or keep mine. Nothing was imported:\n"
             + "\n".join(f"- {c.describe()}" for c in unresolved))
     conn = session.connection()
-    order = (FRAMEWORK, ORG_UNIT, USER, CASE, ASSESSMENT, RATING, RESPONSE, COMMENT,
-             ADDENDUM, SESSION, LINK, ACTION)
+    # New assessments go in as drafts and take their status once their ratings and
+    # actions are in: the team store's write rules take grades and actions only while an
+    # assessment is editable, and a status only by a workflow step.
+    promoted = _as_drafts(plan.inserts.get(ASSESSMENT.name, []))
+    order = (FRAMEWORK, ORG_UNIT, USER, CASE, ASSESSMENT, RATING, SESSION, LINK, ACTION,
+             None, RESPONSE, COMMENT, ADDENDUM)
     for table in order:
+        if table is None:
+            for record_id, values in promoted:
+                _updater(ASSESSMENT, record_id, values)(conn)
+            continue
         rows = plan.inserts.get(table.name)
         if rows:
             _insert(conn, table, rows)
         tuples = plan.rows.get(table.name)
         if tuples:
             insert_tuples(conn, table, list(columns(table)), tuples)
-    for change in plan.changes:
+    # Actions before the records they belong to, for the same reason (an assessment's new
+    # version may submit it; a supervision record's may close it).
+    for change in sorted(plan.changes, key=lambda c: c.kind != "action"):
         if change.write is None:
             continue
         if change.decision is Decision.UPDATE:
             change.write(conn)
-        elif change.decision is Decision.CONFLICT:
+        elif change.decision is Decision.CONFLICT and change.record_id in resolutions:
             _resolve(conn, change, resolutions[change.record_id], receiver, sender_name)
-    _remember(conn, peer_id, plan.known)
+    if remember:
+        _remember(conn, peer_id, plan.known)
+
+
+PROMOTED = ("status", "submitted_at", "finalised_at", "content_hash")
+
+
+def _as_drafts(rows: list[dict[str, Any]]) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """Turn new assessments past draft into drafts (in place), returning for each the
+    values that then take it where it is."""
+    out = []
+    for row in rows:
+        if row["status"] != Status.DRAFT.value:
+            out.append((row["id"], {k: row[k] for k in PROMOTED}))
+            row.update({"status": Status.DRAFT.value, "submitted_at": None,
+                        "finalised_at": None, "content_hash": None})
+    return out
 
 
 def _storage(kind: type) -> Callable[[Any], Any]:
@@ -815,6 +896,11 @@ def _resolve(conn: Connection, change: Change, resolution: Resolution, receiver:
         insert_records(conn, ADDENDUM, [{"id": uuid.uuid4(), "assessment_id":
                                          change.assessment_id, "author_id": receiver.user_id,
                                          "text": text, "created_at": utcnow()}])
+
+
+def remember(conn: Connection, peer_id: uuid.UUID, versions: Mapping[uuid.UUID, int]) -> None:
+    """Record versions as exchanged with `peer_id` (in the caller's transaction)."""
+    _remember(conn, peer_id, versions)
 
 
 def _remember(conn: Connection, peer_id: uuid.UUID, versions: Mapping[uuid.UUID, int]) -> None:

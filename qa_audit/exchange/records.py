@@ -97,8 +97,32 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def _uuid_json(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else to_json(value)
+
+
+def _timestamp_json(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    return to_json(value)
+
+
+@cache
+def _encoder(table: Table) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Per column of the format: how its value becomes JSON (None: as it is, for text and
+    numbers), chosen once per table instead of asked of every value."""
+    out: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for name in columns(table):
+        kind = python_type(table.c[name].type)
+        out.append((name, None if kind in (str, int, bool, float) else
+                    _uuid_json if kind is uuid.UUID else
+                    _timestamp_json if kind is dt.datetime else to_json))
+    return tuple(out)
+
+
 def encode(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {name: to_json(row[name]) for name in columns(table)}
+    return {name: (row[name] if convert is None or row[name] is None else convert(row[name]))
+            for name, convert in _encoder(table)}
 
 
 def _timestamp(value: Any) -> dt.datetime:
@@ -281,7 +305,7 @@ def _rows(session: Session, table: Table, column: str, ids: Iterable[uuid.UUID]
     out: list[Mapping[Any, Any]] = []
     for part in _chunks(wanted):
         out.extend(session.connection().execute(
-            select(table).where(table.c[column].in_(part))).mappings())
+            select(table).where(table.c[column].in_(part))).mappings().all())
     return out
 
 
@@ -295,14 +319,17 @@ def known_versions(session: Session, peer_id: uuid.UUID) -> dict[uuid.UUID, int]
 
 def collect(session: Session, sender: Actor, recipient: Actor,
             known: Mapping[uuid.UUID, int], assessment_ids: Sequence[uuid.UUID] | None = None,
-            *, also: ColumnElement[bool] | None = None) -> Payload:
+            *, also: ColumnElement[bool] | None = None, offline: Actor | None = None
+            ) -> Payload:
     """What `sender` may see and `recipient` may see, newer than the recipient is known to
     have (`known`: record id -> version), with the reference data those records name; or,
     with `assessment_ids`, those assessments whole.
 
     Scope comes from the domain's rules through `store.scope.visible`, for both people:
     a bundle never carries a record its recipient may not see. `also`: a further condition
-    on the assessments the caller's rules add (blind moderation)."""
+    on the assessments the caller's rules add (blind moderation). `offline`: also the
+    reference data this person needs to work offline (a personal copy): every framework,
+    the people their role lists and the cases their role manages."""
     payload = Payload()
     both = and_(visible(sender, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT),
                 visible(recipient, Action.VIEW_ASSESSMENT, Kind.ASSESSMENT))
@@ -313,7 +340,7 @@ def collect(session: Session, sender: Actor, recipient: Actor,
             assessments.extend(session.connection().execute(
                 query.where(ASSESSMENT.c.id.in_(part))).mappings())
     else:
-        assessments = list(session.connection().execute(query).mappings())
+        assessments = list(session.connection().execute(query).mappings().all())
     shared = [a["id"] for a in assessments]
 
     def changed(row: Mapping[Any, Any]) -> bool:
@@ -364,10 +391,107 @@ def collect(session: Session, sender: Actor, recipient: Actor,
     if assessment_ids is None:
         _collect_sessions(session, payload, sender, recipient, known, set(shared), people,
                           teams)
+    if offline is not None:
+        frameworks.update({f["id"]: f for f in session.connection().execute(
+            select(FRAMEWORK)).mappings()})
+        people.add(offline.user_id)
+        people.update(session.connection().execute(select(USER.c.id).where(
+            visible(offline, Action.LIST_PEOPLE, Kind.PERSON))).scalars())
+        cases.update(session.connection().execute(select(CASE.c.id).where(
+            visible(offline, Action.MANAGE_CASES, Kind.CASE))).scalars())
+        if offline.team_id is not None:
+            teams.add(offline.team_id)
     _collect_references(session, payload, people, teams, cases, frameworks.values())
+    if offline is not None:
+        # A personal copy keeps the team store's own framework ids (its assessments and
+        # every id the app shows then match); a bundle's receiver chooses its own.
+        for record in payload.records["framework"]:
+            record["home_id"] = str(next(f["id"] for f in frameworks.values()
+                                         if f["sha256"] == record["fields"]["sha256"]))
     sent = _sent_ids(payload)
     payload.bases = {str(i): known[i] for i in sent if i in known}
     return payload
+
+
+REFERENCE_KINDS = ("org_unit", "person", "case", "framework")
+WRITTEN_KINDS = ("assessment", "response", "addendum", "supervision_session")
+
+
+def written_count(payload: Payload) -> int:
+    """The records people write in a payload (an assessment with its ratings and actions
+    counts as one)."""
+    return sum(payload.count(kind) for kind in WRITTEN_KINDS)
+
+
+def batches(payload: Payload, size: int) -> list[Payload]:
+    """`payload` in parts of about `size` written records each, to apply one transaction at
+    a time: first the reference data, then the assessments with their responses and
+    addenda, then responses and addenda of assessments not sent, then supervision records.
+    Every part carries the framework snapshots (assessments name them) and the base
+    versions."""
+    size = max(1, size)
+
+    def part() -> Payload:
+        out = Payload(bases=payload.bases)
+        out.records["framework"] = payload.records["framework"]
+        return out
+
+    first = part()
+    for kind in REFERENCE_KINDS:
+        first.records[kind] = payload.records[kind]
+    out = [first]
+    children: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for kind in ("response", "addendum"):
+        for record in payload.records[kind]:
+            children.setdefault(record["fields"]["assessment_id"], []).append((kind, record))
+    current, n = part(), 0
+
+    def flush() -> None:
+        nonlocal current, n
+        if n:
+            out.append(current)
+            current, n = part(), 0
+
+    for record in payload.records["assessment"]:
+        current.records["assessment"].append(record)
+        n += 1
+        for kind, child in children.pop(record["fields"]["id"], []):
+            current.records[kind].append(child)
+            n += 1
+        if n >= size:
+            flush()
+    for kind, child in (x for group in children.values() for x in group):
+        current.records[kind].append(child)
+        n += 1
+        if n >= size:
+            flush()
+    for record in payload.records["supervision_session"]:
+        current.records["supervision_session"].append(record)
+        n += 1
+        if n >= size:
+            flush()
+    flush()
+    return out
+
+
+def only(payload: Payload, record_id: uuid.UUID) -> Payload:
+    """The part of `payload` that carries one written record: the record itself (an
+    assessment or supervision record whole), or an action inside its record (with no
+    other action), plus all the reference data."""
+    out = Payload(bases=dict(payload.bases))
+    for kind in REFERENCE_KINDS:
+        out.records[kind] = payload.records[kind]
+    wanted = str(record_id)
+    for kind in WRITTEN_KINDS:
+        for record in payload.records[kind]:
+            if record["fields"]["id"] == wanted:
+                out.records[kind].append(record)
+                return out
+            actions = [a for a in record.get("actions", []) if a["id"] == wanted]
+            if actions:
+                out.records[kind].append({**record, "actions": actions})
+                return out
+    return out
 
 
 def versions_map(data: object, what: str) -> dict[uuid.UUID, int]:

@@ -60,7 +60,11 @@ def with_login(url: str | URL, username: str, password: str) -> URL:
 
 
 def without_login(url: str | URL) -> URL:
-    return make_url(url).set(username=None, password=None)
+    """The same server and database with no username or password (`URL.set` keeps a part
+    given as None, so the URL is made again)."""
+    u = make_url(url)
+    return URL.create(u.drivername, host=u.host, port=u.port, database=u.database,
+                      query=u.query)
 
 
 def has_login(url: str | URL) -> bool:
@@ -137,14 +141,19 @@ def _primary_message(exc: BaseException) -> str:
 
 
 def _server_answers(url: str | URL) -> bool:
+    return server_answers(url)
+
+
+def server_answers(url: str | URL, timeout_s: float = CONNECT_TIMEOUT_S) -> bool:
     """Whether a server accepts connections there at all (libpq's PQping: no credentials
-    are sent)."""
+    are sent), waiting at most `timeout_s` seconds (libpq counts whole seconds, at least
+    two)."""
     from psycopg import pq
     from psycopg.conninfo import make_conninfo
 
     u = make_url(url)
     args = {k: v for k, v in _psycopg_args(u).items() if k != "password" and v is not None}
-    conninfo = make_conninfo(**args, connect_timeout=CONNECT_TIMEOUT_S)
+    conninfo = make_conninfo(**args, connect_timeout=max(2, round(timeout_s)))
     return bool(pq.PGconn.ping(conninfo.encode()) == pq.Ping.OK)
 
 

@@ -413,3 +413,36 @@ class ExchangeBundle(SQLModel, table=True):
     recipient_id: uuid.UUID
     seq: int
     imported_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+# -- personal copies of a team store (sync) --------------------------------------------------
+
+
+class PersonalCopy(SQLModel, table=True):
+    """This database is one person's own copy of a team store (one row, or none): which
+    store (its address without any login), whose, and when it last synced. `team_peer_id`
+    names the team store in `exchange_known`, whose versions are the base of each sync."""
+
+    __tablename__ = "personal_copy"
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    team_target: str = Field(sa_column=Column(Text, nullable=False))
+    team_peer_id: uuid.UUID
+    owner_id: uuid.UUID
+    owner_username: str
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    last_synced_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class SyncConflict(SQLModel, table=True):
+    """A record changed in the copy and on the team store since the last sync (or a change
+    of the copy the team store refused): kept apart, listed, until the person resolves it.
+    No version is overwritten while it is here."""
+
+    __tablename__ = "sync_conflict"
+    record_id: uuid.UUID = Field(primary_key=True)
+    kind: str
+    label: str = Field(sa_column=Column(Text, nullable=False))
+    mine_summary: str = Field(sa_column=Column(Text, nullable=False))
+    theirs_summary: str = Field(sa_column=Column(Text, nullable=False))
+    refused: bool = False  # the team store refused mine (not a change on both sides)
+    found_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from qa_audit.services.database import Store
 
     from .main_window import MainWindow
+    from .team_access import TeamAccess
 
 
 def application() -> QApplication:
@@ -93,6 +94,49 @@ def sign_in_or_setup(store: Store, username: str = "", hint: str = ""
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.actor is None:
         return None
     return dialog.actor, dialog.signed_username
+
+
+def team_sign_in(access: TeamAccess, username: str = "", hint: str = "") -> SignInDialog:
+    """The sign-in window of a team store. It asks in the background whether the store
+    can be reached; when it cannot, it says so, and signing in opens the person's copy on
+    this computer (if they keep one) with the same password."""
+    import shiboken6
+
+    from .workers import run_in_background
+
+    access.unreachable = False
+    dialog = SignInDialog(access.team.location, access.attempt, username=username, hint=hint)
+    access.note = dialog.show_note
+    target, where = access.target, access.where
+
+    def job(_progress: object) -> bool:
+        from qa_audit.services import sync
+
+        return bool(sync.team_reachable(target))
+
+    def checked(reachable: bool) -> None:
+        if reachable or not shiboken6.isValid(dialog) or dialog.actor is not None:
+            return
+        access.unreachable = True
+        dialog.show_note(f"The {where} cannot be reached (no network, or the server is "
+                         "down). If you keep a copy of your records on this computer, signing "
+                         "in opens it with your usual password.")
+
+    run_in_background(job, checked, lambda _exc, _tb: None)
+    return dialog
+
+
+def _sign_in_team(store: Store, username: str, hint: str
+                  ) -> tuple[TeamAccess, Actor, str] | None:
+    from .team_access import TeamAccess
+
+    access = TeamAccess(store)
+    dialog = team_sign_in(access, username, hint)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    access.note = None  # the window goes; the access stays for the session
+    if not accepted or dialog.actor is None:
+        return None
+    return access, dialog.actor, dialog.signed_username
 
 
 class Preloader:
@@ -192,16 +236,23 @@ class AppSession(QObject):
     the app; signing out closes it and shows the sign-in window again on the same
     database (a `--demo` database is kept), where cancelling ends the app."""
 
-    def __init__(self, store: Store, hint: str, quit_app: Callable[[], None]) -> None:
+    def __init__(self, store: Store, hint: str, quit_app: Callable[[], None], *,
+                 access: TeamAccess | None = None) -> None:
+        """`access`: a team store, signed in to through `TeamAccess` (the window works
+        on the store or, when it could not be reached, on the person's copy)."""
         super().__init__()
         self.store, self.hint, self._quit = store, hint, quit_app
+        self.access = access
         self.window: MainWindow | None = None
         self.sign_in: SignInDialog | None = None
 
     def start(self, actor: Actor, username: str) -> MainWindow:
         from .main_window import MainWindow
 
-        window = MainWindow(self.store, actor, username)
+        if self.access is not None:
+            window = MainWindow(self.access.store, actor, username, access=self.access)
+        else:
+            window = MainWindow(self.store, actor, username)
         window.closed.connect(self._closed)
         self.window = window
         window.show()
@@ -214,8 +265,12 @@ class AppSession(QObject):
         if not signed_out:
             self._quit()
             return
-        dialog = SignInDialog.for_store(self.store, username=old.username if old else "",
-                                        hint=self.hint)
+        username = old.username if old else ""
+        if self.access is not None:
+            self.access.signed_out()
+            dialog = team_sign_in(self.access, username, self.hint)
+        else:
+            dialog = SignInDialog.for_store(self.store, username=username, hint=self.hint)
         dialog.accepted.connect(lambda: self._signed_in(dialog))
         dialog.rejected.connect(self._quit)
         self.sign_in = dialog
@@ -223,6 +278,8 @@ class AppSession(QObject):
 
     def _signed_in(self, dialog: SignInDialog) -> None:
         self.sign_in = None
+        if self.access is not None:
+            self.access.note = None
         dialog.deleteLater()
         if dialog.actor is not None:
             self.start(dialog.actor, dialog.signed_username)
@@ -232,6 +289,13 @@ class AppSession(QObject):
         if self.window is not None:
             self.window.close()
             self.window = None
+
+    def close_stores(self) -> None:
+        """After `end`: the store, and the person's copy if one was opened."""
+        if self.access is not None:
+            self.access.close()
+        else:
+            self.store.close()
 
 
 def run_app(target: str, demo: bool = False, *, username: str = "",
@@ -249,6 +313,7 @@ def run_app(target: str, demo: bool = False, *, username: str = "",
     if self_test_password is not None:
         Preloader.load()  # proves everything the background loading names is installed
     path = launch.sign_in_first(target)
+    access: TeamAccess | None = None
     if path is not None and self_test_password is None:
         signed_first = _sign_in_first(path, username, hint)
         if signed_first is None:
@@ -263,13 +328,19 @@ def run_app(target: str, demo: bool = False, *, username: str = "",
             from qa_audit.services import accounts
 
             actor, name = accounts.sign_in(store, username, self_test_password), username
+        elif store.is_team_store and store.locked:
+            team = _sign_in_team(store, username, hint)
+            if team is None:
+                store.close()
+                return 0
+            access, actor, name = team
         else:
             signed = sign_in_or_setup(store, username, hint)
             if signed is None:
                 store.close()
                 return 0
             actor, name = signed
-    session = AppSession(store, hint, app.quit)
+    session = AppSession(store, hint, app.quit, access=access)
     app.setQuitOnLastWindowClosed(False)  # signing out closes the window but not the app
     window = session.start(actor, name)
     if self_test_password is not None:
@@ -277,7 +348,7 @@ def run_app(target: str, demo: bool = False, *, username: str = "",
         QTimer.singleShot(600, app.quit)
     code = app.exec()
     session.end()
-    store.close()
+    session.close_stores()
     if self_test_password is not None:
         print("self-test: main window opened and closed")
         print(f"self-test: {_preview_self_test()}")

@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from qa_audit.services.waiting import WaitingItem
 
     from .editor import AssessmentEditor
+    from .sync_status import SyncController
+    from .team_access import TeamAccess
     from .views.themes import ThemesView
 from .errors import show_error
 from .operations import changes
@@ -193,10 +195,18 @@ class Pages:
 class MainWindow(QMainWindow):
     closed = Signal(bool)  # the window has closed; True when the person signed out
 
-    def __init__(self, store: Store, actor: Actor, username: str) -> None:
+    def __init__(self, store: Store, actor: Actor, username: str, *,
+                 access: TeamAccess | None = None) -> None:
+        """`access`: signed in through a team store (working on it, or on the person's
+        copy when it could not be reached); the window then keeps and syncs the copy."""
         super().__init__()
         add_fonts()
         self.store, self.actor, self.username = store, actor, username
+        self.sync: SyncController | None = None
+        if access is not None:
+            from .sync_status import SyncController
+
+            self.sync = SyncController(self, access)
         self.settings = Settings.load()
         self.editor: AssessmentEditor | None = None
         self.setWindowTitle(f"qa_audit — {actor.display_name} ({actor.role.label})")
@@ -250,6 +260,8 @@ class MainWindow(QMainWindow):
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(self._check_password_notice)
         self._notice_timer.start(NOTICE_DELAY_MS)
+        if self.sync is not None:
+            self.sync.start()
 
     def _check_password_notice(self) -> None:
         """Tell the person if someone else set their password (read off the GUI thread)."""
@@ -267,9 +279,14 @@ class MainWindow(QMainWindow):
     def change_password(self) -> None:
         from .dialogs import ChangePasswordDialog
 
-        if ChangePasswordDialog(self.store, self.actor, self).exec():
+        if self.sync is not None and not self.sync.may_change_password():
+            return
+        dialog = ChangePasswordDialog(self.store, self.actor, self)
+        if dialog.exec():
             self.notice.hide()
             self.statusBar().showMessage("Your password is changed.", 10_000)
+            if self.sync is not None:  # the copy on this computer follows
+                self.sync.password_changed(dialog.current.text(), dialog.new.text())
 
     # -- pages -----------------------------------------------------------------------------
     def _add_page(self, key: str, title: str, factory: Callable[[], QWidget]) -> None:
@@ -533,6 +550,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Import bundle…", self.import_bundle, "Ctrl+Shift+I",
                      "Preview and import a bundle someone sent you")
         file_menu.addSeparator()
+        if self.sync is not None:
+            self.sync.add_menu_items(file_menu)
+            file_menu.addSeparator()
         self._action(file_menu, "Change pass&word…", self.change_password,
                      tip="Choose a new password for your account")
         self._action(file_menu, "&Lock", lambda: self.lock(), "Ctrl+L", "Lock the window now")
@@ -590,6 +610,8 @@ class MainWindow(QMainWindow):
         self.save_state.setAccessibleName(self.save_state.text())
         status.addWidget(self.user_label)
         status.addWidget(self.db_label, 1)
+        if self.sync is not None:
+            self.sync.add_status(status)
         status.addPermanentWidget(self.save_state)
 
     def _show_save_state(self, text: str) -> None:
@@ -705,6 +727,7 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+P  practitioner period summary", "Ctrl+Shift+T  team summary",
             "Ctrl+Shift+B  batch export PDFs", "Ctrl+Shift+E  export data (CSV/XLSX)",
             "Ctrl+Shift+I  import a bundle (preview first)",
+            "F9  sync your copy with the team store",
             "Enter  open the selected assessment", "In an assessment:",
             "  1–9  grade the standard (in the scale's order), N  not applicable",
             "  Alt+1–9  grade even while typing", "  Ctrl+Down / Ctrl+Up  next / previous "
@@ -761,6 +784,8 @@ class MainWindow(QMainWindow):
             widget.setEnabled(True)
         self.stack.setCurrentWidget(getattr(self, "_before_lock", self.pages_first()))
         self._idle.start()
+        if self.sync is not None:
+            self.sync.show_state()
 
     def pages_first(self) -> QWidget:
         return self.pages.first()
@@ -793,6 +818,8 @@ class MainWindow(QMainWindow):
         self._counts_timer.stop()
         with contextlib.suppress(RuntimeError, TypeError):
             changes().changed.disconnect(self._counts_changed)
+        if self.sync is not None:
+            self.sync.stop()
         event.accept()
         self.closed.emit(getattr(self, "_signing_out", False))
 

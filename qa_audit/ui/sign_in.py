@@ -58,6 +58,10 @@ class SignInDialog(QDialog):
             note = QLabel(hint)
             note.setWordWrap(True)
             layout.addWidget(note)
+        self.note = QLabel()  # what the person should know first (the store is unreachable)
+        self.note.setWordWrap(True)
+        self.note.hide()
+        layout.addWidget(self.note)
         form = QFormLayout()
         self.username = line_edit("Username", "Your username")
         self.username.setText(username)
@@ -85,6 +89,14 @@ class SignInDialog(QDialog):
 
         return cls(store.location, lambda user, password: accounts.sign_in(store, user, password),
                    parent, **options)
+
+    def show_note(self, text: str) -> None:
+        """Say something about the database before signing in (read out as an alert)."""
+        self.note.setText(text)
+        self.note.setAccessibleName(text)
+        self.note.show()
+        QAccessible.updateAccessibility(QAccessibleEvent(self.note, QAccessible.Event.Alert))
+        self.adjustSize()
 
     @property
     def signed_username(self) -> str:
