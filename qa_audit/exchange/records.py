@@ -75,7 +75,8 @@ LINK: Table = SessionAssessment.__table__  # type: ignore[attr-defined]
 LEFT_OUT: dict[str, frozenset[str]] = {
     USER.name: frozenset({"password_hash", "created_at"}),
     FRAMEWORK.name: frozenset({"id", "imported_by", "imported_at"}),
-    ASSESSMENT.name: frozenset({"framework_version_id"}),
+    # The team store's server keeps an assessment's copy of its case's reference itself.
+    ASSESSMENT.name: frozenset({"framework_version_id", "case_reference"}),
     # The team store's server keeps a rating's copy of its assessment's scope itself.
     RATING.name: frozenset(RATING_SCOPE_COLUMNS),
 }
