@@ -74,6 +74,9 @@ class Store:
         self._engine = engine
         self.path = path
         self.team_url = url  # the team store (PostgreSQL) this was opened on
+        # Whether the engine is a person's own login made by `sign_in_as` (not a login
+        # given in the URL, e.g. the store owner's for an administrator's command).
+        self._signed_in = False
         self.keyring = keyring
         self._key = key
         self._recovery_key: str | None = None
@@ -225,7 +228,13 @@ class Store:
         without a login) then runs as that person's role from here on; an open one (an
         administrator's connection) only checks the password."""
         assert self.team_url is not None
-        if self._engine is not None:
+        # A store opened without a login and signed in as someone runs as that person's
+        # own login; when another person signs in on it (after a sign-out), the
+        # connections become theirs too, or the server would go on applying the first
+        # person's row-level security to the second person's work.
+        signed_in_as = (self._engine.url.username
+                        if self._engine is not None and self._signed_in else None)
+        if self._engine is not None and signed_in_as in (None, username):
             postgres.check_login(self.team_url, username, password)
             return
         url = postgres.with_login(self.team_url, username, password)
@@ -235,7 +244,9 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        self._engine = engine
+        old, self._engine, self._signed_in = self._engine, engine, True
+        if old is not None:
+            old.dispose()
 
     def password_changed(self, username: str, password: str) -> None:
         """Team store: this store's own login changed its password, so new connections

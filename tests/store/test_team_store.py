@@ -748,3 +748,31 @@ def test_verify_says_how_much_finalised_content_it_could_check(team, pg_cluster)
     whole = audit_log.verify(team.world.store, team.world.admin)
     assert (whole.content_checked, whole.content_total) == (1, 1)
     assert not any("finalised content" in w for w in whole.warnings)
+
+
+def test_the_next_person_to_sign_in_runs_as_their_own_login(team, pg_cluster) -> None:
+    """After a sign-out in the app the same store is signed in to again: the second
+    person's work must run under their own login, not the first person's (whose row-level
+    security would otherwise decide what the second sees and writes)."""
+    from sqlalchemy import text
+
+    store, _sup = _own_store(pg_cluster, team.database, "sup")
+    try:
+        with store.reading() as session:
+            as_sup = session.connection().execute(text("SELECT current_user")).scalar()
+        fca = accounts.sign_in(store, "fca", PASSWORD)
+        with store.reading() as session:
+            conn = session.connection()
+            assert (as_sup, conn.execute(text("SELECT current_user")).scalar()) == ("sup",
+                                                                                    "fca")
+            seen = {r[0] for r in conn.execute(text("SELECT id FROM assessment"))}
+        assert seen == {team.ids["submitted"], team.ids["final"]}
+        assert fca.user_id == team.actors["fca"].user_id
+        # the same person again: only the password is checked, the connection stays
+        accounts.sign_in(store, "fca", PASSWORD)
+        with pytest.raises(WrongPassword):
+            accounts.sign_in(store, "sup", "not the password")
+        with store.reading() as session:
+            assert session.connection().execute(text("SELECT current_user")).scalar() == "fca"
+    finally:
+        store.close()
