@@ -151,8 +151,13 @@ def export_bundle(store: Store, actor: Actor, password: str, to: str | uuid.UUID
         data = bundles.pack(payload, me, their_keys, peer.sent_seq, bundle_id)
         audit_log.record(session, actor, "bundle_export", "bundle", bundle_id)
         bundles.write_file(out, data)  # inside the transaction: no file, nothing recorded
-        return ExportResult(out, recipient_row.username, peer.sent_seq,
-                            {k: payload.count(k) for k in KINDS})
+        counts = {k: payload.count(k) for k in KINDS}
+        # Actions travel inside their assessment or supervision record; the import's
+        # preview lists them apart, so the sender's summary does too.
+        counts["action"] = sum(len(r.get("actions", [])) for kind in ("assessment",
+                                                                    "supervision_session")
+                               for r in payload.records.get(kind, []))
+        return ExportResult(out, recipient_row.username, peer.sent_seq, counts)
 
 
 @dataclass

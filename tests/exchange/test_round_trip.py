@@ -36,6 +36,7 @@ def test_round_trip_between_two_databases(pair) -> None:
     out = pair.folder / "to-fca.qab"
     sent = bundles.export_bundle(w.store, pair.sup, "correct horse battery", "fca", out)
     assert sent.counts["assessment"] == 1 and sent.seq == 1
+    assert sent.counts["action"] == 1  # the sender's summary counts what the preview lists
 
     # The practitioner has never seen the supervisor's keys: the preview says so.
     preview = bundles.preview_bundle(pair.home, pair.fca, "correct horse battery", out)
