@@ -53,7 +53,24 @@ def _holder(page: QWidget) -> QWidget:
     return holder if isinstance(holder, PageHolder) and holder.widget() is page else page
 
 
-class ScrollingStack(QStackedWidget):
+class _HeldPages:
+    """What a stack and a tab widget of held pages share: they take and give the pages
+    themselves, never their scroll areas (first base: `super()` is the Qt widget)."""
+
+    def currentWidget(self) -> QWidget:
+        return _page(super().currentWidget())  # type: ignore[misc,return-value]
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        super().setCurrentWidget(_holder(page))  # type: ignore[misc]
+
+    def widget(self, index: int) -> QWidget:
+        return _page(super().widget(index))  # type: ignore[misc,return-value]
+
+    def indexOf(self, page: QWidget) -> int:
+        return super().indexOf(_holder(page))  # type: ignore[misc,no-any-return]
+
+
+class ScrollingStack(_HeldPages, QStackedWidget):
     """A stacked widget whose pages scroll when the window is smaller than they are."""
 
     def addWidget(self, page: QWidget) -> int:
@@ -66,36 +83,12 @@ class ScrollingStack(QStackedWidget):
             holder.takeWidget()  # the page is the caller's again
             holder.deleteLater()
 
-    def currentWidget(self) -> QWidget:
-        return _page(super().currentWidget())  # type: ignore[return-value]
 
-    def setCurrentWidget(self, page: QWidget) -> None:
-        super().setCurrentWidget(_holder(page))
-
-    def widget(self, index: int) -> QWidget:
-        return _page(super().widget(index))  # type: ignore[return-value]
-
-    def indexOf(self, page: QWidget) -> int:
-        return super().indexOf(_holder(page))
-
-
-class ScrollingTabs(QTabWidget):
+class ScrollingTabs(_HeldPages, QTabWidget):
     """A tab widget whose pages scroll when the window is smaller than they are."""
 
     def addTab(self, page: QWidget, label: str) -> int:  # type: ignore[override]
         return super().addTab(PageHolder(page), label)
-
-    def currentWidget(self) -> QWidget:
-        return _page(super().currentWidget())  # type: ignore[return-value]
-
-    def setCurrentWidget(self, page: QWidget) -> None:
-        super().setCurrentWidget(_holder(page))
-
-    def widget(self, index: int) -> QWidget:
-        return _page(super().widget(index))  # type: ignore[return-value]
-
-    def indexOf(self, page: QWidget) -> int:
-        return super().indexOf(_holder(page))
 
 
 class ResponsiveSplitter(QSplitter):

@@ -3,7 +3,6 @@ of the case content a store holds, computed here from the rows (not by the sync 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from sqlmodel import SQLModel
 
 from qa_audit.domain.framework import NOT_APPLICABLE, AssessmentKind
 from qa_audit.domain.permissions import Actor
+from qa_audit.exchange.records import to_json
 from qa_audit.services import accounts, assessments
 from qa_audit.services.database import Store
 from qa_audit.store.tables import RATING_SCOPE_COLUMNS
@@ -53,15 +53,6 @@ def open_copy(path: Path, username: str) -> Iterator[tuple[Store, Actor]]:
         store.close()
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
 
 # Columns the team store's server fills itself from other rows (triggers), empty in a
 # local file: what people wrote is the rest.
@@ -80,7 +71,7 @@ def content_rows(store: Store, tables: tuple[str, ...] = CONTENT_TABLES
             keys = list(table.primary_key.columns)
             columns = [c for c in table.columns if c.name not in SERVER_KEPT.get(name, ())]
             rows = session.connection().execute(select(*columns)).all()
-            plain = [tuple(_plain(v) for v in row) for row in rows]
+            plain = [tuple(to_json(v) for v in row) for row in rows]
             positions = [columns.index(k) for k in keys]
             out[name] = sorted(plain, key=lambda r: tuple(str(r[i]) for i in positions))
     return out
