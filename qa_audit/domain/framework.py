@@ -81,6 +81,14 @@ class Scale:
                 return g
         return None
 
+    def words(self, code: str) -> str:
+        """A grade as a reader reads it: "Good (G)", the not-applicable label, or an
+        unknown code as it is."""
+        if code == NOT_APPLICABLE:
+            return self.not_applicable.label
+        grade = self.grade(code)
+        return f"{grade.label} ({code})" if grade else code
+
     def rank(self, code: str) -> int:
         """0 for the best grade; raises KeyError for an unknown code."""
         for i, g in enumerate(self.grades):

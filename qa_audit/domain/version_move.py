@@ -120,7 +120,7 @@ class MovePlan:
                               " (nothing recorded on it)"))
                 continue
             if s.lost_grade is not None:
-                out.append(f"{name}: grade {_grade_words(self.old, s.lost_grade)} is not on "
+                out.append(f"{name}: grade {self.old.scale.words(s.lost_grade)} is not on "
                            f"the new scale; the standard becomes ungraded (its evidence and "
                            "commentary are kept)")
             for indicator in s.lost_indicators:
@@ -142,13 +142,6 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _grade_words(framework: Framework, code: str) -> str:
-    if code == NOT_APPLICABLE:
-        return framework.scale.not_applicable.label
-    grade = framework.scale.grade(code)
-    return f"{grade.label} ({code})" if grade else code
-
-
 def _answer_words(answer: object) -> str:
     if isinstance(answer, list):
         return ", ".join(str(a) for a in answer)
@@ -158,7 +151,7 @@ def _answer_words(answer: object) -> str:
 def _recorded(framework: Framework, content: RatingContent) -> str:
     parts = []
     if content.grade:
-        parts.append(f"grade {_grade_words(framework, content.grade)}")
+        parts.append(f"grade {framework.scale.words(content.grade)}")
     if content.indicators:
         parts.append(f"{len(content.indicators)} ticked indicator"
                      + ("s" if len(content.indicators) != 1 else ""))

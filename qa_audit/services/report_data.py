@@ -240,10 +240,7 @@ def _report(store: Store, actor: Actor, found: _Read, profile: Profile, marking:
 def _label(fw: Framework, code: str | None) -> str:
     if code is None:
         return "Not graded"
-    if code == NOT_APPLICABLE:
-        return fw.scale.not_applicable.label
-    grade = fw.scale.grade(code)
-    return f"{grade.label} ({grade.code})" if grade else code
+    return fw.scale.words(code)
 
 
 def _overall(fw: Framework, d: AssessmentDetail) -> str:

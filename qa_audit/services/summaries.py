@@ -69,10 +69,7 @@ class _Frameworks:
 def grade_words(fw: Framework, code: str | None) -> str:
     if not code:
         return "Not graded"
-    if code == NOT_APPLICABLE:
-        return fw.scale.not_applicable.label
-    grade = fw.scale.grade(code)
-    return f"{grade.label} ({grade.code})" if grade else code
+    return fw.scale.words(code)
 
 
 def _bands(fw: Framework) -> tuple[GradeBand, ...]:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qa_audit.domain.framework import NOT_APPLICABLE, Framework
+from qa_audit.domain.framework import Framework
 from qa_audit.domain.version_move import Fate, MovePlan, StandardMove
 from qa_audit.services.framework_move import MovePreview
 
@@ -25,10 +25,7 @@ from qa_audit.services.framework_move import MovePreview
 def _grade(framework: Framework, code: str | None) -> str:
     if code is None:
         return "not graded"
-    if code == NOT_APPLICABLE:
-        return framework.scale.not_applicable.label
-    grade = framework.scale.grade(code)
-    return f"{grade.label} ({code})" if grade else code
+    return framework.scale.words(code)
 
 
 def _kept_line(plan: MovePlan, move: StandardMove) -> str:
